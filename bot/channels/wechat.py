@@ -1,0 +1,267 @@
+"""The WeChat Official Account push endpoint: `GET /wechat` (URL check), `POST /wechat`.
+
+Flow of a push: size limit → signature → timestamp window → parse (and decrypt) →
+appid → `Envelope` → dispatcher → first part as the passive reply, the rest to the
+outbox (customer-service API). Every refusal is decided before the dispatcher is called.
+
+WeChat waits 5 s for the reply, then retries up to 3 times and finally shows the user
+"该公众号暂时无法提供服务". So the dispatcher gets `reply_budget` seconds; if it is
+slower we answer "success" (stops the retries) and its outcome goes to the outbox when
+it is done, as STYLE.md asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.channels.text_split import split_utf8
+from bot.channels.wechat_config import WeChatConfig
+from bot.channels.wechat_crypto import (
+    MessageCrypto,
+    check_msg_signature,
+    check_signature,
+    check_timestamp,
+)
+from bot.channels.wechat_errors import (
+    ForeignAppId,
+    InvalidSignature,
+    MalformedMessage,
+    PayloadTooLarge,
+    ReplayedRequest,
+)
+from bot.channels.wechat_inbound import to_envelope
+from bot.channels.wechat_xml import (
+    MAX_BODY_BYTES,
+    WeChatMessage,
+    build_text_reply,
+    extract_encrypt,
+    parse_message,
+)
+from bot.envelope import Dispatcher, Envelope, Outcome
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REPLY_BUDGET_S = 4.0  # of WeChat's 5 s; the rest is network and our own work
+SUCCESS = "success"  # WeChat's "received, no reply" body: stops its retries
+
+
+class OutboxSink(Protocol):
+    """Where replies that do not fit the passive reply go (sent by the customer-service
+    API later). Implemented by the dispatcher side over the database outbox.
+
+    Both calls must be idempotent per `dedupe_key`: after a failed or slow response,
+    WeChat retries the push, the dispatcher answers the same outcome (duplicate=True)
+    and the route hands over the same parts again.
+    """
+
+    async def enqueue_texts(self, openid: str, parts: Sequence[str], *, dedupe_key: str) -> None:
+        ...
+
+    async def enqueue_images(
+        self, openid: str, pngs: Sequence[bytes], *, dedupe_key: str
+    ) -> None: ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def anonymise(openid: str) -> str:
+    """A stable, non-reversible tag for logs: openids are personal data."""
+    return hashlib.sha256(openid.encode("utf-8")).hexdigest()[:12]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class WeChatEndpoint:
+    """One Official Account's push handler; use `make_wechat_routes`."""
+
+    def __init__(
+        self,
+        config: WeChatConfig,
+        dispatcher: Dispatcher,
+        outbox: OutboxSink,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        reply_budget: float = DEFAULT_REPLY_BUDGET_S,
+    ) -> None:
+        self._config = config
+        self._dispatcher = dispatcher
+        self._outbox = outbox
+        self._clock = clock
+        self._budget = reply_budget
+        self._crypto = (
+            MessageCrypto(config.token, config.encoding_aes_key, config.app_id)
+            if config.encoding_aes_key
+            else None
+        )
+        self._late: set[asyncio.Task[None]] = set()  # keeps late deliveries referenced
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            if request.method == "POST":
+                return await self._receive(request)
+            return self._verify(request)
+        except _Refused as refused:
+            logger.warning("wechat push refused (%d): %s", refused.status, refused)
+            return PlainTextResponse(str(refused), status_code=refused.status)
+        except Exception as exc:  # the one place turning bugs into a retryable answer
+            # Type and frames only: an exception message may quote user input.
+            logger.error(
+                "wechat push failed: %s\n%s",
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            return PlainTextResponse("retry", status_code=503)
+
+    def _verify(self, request: Request) -> Response:
+        """URL check when the server address is saved in the admin console."""
+        q = request.query_params
+        try:
+            check_signature(self._config.token, q.get("signature", ""), q.get("timestamp", ""),
+                            q.get("nonce", ""))
+            check_timestamp(q.get("timestamp", ""), self._clock().timestamp())
+        except (InvalidSignature, ReplayedRequest) as exc:
+            raise _Refused(403, str(exc)) from None
+        echostr = q.get("echostr")
+        if not echostr:
+            raise _Refused(400, "missing echostr")
+        # Plain text: a str returned through a JSON response would arrive quoted.
+        return PlainTextResponse(echostr)
+
+    async def _receive(self, request: Request) -> Response:
+        now = self._clock()
+        msg, crypto = await self._authenticate(request, now)
+        envelope = to_envelope(msg, now)
+        if envelope is None:
+            return PlainTextResponse(SUCCESS)
+        task = asyncio.ensure_future(self._dispatcher.handle(envelope))
+        done, _ = await asyncio.wait({task}, timeout=self._budget)
+        if not done:
+            late = asyncio.ensure_future(self._deliver_late(task, envelope))
+            self._late.add(late)
+            late.add_done_callback(self._late.discard)
+            logger.warning("dispatcher over budget for %s", anonymise(envelope.user_id))
+            return PlainTextResponse(SUCCESS)
+        return await self._reply(task.result(), msg, envelope, crypto)
+
+    async def _authenticate(
+        self, request: Request, now: datetime
+    ) -> tuple[WeChatMessage, MessageCrypto | None]:
+        """Every check that can refuse a push, in order.
+
+        Returns the message and, for a safe-mode push, the crypto to answer it with.
+        """
+        q = request.query_params
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        crypto = self._crypto if q.get("encrypt_type") == "aes" else None
+        try:
+            body = await _read_limited(request, MAX_BODY_BYTES)
+            if q.get("encrypt_type") == "aes":
+                if crypto is None:
+                    raise InvalidSignature("safe mode push, but no EncodingAESKey configured")
+                encrypt = extract_encrypt(body)
+                check_msg_signature(
+                    self._config.token, q.get("msg_signature", ""), timestamp, nonce, encrypt
+                )
+            else:
+                check_signature(self._config.token, q.get("signature", ""), timestamp, nonce)
+            check_timestamp(timestamp, now.timestamp())
+            if crypto is not None:
+                body = crypto.decrypt(encrypt).encode("utf-8")  # also checks the appid
+            return parse_message(body), crypto
+        except PayloadTooLarge as exc:
+            raise _Refused(413, str(exc)) from None
+        except (InvalidSignature, ReplayedRequest, ForeignAppId) as exc:
+            raise _Refused(403, str(exc)) from None
+        except MalformedMessage as exc:
+            raise _Refused(400, str(exc)) from None
+
+    async def _reply(
+        self, outcome: Outcome, msg: WeChatMessage, envelope: Envelope, crypto: MessageCrypto | None
+    ) -> Response:
+        parts = await self._hand_over(outcome, envelope, passive=True)
+        if not parts:
+            return PlainTextResponse(SUCCESS)
+        now = int(self._clock().timestamp())
+        xml = build_text_reply(
+            to_user=msg.from_user, from_user=msg.to_user, create_time=now, content=parts[0]
+        )
+        if crypto is not None:
+            xml = crypto.encrypt_reply(xml, nonce=_nonce(), timestamp=str(now))
+        return Response(xml, media_type="application/xml")
+
+    async def _hand_over(self, outcome: Outcome, envelope: Envelope, *, passive: bool) -> list[str]:
+        """Queue what the passive reply cannot carry; return the text parts."""
+        parts = split_utf8(outcome.text) if outcome.text else []
+        queued = parts[1:] if passive else parts
+        if queued:
+            await self._outbox.enqueue_texts(
+                envelope.user_id, queued, dedupe_key=envelope.dedupe_key
+            )
+        images = [m.image_png for m in outcome.messages if m.image_png]
+        if images:
+            # A passive reply can only carry an image by media_id: upload it later.
+            await self._outbox.enqueue_images(
+                envelope.user_id, images, dedupe_key=envelope.dedupe_key
+            )
+        return parts
+
+    async def _deliver_late(self, task: asyncio.Future[Outcome], envelope: Envelope) -> None:
+        try:
+            await self._hand_over(await task, envelope, passive=False)
+        except Exception as exc:  # no request left to answer: log, keep the loop alive
+            logger.error(
+                "late wechat delivery failed for %s: %s\n%s",
+                anonymise(envelope.user_id),
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes without reading it all into memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"declared {declared} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _nonce() -> str:
+    return str(secrets.randbelow(10**10))
+
+
+def make_wechat_routes(
+    config: WeChatConfig,
+    dispatcher: Dispatcher,
+    outbox: OutboxSink,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
+    reply_budget: float = DEFAULT_REPLY_BUDGET_S,
+    path: str = "/wechat",
+) -> list[Route]:
+    """Routes for the app's Starlette router. `clock` must return an aware datetime."""
+    endpoint = WeChatEndpoint(config, dispatcher, outbox, clock=clock, reply_budget=reply_budget)
+    return [Route(path, endpoint.handle, methods=["GET", "POST"])]

@@ -1,0 +1,34 @@
+"""`surveybot`: one Typer CLI. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import chat_cmd, db_cmds, flow_cmds, serve_cmd, wechat_cmds
+
+app = typer.Typer(
+    name="surveybot",
+    help="AIAG carbon survey bot: serve the WeChat/Telegram webhooks, chat, check flows, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve", help="Run the web service (WeChat, Telegram, health) under uvicorn.")(
+    serve_cmd.serve
+)
+app.command("chat", help="Take the survey in this terminal, through the real engine and storage.")(
+    chat_cmd.chat
+)
+app.command("check", help="Validate flow files; every problem is named with its place.")(
+    flow_cmds.check
+)
+app.command("report", help="Print the survey summary in the seed's layout.")(flow_cmds.report)
+app.command("export", help="Export one row per respondent as CSV or XLSX.")(flow_cmds.export)
+app.add_typer(db_cmds.db_app, name="db", help="Database: migrations and consistency checks.")
+app.command("simulate", help="Act as WeChat's server towards a running `surveybot serve`.")(
+    wechat_cmds.simulate
+)
+app.add_typer(wechat_cmds.wechat_app, name="wechat", help="WeChat Official Account tools.")
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,50 @@
+"""Rendered replies → channel-neutral `Message`s, with tappable choices for the last prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.envelope import Choice, Message
+from bot.render import Renderer
+from flows.events import Reply
+from flows.model import Lang, Question, QuestionType, Text
+from flows.state import SessionState
+
+_BACK = Text("返回", "Back")
+_SKIP = Text("跳过", "Skip")
+_YES = Text("是", "Yes")
+_NO = Text("否", "No")
+
+
+def to_messages(renderer: Renderer, replies: Sequence[Reply], state: SessionState) -> tuple[Message, ...]:
+    """All replies of one step as one message (WeChat can answer a push only once)."""
+    texts = renderer.render_all(replies, state.lang)
+    if not texts:
+        return ()
+    choices: tuple[Choice, ...] = ()
+    multi = False
+    if replies:
+        choices, multi = choices_for(replies[-1], state)
+    return (Message("\n\n".join(texts), choices, multi),)
+
+
+def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], bool]:
+    lang = state.lang
+    if reply.key == "choose_language":
+        return (Choice("中文", "中文"), Choice("English", "English"), Choice("双语 Both", "双语")), False
+    if reply.key.startswith("confirm_"):
+        return (Choice(_YES.get(lang), "是"), Choice(_NO.get(lang), "否")), False
+    if reply.key != "question":
+        return (), False
+    question: Question = reply.params["question"]
+    choices = [
+        Choice(f"{i}. {opt.text.get(lang)}", str(i)) for i, opt in enumerate(question.options, 1)
+    ]
+    if reply.params.get("optional"):
+        choices.append(Choice(_SKIP.get(lang), "跳过"))
+    if reply.params.get("number") and reply.params["number"] > 1:
+        choices.append(Choice(_BACK.get(lang), "返回"))
+    return tuple(choices), question.type is QuestionType.MULTI
+
+
+__all__ = ["to_messages", "choices_for", "Lang"]

@@ -1,0 +1,44 @@
+"""Turn engine `Reply` objects into text, one jinja2 template per key and language.
+
+Templates live in `bot/templates/{zh,en,both}/<key>.j2`; `both` is the seed's
+bilingual layout. Chat text is plain text, so no HTML autoescape here (the web
+dashboard has its own, autoescaping environment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from flows.events import Reply
+from flows.model import Lang
+
+TEMPLATES = Path(__file__).parent / "templates"
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class Renderer:
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
+
+    def render(self, reply: Reply, lang: Lang) -> str:
+        chosen = reply.lang or lang
+        template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
+        text = template.render(**reply.params)
+        return _BLANK_LINES.sub("\n\n", text).strip()
+
+    def render_all(self, replies: Iterable[Reply], lang: Lang) -> list[str]:
+        texts = (self.render(reply, lang) for reply in replies)
+        return [text for text in texts if text]
+
+
+def template_keys(lang: Lang, templates: Path = TEMPLATES) -> set[str]:
+    return {p.stem for p in (templates / lang.value).glob("*.j2") if not p.stem.startswith("_")}

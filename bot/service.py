@@ -1,0 +1,154 @@
+"""The one dispatcher every channel calls: dedupe → lock → load → step → save → render.
+
+One inbound message is one database transaction (STYLE.md, aiogram #1317): the
+processed-message row is inserted first under a unique constraint, then the respondent
+is locked, and only then is the state loaded. A retried push therefore either waits for
+the first attempt and gets its stored reply, or (if the first rolled back) processes it
+afresh: an answer is never lost and never counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.envelope import ChannelEvent, Envelope, Message, Outcome
+from bot.messages import to_messages
+from bot.render import Renderer
+from bot.snapshots import Enricher
+from bot.staff_alerts import alert_staff
+from flows import engine as flow_engine
+from flows.model import Flow
+from flows.state import SessionState
+from storage import repositories as repo
+from storage.db import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+StaffHandler = Callable[[Session, Envelope], "Outcome | None"]
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    snapshot_min_respondents: int = 5
+    staff: Sequence[tuple[str, str]] = ()  # (channel, user id) pairs notified of contacts
+
+
+class Service:
+    def __init__(
+        self,
+        engine: Engine,
+        flow: Flow,
+        *,
+        config: ServiceConfig | None = None,
+        renderer: Renderer | None = None,
+        staff_handler: StaffHandler | None = None,
+    ) -> None:
+        self.engine = engine
+        self.flow = flow
+        self.config = config or ServiceConfig()
+        self.renderer = renderer or Renderer()
+        self.staff_handler = staff_handler
+
+    async def handle(self, envelope: Envelope) -> Outcome:
+        # SQLAlchemy here is synchronous: keep it off the event loop.
+        return await anyio.to_thread.run_sync(self.handle_sync, envelope)
+
+    def handle_sync(self, envelope: Envelope) -> Outcome:
+        return run_in_transaction(self.engine, lambda session: self._process(session, envelope))
+
+    def _process(self, session: Session, envelope: Envelope) -> Outcome:
+        now = envelope.inbound.now
+        processed = repo.claim_inbound(
+            session=session,
+            channel=envelope.channel.value,
+            dedupe_key=envelope.dedupe_key,
+            now=now,
+        )
+        if processed is None:
+            stored = repo.stored_reply(
+                session=session, channel=envelope.channel.value, dedupe_key=envelope.dedupe_key
+            )
+            return Outcome(_decode(stored or []), duplicate=True)
+        if envelope.event is ChannelEvent.UNSUBSCRIBE:
+            repo.set_respondent_active(
+                session=session,
+                channel=envelope.channel.value,
+                channel_user_id=envelope.user_id,
+                active=False,
+                now=now,
+            )
+            repo.save_reply(session=session, processed=processed, messages=[])
+            return Outcome(())
+        respondent = repo.lock_respondent(
+            session=session,
+            channel=envelope.channel.value,
+            channel_user_id=envelope.user_id,
+            now=now,
+            source=envelope.source,
+        )
+        if not respondent.active:
+            respondent.active = True  # came back after unsubscribing
+        outcome = self.staff_handler(session, envelope) if self.staff_handler else None
+        if outcome is None:
+            outcome = self._survey_step(session, envelope, respondent)
+        repo.save_reply(session=session, processed=processed, messages=_encode(outcome.messages))
+        return outcome
+
+    def _survey_step(self, session: Session, envelope: Envelope, respondent: repo.Respondent) -> Outcome:
+        now = envelope.inbound.now
+        row = repo.load_session_row(session=session, respondent_id=respondent.id, flow_id=self.flow.id)
+        state = SessionState.from_json(row.state_json) if row is not None else None
+        result = flow_engine.step(self.flow, state, envelope.inbound)
+        saved = repo.save_session_row(
+            session=session, respondent_id=respondent.id, state=result.state, now=now
+        )
+        contacts = repo.apply_effects(
+            session=session,
+            respondent=respondent,
+            survey_session=saved,
+            effects=result.effects,
+            now=now,
+        )
+        for contact in contacts:
+            alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
+        enricher = Enricher(
+            session=session,
+            flow=self.flow,
+            state=result.state,
+            min_respondents=self.config.snapshot_min_respondents,
+            contacts=contacts,
+        )
+        replies = enricher.enrich(result.replies)
+        return Outcome(to_messages(self.renderer, replies, result.state))
+
+
+def _encode(messages: Sequence[Message]) -> list[str]:
+    return [
+        json.dumps(
+            {
+                "text": m.text,
+                "choices": [[c.label, c.value] for c in m.choices],
+                "multi": m.multi,
+            },
+            ensure_ascii=False,
+        )
+        for m in messages
+    ]
+
+
+def _decode(stored: Sequence[str]) -> tuple[Message, ...]:
+    from bot.envelope import Choice
+
+    messages = []
+    for raw in stored:
+        data = json.loads(raw)
+        choices = tuple(Choice(label, value) for label, value in data.get("choices", []))
+        messages.append(Message(data["text"], choices, bool(data.get("multi"))))
+    return tuple(messages)

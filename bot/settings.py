@@ -1,0 +1,116 @@
+"""All configuration in one typed object, read from the environment or a `.env` file.
+
+Built once at start-up (`load_settings()`) and passed down; nothing else reads
+`os.environ`. Secrets never live in the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.envelope import Channel
+
+DEFAULT_DATABASE_URL = "sqlite:///surveybot.db"
+WECHAT_API = "https://api.weixin.qq.com"
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class SettingsError(Exception):
+    """A bad setting: start-up stops with this one-line message."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    channel: Channel
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel.value}:{self.user_id}"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias=_env("SURVEYBOT_DATABASE_URL"))
+    flow_path: Path | None = Field(None, validation_alias=_env("SURVEYBOT_FLOW"))
+    staff_raw: str = Field("", validation_alias=_env("SURVEYBOT_STAFF"))
+    secret_key: str | None = Field(None, validation_alias=_env("SURVEYBOT_SECRET_KEY"))
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("SURVEYBOT_PUBLIC_URL"))
+    snapshot_min_respondents: int = Field(
+        5, ge=1, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_RESPONDENTS")
+    )
+    renotify_hours: float = Field(24.0, gt=0, validation_alias=_env("SURVEYBOT_RENOTIFY_HOURS"))
+
+    wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
+    wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))
+    wechat_app_secret: str | None = Field(None, validation_alias=_env("WECHAT_APP_SECRET"))
+    wechat_encoding_aes_key: str | None = Field(
+        None, validation_alias=_env("WECHAT_ENCODING_AES_KEY")
+    )
+    wechat_api_base_url: str = Field(WECHAT_API, validation_alias=_env("WECHAT_API_BASE_URL"))
+
+    telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_webhook_secret: str | None = Field(
+        None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
+    )
+    telegram_api_base_url: str = Field(TELEGRAM_API, validation_alias=_env("TELEGRAM_API_BASE_URL"))
+
+    @field_validator("wechat_encoding_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        # WeChat's EncodingAESKey is 43 base64 characters (32 bytes once "=" is appended).
+        if len(value) != 43 or not value.isalnum():
+            raise ValueError("WECHAT_ENCODING_AES_KEY must be 43 letters/digits")
+        return value
+
+    @field_validator("staff_raw")
+    @classmethod
+    def _staff(cls, value: str) -> str:
+        parse_staff(value)
+        return value
+
+    @property
+    def staff(self) -> tuple[StaffMember, ...]:
+        return parse_staff(self.staff_raw)
+
+    def is_staff(self, channel: Channel, user_id: str) -> bool:
+        return StaffMember(channel, user_id) in self.staff
+
+
+def parse_staff(raw: str) -> tuple[StaffMember, ...]:
+    members: list[StaffMember] = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        channel, sep, user_id = item.partition(":")
+        if not sep or not user_id.strip():
+            raise ValueError(f"SURVEYBOT_STAFF entry {item!r} is not channel:id")
+        try:
+            members.append(StaffMember(Channel(channel.strip().lower()), user_id.strip()))
+        except ValueError:
+            known = ", ".join(c.value for c in Channel)
+            raise ValueError(
+                f"SURVEYBOT_STAFF entry {item!r}: unknown channel {channel!r} (known: {known})"
+            ) from None
+    return tuple(members)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; any problem becomes one clear `SettingsError` line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise SettingsError(f"bad setting {where.upper()}: {message}") from None

@@ -1,0 +1,289 @@
+"""Semantic rules for flows: the mistakes that well-formed YAML can still contain.
+
+`check_flow` is pure and works on any `Flow` (loaded or built in code); the loader runs
+it so the engine never meets a dangling condition mid-conversation. `check_file` is what
+`surveybot check` runs: structure and semantics, problems returned as data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from flows.errors import FlowFileError, Problem, question_place
+from flows.model import NO, SPEC_VERSION, YES, Clause, FieldKind, Flow, Question, QuestionType, Text
+
+# Ids are stored with every answer forever: keep them plain ASCII snake_case.
+_SLUG = re.compile(r"[a-z][a-z0-9_]*")
+_LANGUAGES = (("zh", "Chinese"), ("en", "English"))
+_SINGLE_ANSWER = (QuestionType.SINGLE, QuestionType.YES_NO)
+
+
+def check_file(path: Path | str) -> list[Problem]:
+    """Every problem in a flow file; never raises for bad content or an unreadable file."""
+    # Imported here: definition.py runs check_flow on every load, so it imports this module.
+    from flows.definition import load_flow
+
+    try:
+        load_flow(path)
+    except FlowFileError as error:
+        return error.problems
+    except OSError as error:
+        return [Problem(str(path), f"cannot read the file: {error.strerror or error}")]
+    return []
+
+
+def check_flow(flow: Flow) -> list[Problem]:
+    """Every semantic problem in `flow`, each with the place an author would edit."""
+    positions: dict[str, int] = {}  # question id → first index
+    problems = list(_check_header(flow))
+    for index, question in enumerate(flow.questions):
+        place = question_place(index, question.id)
+        if question.id in positions:
+            first = question_place(positions[question.id], question.id)
+            problems.append(Problem(f"{place}.id", f"duplicate question id (first at {first})"))
+        else:
+            positions[question.id] = index
+        problems += _check_question(question, place)
+    problems += _check_conditions(flow, positions)
+    for index, question in enumerate(flow.questions):
+        problems += _check_required_unless(question, index, positions)
+    problems += _check_contact(flow, positions)
+    return problems
+
+
+def _check_header(flow: Flow) -> Iterator[Problem]:
+    if flow.spec_version != SPEC_VERSION:
+        yield Problem(
+            "spec_version", f"unsupported {flow.spec_version}; this reader knows {SPEC_VERSION}"
+        )
+    yield from _check_slug(flow.id, "id")
+    if flow.version < 1:
+        yield Problem("version", f"must be 1 or more, got {flow.version}")
+    for name in ("title", "preface", "closing", "followup"):
+        text = getattr(flow, name)
+        if text is not None:
+            yield from _check_text(text, name)
+    if not flow.questions:
+        yield Problem("questions", "a flow needs at least one question")
+
+
+def _check_slug(value: str, place: str) -> Iterator[Problem]:
+    if not _SLUG.fullmatch(value):
+        yield Problem(place, f"{value!r} is not a slug (lower-case ASCII letters, digits, _)")
+
+
+def _check_text(text: Text, place: str) -> Iterator[Problem]:
+    for lang, name in _LANGUAGES:
+        if not getattr(text, lang).strip():
+            yield Problem(f"{place}.{lang}", f"missing {name} text")
+
+
+def _check_question(question: Question, place: str) -> Iterator[Problem]:
+    yield from _check_slug(question.id, f"{place}.id")
+    yield from _check_text(question.text, f"{place}.text")
+    if question.notice is not None:
+        yield from _check_text(question.notice, f"{place}.notice")
+    kind = question.type.value
+    if question.type is QuestionType.FIELD and question.field is None:
+        kinds = ", ".join(FieldKind)
+        yield Problem(f"{place}.field", f"a field question needs a field kind ({kinds})")
+    elif question.type is not QuestionType.FIELD and question.field is not None:
+        yield Problem(f"{place}.field", f"only field questions take a field kind, not {kind}")
+    if not question.is_choice:
+        if question.options:
+            yield Problem(f"{place}.options", f"a {kind} question takes no options")
+        if question.max_length < 1:
+            yield Problem(f"{place}.max_length", f"must be 1 or more, got {question.max_length}")
+        return
+    yield from _check_options(question, place)
+    yield from _check_selection(question, place)
+
+
+def _check_options(question: Question, place: str) -> Iterator[Problem]:
+    ids = [option.id for option in question.options]
+    if question.type is QuestionType.YES_NO and sorted(ids) != sorted((YES, NO)):
+        yield Problem(f"{place}.options", f"a yes_no question's options must be {YES!r} and {NO!r}")
+    elif len(ids) < 2:
+        yield Problem(
+            f"{place}.options", f"a choice question needs at least 2 options, has {len(ids)}"
+        )
+    for k, option in enumerate(question.options):
+        option_place = f"{place}.options[{k}]"
+        yield from _check_slug(option.id, f"{option_place}.id")
+        if option.id in ids[:k]:
+            first = ids.index(option.id)
+            yield Problem(f"{option_place}.id", f"duplicate option id (first at options[{first}])")
+        yield from _check_text(option.text, f"{option_place}.text")
+        if option.exclusive and question.type in _SINGLE_ANSWER:
+            yield Problem(
+                f"{option_place}.exclusive",
+                f"only multiple_choice options can be exclusive; a {question.type.value} "
+                "question has one answer anyway",
+            )
+
+
+def _check_selection(question: Question, place: str) -> Iterator[Problem]:
+    low, high, count = question.min_selected, question.max_selected, len(question.options)
+    if low < 0:
+        yield Problem(f"{place}.min_selected", f"must be 0 or more, got {low}")
+    elif high is not None and low > high:
+        yield Problem(f"{place}.min_selected", f"is more than max_selected ({low} > {high})")
+    elif low > count:
+        yield Problem(
+            f"{place}.min_selected", f"is more than the number of options ({low} > {count})"
+        )
+    if high is not None and high > count:
+        yield Problem(
+            f"{place}.max_selected", f"is more than the number of options ({high} > {count})"
+        )
+
+
+def _check_required_unless(
+    question: Question, index: int, positions: dict[str, int]
+) -> Iterator[Problem]:
+    other = question.required_unless
+    if other is None:
+        return
+    place = f"{question_place(index, question.id)}.required_unless"
+    if other not in positions:
+        yield Problem(place, f"unknown question {other!r}")
+    elif positions[other] >= index:
+        yield Problem(
+            place, f"{other!r} is not an earlier question; it must be asked before this one"
+        )
+
+
+def _check_conditions(flow: Flow, positions: dict[str, int]) -> Iterator[Problem]:
+    """Each clause must name an earlier choice question and its options, and be able to hold.
+
+    A clause holds only when its question is itself asked, so a question inherits the
+    conditions of every question it depends on; `needs` accumulates them in flow order.
+    """
+    needs: dict[str, list[Clause]] = {}
+    never: set[str] = set()  # questions that can never be asked
+    for index, question in enumerate(flow.questions):
+        place = question_place(index, question.id)
+        usable: list[tuple[int, Clause]] = []
+        for k, clause in enumerate(question.when):
+            found = list(_check_clause(flow, positions, index, clause, f"{place}.when[{k}]"))
+            yield from found
+            if not found:
+                usable.append((k, clause))
+        if any(not clause.any_of for clause in question.when):
+            never.add(question.id)  # already reported: an empty any_of never holds
+            continue
+        reason = _never_reason(flow, positions, usable, needs, never, place)
+        if reason is not None:
+            yield reason
+            never.add(question.id)
+        needs[question.id] = _inherited(usable, needs)
+
+
+def _check_clause(
+    flow: Flow, positions: dict[str, int], index: int, clause: Clause, place: str
+) -> Iterator[Problem]:
+    target = positions.get(clause.question)
+    if target is None:
+        yield Problem(f"{place}.question", f"unknown question {clause.question!r}")
+        return
+    if target >= index:
+        what = "itself" if target == index else f"a later question ({clause.question!r})"
+        yield Problem(
+            f"{place}.question", f"a condition cannot depend on {what}; only on earlier ones"
+        )
+        return
+    referenced = flow.questions[target]
+    if not referenced.is_choice:
+        yield Problem(
+            f"{place}.question",
+            f"{clause.question!r} is a {referenced.type.value} question; "
+            "conditions need a choice question",
+        )
+        return
+    if not clause.any_of:
+        yield Problem(f"{place}.any_of", "is empty, so the condition never holds")
+    for m, option in enumerate(clause.any_of):
+        if referenced.option(option) is None:
+            yield Problem(f"{place}.any_of[{m}]", f"{clause.question!r} has no option {option!r}")
+
+
+def _inherited(usable: list[tuple[int, Clause]], needs: dict[str, list[Clause]]) -> list[Clause]:
+    out: list[Clause] = []
+    for _, clause in usable:
+        for inherited in [clause, *needs.get(clause.question, [])]:
+            if inherited not in out:
+                out.append(inherited)
+    return out
+
+
+def _never_reason(
+    flow: Flow,
+    positions: dict[str, int],
+    usable: list[tuple[int, Clause]],
+    needs: dict[str, list[Clause]],
+    never: set[str],
+    place: str,
+) -> Problem | None:
+    """Why a question with well-formed conditions can still never be asked, if it can't."""
+    for k, clause in usable:
+        if clause.question in never:
+            return Problem(
+                f"{place}.when[{k}].question",
+                f"{clause.question!r} is never asked, so this question is never asked either",
+            )
+    by_question: dict[str, list[frozenset[str]]] = {}
+    for clause in _inherited(usable, needs):
+        by_question.setdefault(clause.question, []).append(frozenset(clause.any_of))
+    for qid, groups in by_question.items():
+        referenced = flow.questions[positions[qid]]
+        if not _can_all_hold(referenced, groups):
+            wanted = " and ".join("any of [" + ", ".join(sorted(g)) + "]" for g in groups)
+            return Problem(
+                f"{place}.when",
+                f"can never hold: one answer to {qid!r} cannot be {wanted} at the same time",
+            )
+    return None
+
+
+def _can_all_hold(question: Question, groups: list[frozenset[str]]) -> bool:
+    """Whether one answer to `question` can match every group (any_of set) at once."""
+    if frozenset.intersection(*groups):
+        return True
+    if question.type in _SINGLE_ANSWER:
+        return False  # one option chosen, and no option is in every group
+    # multiple_choice: pick a non-exclusive option per group, within max_selected.
+    exclusive = {option.id for option in question.options if option.exclusive}
+    free = [group - exclusive for group in groups]
+    if not all(free):
+        return False
+    high = question.max_selected
+    limit = len(groups) if high is None else min(high, len(groups))
+    # Brute force is fine: flows have a handful of clauses on a handful of options.
+    candidates = sorted(frozenset().union(*free))
+    for size in range(2, limit + 1):
+        for picked in itertools.combinations(candidates, size):
+            if all(group.intersection(picked) for group in free):
+                return True
+    return False
+
+
+def _check_contact(flow: Flow, positions: dict[str, int]) -> Iterator[Problem]:
+    rules = flow.contact
+    if rules is None:
+        return
+    if rules.question not in positions:
+        yield Problem("contact.question", f"unknown question {rules.question!r}")
+    else:
+        question = flow.questions[positions[rules.question]]
+        if not question.is_choice:
+            yield Problem("contact.question", f"{rules.question!r} is not a choice question")
+        for key in ("right_now", "updates", "on_request"):
+            option = getattr(rules, key)
+            if option is not None and question.option(option) is None:
+                yield Problem(f"contact.{key}", f"{rules.question!r} has no option {option!r}")
+    for k, detail in enumerate(rules.detail_questions):
+        if detail not in positions:
+            yield Problem(f"contact.details[{k}]", f"unknown question {detail!r}")

@@ -1,0 +1,116 @@
+"""The "contact me / 联系我" form asked outside the survey (status CONTACT).
+
+It reuses the flow's consent and detail questions, keeps what is typed in
+`SessionState.form` (not as survey answers, so reports are unaffected), and ends in a
+`ContactRequested` effect or a polite decline.
+"""
+
+from __future__ import annotations
+
+from flows.answers import Invalid, parse_answer
+from flows.commands import Command
+from flows.events import ContactRequested
+from flows.model import YES, Lang, Question
+from flows.navigation import contact_form, is_required, next_unanswered
+from flows.prompts import Sprint, prompt
+from flows.state import Answer, Status
+
+
+def enter(sprint: Sprint) -> None:
+    form = contact_form(sprint.flow)
+    if not form:
+        sprint.say("contact_unavailable")
+        prompt(sprint)
+        return
+    sprint.update(
+        resume_status=sprint.state.status,
+        status=Status.CONTACT,
+        current=form[0].id,
+        form={},
+        retries=0,
+    )
+    sprint.say("contact_form_intro")
+    prompt(sprint)
+
+
+def on_command(sprint: Sprint, command: Command) -> None:
+    form = contact_form(sprint.flow)
+    ids = [q.id for q in form]
+    current = sprint.state.current
+    if command is Command.BACK:
+        index = ids.index(current) if current in ids else 0
+        if index == 0:
+            sprint.say("cancelled")
+            _leave(sprint)
+            return
+        sprint.update(current=ids[index - 1], retries=0)
+        prompt(sprint)
+    elif command is Command.SKIP:
+        question = sprint.flow.question(current or ids[0])
+        if is_required(question, _answers(sprint)):
+            sprint.say("cannot_skip", Lang.BOTH)
+            prompt(sprint)
+            return
+        _store(sprint, question, "")
+    else:
+        sprint.say("not_now", Lang.BOTH)
+        prompt(sprint)
+
+
+def on_answer(sprint: Sprint, text: str) -> None:
+    form = contact_form(sprint.flow)
+    question = sprint.flow.question(sprint.state.current or form[0].id)
+    result = parse_answer(question, text)
+    if isinstance(result, Invalid):
+        sprint.update(retries=sprint.state.retries + 1)
+        sprint.say(
+            "invalid_answer",
+            Lang.BOTH,
+            reason=result.reason.value,
+            params=dict(result.params),
+            question=question,
+            retries=sprint.state.retries,
+        )
+        prompt(sprint)
+        return
+    if question.id == form[0].id:
+        if YES not in result.options:
+            sprint.say("contact_declined")
+            _leave(sprint)
+            return
+        _store(sprint, question, YES)
+        return
+    _store(sprint, question, result.text or "")
+
+
+def _store(sprint: Sprint, question: Question, value: str) -> None:
+    form = contact_form(sprint.flow)
+    ids = [q.id for q in form]
+    values = {**sprint.state.form, question.id: value}
+    sprint.update(form=values, retries=0)
+    index = ids.index(question.id)
+    if index + 1 < len(ids):
+        sprint.update(current=ids[index + 1])
+        prompt(sprint)
+        return
+    details = {qid: v for qid, v in values.items() if v and qid != ids[0]}
+    sprint.emit(ContactRequested("contact_me", details))
+    sprint.say("contact_created")
+    _leave(sprint)
+
+
+def _answers(sprint: Sprint) -> dict[str, Answer]:
+    return {k: Answer(text=v or None) for k, v in sprint.state.form.items()}
+
+
+def _leave(sprint: Sprint) -> None:
+    status = sprint.state.resume_status or Status.ACTIVE
+    sprint.update(form={}, resume_status=None, retries=0)
+    if status is Status.ACTIVE:
+        following = next_unanswered(sprint.flow, sprint.state.answers)
+        if following is None:
+            status = Status.COMPLETED if sprint.state.completed_at else Status.ACTIVE
+        sprint.update(status=status, current=following.id if following else None)
+    else:
+        sprint.update(status=status, current=None)
+    prompt(sprint)

@@ -1,0 +1,313 @@
+"""Flow files (YAML) become `Flow` objects here; nothing else reads them.
+
+Structure (keys, types, enum values, spec_version) is validated while reading, and every
+problem is collected before `FlowFileError` is raised. Then `flows.check.check_flow` runs
+the semantic rules, so a `Flow` returned from this module is always valid.
+
+yes_no questions may omit `options`: the loader adds `yes` (是 / Yes) and `no` (否 / No),
+the ids the engine expects. The question named by the `contact:` section gets
+`role: contact`; flow files do not set `role` themselves.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from flows.check import check_flow
+from flows.errors import FlowFileError, Problem, question_place
+from flows.model import (
+    NO,
+    SPEC_VERSION,
+    YES,
+    Clause,
+    ContactRules,
+    FieldKind,
+    Flow,
+    Option,
+    Question,
+    QuestionType,
+    Text,
+)
+
+CONTACT_ROLE = "contact"
+TOP = "top level"
+
+
+def _keys(required: str, optional: str = "") -> dict[str, bool]:
+    """The keys a mapping accepts → whether each is required."""
+    return dict.fromkeys(required.split(), True) | dict.fromkeys(optional.split(), False)
+
+
+_FLOW_KEYS = _keys("spec_version id version title preface closing questions", "followup contact")
+_QUESTION_SCALARS: dict[str, type] = {
+    "required": bool,
+    "min_selected": int,
+    "max_selected": int,
+    "max_length": int,
+    "required_unless": str,
+    "snapshot": bool,
+}
+_QUESTION_KEYS = _keys("id type text", "options when notice field " + " ".join(_QUESTION_SCALARS))
+_OPTION_KEYS = _keys("id text", "exclusive")
+_CLAUSE_KEYS = _keys("question any_of")
+_TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
+_CONTACT_KEYS = _keys("question", "right_now updates on_request details")
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string", list: "a list"}
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+class _FlowLoader(yaml.SafeLoader):
+    """SafeLoader tuned for hand-edited files.
+
+    Only true/false are booleans: YAML 1.1 would read the option id `no` (or `yes`, `on`)
+    as a boolean and break `any_of: [yes]`. A duplicated key is an error instead of
+    silently keeping the last one.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_FlowLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_flow(path: Path | str) -> Flow:
+    """Read and validate a flow file. OSError propagates; bad content is FlowFileError."""
+    path = Path(path)
+    source = str(path)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        problem = Problem(TOP, f"not UTF-8 text ({error.reason} at byte {error.start})")
+        raise FlowFileError([problem], source=source) from None
+    try:
+        data = yaml.load(content, Loader=_FlowLoader)
+    except yaml.MarkedYAMLError as error:
+        raise FlowFileError([_yaml_problem(error)], source=source) from None
+    except yaml.YAMLError as error:
+        raise FlowFileError([Problem(TOP, f"not valid YAML: {error}")], source=source) from None
+    return parse_flow(data, source=source)
+
+
+def parse_flow(data: object, *, source: str = "<data>") -> Flow:
+    """Turn already-parsed YAML/JSON data into a valid Flow, or raise FlowFileError."""
+    reader = _Reader()
+    flow = reader.flow(data)
+    if reader.problems or flow is None:
+        raise FlowFileError(reader.problems, source=source)
+    problems = check_flow(flow)
+    if problems:
+        raise FlowFileError(problems, source=source)
+    return flow
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else TOP
+    what = "; ".join(part for part in (error.context, error.problem) if part)
+    return Problem(place, f"not valid YAML: {what}")
+
+
+def _join(place: str, key: object) -> str:
+    return f"{place}.{key}" if place else str(key)
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    kind = {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(value))
+    return f"{kind or type(value).__name__} {value!r}"
+
+
+_BLANK = Text("", "")
+_YES_NO_OPTIONS = (Option(YES, Text("是", "Yes")), Option(NO, Text("否", "No")))
+
+
+def _or(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+class _Reader:
+    """Reads plain data into model objects, collecting every structural problem.
+
+    An unusable value is reported and replaced by a placeholder so reading goes on and
+    the author sees every problem at once; parse_flow discards the result whenever
+    anything was reported, so placeholders never escape.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def report(self, place: str, message: str) -> None:
+        self.problems.append(Problem(place, message))
+
+    def mapping(self, value: object, place: str, keys: dict[str, bool]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.report(place or TOP, f"must be a mapping, got {_describe(value)}")
+            return {}
+        for key in value:
+            if key not in keys:
+                hint = difflib.get_close_matches(str(key), list(keys), n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(keys)})"
+                self.report(_join(place, key), f"unknown key{extra}")
+        # An empty value (`followup:`) counts as absent: YAML gives None for it.
+        present = {k: v for k, v in value.items() if k in keys and v is not None}
+        for key, required in keys.items():
+            if required and key not in present:
+                self.report(_join(place, key), "missing required key")
+        return present
+
+    def scalar(self, data: dict[str, Any], key: str, place: str, kind: type[T]) -> T | None:
+        if key not in data:
+            return None
+        value = data[key]
+        # bool is an int in Python, but `max_selected: true` is a mistake, not 1.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.report(_join(place, key), f"must be {_TYPE_NAMES[kind]}, got {_describe(value)}")
+            return None
+        return value
+
+    def string(self, data: dict[str, Any], key: str, place: str) -> str:
+        return _or(self.scalar(data, key, place, str), "")
+
+    def choice(self, data: dict[str, Any], key: str, place: str, enum: type[E]) -> E | None:
+        value = self.scalar(data, key, place, str)
+        if value is None:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            self.report(_join(place, key), f"must be one of {allowed}; got {value!r}")
+            return None
+
+    def text(self, data: dict[str, Any], key: str, place: str) -> Text | None:
+        if key not in data:
+            return None
+        place = _join(place, key)
+        raw = self.mapping(data[key], place, _TEXT_KEYS)
+        # A missing language becomes "" so check_flow reports it, once, the same way for
+        # flows from files and flows built in code.
+        return Text(zh=self.string(raw, "zh", place), en=self.string(raw, "en", place))
+
+    def items(self, data: dict[str, Any], key: str, place: str) -> list[Any]:
+        return _or(self.scalar(data, key, place, list), [])
+
+    def strings(self, data: dict[str, Any], key: str, place: str) -> tuple[str, ...]:
+        out = []
+        for i, item in enumerate(self.items(data, key, place)):
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                self.report(f"{_join(place, key)}[{i}]", f"must be a string, got {_describe(item)}")
+        return tuple(out)
+
+    def flow(self, data: object) -> Flow | None:
+        if data is None:
+            self.report(TOP, "the file is empty")
+            return None
+        spec = data.get("spec_version") if isinstance(data, dict) else None
+        # A future spec may mean anything by its keys: report only the version.
+        if isinstance(spec, int) and not isinstance(spec, bool) and spec != SPEC_VERSION:
+            self.report("spec_version", f"unsupported {spec}; this reader knows {SPEC_VERSION}")
+            return None
+        top = self.mapping(data, "", _FLOW_KEYS)
+        raw_questions = self.items(top, "questions", "")
+        questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
+        contact = self.contact(top["contact"]) if "contact" in top else None
+        if contact is not None:
+            questions = tuple(
+                replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
+            )
+        return Flow(
+            spec_version=_or(self.scalar(top, "spec_version", "", int), SPEC_VERSION),
+            id=self.string(top, "id", ""),
+            version=_or(self.scalar(top, "version", "", int), 1),
+            title=self.text(top, "title", "") or _BLANK,
+            preface=self.text(top, "preface", "") or _BLANK,
+            closing=self.text(top, "closing", "") or _BLANK,
+            followup=self.text(top, "followup", ""),
+            questions=questions,
+            contact=contact,
+        )
+
+    def question(self, raw: object, index: int) -> Question:
+        place = question_place(index, raw.get("id") if isinstance(raw, dict) else None)
+        data = self.mapping(raw, place, _QUESTION_KEYS)
+        qtype = self.choice(data, "type", place, QuestionType) or QuestionType.TEXT
+        extra: dict[str, Any] = {}
+        for key, kind in _QUESTION_SCALARS.items():
+            value = self.scalar(data, key, place, kind)
+            if value is not None:
+                extra[key] = value
+        raw_options = self.items(data, "options", place)
+        options = tuple(self.option(o, f"{place}.options[{i}]") for i, o in enumerate(raw_options))
+        if qtype is QuestionType.YES_NO and "options" not in data:
+            options = _YES_NO_OPTIONS
+        raw_when = self.items(data, "when", place)
+        return Question(
+            id=self.string(data, "id", place),
+            type=qtype,
+            text=self.text(data, "text", place) or _BLANK,
+            options=options,
+            when=tuple(self.clause(c, f"{place}.when[{i}]") for i, c in enumerate(raw_when)),
+            notice=self.text(data, "notice", place),
+            field=self.choice(data, "field", place, FieldKind),
+            **extra,
+        )
+
+    def option(self, raw: object, place: str) -> Option:
+        data = self.mapping(raw, place, _OPTION_KEYS)
+        return Option(
+            id=self.string(data, "id", place),
+            text=self.text(data, "text", place) or _BLANK,
+            exclusive=bool(self.scalar(data, "exclusive", place, bool)),
+        )
+
+    def clause(self, raw: object, place: str) -> Clause:
+        data = self.mapping(raw, place, _CLAUSE_KEYS)
+        # `any_of: []` is structurally fine; check_flow explains why it never holds.
+        return Clause(self.string(data, "question", place), self.strings(data, "any_of", place))
+
+    def contact(self, raw: object) -> ContactRules:
+        data = self.mapping(raw, "contact", _CONTACT_KEYS)
+        return ContactRules(
+            question=self.string(data, "question", "contact"),
+            right_now=self.scalar(data, "right_now", "contact", str),
+            updates=self.scalar(data, "updates", "contact", str),
+            on_request=self.scalar(data, "on_request", "contact", str),
+            detail_questions=self.strings(data, "details", "contact"),
+        )

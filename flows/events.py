@@ -1,0 +1,113 @@
+"""What goes into the engine (`Inbound`) and what comes out (`Reply`, effects).
+
+Effects are past-tense facts the caller carries out (goflow's events): storage writes
+answer rows and contact requests from them; channels never interpret them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from flows.model import Lang
+
+
+class Intent(StrEnum):
+    """Non-text inputs a channel can produce (WeChat subscribe / menu click, Telegram /start)."""
+
+    START = "start"  # subscribe, /start, menu "start or resume"
+    MY_ANSWERS = "my_answers"
+    CONTACT_ME = "contact_me"
+    HELP = "help"
+    RESTART = "restart"
+    UNSUPPORTED = "unsupported"  # an image, a sticker … : hint to reply with text
+
+
+@dataclass(frozen=True)
+class Inbound:
+    now: datetime
+    text: str | None = None
+    intent: Intent | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to render: `key` names a template, `params` fill it.
+
+    `lang` forces a language (errors are always bilingual); None = the respondent's.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    lang: Lang | None = None
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    question_id: str
+    options: tuple[str, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCleared:
+    """A previous answer no longer applies (its condition turned false, or restart)."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
+class SurveyStarted:
+    flow_id: str
+    flow_version: int
+
+
+@dataclass(frozen=True)
+class SurveyCompleted:
+    flow_id: str
+    flow_version: int
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class ContactRequested:
+    reason: str  # "survey" (立即联系 Right now) or "contact_me" (asked later)
+    details: Mapping[str, str]  # detail question id → answer text
+
+
+@dataclass(frozen=True)
+class SubscriptionChanged:
+    """Asked (or no longer asks) for updates: the /broadcast audience."""
+
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class DataDeleted:
+    """The respondent confirmed "delete my data": remove answers and contact data."""
+
+
+Effect = (
+    AnswerRecorded
+    | AnswerCleared
+    | SurveyStarted
+    | SurveyCompleted
+    | LanguageChosen
+    | ContactRequested
+    | SubscriptionChanged
+    | DataDeleted
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    state: Any  # flows.state.SessionState (Any avoids a cycle in type-only imports)
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...]

@@ -1,0 +1,140 @@
+"""The survey as data: plain, frozen dataclasses shared by the loader, the checker and the engine.
+
+Nothing here does I/O. A `Flow` is what a flow file (YAML) becomes after
+`flows.definition.load_flow`; the engine only ever sees these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+SPEC_VERSION = 1
+YES = "yes"
+NO = "no"
+
+
+class Lang(StrEnum):
+    """The respondent's reply language. BOTH is the seed's bilingual layout (the default)."""
+
+    ZH = "zh"
+    EN = "en"
+    BOTH = "both"
+
+
+class QuestionType(StrEnum):
+    SINGLE = "single_choice"
+    MULTI = "multiple_choice"
+    YES_NO = "yes_no"
+    TEXT = "text"
+    FIELD = "field"
+
+
+class FieldKind(StrEnum):
+    """Form fields with their own validation (flows.answers)."""
+
+    NAME = "name"
+    COMPANY = "company"
+    PHONE = "phone"
+    EMAIL = "email"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual text. Both languages are mandatory (`surveybot check` enforces it)."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        if lang is Lang.EN:
+            return self.en
+        if lang is Lang.ZH:
+            return self.zh
+        return f"{self.zh} {self.en}" if self.zh != self.en else self.zh
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: Text
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Holds when `question` was answered (and is itself relevant) with any of `any_of`."""
+
+    question: str
+    any_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: QuestionType
+    text: Text
+    options: tuple[Option, ...] = ()
+    required: bool = True
+    # All clauses must hold for the question to be asked.
+    when: tuple[Clause, ...] = ()
+    # Before the prompt, shown once (e.g. the PIPL personal-information notice).
+    notice: Text | None = None
+    min_selected: int = 1
+    max_selected: int | None = None
+    max_length: int = 500
+    field: FieldKind | None = None
+    # Required unless this other question has an answer (mobile *or* e-mail).
+    required_unless: str | None = None
+    # Show the live peer snapshot after this question is answered.
+    snapshot: bool = True
+    # Marks the follow-up contact question (its option ids drive contact effects).
+    role: str | None = None
+
+    def option(self, option_id: str) -> Option | None:
+        for opt in self.options:
+            if opt.id == option_id:
+                return opt
+        return None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in (QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO)
+
+
+@dataclass(frozen=True)
+class ContactRules:
+    """Which answers of which question turn into follow-up effects."""
+
+    question: str
+    right_now: str | None = None  # option id → contact details asked, ContactRequested
+    updates: str | None = None  # option id → RespondentSubscribed
+    on_request: str | None = None  # option id → "contact me" later opens a request
+    detail_questions: tuple[str, ...] = ()  # the contact form's question ids
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: int
+    title: Text
+    preface: Text
+    closing: Text
+    questions: tuple[Question, ...]
+    spec_version: int = SPEC_VERSION
+    contact: ContactRules | None = None
+    followup: Text | None = None  # invitation shown on completion (e.g. the next survey)
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({q.id: i for i, q in enumerate(self.questions)})
+
+    def question(self, question_id: str) -> Question:
+        return self.questions[self._index[question_id]]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._index
+
+    def position(self, question_id: str) -> int:
+        return self._index[question_id]

@@ -1,0 +1,114 @@
+"""Which question comes next: relevance of conditions, numbering, the contact form.
+
+Pure functions of (flow, answers). Conditions only reference earlier questions
+(`surveybot check` enforces it), so every recursion here terminates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.model import Flow, Question, QuestionType
+from flows.state import Answer
+
+# goflow's MaxStepsPerSprint: no single event may walk more nodes than this.
+MAX_STEPS_PER_EVENT = 200
+
+Answers = Mapping[str, Answer]
+
+
+def is_relevant(flow: Flow, question_id: str, answers: Answers) -> bool:
+    """A question is asked when every clause holds on a relevant, answered question."""
+    question = flow.question(question_id)
+    for clause in question.when:
+        if not is_relevant(flow, clause.question, answers):
+            return False
+        answer = answers.get(clause.question)
+        if answer is None or not set(answer.options) & set(clause.any_of):
+            return False
+    return True
+
+
+def relevant_questions(flow: Flow, answers: Answers) -> list[Question]:
+    return [q for q in flow.questions if is_relevant(flow, q.id, answers)]
+
+
+def next_unanswered(flow: Flow, answers: Answers) -> Question | None:
+    """The first relevant question without an answer (a skip counts as an answer)."""
+    for steps, question in enumerate(flow.questions):
+        if steps > MAX_STEPS_PER_EVENT:
+            raise RuntimeError("flow walk exceeded MAX_STEPS_PER_EVENT")
+        if question.id not in answers and is_relevant(flow, question.id, answers):
+            return question
+    return None
+
+
+def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:
+    """Answers whose question no longer applies (e.g. OEM after answering as a supplier)."""
+    return [qid for qid in answers if flow.has_question(qid) and not is_relevant(flow, qid, answers)]
+
+
+def number_of(flow: Flow, question_id: str, answers: Answers) -> tuple[int, int]:
+    """("question 7 of 14"): position among the questions that currently apply."""
+    relevant = [q.id for q in relevant_questions(flow, answers)]
+    if question_id not in relevant:
+        relevant.append(question_id)
+        relevant.sort(key=flow.position)
+    return relevant.index(question_id) + 1, len(relevant)
+
+
+def question_by_number(flow: Flow, number: int, answers: Answers) -> Question | None:
+    relevant = relevant_questions(flow, answers)
+    if 1 <= number <= len(relevant):
+        return relevant[number - 1]
+    return None
+
+
+def is_required(question: Question, answers: Answers) -> bool:
+    if question.required_unless is not None:
+        other = answers.get(question.required_unless)
+        return other is None or is_empty(other)
+    return question.required
+
+
+def is_empty(answer: Answer) -> bool:
+    """A skipped optional question is stored as an empty answer."""
+    return not answer.options and answer.text is None
+
+
+def contact_form(flow: Flow) -> list[Question]:
+    """The consent question and the detail questions, in flow order."""
+    rules = flow.contact
+    if rules is None:
+        return []
+    details = set(rules.detail_questions)
+    form = [q for q in flow.questions if q.id in details]
+    consent = [
+        q
+        for q in flow.questions
+        if q.type is QuestionType.YES_NO and any(c.question == rules.question for c in q.when)
+    ]
+    return consent[:1] + form
+
+
+def form_complete(flow: Flow, answers: Answers) -> bool:
+    """Consent given and every relevant detail question answered or skipped."""
+    rules = flow.contact
+    if rules is None or not rules.detail_questions:
+        return False
+    relevant = [qid for qid in rules.detail_questions if is_relevant(flow, qid, answers)]
+    if not relevant:
+        return False
+    return all(qid in answers for qid in relevant)
+
+
+def form_details(flow: Flow, answers: Answers) -> dict[str, str]:
+    rules = flow.contact
+    if rules is None:
+        return {}
+    details: dict[str, str] = {}
+    for qid in rules.detail_questions:
+        answer = answers.get(qid)
+        if answer is not None and answer.text:
+            details[qid] = answer.text
+    return details

@@ -1,0 +1,84 @@
+"""Reply builders shared by the engine's handlers: what to show for the current position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.events import Effect, Reply
+from flows.model import Flow, Lang
+from flows.navigation import is_required, number_of, relevant_questions
+from flows.state import Answer, SessionState, Status
+
+
+@dataclass
+class Sprint:
+    """The mutable scratchpad of one `step` call; frozen into a `Step` at the end."""
+
+    flow: Flow
+    state: SessionState
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    def say(self, key: str, lang: Lang | None = None, **params: object) -> None:
+        self.replies.append(Reply(key, params, lang))
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def update(self, **changes: object) -> None:
+        self.state = self.state.evolve(**changes)
+
+
+def prompt(sprint: Sprint) -> None:
+    """Ask again for whatever the respondent owes us now."""
+    state = sprint.state
+    flow = sprint.flow
+    if state.pending is not None:
+        sprint.say(f"confirm_{state.pending.value}")
+        return
+    if state.status is Status.LANGUAGE:
+        sprint.say("choose_language", Lang.BOTH)
+        return
+    if state.status is Status.COMPLETED:
+        sprint.say("completed_hint")
+        return
+    if state.current is None:
+        return
+    question = flow.question(state.current)
+    if state.status is Status.CONTACT:
+        answers = {k: _as_answer(v) for k, v in state.form.items()}
+        sprint.say(
+            "question",
+            question=question,
+            number=None,
+            total=None,
+            current=None,
+            optional=not is_required(question, answers),
+        )
+        return
+    number, total = number_of(flow, question.id, state.answers)
+    sprint.say(
+        "question",
+        question=question,
+        number=number,
+        total=total,
+        current=state.answers.get(question.id),
+        optional=not is_required(question, state.answers),
+    )
+
+
+def answer_items(sprint: Sprint) -> list[dict[str, object]]:
+    """The respondent's own answers, numbered as the questions are numbered when asked."""
+    items: list[dict[str, object]] = []
+    for number, question in enumerate(relevant_questions(sprint.flow, sprint.state.answers), 1):
+        answer = sprint.state.answers.get(question.id)
+        if answer is not None:
+            items.append({"number": number, "question": question, "answer": answer})
+    return items
+
+
+
+def _as_answer(text: str) -> Answer:
+    return Answer(text=text or None)

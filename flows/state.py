@@ -1,0 +1,120 @@
+"""A respondent's session as a versioned, JSON-serialisable snapshot.
+
+The engine returns a new `SessionState` for every inbound message; storage keeps it
+as JSON (`to_json` / `from_json`). A respondent finishes on the flow version they started.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from flows.model import Lang
+
+STATE_VERSION = 1
+
+
+class Status(StrEnum):
+    NEW = "new"  # nothing sent yet
+    LANGUAGE = "language"  # waiting for the language choice
+    ACTIVE = "active"  # answering questions
+    COMPLETED = "completed"  # finished (answers may still be changed)
+    CONTACT = "contact"  # filling in the contact form outside the survey ("contact me")
+
+
+class Pending(StrEnum):
+    """A yes/no confirmation the respondent must give before something destructive."""
+
+    RESTART = "restart"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Answer:
+    options: tuple[str, ...] = ()
+    text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.options:
+            out["o"] = list(self.options)
+        if self.text is not None:
+            out["t"] = self.text
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Answer:
+        return cls(options=tuple(data.get("o", ())), text=data.get("t"))
+
+
+@dataclass(frozen=True)
+class SessionState:
+    flow_id: str
+    flow_version: int
+    status: Status = Status.NEW
+    lang: Lang = Lang.BOTH
+    current: str | None = None  # question id being asked
+    history: tuple[str, ...] = ()  # questions asked before `current`, oldest first
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    retries: int = 0  # invalid answers in a row for `current`
+    pending: Pending | None = None
+    editing: bool = False  # changing one answer after completion
+    started_at: str | None = None  # ISO timestamps, set from Inbound.now
+    updated_at: str | None = None
+    completed_at: str | None = None
+    # The "contact me" form filled outside the survey (status CONTACT): question id → text.
+    form: Mapping[str, str] = field(default_factory=dict)
+    resume_status: Status | None = None  # where to return after the contact form
+
+    def evolve(self, **changes: Any) -> SessionState:
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "v": STATE_VERSION,
+                "flow_id": self.flow_id,
+                "flow_version": self.flow_version,
+                "status": self.status.value,
+                "lang": self.lang.value,
+                "current": self.current,
+                "history": list(self.history),
+                "answers": {k: a.to_json() for k, a in self.answers.items()},
+                "retries": self.retries,
+                "pending": self.pending.value if self.pending else None,
+                "editing": self.editing,
+                "started_at": self.started_at,
+                "updated_at": self.updated_at,
+                "completed_at": self.completed_at,
+                "form": dict(self.form),
+                "resume_status": self.resume_status.value if self.resume_status else None,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> SessionState:
+        data = json.loads(raw)
+        if data.get("v") != STATE_VERSION:
+            raise ValueError(f"unsupported session state version {data.get('v')!r}")
+        return cls(
+            flow_id=data["flow_id"],
+            flow_version=int(data["flow_version"]),
+            status=Status(data["status"]),
+            lang=Lang(data["lang"]),
+            current=data.get("current"),
+            history=tuple(data.get("history", ())),
+            answers={k: Answer.from_json(v) for k, v in data.get("answers", {}).items()},
+            retries=int(data.get("retries", 0)),
+            pending=Pending(data["pending"]) if data.get("pending") else None,
+            editing=bool(data.get("editing", False)),
+            started_at=data.get("started_at"),
+            updated_at=data.get("updated_at"),
+            completed_at=data.get("completed_at"),
+            form=dict(data.get("form", {})),
+            resume_status=Status(data["resume_status"]) if data.get("resume_status") else None,
+        )

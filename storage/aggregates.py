@@ -1,0 +1,179 @@
+"""The live statistics: exact counters kept in each answer's transaction, read back fast.
+
+`AggregateCounter(flow, question, option)` counts selections of an option; option ""
+counts the respondents who answered the question. `recount`/`verify` check the
+counters against the answer rows (they should never differ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import distinct, func
+from sqlmodel import Session, col, select
+
+from flows.model import NO, YES, Flow, Question, QuestionType
+from storage.db import upsert
+from storage.models import AggregateCounter, Answer
+
+RESPONDENTS = ""  # the option_id of a question's respondent counter
+CounterKey = tuple[str, str, str]  # flow_id, question_id, option_id
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class OptionStat:
+    option_id: str
+    count: int
+    pct_of_selections: Decimal  # the seed's convention: a column adds up to ~100 %
+    pct_of_respondents: Decimal  # multiple choice: may add up to more than 100 %
+
+
+@dataclass(frozen=True)
+class FreeText:
+    respondent_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    question_id: str
+    respondents: int
+    selections: int
+    options: tuple[OptionStat, ...]
+    texts: tuple[FreeText, ...] = ()  # newest first; only for free-text questions
+
+
+def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None:
+    """Add `deltas` to the counters in one upsert.
+
+    Rows go in sorted key order, so concurrent transactions lock the counters in the
+    same order and cannot deadlock each other on PostgreSQL.
+    """
+    rows = [
+        {"flow_id": f, "question_id": q, "option_id": o, "count": d}
+        for (f, q, o), d in sorted(deltas.items())
+        if d
+    ]
+    if not rows:
+        return
+    table = AggregateCounter.__table__
+    insert = upsert(session, table).values(rows)  # type: ignore[arg-type]
+    session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["flow_id", "question_id", "option_id"],
+            set_={"count": table.c.count + insert.excluded["count"]},  # type: ignore[attr-defined]
+        )
+    )
+
+
+def percent(part: int, whole: int) -> Decimal:
+    """`part` of `whole` in percent, two decimals, rounded half up (never float rounding)."""
+    if whole <= 0:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def option_ids(question: Question) -> tuple[str, ...]:
+    """The question's option ids in flow order (yes/no questions may leave them implicit)."""
+    if question.options:
+        return tuple(o.id for o in question.options)
+    if question.type is QuestionType.YES_NO:
+        return (YES, NO)
+    return ()
+
+
+def counters(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
+    rows = session.exec(select(AggregateCounter).where(AggregateCounter.flow_id == flow_id)).all()
+    return {(r.question_id, r.option_id): r.count for r in rows}
+
+
+def question_stats(
+    *, session: Session, flow: Flow, text_limit: int | None = 200
+) -> dict[str, QuestionStats]:
+    """Per-question statistics from the counters, every option listed in flow order.
+
+    Free texts are included for TEXT questions only: form fields (FIELD, the contact
+    details) are personal information and never leave through statistics.
+    """
+    counts = counters(session=session, flow_id=flow.id)
+    stats: dict[str, QuestionStats] = {}
+    for question in flow.questions:
+        respondents = counts.get((question.id, RESPONDENTS), 0)
+        ids = option_ids(question) if question.is_choice else ()
+        per_option = [(o, counts.get((question.id, o), 0)) for o in ids]
+        selections = sum(c for _, c in per_option)
+        texts: tuple[FreeText, ...] = ()
+        if question.type is QuestionType.TEXT and not _is_contact_detail(flow, question.id):
+            texts = tuple(
+                FreeText(r, t)
+                for r, t in free_texts(
+                    session=session, flow_id=flow.id, question_id=question.id, limit=text_limit
+                )
+            )
+        stats[question.id] = QuestionStats(
+            question_id=question.id,
+            respondents=respondents,
+            selections=selections,
+            options=tuple(
+                OptionStat(o, c, percent(c, selections), percent(c, respondents))
+                for o, c in per_option
+            ),
+            texts=texts,
+        )
+    return stats
+
+
+def _is_contact_detail(flow: Flow, question_id: str) -> bool:
+    return flow.contact is not None and question_id in flow.contact.detail_questions
+
+
+def free_texts(
+    *, session: Session, flow_id: str, question_id: str, limit: int | None = None
+) -> list[tuple[int, str]]:
+    """(respondent id, text) of a free-text question, newest first."""
+    query = (
+        select(Answer.respondent_id, Answer.text)
+        .where(
+            Answer.flow_id == flow_id,
+            Answer.question_id == question_id,
+            col(Answer.text).is_not(None),
+        )
+        .order_by(col(Answer.created_at).desc(), col(Answer.id).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(r, t) for r, t in session.exec(query).all() if t is not None]
+
+
+def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
+    """The counters as they should be, computed from the answer rows (slow, exact)."""
+    options = session.exec(
+        select(Answer.question_id, Answer.option_id, func.count())
+        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None))
+        .group_by(col(Answer.question_id), col(Answer.option_id))
+    ).all()
+    respondents = session.exec(
+        select(Answer.question_id, func.count(distinct(Answer.session_id)))
+        .where(Answer.flow_id == flow_id)
+        .group_by(col(Answer.question_id))
+    ).all()
+    result = {(q, o or RESPONDENTS): int(n) for q, o, n in options}
+    result.update({(q, RESPONDENTS): int(n) for q, n in respondents})
+    return result
+
+
+def verify(*, session: Session, flow_id: str) -> list[str]:
+    """Differences between the counters and a recount (empty: consistent)."""
+    stored = counters(session=session, flow_id=flow_id)
+    actual = recount(session=session, flow_id=flow_id)
+    problems = []
+    for question_id, option_id in sorted(stored.keys() | actual.keys()):
+        have = stored.get((question_id, option_id), 0)
+        want = actual.get((question_id, option_id), 0)
+        if have != want:
+            label = f"{question_id}:{option_id or '(respondents)'}"
+            problems.append(f"{flow_id} {label}: counter {have}, answers {want}")
+    return problems

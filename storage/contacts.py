@@ -1,0 +1,165 @@
+"""Follow-up contact requests: open → claimed (by a staff member) → done."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from storage.models import ContactRequest, ContactStatus
+
+_REFERENCE = re.compile(r"^\s*(?:C-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+class ContactNotFound(LookupError):
+    """No contact request with this reference."""
+
+
+class ContactStateError(ValueError):
+    """The request cannot move on (done already, or claimed by someone else)."""
+
+    def __init__(self, contact: ContactRequest, reason: str) -> None:
+        super().__init__(f"{contact.reference}: {reason}")
+        self.contact = contact
+        self.reason = reason
+
+
+def reference_for(contact_id: int) -> str:
+    return f"C-{contact_id:06d}"
+
+
+def create_contact(
+    *,
+    session: Session,
+    respondent_id: int,
+    reason: str,
+    details: Mapping[str, str],
+    now: datetime,
+) -> ContactRequest:
+    contact = ContactRequest(
+        respondent_id=respondent_id,
+        reason=reason,
+        details_json=json.dumps(dict(details), ensure_ascii=False),
+        status=ContactStatus.OPEN.value,
+        created_at=now,
+        last_notified_at=now,
+    )
+    session.add(contact)
+    session.flush()  # the reference is derived from the id
+    assert contact.id is not None
+    contact.reference = reference_for(contact.id)
+    session.flush()
+    return contact
+
+
+def contact_details(contact: ContactRequest) -> dict[str, str]:
+    return {str(k): str(v) for k, v in json.loads(contact.details_json).items()}
+
+
+def find_contact(*, session: Session, ref: int | str, for_update: bool = False) -> ContactRequest:
+    """By id (123), or reference as staff type it ("C-000123", "c123", "000123")."""
+    if isinstance(ref, int):
+        contact_id = ref
+    else:
+        match = _REFERENCE.match(ref)
+        if match is None:
+            raise ContactNotFound(ref)
+        contact_id = int(match.group(1))
+    query = select(ContactRequest).where(ContactRequest.id == contact_id)
+    if for_update:
+        query = query.with_for_update()
+    contact = session.exec(query.execution_options(populate_existing=True)).first()
+    if contact is None:
+        raise ContactNotFound(str(ref))
+    return contact
+
+
+def open_contacts(
+    *, session: Session, include_claimed: bool = True, limit: int = 50
+) -> Sequence[ContactRequest]:
+    """Requests not done yet, oldest first."""
+    statuses = [ContactStatus.OPEN.value]
+    if include_claimed:
+        statuses.append(ContactStatus.CLAIMED.value)
+    return session.exec(
+        select(ContactRequest)
+        .where(col(ContactRequest.status).in_(statuses))
+        .order_by(col(ContactRequest.created_at), col(ContactRequest.id))
+        .limit(limit)
+    ).all()
+
+
+def count_open_contacts(*, session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(ContactRequest)
+        .where(ContactRequest.status == ContactStatus.OPEN.value)
+    ).one()
+
+
+def claim_contact(*, session: Session, ref: int | str, by: str, now: datetime) -> ContactRequest:
+    """Open → claimed by `by` (claiming one's own claim again is a no-op)."""
+    contact = find_contact(session=session, ref=ref, for_update=True)
+    if contact.status == ContactStatus.DONE.value:
+        raise ContactStateError(contact, "already done")
+    if contact.status == ContactStatus.CLAIMED.value and contact.claimed_by != by:
+        raise ContactStateError(contact, f"already claimed by {contact.claimed_by}")
+    if contact.status == ContactStatus.OPEN.value:
+        contact.status = ContactStatus.CLAIMED.value
+        contact.claimed_by = by
+        contact.claimed_at = now
+        session.add(contact)
+    return contact
+
+
+def finish_contact(
+    *,
+    session: Session,
+    ref: int | str,
+    by: str,
+    note: str | None,
+    now: datetime,
+    force: bool = False,
+) -> ContactRequest:
+    """Open or claimed → done, with an optional note.
+
+    Anyone may close an open request; one claimed by someone else only with `force`.
+    """
+    contact = find_contact(session=session, ref=ref, for_update=True)
+    if contact.status == ContactStatus.DONE.value:
+        raise ContactStateError(contact, "already done")
+    if contact.status == ContactStatus.CLAIMED.value and contact.claimed_by != by and not force:
+        raise ContactStateError(contact, f"claimed by {contact.claimed_by}")
+    contact.status = ContactStatus.DONE.value
+    contact.claimed_by = contact.claimed_by or by
+    contact.done_at = now
+    contact.note = note
+    session.add(contact)
+    return contact
+
+
+def contacts_due_for_renotify(
+    *, session: Session, now: datetime, after_hours: float
+) -> Sequence[ContactRequest]:
+    """Open (unclaimed) requests whose last staff notification is older than `after_hours`."""
+    cutoff = now - timedelta(hours=after_hours)
+    return session.exec(
+        select(ContactRequest)
+        .where(
+            ContactRequest.status == ContactStatus.OPEN.value,
+            or_(
+                col(ContactRequest.last_notified_at).is_(None),
+                col(ContactRequest.last_notified_at) <= cutoff,
+            ),
+        )
+        .order_by(col(ContactRequest.id))
+    ).all()
+
+
+def mark_contact_notified(*, session: Session, contact: ContactRequest, now: datetime) -> None:
+    contact.last_notified_at = now
+    session.add(contact)

@@ -1,0 +1,170 @@
+"""Engines and transactions. Nothing is built at import time: call `make_engine(url)`.
+
+SQLite: WAL, a busy timeout, foreign keys, and every transaction opened with
+BEGIN IMMEDIATE, so two writers queue on the write lock instead of both reading and then
+deadlocking on the lock upgrade ("database is locked" right away).
+PostgreSQL (psycopg 3): short connect/statement/lock timeouts, so a request fails fast
+instead of hanging past WeChat's 5 s reply window.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 4000
+PG_CONNECT_TIMEOUT_S = 3
+PG_STATEMENT_TIMEOUT_MS = 4000
+PG_LOCK_TIMEOUT_MS = 4000
+# serialization_failure, deadlock_detected: the whole transaction may simply be re-run.
+_PG_RETRYABLE = {"40001", "40P01"}
+_SQLITE_RETRYABLE = ("database is locked", "database is busy", "database table is locked")
+
+
+def normalize_url(url: str) -> URL:
+    """`postgres://` and `postgresql://` (Heroku/libpq style) → the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, *, request_timeouts: bool = True) -> Engine:
+    """An engine for `url` (SQLite file or memory, or PostgreSQL).
+
+    `request_timeouts=False` drops PostgreSQL's statement timeout (migrations may take
+    longer than a request may).
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed, request_timeouts=request_timeouts)
+    raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if in_memory:
+        # One shared connection, or every checkout would see a new empty database.
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from sqlite3 (SQLAlchemy's pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
+    # Options given in the URL (e.g. a test's search_path) are kept and extended.
+    options = [url.query["options"]] if "options" in url.query else []
+    if request_timeouts:
+        options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
+    options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
+    url = url.difference_update_query(["options"])
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
+    )
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed once at the end, rolled back on error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def is_retryable(error: BaseException) -> bool:
+    """SQLite busy/locked, PostgreSQL serialization failure or deadlock."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        message = str(orig).lower()
+        return any(m in message for m in _SQLITE_RETRYABLE)
+    return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
+
+
+def run_in_transaction(
+    engine: Engine,
+    fn: Callable[[Session], T],
+    *,
+    retries: int = 5,
+    base_delay: float = 0.02,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `fn(session)` in a transaction, re-running it on a transient conflict.
+
+    `fn` must be safe to re-run: it sees a fresh session each time and should only
+    touch the database through it. Other errors propagate at once.
+    """
+    attempt = 0
+    while True:
+        try:
+            with transaction(engine) as session:
+                return fn(session)
+        except DBAPIError as error:
+            if attempt >= retries or not is_retryable(error):
+                raise
+            delay = base_delay * 2**attempt * (0.5 + random.random())
+            attempt += 1
+            log.info(
+                "transient database conflict (%s), retry %d in %.3fs", error.orig, attempt, delay
+            )
+            sleep(delay)
+
+
+def upsert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that supports ON CONFLICT (PostgreSQL, and SQLite ≥ 3.24) for this bind."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no ON CONFLICT insert for {dialect}")
+
+
+def ping(engine: Engine) -> bool:
+    """True when the database answers (for /healthz)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("database ping failed: %s", error)
+        return False

@@ -1,0 +1,194 @@
+"""The database tables (SQLModel). Schema changes go through Alembic (storage/migrations).
+
+All timestamps are timezone-aware UTC: `UTCDateTime` stores them as TIMESTAMPTZ on
+PostgreSQL and as naive UTC text on SQLite, and always hands back aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+# Named constraints: Alembic's batch mode on SQLite and later migrations need the names.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive datetimes are a bug."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: keep UTC wall time (the result side re-attaches UTC).
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class ContactStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Respondent(SQLModel, table=True):
+    __tablename__ = "respondent"
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str  # "wechat" | "telegram" | "console"
+    channel_user_id: str
+    lang: str = "both"
+    source: str | None = None  # e.g. the WeChat QR scene the respondent came from
+    active: bool = True  # False after a WeChat unsubscribe (answers are kept)
+    subscribed_updates: bool = False
+    created_at: datetime = _ts()
+    # WeChat customer-service messages are only allowed within 48 h of the last inbound one.
+    last_inbound_at: datetime | None = _ts(nullable=True)
+
+
+class SurveySession(SQLModel, table=True):
+    __tablename__ = "survey_session"
+    __table_args__ = (UniqueConstraint("respondent_id", "flow_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id")
+    flow_id: str
+    flow_version: int
+    status: str  # flows.state.Status
+    state_json: str = Field(sa_type=Text)  # flows.state.SessionState.to_json()
+    started_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    completed_at: datetime | None = _ts(nullable=True)
+
+
+class Answer(SQLModel, table=True):
+    """One row per selected option; free text and form fields have option_id None."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        Index("ix_answer_flow_question_option", "flow_id", "question_id", "option_id"),
+        Index("ix_answer_session_question", "session_id", "question_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="survey_session.id")
+    respondent_id: int = Field(foreign_key="respondent.id", index=True)
+    flow_id: str
+    flow_version: int
+    question_id: str
+    option_id: str | None = None
+    text: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _ts()
+
+
+class AggregateCounter(SQLModel, table=True):
+    """Exact live counts, kept in the answer's transaction. option_id "" = respondents."""
+
+    __tablename__ = "aggregate_counter"
+
+    flow_id: str = Field(primary_key=True)
+    question_id: str = Field(primary_key=True)
+    option_id: str = Field(primary_key=True)
+    count: int = 0
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """Inbound dedupe (WeChat retries): the stored reply answers a retry identically."""
+
+    __tablename__ = "processed_message"
+    __table_args__ = (UniqueConstraint("channel", "dedupe_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    dedupe_key: str
+    respondent_id: int | None = Field(default=None, index=True)
+    reply_json: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _ts(index=True)
+
+
+class ContactRequest(SQLModel, table=True):
+    __tablename__ = "contact_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "C-000123", set from the id right after insert (see storage.contacts).
+    reference: str | None = Field(default=None, unique=True)
+    respondent_id: int = Field(foreign_key="respondent.id", index=True)
+    reason: str  # "survey" | "contact_me"
+    details_json: str = Field(sa_type=Text)  # personal information (PIPL)
+    status: str = ContactStatus.OPEN.value
+    claimed_by: str | None = None
+    note: str | None = None
+    created_at: datetime = _ts()
+    claimed_at: datetime | None = _ts(nullable=True)
+    done_at: datetime | None = _ts(nullable=True)
+    last_notified_at: datetime | None = _ts(nullable=True)
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    recipient: str  # channel user id
+    kind: str  # "text" | …
+    payload_json: str = Field(sa_type=Text)
+    status: str = OutboxStatus.PENDING.value
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class KeyValue(SQLModel, table=True):
+    """Small shared state (e.g. the WeChat access token shared by several workers)."""
+
+    __tablename__ = "key_value"
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_type=Text)
+    expires_at: datetime | None = _ts(nullable=True)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str
+    action: str
+    detail: str = Field(sa_type=Text)
+    created_at: datetime = _ts(index=True)

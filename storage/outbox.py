@@ -1,0 +1,144 @@
+"""Messages to send later (WeChat customer-service parts, staff notifications).
+
+They are committed in the same transaction as the answer that caused them, then
+delivered by a worker: claim (a short transaction that leases the rows), send outside
+any transaction, then mark_sent / mark_failed. A worker that dies mid-send loses
+nothing: the lease runs out and the row is sent again (at least once).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 5
+BACKOFF_CAP_S = 3600
+MAX_ATTEMPTS = 8
+LEASE_S = 60
+
+
+def enqueue(
+    *,
+    session: Session,
+    channel: str,
+    recipient: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Outbox:
+    item = Outbox(
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        payload_json=json.dumps(payload, ensure_ascii=False),
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def payload(item: Outbox) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(item.payload_json)
+    return data
+
+
+def claim_due(
+    *, session: Session, now: datetime, limit: int, lease_seconds: float = LEASE_S
+) -> list[Outbox]:
+    """Pending items due at `now`, oldest first, leased for `lease_seconds`.
+
+    Leasing moves next_attempt_at forward, so once this transaction commits no other
+    worker takes the same rows while they are being sent. On PostgreSQL, SKIP LOCKED
+    lets concurrent workers claim different rows without waiting on each other.
+    """
+    items = list(
+        session.exec(
+            select(Outbox)
+            .where(
+                Outbox.status == OutboxStatus.PENDING.value,
+                col(Outbox.next_attempt_at) <= now,
+            )
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for item in items:
+        item.next_attempt_at = lease_until
+        session.add(item)
+    session.flush()
+    return items
+
+
+def mark_sent(*, session: Session, item: Outbox, now: datetime) -> None:
+    row = _current(session, item)
+    row.status = OutboxStatus.SENT.value
+    row.sent_at = now
+    row.last_error = None
+    session.add(row)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before retry number `attempts` (1 → 5 s, 2 → 10 s, … capped at an hour)."""
+    return timedelta(seconds=min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_CAP_S))
+
+
+def mark_failed(
+    *,
+    session: Session,
+    item: Outbox,
+    error: str,
+    now: datetime,
+    retry: bool = True,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> None:
+    """Schedule a retry with exponential backoff; give up after `max_attempts`
+    (or at once when `retry` is False, e.g. an error no retry can fix)."""
+    row = _current(session, item)
+    row.attempts += 1
+    row.last_error = error[:2000]
+    if not retry or row.attempts >= max_attempts:
+        row.status = OutboxStatus.FAILED.value
+        log.error(
+            "outbox %s to %s:%s failed for good after %d attempts: %s",
+            row.id,
+            row.channel,
+            row.recipient,
+            row.attempts,
+            error,
+        )
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+    session.add(row)
+
+
+def failed_items(*, session: Session, limit: int = 50) -> Sequence[Outbox]:
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.status == OutboxStatus.FAILED.value)
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def _current(session: Session, item: Outbox) -> Outbox:
+    """The row in this session (items usually come from the claiming transaction)."""
+    row = session.get(Outbox, item.id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise LookupError(f"outbox item {item.id} is gone")
+    return row

@@ -1,0 +1,85 @@
+"""Every reply the engine can produce renders in 中文, English and bilingual."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render import Renderer, template_keys
+from flows.events import Intent, Reply
+from flows.model import Flow, Lang
+from tests.flows.script import Script
+
+# Keys whose figures the dispatcher fills in (bot.snapshots); rendered with sample data below.
+ENRICHED = {"snapshot", "completion_summary"}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def test_every_template_exists_in_every_language() -> None:
+    zh, en, both = (template_keys(lang) for lang in (Lang.ZH, Lang.EN, Lang.BOTH))
+    assert zh == en == both
+
+
+def test_engine_reply_keys_all_have_templates() -> None:
+    flows_dir = Path(__file__).parents[2] / "flows"
+    source = "".join(
+        (flows_dir / name).read_text(encoding="utf-8")
+        for name in ("engine.py", "contact_form.py", "prompts.py")
+    )
+    said = set(re.findall(r'say\(\s*"([a-z_]+)"', source))
+    said |= {f"confirm_{p}" for p in ("restart", "delete")}
+    missing = said - template_keys(Lang.ZH)
+    assert not missing
+
+
+def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow) -> None:
+    question = flow.question("role")
+    reply = Reply("question", {"question": question, "number": 1, "total": 15,
+                               "current": None, "optional": False})
+    text = renderer.render(reply, Lang.BOTH)
+    assert "您是OEM厂商还是供应商？" in text and "Are you an OEM or a Supplier?" in text
+    assert "1. 主机厂 OEM" in text and "【1/15】" in text
+    assert "Are you" not in renderer.render(reply, Lang.ZH)
+    assert "您是" not in renderer.render(reply, Lang.EN)
+
+
+def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
+    yes = flow.question("carbon_policy").option("yes")
+    reply = Reply("snapshot", {"items": [{"text": yes.text, "pct": "71.84"}],
+                               "respondents": 316, "single": True})
+    assert renderer.render(reply, Lang.ZH) == "你和 71.84% 的受访者一样选择了“是”（共 316 人）"
+    assert renderer.render(reply, Lang.EN) == "Like 71.84% of 316 respondents, you answered Yes."
+
+
+def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
+    reply = Reply("invalid_answer", {"reason": "not_an_option", "params": {},
+                                     "question": flow.question("role"), "retries": 1}, Lang.BOTH)
+    text = renderer.render(reply, Lang.ZH)
+    assert "没有这个编号" in text and "There is no such number" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["1", "2", "1,3", "是", "跳过", "back", "help", "我的答案",
+                                 "修改 2", "联系我", "restart", "yes", "x", "english", "中文"]),
+                min_size=1, max_size=50),
+       st.sampled_from(list(Intent)))
+def test_random_conversations_render_in_all_languages(flow: Flow, texts: list[str],
+                                                      intent: Intent) -> None:
+    renderer = Renderer()
+    script = Script(flow)
+    for i, text in enumerate(texts):
+        step = script.send(text) if i % 7 else script.send(intent=intent, wait=timedelta(hours=2))
+        for reply in step.replies:
+            if reply.key in ENRICHED:
+                continue
+            for lang in Lang:
+                assert renderer.render(reply, lang).strip()

@@ -1,0 +1,310 @@
+"""Golden conversations through the pure engine (fixed clock, no I/O)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+from flows.events import (
+    AnswerCleared,
+    AnswerRecorded,
+    ContactRequested,
+    DataDeleted,
+    Intent,
+    LanguageChosen,
+    SubscriptionChanged,
+    SurveyCompleted,
+    SurveyStarted,
+)
+from flows.model import Lang
+from flows.state import SessionState, Status
+from tests.flows.script import Script
+
+SUPPLIER_PATH = [
+    ("role", "2"),
+    ("commodity", "1,4"),
+    ("function", "6"),
+    ("carbon_policy", "是"),
+    ("ghg_target", "no"),
+    ("methodology", "1、3"),
+    ("lead_function", "3"),
+    ("customer_goal", "y"),
+    ("supplier_goals", "2"),
+    ("reporting_standard", "1"),
+    ("reporting_explain", "GRI Standards"),
+    ("lifecycle_process", "是"),
+    ("marketing", "否"),
+    ("info_needs", "1 3"),
+]
+
+
+def walk(script: Script, path: list[tuple[str, str]]) -> None:
+    for qid, text in path:
+        assert script.current == qid, f"expected {qid}, at {script.current}"
+        script.send(text)
+
+
+def recorded(script: Script) -> list[AnswerRecorded]:
+    return [e for e in script.effects if isinstance(e, AnswerRecorded)]
+
+
+def test_first_message_greets_with_preface_and_language_choice(script: Script) -> None:
+    script.send("hello")
+    assert script.keys == ["welcome", "preface", "choose_language"]
+    assert script.state.status is Status.LANGUAGE
+    assert any(isinstance(e, SurveyStarted) for e in script.effects)
+
+
+def test_language_choice_then_first_question(script: Script) -> None:
+    script.send("hi")
+    script.send("English")
+    assert script.state.lang is Lang.EN
+    assert script.keys == ["language_set", "question"]
+    assert script.current == "role"
+    assert script.effects == [LanguageChosen(Lang.EN)]
+
+
+def test_invalid_language_choice_reprompts_bilingually(script: Script) -> None:
+    script.send("hi")
+    script.send("klingon")
+    assert script.keys == ["invalid_language", "choose_language"]
+    assert script.last.replies[0].lang is Lang.BOTH
+    assert script.state.status is Status.LANGUAGE
+
+
+def test_supplier_completes_whole_survey_with_contact_request(started: Script) -> None:
+    walk(started, SUPPLIER_PATH)
+    assert started.current == "contact"
+    started.send("1,2")  # right now + when updated information
+    assert SubscriptionChanged(True) in started.effects
+    assert started.current == "contact_consent"
+    started.send("是")
+    started.answer_all("张三", "某某汽车零部件有限公司", "+86 138-0013-8000")
+    assert started.current == "contact_email"
+    started.send("跳过")  # optional because a phone number was given
+    started.send("工作日上午")
+    assert started.state.status is Status.COMPLETED
+    contact = [e for e in started.effects if isinstance(e, ContactRequested)]
+    assert contact == [
+        ContactRequested(
+            "survey",
+            {
+                "contact_name": "张三",
+                "contact_company": "某某汽车零部件有限公司",
+                "contact_phone": "+8613800138000",
+                "contact_time": "工作日上午",
+            },
+        )
+    ]
+    assert "completed" in started.keys and "completion_summary" in started.keys
+    assert "followup" in started.keys
+    assert any(isinstance(e, SurveyCompleted) for e in started.effects)
+    answers = started.state.answers
+    assert answers["commodity"].options == ("interior", "chassis")
+    assert answers["reporting_explain"].text == "GRI Standards"
+
+
+def test_oem_skips_the_supplier_only_questions(started: Script) -> None:
+    started.send("1")  # OEM
+    assert started.current == "function"
+    started.answer_all("6", "1", "1", "4", "3")
+    assert started.current == "supplier_goals"  # customer_goal is for suppliers only
+
+
+def test_explain_only_after_yes_on_reporting_standard(started: Script) -> None:
+    path = [p for p in SUPPLIER_PATH if p[0] not in ("reporting_standard", "reporting_explain")]
+    walk(started, path[:9])
+    assert started.current == "reporting_standard"
+    started.send("否")
+    assert started.current == "lifecycle_process"
+
+
+def test_optional_free_text_can_be_skipped(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:10])
+    assert started.current == "reporting_explain"
+    started.send("skip")
+    assert started.current == "lifecycle_process"
+    assert recorded(started) == []
+
+
+def test_required_question_cannot_be_skipped(started: Script) -> None:
+    before = started.state
+    started.send("跳过")
+    assert started.keys == ["cannot_skip", "question"]
+    assert started.effects == []
+    assert started.state.answers == before.answers and started.current == "role"
+
+
+def test_invalid_answer_changes_nothing_and_says_what_is_accepted(started: Script) -> None:
+    started.send("2")
+    started.send("1,99")
+    reply = started.last.replies[0]
+    assert reply.key == "invalid_answer" and reply.lang is Lang.BOTH
+    assert reply.params["reason"] == "not_an_option"
+    assert started.effects == []
+    assert started.current == "commodity"
+    assert "commodity" not in started.state.answers
+
+
+def test_exclusive_option_combined_is_rejected(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:5])
+    assert started.current == "methodology"
+    started.send("1,6")
+    assert started.reply("invalid_answer")["reason"] == "exclusive_combined"
+    started.send("6")
+    assert started.state.answers["methodology"].options == ("not_determined",)
+
+
+def test_back_returns_to_previous_and_a_new_answer_replaces_it(started: Script) -> None:
+    started.send("0")
+    assert started.keys == ["back_at_start", "question"]
+    walk(started, SUPPLIER_PATH[:3])
+    started.send("返回")
+    assert started.current == "function"
+    assert started.reply("question")["current"].options == ("operations",)
+    started.send("7")
+    assert recorded(started) == [AnswerRecorded("function", ("others",), None)]
+    assert started.current == "carbon_policy"  # back where they were
+
+
+def test_changing_role_to_oem_clears_supplier_answers(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:8])
+    started.send("back")
+    started.send("back")
+    started.send("back")  # … lead_function, methodology, ghg_target
+    for _ in range(5):
+        started.send("back")
+    assert started.current == "role"
+    started.send("OEM")
+    cleared = {e.question_id for e in started.effects if isinstance(e, AnswerCleared)}
+    assert cleared == {"commodity", "customer_goal"}
+    assert "commodity" not in started.state.answers
+
+
+def test_language_switch_mid_survey_keeps_position(started: Script) -> None:
+    started.send("2")
+    started.send("English")
+    assert started.state.lang is Lang.EN
+    assert started.keys == ["language_set", "question"]
+    assert started.current == "commodity"
+
+
+def test_restart_asks_for_confirmation(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:3])
+    started.send("重新开始")
+    assert started.keys == ["confirm_restart"]
+    started.send("maybe")
+    assert started.keys == ["confirm_invalid", "confirm_restart"]
+    started.send("否")
+    assert started.keys == ["cancelled", "question"] and started.current == "carbon_policy"
+    started.send("restart")
+    started.send("yes")
+    cleared = {e.question_id for e in started.effects if isinstance(e, AnswerCleared)}
+    assert cleared == {"role", "commodity", "function"}
+    assert started.current == "role" and not started.state.answers
+
+
+def test_resume_after_a_gap_says_where_they_were(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:6])
+    started.send(intent=Intent.START, wait=timedelta(days=3))
+    welcome = started.reply("welcome_back")
+    assert (welcome["number"], welcome["total"]) == (7, started.reply("question")["total"])
+    assert started.current == "lead_function"
+
+
+def test_unrecognised_chatter_after_a_long_gap_is_welcomed_back(started: Script) -> None:
+    started.send("hello again", wait=timedelta(hours=5))
+    assert started.keys == ["welcome_back", "question"]
+
+
+def test_images_and_unknown_commands_get_a_hint(started: Script) -> None:
+    started.send(intent=Intent.UNSUPPORTED)
+    assert started.keys == ["unsupported_input", "question"]
+    started.send("/stats")
+    assert started.keys == ["unknown_command", "question"]
+    assert started.effects == []
+
+
+def complete_as_supplier(started: Script) -> None:
+    walk(started, SUPPLIER_PATH)
+    started.send("3")  # request when need
+    assert started.state.status is Status.COMPLETED
+
+
+def test_after_completion_answers_can_be_listed_and_changed(started: Script) -> None:
+    complete_as_supplier(started)
+    started.send("我的答案")
+    items = started.reply("my_answers")["items"]
+    assert [i["number"] for i in items][:3] == [1, 2, 3]
+    started.send("修改 3")
+    assert started.current == "function" and started.state.editing
+    started.send("4")
+    assert started.keys[-1] == "answer_updated"
+    assert started.state.status is Status.COMPLETED
+    assert not any(isinstance(e, SurveyCompleted) for e in started.effects)
+
+
+def test_switching_to_supplier_after_completion_asks_the_new_questions(started: Script) -> None:
+    started.send("1")  # OEM
+    started.answer_all("6", "1", "1", "4", "3", "2", "2", "2", "2", "1", "4")
+    assert started.state.status is Status.COMPLETED
+    started.send("change 1")
+    started.send("2")
+    assert started.current == "commodity"
+    started.send("5")
+    assert started.current == "customer_goal"
+    started.send("是")
+    assert started.keys[-1] == "answer_updated"
+
+
+def test_contact_me_later_opens_the_form(started: Script) -> None:
+    complete_as_supplier(started)
+    started.send("联系我")
+    assert started.state.status is Status.CONTACT
+    assert started.keys == ["contact_form_intro", "question"]
+    started.send("是")
+    started.answer_all("Li Lei", "ACME Parts", "skip", "li@example.com", "skip")
+    assert started.effects == [
+        ContactRequested(
+            "contact_me",
+            {
+                "contact_name": "Li Lei",
+                "contact_company": "ACME Parts",
+                "contact_email": "li@example.com",
+            },
+        )
+    ]
+    assert started.state.status is Status.COMPLETED
+    assert "contact_phone" not in started.state.answers  # the form is not a survey answer
+
+
+def test_contact_me_declined_consent_collects_nothing(started: Script) -> None:
+    started.send("contact me")
+    started.send("否")
+    assert started.keys == ["contact_declined", "question"]
+    assert started.effects == [] and started.current == "role"
+
+
+def test_delete_my_data_after_confirmation(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:2])
+    started.send("删除我的数据")
+    started.send("是")
+    assert started.effects == [DataDeleted()]
+    assert started.state.status is Status.NEW and not started.state.answers
+
+
+def test_state_round_trips_through_json(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:4])
+    assert SessionState.from_json(started.state.to_json()) == started.state
+
+
+def test_flows_package_imports_no_io_libraries() -> None:
+    code = (
+        "import sys, flows.engine, flows.definition, flows.check;"
+        "bad = {'telegram','wechatpy','sqlmodel','sqlalchemy','jinja2','asyncio','httpx'}"
+        " & set(m.split('.')[0] for m in sys.modules);"
+        "print(sorted(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
