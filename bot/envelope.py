@@ -48,6 +48,7 @@ class Message:
     text: str
     choices: tuple[Choice, ...] = ()
     multi: bool = False  # choices toggle and a Done button submits
+    question_id: str | None = None  # the question the choices answer (stale-tap check)
     image_png: bytes | None = field(default=None, repr=False)
 
 

@@ -16,22 +16,31 @@ _YES = Text("是", "Yes")
 _NO = Text("否", "No")
 
 
-def to_messages(renderer: Renderer, replies: Sequence[Reply], state: SessionState) -> tuple[Message, ...]:
+def to_messages(
+    renderer: Renderer, replies: Sequence[Reply], state: SessionState
+) -> tuple[Message, ...]:
     """All replies of one step as one message (WeChat can answer a push only once)."""
     texts = renderer.render_all(replies, state.lang)
     if not texts:
         return ()
     choices: tuple[Choice, ...] = ()
     multi = False
+    question_id = None
     if replies:
         choices, multi = choices_for(replies[-1], state)
-    return (Message("\n\n".join(texts), choices, multi),)
+        if replies[-1].key == "question":
+            question_id = replies[-1].params["question"].id
+    return (Message("\n\n".join(texts), choices, multi, question_id=question_id),)
 
 
 def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], bool]:
     lang = state.lang
     if reply.key == "choose_language":
-        return (Choice("中文", "中文"), Choice("English", "English"), Choice("双语 Both", "双语")), False
+        return (
+            Choice("中文", "中文"),
+            Choice("English", "English"),
+            Choice("双语 Both", "双语"),
+        ), False
     if reply.key.startswith("confirm_"):
         return (Choice(_YES.get(lang), "是"), Choice(_NO.get(lang), "否")), False
     if reply.key != "question":

@@ -18,7 +18,7 @@ import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.envelope import ChannelEvent, Envelope, Message, Outcome
+from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
 from bot.render import Renderer
 from bot.snapshots import Enricher
@@ -101,9 +101,13 @@ class Service:
         repo.save_reply(session=session, processed=processed, messages=_encode(outcome.messages))
         return outcome
 
-    def _survey_step(self, session: Session, envelope: Envelope, respondent: repo.Respondent) -> Outcome:
+    def _survey_step(
+        self, session: Session, envelope: Envelope, respondent: repo.Respondent
+    ) -> Outcome:
         now = envelope.inbound.now
-        row = repo.load_session_row(session=session, respondent_id=respondent.id, flow_id=self.flow.id)
+        row = repo.load_session_row(
+            session=session, respondent_id=respondent.id, flow_id=self.flow.id
+        )
         state = SessionState.from_json(row.state_json) if row is not None else None
         result = flow_engine.step(self.flow, state, envelope.inbound)
         saved = repo.save_session_row(
@@ -136,6 +140,7 @@ def _encode(messages: Sequence[Message]) -> list[str]:
                 "text": m.text,
                 "choices": [[c.label, c.value] for c in m.choices],
                 "multi": m.multi,
+                "question_id": m.question_id,
             },
             ensure_ascii=False,
         )
@@ -144,11 +149,13 @@ def _encode(messages: Sequence[Message]) -> list[str]:
 
 
 def _decode(stored: Sequence[str]) -> tuple[Message, ...]:
-    from bot.envelope import Choice
-
     messages = []
     for raw in stored:
         data = json.loads(raw)
         choices = tuple(Choice(label, value) for label, value in data.get("choices", []))
-        messages.append(Message(data["text"], choices, bool(data.get("multi"))))
+        messages.append(
+            Message(
+                data["text"], choices, bool(data.get("multi")), question_id=data.get("question_id")
+            )
+        )
     return tuple(messages)

@@ -131,9 +131,13 @@ def parse_flow(data: object, *, source: str = "<data>") -> Flow:
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError) -> Problem:
-    mark = error.problem_mark or error.context_mark
+    mark, context_mark = error.problem_mark or error.context_mark, error.context_mark
     place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else TOP
-    what = "; ".join(part for part in (error.context, error.problem) if part)
+    context = error.context
+    # An unclosed bracket is noticed lines later: say where the construct started.
+    if context and context_mark and mark and context_mark.line != mark.line:
+        context += f" (started at line {context_mark.line + 1}, column {context_mark.column + 1})"
+    what = "; ".join(part for part in (context, error.problem) if part)
     return Problem(place, f"not valid YAML: {what}")
 
 
@@ -180,7 +184,8 @@ class _Reader:
             return {}
         for key in value:
             if key not in keys:
-                hint = difflib.get_close_matches(str(key), list(keys), n=1)
+                # A high cutoff: a wrong hint ('choices' → 'notice') is worse than none.
+                hint = difflib.get_close_matches(str(key), list(keys), n=1, cutoff=0.8)
                 extra = f"; did you mean {hint[0]!r}?" if hint else f" (allowed: {', '.join(keys)})"
                 self.report(_join(place, key), f"unknown key{extra}")
         # An empty value (`followup:`) counts as absent: YAML gives None for it.
@@ -245,6 +250,11 @@ class _Reader:
             self.report("spec_version", f"unsupported {spec}; this reader knows {SPEC_VERSION}")
             return None
         top = self.mapping(data, "", _FLOW_KEYS)
+        # Read in file order so problems are listed top to bottom.
+        spec = _or(self.scalar(top, "spec_version", "", int), SPEC_VERSION)
+        flow_id, version = self.string(top, "id", ""), self.scalar(top, "version", "", int)
+        title, preface = self.text(top, "title", ""), self.text(top, "preface", "")
+        closing, followup = self.text(top, "closing", ""), self.text(top, "followup", "")
         raw_questions = self.items(top, "questions", "")
         questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
         contact = self.contact(top["contact"]) if "contact" in top else None
@@ -253,13 +263,13 @@ class _Reader:
                 replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
             )
         return Flow(
-            spec_version=_or(self.scalar(top, "spec_version", "", int), SPEC_VERSION),
-            id=self.string(top, "id", ""),
-            version=_or(self.scalar(top, "version", "", int), 1),
-            title=self.text(top, "title", "") or _BLANK,
-            preface=self.text(top, "preface", "") or _BLANK,
-            closing=self.text(top, "closing", "") or _BLANK,
-            followup=self.text(top, "followup", ""),
+            spec_version=spec,
+            id=flow_id,
+            version=_or(version, 1),
+            title=title or _BLANK,
+            preface=preface or _BLANK,
+            closing=closing or _BLANK,
+            followup=followup,
             questions=questions,
             contact=contact,
         )
@@ -267,25 +277,30 @@ class _Reader:
     def question(self, raw: object, index: int) -> Question:
         place = question_place(index, raw.get("id") if isinstance(raw, dict) else None)
         data = self.mapping(raw, place, _QUESTION_KEYS)
+        qid = self.string(data, "id", place)
         qtype = self.choice(data, "type", place, QuestionType) or QuestionType.TEXT
-        extra: dict[str, Any] = {}
-        for key, kind in _QUESTION_SCALARS.items():
-            value = self.scalar(data, key, place, kind)
-            if value is not None:
-                extra[key] = value
+        text = self.text(data, "text", place) or _BLANK
         raw_options = self.items(data, "options", place)
         options = tuple(self.option(o, f"{place}.options[{i}]") for i, o in enumerate(raw_options))
         if qtype is QuestionType.YES_NO and "options" not in data:
             options = _YES_NO_OPTIONS
         raw_when = self.items(data, "when", place)
+        when = tuple(self.clause(c, f"{place}.when[{i}]") for i, c in enumerate(raw_when))
+        notice = self.text(data, "notice", place)
+        kind = self.choice(data, "field", place, FieldKind)
+        extra: dict[str, Any] = {}
+        for key, scalar_type in _QUESTION_SCALARS.items():
+            value = self.scalar(data, key, place, scalar_type)
+            if value is not None:
+                extra[key] = value
         return Question(
-            id=self.string(data, "id", place),
+            id=qid,
             type=qtype,
-            text=self.text(data, "text", place) or _BLANK,
+            text=text,
             options=options,
-            when=tuple(self.clause(c, f"{place}.when[{i}]") for i, c in enumerate(raw_when)),
-            notice=self.text(data, "notice", place),
-            field=self.choice(data, "field", place, FieldKind),
+            when=when,
+            notice=notice,
+            field=kind,
             **extra,
         )
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import contact_form
+from flows import answering, contact_form
 from flows.answers import Invalid, normalize, parse_answer, parse_yes_no
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
 from flows.events import (
     AnswerCleared,
-    AnswerRecorded,
     ContactRequested,
     DataDeleted,
     Inbound,
@@ -23,20 +22,15 @@ from flows.events import (
     LanguageChosen,
     Step,
     SubscriptionChanged,
-    SurveyCompleted,
     SurveyStarted,
 )
-from flows.model import Flow, Lang, Question
+from flows.model import Flow, Lang
 from flows.navigation import (
     form_complete,
     form_details,
-    irrelevant_answered,
     is_empty,
-    is_relevant,
-    is_required,
     next_unanswered,
     number_of,
-    question_by_number,
 )
 from flows.prompts import Sprint, answer_items, prompt
 from flows.state import Answer, Pending, SessionState, Status
@@ -73,6 +67,14 @@ def _begin(sprint: Sprint, now: datetime) -> None:
 
 
 def _dispatch(sprint: Sprint, event: Inbound) -> None:
+    if event.expect is not None and (
+        sprint.state.status not in (Status.ACTIVE, Status.CONTACT)
+        or sprint.state.current != event.expect
+        or sprint.state.pending is not None
+    ):
+        sprint.say("stale_button", Lang.BOTH)
+        prompt(sprint)
+        return
     if event.intent is not None:
         _on_intent(sprint, event)
         return
@@ -150,14 +152,14 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
-        _change(sprint, parsed.number or 0)
+        answering.change(sprint, parsed.number or 0)
     elif status is not Status.ACTIVE:
         sprint.say("not_now", Lang.BOTH)
         prompt(sprint)
     elif command is Command.BACK:
-        _back(sprint)
+        answering.back(sprint)
     else:  # Command.SKIP
-        _skip(sprint)
+        answering.skip(sprint)
 
 
 def _set_language(sprint: Sprint, lang: Lang) -> None:
@@ -184,7 +186,7 @@ def _start_questions(sprint: Sprint, lang: Lang, *, announce: bool = True) -> No
     first = next_unanswered(sprint.flow, sprint.state.answers)
     sprint.update(lang=lang)
     if first is None:
-        _finish(sprint)
+        answering.finish(sprint)
         return
     sprint.update(status=Status.ACTIVE, current=first.id, retries=0)
     if announce:
@@ -212,10 +214,10 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         )
         prompt(sprint)
         return
-    record(sprint, question, Answer(options=result.options, text=result.text))
+    answering.record(sprint, question, Answer(options=result.options, text=result.text))
     if question.snapshot and question.is_choice:
         sprint.say("snapshot", question=question, options=result.options)
-    advance(sprint)
+    answering.advance(sprint)
 
 
 def _returning_after_gap(state: SessionState, now: datetime) -> bool:
@@ -223,116 +225,6 @@ def _returning_after_gap(state: SessionState, now: datetime) -> bool:
         return False
     last = datetime.fromisoformat(state.updated_at)
     return now - last > WELCOME_BACK_AFTER
-
-
-def record(sprint: Sprint, question: Question, answer: Answer) -> None:
-    """Store an answer (an empty one = skipped), then drop answers that no longer apply."""
-    flow = sprint.flow
-    before = dict(sprint.state.answers)
-    answers = {**before, question.id: answer}
-    previous = before.get(question.id)
-    if not is_empty(answer):
-        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text))
-    elif previous is not None and not is_empty(previous):
-        sprint.emit(AnswerCleared(question.id))
-    for qid in irrelevant_answered(flow, answers):
-        if not is_empty(answers.pop(qid)):
-            sprint.emit(AnswerCleared(qid))
-    rules = flow.contact
-    if rules is not None and rules.updates is not None:
-        was = rules.updates in before.get(rules.question, Answer()).options
-        now = rules.updates in answers.get(rules.question, Answer()).options
-        if was != now:
-            sprint.emit(SubscriptionChanged(now))
-    if not form_complete(flow, before) and form_complete(flow, answers):
-        sprint.emit(ContactRequested("survey", form_details(flow, answers)))
-        sprint.say("contact_created")
-    sprint.update(answers=answers, retries=0)
-
-
-def advance(sprint: Sprint) -> None:
-    state = sprint.state
-    history = state.history
-    if state.current is not None and (not history or history[-1] != state.current):
-        history = (*history, state.current)
-    following = next_unanswered(sprint.flow, state.answers)
-    if following is None:
-        sprint.update(history=history, current=None)
-        _finish(sprint)
-        return
-    sprint.update(history=history, current=following.id, status=Status.ACTIVE)
-    prompt(sprint)
-
-
-def _finish(sprint: Sprint) -> None:
-    state = sprint.state
-    flow = sprint.flow
-    if state.completed_at is not None:
-        sprint.update(status=Status.COMPLETED, editing=False, current=None)
-        sprint.say("answer_updated")
-        return
-    completed_at = sprint.now.isoformat()
-    sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
-    sprint.emit(SurveyCompleted(flow.id, flow.version))
-    sprint.say("completed", closing=flow.closing)
-    sprint.say("completion_summary")
-    if flow.followup is not None:
-        sprint.say("followup", text=flow.followup)
-
-
-def _back(sprint: Sprint) -> None:
-    history = sprint.state.history
-    # Questions that stopped applying since (a changed branch) are not gone back to.
-    while history and not _still_asked(sprint, history[-1]):
-        history = history[:-1]
-    if not history:
-        sprint.say("back_at_start")
-        prompt(sprint)
-        return
-    sprint.update(current=history[-1], history=history[:-1], retries=0)
-    prompt(sprint)
-
-
-def _still_asked(sprint: Sprint, question_id: str) -> bool:
-    return sprint.flow.has_question(question_id) and is_relevant(
-        sprint.flow, question_id, sprint.state.answers
-    )
-
-
-def _skip(sprint: Sprint) -> None:
-    state = sprint.state
-    assert state.current is not None
-    question = sprint.flow.question(state.current)
-    if is_required(question, state.answers):
-        sprint.say("cannot_skip", Lang.BOTH)
-        prompt(sprint)
-        return
-    record(sprint, question, Answer())
-    advance(sprint)
-
-
-def _change(sprint: Sprint, number: int) -> None:
-    state = sprint.state
-    if state.status not in (Status.ACTIVE, Status.COMPLETED):
-        sprint.say("not_now", Lang.BOTH)
-        prompt(sprint)
-        return
-    target = question_by_number(sprint.flow, number, state.answers)
-    if target is None:
-        sprint.say("change_unknown", Lang.BOTH, number=number)
-        prompt(sprint)
-        return
-    history = state.history
-    if state.current is not None and state.current != target.id:
-        history = (*history, state.current)
-    sprint.update(
-        status=Status.ACTIVE,
-        editing=state.status is Status.COMPLETED or state.editing,
-        current=target.id,
-        history=history,
-        retries=0,
-    )
-    prompt(sprint)
 
 
 def _my_answers(sprint: Sprint) -> None:
@@ -384,9 +276,9 @@ def _restart(sprint: Sprint) -> None:
         if not is_empty(answer):
             sprint.emit(AnswerCleared(qid))
     rules = flow.contact
-    if rules is not None and rules.updates is not None:
-        if rules.updates in state.answers.get(rules.question, Answer()).options:
-            sprint.emit(SubscriptionChanged(False))
+    contact_answer = state.answers.get(rules.question, Answer()) if rules else Answer()
+    if rules is not None and rules.updates in contact_answer.options:
+        sprint.emit(SubscriptionChanged(False))
     sprint.state = new_state(flow).evolve(lang=state.lang, started_at=sprint.now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
     sprint.say("restarted")

@@ -31,6 +31,9 @@ class Inbound:
     now: datetime
     text: str | None = None
     intent: Intent | None = None
+    # A button tap names the question it was shown for; if that is no longer the one
+    # being asked, the tap is stale and must not change an answer silently.
+    expect: str | None = None
 
 
 @dataclass(frozen=True)

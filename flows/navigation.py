@@ -45,7 +45,9 @@ def next_unanswered(flow: Flow, answers: Answers) -> Question | None:
 
 def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:
     """Answers whose question no longer applies (e.g. OEM after answering as a supplier)."""
-    return [qid for qid in answers if flow.has_question(qid) and not is_relevant(flow, qid, answers)]
+    return [
+        qid for qid in answers if flow.has_question(qid) and not is_relevant(flow, qid, answers)
+    ]
 
 
 def number_of(flow: Flow, question_id: str, answers: Answers) -> tuple[int, int]:

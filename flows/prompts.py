@@ -79,6 +79,5 @@ def answer_items(sprint: Sprint) -> list[dict[str, object]]:
     return items
 
 
-
 def _as_answer(text: str) -> Answer:
     return Answer(text=text or None)

@@ -91,12 +91,14 @@ def counters(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
 
 
 def question_stats(
-    *, session: Session, flow: Flow, text_limit: int | None = 200
+    *, session: Session, flow: Flow, text_limit: int | None = 0
 ) -> dict[str, QuestionStats]:
     """Per-question statistics from the counters, every option listed in flow order.
 
-    Free texts are included for TEXT questions only: form fields (FIELD, the contact
-    details) are personal information and never leave through statistics.
+    A small read however many respondents there are. Free texts cost a query per text
+    question: by default none are loaded (`text_limit` = how many, newest first; None =
+    all). They come from TEXT questions only: form fields (FIELD, the contact details)
+    are personal information and never leave through statistics.
     """
     counts = counters(session=session, flow_id=flow.id)
     stats: dict[str, QuestionStats] = {}
@@ -106,7 +108,11 @@ def question_stats(
         per_option = [(o, counts.get((question.id, o), 0)) for o in ids]
         selections = sum(c for _, c in per_option)
         texts: tuple[FreeText, ...] = ()
-        if question.type is QuestionType.TEXT and not _is_contact_detail(flow, question.id):
+        if (
+            text_limit != 0
+            and question.type is QuestionType.TEXT
+            and not _is_contact_detail(flow, question.id)
+        ):
             texts = tuple(
                 FreeText(r, t)
                 for r, t in free_texts(

@@ -22,6 +22,14 @@ from storage.contacts import (
 )
 from storage.inbound import claim_inbound, prune_processed, save_reply, stored_reply
 from storage.kv import kv_delete, kv_get, kv_set
+from storage.models import (
+    AuditLog,
+    ContactRequest,
+    Outbox,
+    ProcessedMessage,
+    Respondent,
+    SurveySession,
+)
 from storage.outbox import claim_due, enqueue, failed_items, mark_failed, mark_sent, payload
 from storage.respondents import (
     load_session_row,
@@ -33,6 +41,12 @@ from storage.respondents import (
 )
 
 __all__ = [
+    "AuditLog",
+    "ContactRequest",
+    "Outbox",
+    "ProcessedMessage",
+    "Respondent",
+    "SurveySession",
     "ContactNotFound",
     "ContactStateError",
     "apply_effects",

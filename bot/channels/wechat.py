@@ -65,8 +65,9 @@ class OutboxSink(Protocol):
     and the route hands over the same parts again.
     """
 
-    async def enqueue_texts(self, openid: str, parts: Sequence[str], *, dedupe_key: str) -> None:
-        ...
+    async def enqueue_texts(
+        self, openid: str, parts: Sequence[str], *, dedupe_key: str
+    ) -> None: ...
 
     async def enqueue_images(
         self, openid: str, pngs: Sequence[bytes], *, dedupe_key: str
@@ -133,8 +134,12 @@ class WeChatEndpoint:
         """URL check when the server address is saved in the admin console."""
         q = request.query_params
         try:
-            check_signature(self._config.token, q.get("signature", ""), q.get("timestamp", ""),
-                            q.get("nonce", ""))
+            check_signature(
+                self._config.token,
+                q.get("signature", ""),
+                q.get("timestamp", ""),
+                q.get("nonce", ""),
+            )
             check_timestamp(q.get("timestamp", ""), self._clock().timestamp())
         except (InvalidSignature, ReplayedRequest) as exc:
             raise _Refused(403, str(exc)) from None

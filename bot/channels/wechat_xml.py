@@ -73,7 +73,9 @@ def extract_encrypt(body: bytes | str) -> str:
 def parse_message(body: bytes | str) -> WeChatMessage:
     """Validate and map one push. Raises PayloadTooLarge or MalformedMessage."""
     fields = _fields(_root(body))
-    missing = [k for k in ("ToUserName", "FromUserName", "CreateTime", "MsgType") if not fields.get(k)]
+    missing = [
+        k for k in ("ToUserName", "FromUserName", "CreateTime", "MsgType") if not fields.get(k)
+    ]
     if missing:
         raise MalformedMessage(f"missing {', '.join(missing)}")
     try:

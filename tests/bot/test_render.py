@@ -33,7 +33,7 @@ def test_engine_reply_keys_all_have_templates() -> None:
     flows_dir = Path(__file__).parents[2] / "flows"
     source = "".join(
         (flows_dir / name).read_text(encoding="utf-8")
-        for name in ("engine.py", "contact_form.py", "prompts.py")
+        for name in ("engine.py", "answering.py", "contact_form.py", "prompts.py")
     )
     said = set(re.findall(r'say\(\s*"([a-z_]+)"', source))
     said |= {f"confirm_{p}" for p in ("restart", "delete")}
@@ -43,8 +43,10 @@ def test_engine_reply_keys_all_have_templates() -> None:
 
 def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow) -> None:
     question = flow.question("role")
-    reply = Reply("question", {"question": question, "number": 1, "total": 15,
-                               "current": None, "optional": False})
+    reply = Reply(
+        "question",
+        {"question": question, "number": 1, "total": 15, "current": None, "optional": False},
+    )
     text = renderer.render(reply, Lang.BOTH)
     assert "您是OEM厂商还是供应商？" in text and "Are you an OEM or a Supplier?" in text
     assert "1. 主机厂 OEM" in text and "【1/15】" in text
@@ -54,26 +56,54 @@ def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow)
 
 def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
     yes = flow.question("carbon_policy").option("yes")
-    reply = Reply("snapshot", {"items": [{"text": yes.text, "pct": "71.84"}],
-                               "respondents": 316, "single": True})
+    reply = Reply(
+        "snapshot",
+        {"items": [{"text": yes.text, "pct": "71.84"}], "respondents": 316, "single": True},
+    )
     assert renderer.render(reply, Lang.ZH) == "你和 71.84% 的受访者一样选择了“是”（共 316 人）"
     assert renderer.render(reply, Lang.EN) == "Like 71.84% of 316 respondents, you answered Yes."
 
 
 def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
-    reply = Reply("invalid_answer", {"reason": "not_an_option", "params": {},
-                                     "question": flow.question("role"), "retries": 1}, Lang.BOTH)
+    reply = Reply(
+        "invalid_answer",
+        {"reason": "not_an_option", "params": {}, "question": flow.question("role"), "retries": 1},
+        Lang.BOTH,
+    )
     text = renderer.render(reply, Lang.ZH)
     assert "没有这个编号" in text and "There is no such number" in text
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["1", "2", "1,3", "是", "跳过", "back", "help", "我的答案",
-                                 "修改 2", "联系我", "restart", "yes", "x", "english", "中文"]),
-                min_size=1, max_size=50),
-       st.sampled_from(list(Intent)))
-def test_random_conversations_render_in_all_languages(flow: Flow, texts: list[str],
-                                                      intent: Intent) -> None:
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                "2",
+                "1,3",
+                "是",
+                "跳过",
+                "back",
+                "help",
+                "我的答案",
+                "修改 2",
+                "联系我",
+                "restart",
+                "yes",
+                "x",
+                "english",
+                "中文",
+            ]
+        ),
+        min_size=1,
+        max_size=50,
+    ),
+    st.sampled_from(list(Intent)),
+)
+def test_random_conversations_render_in_all_languages(
+    flow: Flow, texts: list[str], intent: Intent
+) -> None:
     renderer = Renderer()
     script = Script(flow)
     for i, text in enumerate(texts):

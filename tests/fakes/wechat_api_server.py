@@ -25,7 +25,9 @@ import pytest
 APP_ID = "wx_fake_app"
 APP_SECRET = "fake-secret"
 TOKEN_PATHS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
-API_PATHS = frozenset({"/cgi-bin/message/custom/send", "/cgi-bin/menu/create", "/cgi-bin/media/upload"})
+API_PATHS = frozenset(
+    {"/cgi-bin/message/custom/send", "/cgi-bin/menu/create", "/cgi-bin/media/upload"}
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class FakeWeChatApi:
         self._failures: dict[str, deque[_Failure]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -134,7 +138,7 @@ def _parse_files(content_type: str, body: bytes) -> dict[str, tuple[str, str, in
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
     files: dict[str, tuple[str, str, int]] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
         files[str(name)] = (part.get_filename() or "", part.get_content_type(), len(payload))

@@ -308,3 +308,18 @@ def test_flows_package_imports_no_io_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_tap_on_an_old_question_button_changes_nothing(started: Script) -> None:
+    from flows.engine import step
+    from flows.events import Inbound
+
+    started.send("2")
+    assert started.current == "commodity"
+    stale = step(started.flow, started.state, Inbound(now=started.now, text="1", expect="role"))
+    assert [r.key for r in stale.replies] == ["stale_button", "question"]
+    assert stale.effects == () and stale.state.answers == started.state.answers
+    fresh = step(
+        started.flow, started.state, Inbound(now=started.now, text="1", expect="commodity")
+    )
+    assert fresh.state.answers["commodity"].options == ("interior",)

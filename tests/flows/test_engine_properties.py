@@ -14,11 +14,52 @@ from flows.state import SessionState, Status
 from tests.flows.script import Script
 
 WORDS = [
-    "1", "2", "3", "4", "6", "1,3", "1、3", "1 3", "１２", "0", "返回", "back", "跳过", "skip",
-    "帮助", "help", "重新开始", "restart", "是", "否", "yes", "no", "中文", "English", "双语",
-    "我的答案", "修改 2", "change 30", "联系我", "contact me", "删除我的数据", "张三",
-    "ACME", "+86 13800138000", "a@b.co", "/stats", "", "   ", "😀", "<b>x</b>", "{{ 7*7 }}",
-    "'; DROP TABLE answer; --", "OEM", "供应商", "not determined", "\x00\x1b[31m",
+    "1",
+    "2",
+    "3",
+    "4",
+    "6",
+    "1,3",
+    "1、3",
+    "1 3",
+    "１２",
+    "0",
+    "返回",
+    "back",
+    "跳过",
+    "skip",
+    "帮助",
+    "help",
+    "重新开始",
+    "restart",
+    "是",
+    "否",
+    "yes",
+    "no",
+    "中文",
+    "English",
+    "双语",
+    "我的答案",
+    "修改 2",
+    "change 30",
+    "联系我",
+    "contact me",
+    "删除我的数据",
+    "张三",
+    "ACME",
+    "+86 13800138000",
+    "a@b.co",
+    "/stats",
+    "",
+    "   ",
+    "😀",
+    "<b>x</b>",
+    "{{ 7*7 }}",
+    "'; DROP TABLE answer; --",
+    "OEM",
+    "供应商",
+    "not determined",
+    "\x00\x1b[31m",
 ]
 messages = st.one_of(
     st.sampled_from(WORDS).map(lambda w: ("text", w)),
@@ -54,8 +95,12 @@ def test_random_conversations_never_break_the_engine(flow: Flow, sequence: list)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["1", "2", "3", "1,2", "是", "否", "跳过", "x", "a@b.co", "Li"]),
-                max_size=80))
+@given(
+    st.lists(
+        st.sampled_from(["1", "2", "3", "1,2", "是", "否", "跳过", "x", "a@b.co", "Li"]),
+        max_size=80,
+    )
+)
 def test_answering_with_plausible_input_reaches_completion_or_a_prompt(
     flow: Flow, answers: list[str]
 ) -> None:
@@ -66,6 +111,14 @@ def test_answering_with_plausible_input_reaches_completion_or_a_prompt(
         step = script.send(text)
         assert step.replies
         last = step.replies[-1].key
-        assert last in {"question", "completion_summary", "followup", "completed",
-                        "answer_updated", "completed_hint", "confirm_restart", "confirm_delete"}
+        assert last in {
+            "question",
+            "completion_summary",
+            "followup",
+            "completed",
+            "answer_updated",
+            "completed_hint",
+            "confirm_restart",
+            "confirm_delete",
+        }
     assert_valid(flow, script.state)

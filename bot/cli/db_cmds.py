@@ -1,0 +1,39 @@
+"""`surveybot db …`: migrations and the aggregate consistency check."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import settings_or_exit
+from flows.definition import load_flow
+from flows.surveys import DEFAULT_FLOW
+from storage.aggregates import verify as verify_counters
+from storage.db import make_engine, transaction
+from storage.migrate import upgrade as run_upgrade
+
+db_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+_URL = typer.Option(None, "--database-url", help="Override SURVEYBOT_DATABASE_URL.")
+
+
+@db_app.command("upgrade", help="Apply the Alembic migrations up to the newest revision.")
+def upgrade(database_url: str = _URL) -> None:
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    run_upgrade(settings.database_url)
+    typer.echo("database is at the newest revision")
+
+
+@db_app.command("verify", help="Recount every aggregate from the answer rows; report differences.")
+def verify(database_url: str = _URL) -> None:
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    flow = load_flow(settings.flow_path or DEFAULT_FLOW)
+    run_upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        differences = verify_counters(session=session, flow_id=flow.id)
+    if differences:
+        for line in differences:
+            typer.echo(line)
+        typer.echo(f"{len(differences)} difference(s)")
+        raise typer.Exit(1)
+    typer.echo("aggregates match the answer rows")

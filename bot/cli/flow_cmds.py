@@ -1,0 +1,97 @@
+"""`surveybot check | report | export`: the survey file and its results."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from bot.cli.common import settings_or_exit
+from bot.reports.export import write_csv, write_xlsx
+from bot.reports.text_report import render_report
+from flows.check import check_file
+from flows.definition import load_flow
+from flows.errors import FlowFileError
+from flows.surveys import DEFAULT_FLOW, shipped_flow_paths
+from storage.aggregates import question_stats
+from storage.db import make_engine, transaction
+from storage.migrate import upgrade
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def check(
+    files: list[Path] = typer.Argument(
+        None, help="Flow files (YAML) to validate; default: every shipped flow."
+    ),
+) -> None:
+    paths = files or shipped_flow_paths()
+    failed = False
+    for path in paths:
+        problems = check_file(path)
+        if problems:
+            failed = True
+            typer.echo(f"{path}: {len(problems)} problem(s)")
+            for problem in problems:
+                typer.echo(f"  {problem}")
+        else:
+            typer.echo(f"{path}: OK")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _flow(path: Path | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_flow(path or DEFAULT_FLOW)
+    except FlowFileError as exc:
+        typer.echo(f"surveybot: the flow file is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def report(
+    flow_file: Path = typer.Option(None, "--flow", help="Flow file (default: the AIAG survey)."),
+    database_url: str = typer.Option(
+        None, "--database-url", help="Override SURVEYBOT_DATABASE_URL."
+    ),
+    texts: bool = typer.Option(True, "--texts/--no-texts", help="Include free-text answers."),
+) -> None:
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    flow = _flow(flow_file or settings.flow_path)
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        stats = question_stats(session=session, flow=flow)
+        typer.echo(render_report(flow, stats, include_texts=texts))
+
+
+def export(
+    format: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv or xlsx."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="File to write (default: stdout for CSV)."
+    ),
+    flow_file: Path = typer.Option(None, "--flow", help="Flow file (default: the AIAG survey)."),
+    database_url: str = typer.Option(
+        None, "--database-url", help="Override SURVEYBOT_DATABASE_URL."
+    ),
+) -> None:
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    flow = _flow(flow_file or settings.flow_path)
+    if format is ExportFormat.XLSX and output is None:
+        raise typer.BadParameter("XLSX needs --output FILE", param_hint="--output")
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        if format is ExportFormat.XLSX:
+            write_xlsx(output, session=session, flow=flow)
+        elif output is None:
+            import sys
+
+            write_csv(sys.stdout, session=session, flow=flow)
+        else:
+            write_csv(output, session=session, flow=flow)
+    if output is not None:
+        typer.echo(f"wrote {output}", err=True)

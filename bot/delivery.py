@@ -1,0 +1,121 @@
+"""The outbox worker: deliver queued messages with retries and backoff, never silently.
+
+Rows are committed with the answer that caused them (storage.outbox). This loop leases
+due rows in a short transaction, sends them outside any transaction, then marks each
+sent or failed. One row may carry several texts (the tail of a long WeChat reply):
+they go out in order, and on a failure only the unsent rest is kept for the retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine
+
+from storage import outbox
+from storage.db import run_in_transaction
+from storage.models import Outbox
+
+log = logging.getLogger(__name__)
+
+# recipient, one text → None, or raises DeliveryError / another exception
+TextSender = Callable[[str, str], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A send failed; `retry` says whether trying again can help (e.g. not for 45015)."""
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def _who(recipient: str) -> str:
+    return hashlib.sha256(recipient.encode()).hexdigest()[:12]
+
+
+class Delivery:
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, TextSender],
+        *,
+        batch: int = 20,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.senders = dict(senders)
+        self.batch = batch
+        self.clock = clock
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many rows were handled."""
+        now = self.clock()
+        items = await anyio.to_thread.run_sync(self._claim, now)
+        for item in items:
+            await self._deliver(item)
+        return len(items)
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception:  # the loop must survive a database outage; it is logged
+                log.exception("outbox delivery round failed")
+                handled = 0
+            if not handled:
+                await anyio.sleep(interval)
+
+    def _claim(self, now: datetime) -> list[Outbox]:
+        return run_in_transaction(
+            self.engine,
+            lambda session: [
+                i
+                for i in outbox.claim_due(session=session, now=now, limit=self.batch)
+                if i.channel in self.senders
+            ],
+        )
+
+    async def _deliver(self, item: Outbox) -> None:
+        data = outbox.payload(item)
+        texts: list[str] = list(data.get("texts") or [data.get("text", "")])
+        sender = self.senders[item.channel]
+        sent = 0
+        error: DeliveryError | None = None
+        for text in texts:
+            try:
+                await sender(item.recipient, text)
+            except DeliveryError as exc:
+                error = exc
+                break
+            except Exception as exc:  # network and API errors: retried with backoff
+                error = DeliveryError(f"{type(exc).__name__}: {exc}")
+                break
+            sent += 1
+        rest = texts[sent:]
+        await anyio.to_thread.run_sync(self._finish, item, rest, error, data)
+
+    def _finish(
+        self, item: Outbox, rest: list[str], error: DeliveryError | None, data: dict[str, Any]
+    ) -> None:
+        now = self.clock()
+
+        def apply(session: Any) -> None:
+            if error is None:
+                outbox.mark_sent(session=session, item=item, now=now)
+                return
+            if "texts" in data:
+                outbox.update_payload(session=session, item=item, payload={**data, "texts": rest})
+            log.warning(
+                "outbox %s to %s:%s failed: %s", item.id, item.channel, _who(item.recipient), error
+            )
+            outbox.mark_failed(
+                session=session, item=item, error=str(error), now=now, retry=error.retry
+            )
+
+        run_in_transaction(self.engine, apply)

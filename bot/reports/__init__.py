@@ -1,0 +1,1 @@
+"""Reports for staff: the seed-layout text summary and CSV/XLSX exports."""

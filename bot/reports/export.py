@@ -1,0 +1,152 @@
+"""All answers as a table, one row per respondent: CSV (Excel-friendly) and XLSX.
+
+Multiple choice: one 0/1 column per option (`question:option`), blank when the
+question was not answered; single choice and yes/no: the option id; free text and form
+fields: the text. Rows stream from the database in batches, so an export of a million
+respondents never holds them all in memory (consume the rows inside the transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlmodel import Session, col, select
+
+from flows.model import Flow, QuestionType
+from storage.aggregates import option_ids
+from storage.models import Answer, Respondent, SurveySession
+
+FIXED_COLUMNS = ["respondent_id", "channel", "lang", "status", "started_at", "completed_at"]
+# A cell starting with one of these is a formula to Excel: respondents' text must not be.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_columns(flow: Flow) -> list[str]:
+    columns = list(FIXED_COLUMNS)
+    for question in flow.questions:
+        if question.type is QuestionType.MULTI:
+            columns.extend(f"{question.id}:{o}" for o in option_ids(question))
+        else:
+            columns.append(question.id)
+    return columns
+
+
+def export_rows(
+    *, session: Session, flow: Flow, batch_size: int = 500
+) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and a lazy iterator over the rows, ordered by respondent id."""
+    return export_columns(flow), _rows(session, flow, batch_size)
+
+
+def _rows(session: Session, flow: Flow, batch_size: int) -> Iterator[list[str]]:
+    after = 0
+    while True:
+        batch = session.exec(
+            select(SurveySession, Respondent)
+            .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
+            .where(SurveySession.flow_id == flow.id, col(SurveySession.id) > after)
+            .order_by(col(SurveySession.id))
+            .limit(batch_size)
+        ).all()
+        if not batch:
+            return
+        answers = _answers(session, [s.id for s, _ in batch if s.id is not None])
+        for survey_session, respondent in batch:
+            yield _row(flow, survey_session, respondent, answers[survey_session.id or 0])
+        after = batch[-1][0].id or after
+
+
+def _answers(session: Session, session_ids: list[int]) -> dict[int, dict[str, list[Answer]]]:
+    by_session: dict[int, dict[str, list[Answer]]] = defaultdict(lambda: defaultdict(list))
+    rows = session.exec(
+        select(Answer).where(col(Answer.session_id).in_(session_ids)).order_by(col(Answer.id))
+    ).all()
+    for answer in rows:
+        by_session[answer.session_id][answer.question_id].append(answer)
+    return by_session
+
+
+def _row(
+    flow: Flow,
+    survey_session: SurveySession,
+    respondent: Respondent,
+    answers: dict[str, list[Answer]],
+) -> list[str]:
+    row = [
+        str(respondent.id),
+        respondent.channel,
+        respondent.lang,
+        survey_session.status,
+        _iso(survey_session.started_at),
+        _iso(survey_session.completed_at),
+    ]
+    for question in flow.questions:
+        given = answers.get(question.id, [])
+        chosen = [a.option_id for a in given if a.option_id is not None]
+        texts = [a.text for a in given if a.text is not None]
+        if question.type is QuestionType.MULTI:
+            row.extend(("1" if o in chosen else "0") if given else "" for o in option_ids(question))
+        elif question.is_choice:
+            row.append(",".join(chosen))
+        else:
+            row.append("\n".join(texts))
+    return row
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _csv_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_csv(target: str | Path | TextIO, header: list[str], rows: Iterable[list[str]]) -> int:
+    """UTF-8 with a BOM (Excel then reads Chinese correctly); returns the rows written."""
+    if isinstance(target, str | Path):
+        with open(target, "w", encoding="utf-8-sig", newline="") as stream:
+            return _write_csv(stream, header, rows)
+    target.write("\ufeff")
+    return _write_csv(target, header, rows)
+
+
+def _write_csv(stream: TextIO, header: list[str], rows: Iterable[list[str]]) -> int:
+    writer = csv.writer(stream)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_safe(v) for v in row])
+        count += 1
+    return count
+
+
+def write_xlsx(
+    path: str | Path, header: list[str], rows: Iterable[list[str]], *, sheet: str = "answers"
+) -> int:
+    """A write-only (streaming) workbook; every cell is text, never a formula."""
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=sheet[:31])
+    count = 0
+    for values in _with_header(header, rows):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(worksheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            cells.append(cell)
+        worksheet.append(cells)
+        count += 1
+    workbook.save(path)
+    return count - 1
+
+
+def _with_header(header: list[str], rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    yield header
+    yield from rows

@@ -1,0 +1,67 @@
+"""The published summary's layout (the seed "Overall Summary"), from live statistics.
+
+For every choice question: the question in Chinese and English, "选项 百分比", then one
+row per option, "{zh} ({en}) {pct}%", the share of all selections with two decimals (a
+column adds up to ~100 %, as in the seed). Free-text questions list the answers with
+the respondent's number, newest first. Contact-form fields are never printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.model import NO, YES, Flow, Lang, Question, QuestionType, Text
+from storage.aggregates import QuestionStats
+
+HEADER = "AIAG Supply Chain Sustainability"
+COLUMNS = "选项 百分比"
+_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
+
+
+def option_label(text: Text) -> str:
+    """'内饰 (Interior)'; a label that reads the same in both languages once ('SQE')."""
+    return text.zh if text.zh == text.en else f"{text.zh} ({text.en})"
+
+
+def render_report(
+    flow: Flow, stats: Mapping[str, QuestionStats], *, include_texts: bool = True
+) -> str:
+    blocks = [f"{HEADER}\n{flow.title.get(Lang.BOTH)}"]
+    for question in flow.questions:
+        question_stats = stats.get(question.id)
+        if question_stats is None or _is_personal(flow, question):
+            continue
+        if question.is_choice:
+            blocks.append(_choice_block(question, question_stats))
+        elif question.type is QuestionType.TEXT and include_texts:
+            blocks.append(_text_block(question, question_stats))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _is_personal(flow: Flow, question: Question) -> bool:
+    if question.type is QuestionType.FIELD:
+        return True
+    return flow.contact is not None and question.id in flow.contact.detail_questions
+
+
+def _choice_block(question: Question, stats: QuestionStats) -> str:
+    lines = [question.text.get(Lang.BOTH), COLUMNS]
+    for option in stats.options:
+        lines.append(
+            f"{option_label(_option_text(question, option.option_id))} {option.pct_of_selections}%"
+        )
+    return "\n".join(lines)
+
+
+def _option_text(question: Question, option_id: str) -> Text:
+    option = question.option(option_id)
+    if option is not None:
+        return option.text
+    return _IMPLICIT.get(option_id, Text(option_id, option_id))
+
+
+def _text_block(question: Question, stats: QuestionStats) -> str:
+    lines = [question.text.get(Lang.BOTH)]
+    for answer in stats.texts:
+        lines.append(f"{answer.respondent_id} {' '.join(answer.text.split())}")
+    return "\n".join(lines)

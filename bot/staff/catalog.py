@@ -1,0 +1,33 @@
+"""The staff commands (name, bilingual description), shown to staff only.
+
+Telegram shows them through a chat-scoped `setMyCommands`; WeChat staff type them.
+"""
+
+from __future__ import annotations
+
+from flows.model import Text
+
+STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
+    (
+        "stats",
+        Text(
+            "统计：整体报告或单题（/stats 题号 [by 题号]）", "Report, one question or a cross-tab"
+        ),
+    ),
+    ("progress", Text("进度：开始、完成、流失", "Started, completed, drop-off")),
+    ("contacts", Text("联系：待处理的联系请求", "Open follow-up requests")),
+    ("claim", Text("认领联系请求：/claim 编号", "Claim a request: /claim ID")),
+    ("done", Text("完成联系请求：/done 编号 [备注]", "Close a request: /done ID [note]")),
+    ("export", Text("导出：CSV/XLSX 下载链接", "Signed CSV/XLSX download link")),
+    ("broadcast", Text("群发：/broadcast 内容", "Message respondents who asked for updates")),
+    ("chart", Text("图表：/chart 题号", "Chart of one question")),
+    ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
+)
+
+RESPONDENT_COMMANDS: tuple[tuple[str, Text], ...] = (
+    ("start", Text("开始或继续调查", "Start or resume the survey")),
+    ("help", Text("帮助", "Help")),
+    ("lang", Text("切换语言", "Switch language")),
+    ("restart", Text("重新开始", "Start over")),
+    ("myanswers", Text("我的答案", "My answers")),
+)

@@ -1,0 +1,134 @@
+"""Recording answers and moving between questions: next, back, skip, change, finish."""
+
+from __future__ import annotations
+
+from flows.events import (
+    AnswerCleared,
+    AnswerRecorded,
+    ContactRequested,
+    SubscriptionChanged,
+    SurveyCompleted,
+)
+from flows.model import Lang, Question
+from flows.navigation import (
+    form_complete,
+    form_details,
+    irrelevant_answered,
+    is_empty,
+    is_relevant,
+    is_required,
+    next_unanswered,
+    question_by_number,
+)
+from flows.prompts import Sprint, prompt
+from flows.state import Answer, Status
+
+
+def record(sprint: Sprint, question: Question, answer: Answer) -> None:
+    """Store an answer (an empty one = skipped), then drop answers that no longer apply."""
+    flow = sprint.flow
+    before = dict(sprint.state.answers)
+    answers = {**before, question.id: answer}
+    previous = before.get(question.id)
+    if not is_empty(answer):
+        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text))
+    elif previous is not None and not is_empty(previous):
+        sprint.emit(AnswerCleared(question.id))
+    for qid in irrelevant_answered(flow, answers):
+        if not is_empty(answers.pop(qid)):
+            sprint.emit(AnswerCleared(qid))
+    rules = flow.contact
+    if rules is not None and rules.updates is not None:
+        was = rules.updates in before.get(rules.question, Answer()).options
+        now = rules.updates in answers.get(rules.question, Answer()).options
+        if was != now:
+            sprint.emit(SubscriptionChanged(now))
+    if not form_complete(flow, before) and form_complete(flow, answers):
+        sprint.emit(ContactRequested("survey", form_details(flow, answers)))
+        sprint.say("contact_created")
+    sprint.update(answers=answers, retries=0)
+
+
+def advance(sprint: Sprint) -> None:
+    state = sprint.state
+    history = state.history
+    if state.current is not None and (not history or history[-1] != state.current):
+        history = (*history, state.current)
+    following = next_unanswered(sprint.flow, state.answers)
+    if following is None:
+        sprint.update(history=history, current=None)
+        finish(sprint)
+        return
+    sprint.update(history=history, current=following.id, status=Status.ACTIVE)
+    prompt(sprint)
+
+
+def finish(sprint: Sprint) -> None:
+    state = sprint.state
+    flow = sprint.flow
+    if state.completed_at is not None:
+        sprint.update(status=Status.COMPLETED, editing=False, current=None)
+        sprint.say("answer_updated")
+        return
+    completed_at = sprint.now.isoformat()
+    sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
+    sprint.emit(SurveyCompleted(flow.id, flow.version))
+    sprint.say("completed", closing=flow.closing)
+    sprint.say("completion_summary")
+    if flow.followup is not None:
+        sprint.say("followup", text=flow.followup)
+
+
+def back(sprint: Sprint) -> None:
+    history = sprint.state.history
+    # Questions that stopped applying since (a changed branch) are not gone back to.
+    while history and not _still_asked(sprint, history[-1]):
+        history = history[:-1]
+    if not history:
+        sprint.say("back_at_start")
+        prompt(sprint)
+        return
+    sprint.update(current=history[-1], history=history[:-1], retries=0)
+    prompt(sprint)
+
+
+def _still_asked(sprint: Sprint, question_id: str) -> bool:
+    return sprint.flow.has_question(question_id) and is_relevant(
+        sprint.flow, question_id, sprint.state.answers
+    )
+
+
+def skip(sprint: Sprint) -> None:
+    state = sprint.state
+    assert state.current is not None
+    question = sprint.flow.question(state.current)
+    if is_required(question, state.answers):
+        sprint.say("cannot_skip", Lang.BOTH)
+        prompt(sprint)
+        return
+    record(sprint, question, Answer())
+    advance(sprint)
+
+
+def change(sprint: Sprint, number: int) -> None:
+    state = sprint.state
+    if state.status not in (Status.ACTIVE, Status.COMPLETED):
+        sprint.say("not_now", Lang.BOTH)
+        prompt(sprint)
+        return
+    target = question_by_number(sprint.flow, number, state.answers)
+    if target is None:
+        sprint.say("change_unknown", Lang.BOTH, number=number)
+        prompt(sprint)
+        return
+    history = state.history
+    if state.current is not None and state.current != target.id:
+        history = (*history, state.current)
+    sprint.update(
+        status=Status.ACTIVE,
+        editing=state.status is Status.COMPLETED or state.editing,
+        current=target.id,
+        history=history,
+        retries=0,
+    )
+    prompt(sprint)

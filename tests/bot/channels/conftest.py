@@ -1,0 +1,102 @@
+"""Fixtures of the WeChat channel tests: the official sample account, recording fakes of
+the dispatcher and the outbox, and the route mounted in a Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.channels.wechat import make_wechat_routes
+from bot.channels.wechat_config import WeChatConfig
+from bot.channels.wechat_sim import WeChatSimulator
+from bot.envelope import Envelope, Message, Outcome
+from tests.fakes.wechat_api_server import wechat_api  # noqa: F401  (fixture)
+
+# Tencent's sample account (WXBizMsgCrypt Sample.py), see PLATFORM_NOTES.
+TOKEN = "spamtest"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx2c2769f8efd9abc2"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class RecordingDispatcher:
+    """Stands in for bot.service: records envelopes, answers a scripted outcome."""
+
+    reply: str | Outcome | Exception = "ok"
+    delay: float = 0.0
+    envelopes: list[Envelope] = field(default_factory=list)
+
+    async def handle(self, envelope: Envelope) -> Outcome:
+        self.envelopes.append(envelope)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        if isinstance(self.reply, Outcome):
+            return self.reply
+        return Outcome((Message(self.reply),) if self.reply else ())
+
+
+@dataclass
+class RecordingOutbox:
+    texts: list[tuple[str, list[str], str]] = field(default_factory=list)
+    images: list[tuple[str, list[bytes], str]] = field(default_factory=list)
+    fail: bool = False
+
+    async def enqueue_texts(self, openid: str, parts: Sequence[str], *, dedupe_key: str) -> None:
+        if self.fail:
+            raise RuntimeError("outbox down")
+        self.texts.append((openid, list(parts), dedupe_key))
+
+    async def enqueue_images(self, openid: str, pngs: Sequence[bytes], *, dedupe_key: str) -> None:
+        self.images.append((openid, list(pngs), dedupe_key))
+
+
+@pytest.fixture
+def dispatcher() -> RecordingDispatcher:
+    return RecordingDispatcher()
+
+
+@pytest.fixture
+def outbox() -> RecordingOutbox:
+    return RecordingOutbox()
+
+
+SimFactory = Callable[..., WeChatSimulator]
+
+
+@pytest.fixture
+async def make_sim(
+    dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+) -> AsyncIterator[SimFactory]:
+    """`make_sim(safe=True)`: a simulator talking to the route over ASGI.
+
+    The server accepts safe mode (AES key configured) unless `server_key=None`.
+    """
+    clients: list[httpx.AsyncClient] = []
+
+    def factory(
+        *, safe: bool = False, server_key: str | None = AES_KEY, reply_budget: float = 4.0,
+        app_id: str = APP_ID, token: str = TOKEN,
+    ) -> WeChatSimulator:  # fmt: skip
+        config = WeChatConfig(token=TOKEN, app_id=APP_ID, encoding_aes_key=server_key)
+        routes = make_wechat_routes(
+            config, dispatcher, outbox, clock=lambda: NOW, reply_budget=reply_budget
+        )
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=routes)))
+        clients.append(client)
+        return WeChatSimulator(
+            token, app_id, AES_KEY if safe else None, "http://wechat.test",
+            client=client, clock=NOW.timestamp,
+        )  # fmt: skip
+
+    yield factory
+    for client in clients:
+        await client.aclose()

@@ -1,0 +1,120 @@
+"""A small flow and helpers for the storage tests (built from flows.model directly)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from flows.events import Effect
+from flows.model import (
+    Clause,
+    ContactRules,
+    FieldKind,
+    Flow,
+    Option,
+    Question,
+    QuestionType,
+    Text,
+)
+from flows.state import SessionState, Status
+from storage.answers import apply_effects
+from storage.db import transaction
+from storage.models import Respondent, SurveySession
+from storage.respondents import lock_respondent, save_session_row
+
+NOW = datetime(2025, 1, 27, 8, 0, tzinfo=UTC)
+
+
+def t(zh: str, en: str) -> Text:
+    return Text(zh, en)
+
+
+def at(minutes: float) -> datetime:
+    return NOW + timedelta(minutes=minutes)
+
+
+def small_flow() -> Flow:
+    """role (single) → tools (multi, 'none' exclusive, suppliers only) → policy (yes/no)
+    → explain (text) → contact (multi) → name (field)."""
+    return Flow(
+        id="mini",
+        version=1,
+        title=t("小调查", "Mini survey"),
+        preface=t("前言", "Preface"),
+        closing=t("谢谢", "Thanks"),
+        questions=(
+            Question(
+                "role",
+                QuestionType.SINGLE,
+                t("角色", "Role"),
+                (Option("oem", t("主机厂", "OEM")), Option("supplier", t("供应商", "Supplier"))),
+            ),
+            Question(
+                "tools",
+                QuestionType.MULTI,
+                t("工具", "Tools"),
+                (
+                    Option("excel", t("表格", "Excel")),
+                    Option("sap", t("SAP", "SAP")),
+                    Option("none", t("没有", "None"), exclusive=True),
+                ),
+                when=(Clause("role", ("supplier",)),),
+            ),
+            Question("policy", QuestionType.YES_NO, t("政策", "Policy")),
+            Question(
+                "explain",
+                QuestionType.TEXT,
+                t("请说明", "Please explain"),
+                required=False,
+                when=(Clause("policy", ("yes",)),),
+            ),
+            Question(
+                "contact",
+                QuestionType.MULTI,
+                t("联系", "Contact"),
+                (Option("now", t("立即", "Now")), Option("no", t("不需要", "No"), exclusive=True)),
+            ),
+            Question(
+                "name",
+                QuestionType.FIELD,
+                t("姓名", "Name"),
+                field=FieldKind.NAME,
+                when=(Clause("contact", ("now",)),),
+            ),
+        ),
+        contact=ContactRules(question="contact", right_now="now", detail_questions=("name",)),
+    )
+
+
+def new_respondent(
+    engine: Engine, user: str, *, flow: Flow | None = None, channel: str = "telegram"
+) -> tuple[int, int]:
+    """A respondent with an active session row: (respondent id, session id)."""
+    flow = flow or small_flow()
+    with transaction(engine) as session:
+        respondent = lock_respondent(
+            session=session, channel=channel, channel_user_id=user, now=NOW
+        )
+        assert respondent.id is not None
+        state = SessionState(flow.id, flow.version, status=Status.ACTIVE)
+        row = save_session_row(session=session, respondent_id=respondent.id, state=state, now=NOW)
+        assert row.id is not None
+        return respondent.id, row.id
+
+
+def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW) -> list[str]:
+    """Apply effects to one session in their own transaction; the new contacts' references."""
+    with transaction(engine) as session:
+        survey_session = session.get(SurveySession, session_id)
+        assert survey_session is not None
+        respondent = session.get(Respondent, survey_session.respondent_id)
+        assert respondent is not None
+        contacts = apply_effects(
+            session=session,
+            respondent=respondent,
+            survey_session=survey_session,
+            effects=effects,
+            now=now,
+        )
+        return [c.reference or "" for c in contacts]

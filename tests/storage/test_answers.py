@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+import random
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from flows.events import (
+    AnswerCleared,
+    AnswerRecorded,
+    ContactRequested,
+    DataDeleted,
+    LanguageChosen,
+    SubscriptionChanged,
+    SurveyCompleted,
+    SurveyStarted,
+)
+from flows.model import Lang
+from storage.aggregates import counters, verify
+from storage.db import transaction
+from storage.inbound import claim_inbound, save_reply, stored_reply
+from storage.models import Answer, AuditLog, ContactRequest, Respondent, SurveySession
+from tests.storage.sample import NOW, apply, new_respondent
+
+
+def _counts(engine: Engine) -> dict[tuple[str, str], int]:
+    with transaction(engine) as session:
+        assert verify(session=session, flow_id="mini") == []
+        return {k: v for k, v in counters(session=session, flow_id="mini").items() if v}
+
+
+def test_recording_counts_the_respondent_once_and_each_option(engine: Engine) -> None:
+    _, s1 = new_respondent(engine, "u1")
+    _, s2 = new_respondent(engine, "u2")
+    apply(engine, s1, SurveyStarted("mini", 1), AnswerRecorded("tools", ("excel", "sap")))
+    apply(engine, s2, AnswerRecorded("tools", ("sap",)), AnswerRecorded("explain", text="ESG"))
+    assert _counts(engine) == {
+        ("tools", ""): 2,
+        ("tools", "excel"): 1,
+        ("tools", "sap"): 2,
+        ("explain", ""): 1,
+    }
+
+
+def test_changing_an_answer_replaces_rows_and_moves_the_counts(engine: Engine) -> None:
+    _, s1 = new_respondent(engine, "u1")
+    apply(engine, s1, AnswerRecorded("tools", ("excel", "sap")))
+    apply(engine, s1, AnswerRecorded("tools", ("none",)))
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "none"): 1}
+    # Clear and record again within one step.
+    apply(engine, s1, AnswerCleared("tools"), AnswerRecorded("tools", ("sap", "sap")))
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "sap"): 1}
+    apply(engine, s1, AnswerCleared("tools"), AnswerCleared("tools"))
+    assert _counts(engine) == {}
+
+
+def test_language_subscription_and_completion(engine: Engine) -> None:
+    respondent_id, s1 = new_respondent(engine, "u1")
+    apply(
+        engine,
+        s1,
+        LanguageChosen(Lang.EN),
+        SubscriptionChanged(True),
+        SurveyCompleted("mini", 1),
+    )
+    with transaction(engine) as session:
+        respondent = session.get(Respondent, respondent_id)
+        assert respondent is not None
+        assert (respondent.lang, respondent.subscribed_updates) == ("en", True)
+
+
+def test_a_contact_request_gets_a_reference(engine: Engine) -> None:
+    _, s1 = new_respondent(engine, "u1")
+    (reference,) = apply(
+        engine, s1, ContactRequested("survey", {"name": "王伟", "phone": "+86 138 0000 0000"})
+    )
+    assert reference.startswith("C-0")
+    with transaction(engine) as session:
+        contact = session.exec(select(ContactRequest)).one()
+        assert contact.reference == reference and contact.status == "open"
+        assert json.loads(contact.details_json)["name"] == "王伟"
+
+
+def test_deleting_data_removes_answers_sessions_contacts_and_replies(engine: Engine) -> None:
+    r1, s1 = new_respondent(engine, "u1")
+    _, s2 = new_respondent(engine, "u2")
+    apply(engine, s1, AnswerRecorded("tools", ("sap",)), AnswerRecorded("explain", text="秘密"))
+    apply(engine, s1, ContactRequested("contact_me", {"name": "A"}))
+    apply(engine, s2, AnswerRecorded("tools", ("sap",)))
+    with transaction(engine) as session:
+        processed = claim_inbound(session=session, channel="telegram", dedupe_key="x", now=NOW)
+        assert processed is not None
+        save_reply(session=session, processed=processed, messages=["秘密"], respondent_id=r1)
+
+    assert apply(engine, s1, ContactRequested("survey", {"name": "B"}), DataDeleted()) == []
+
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "sap"): 1}
+    with transaction(engine) as session:
+        assert r1 not in {a.respondent_id for a in session.exec(select(Answer)).all()}
+        assert session.get(SurveySession, s1) is None
+        assert session.get(SurveySession, s2) is not None
+        assert session.exec(select(ContactRequest)).all() == []
+        assert stored_reply(session=session, channel="telegram", dedupe_key="x") is None
+        (entry,) = session.exec(select(AuditLog)).all()
+        assert (entry.actor, entry.action) == (f"respondent:{r1}", "data_deleted")
+        assert json.loads(entry.detail) == {"answers": 2, "contact_requests": 2}
+
+
+def test_random_edits_keep_counters_equal_to_a_recount(engine: Engine) -> None:
+    rng = random.Random(7)
+    sessions = [new_respondent(engine, f"u{i}")[1] for i in range(6)]
+    tools = ["excel", "sap", "none"]
+    for _ in range(120):
+        session_id = rng.choice(sessions)
+        roll = rng.random()
+        if roll < 0.5:
+            effect: object = AnswerRecorded("tools", tuple(rng.sample(tools, rng.randint(1, 3))))
+        elif roll < 0.7:
+            effect = AnswerRecorded("explain", text=rng.choice(["a", "b"]))
+        elif roll < 0.9:
+            effect = AnswerCleared(rng.choice(["tools", "explain"]))
+        else:
+            effect = DataDeleted()
+            sessions.remove(session_id)
+            sessions.append(new_respondent(engine, f"n{rng.random()}")[1])
+        apply(engine, session_id, effect)  # type: ignore[arg-type]
+        _counts(engine)  # verify() is empty after every step

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from flows.model import Lang
+from flows.state import Answer, SessionState, Status
+from storage.db import transaction
+from storage.models import Respondent
+from storage.respondents import (
+    load_session_row,
+    load_state,
+    lock_respondent,
+    save_session_row,
+    set_respondent_active,
+    subscribed_respondents,
+)
+from tests.storage.sample import NOW, at
+
+
+def test_lock_respondent_creates_once_then_updates_last_inbound(engine: Engine) -> None:
+    with transaction(engine) as session:
+        first = lock_respondent(
+            session=session, channel="wechat", channel_user_id="o1", now=NOW, source="qr-expo"
+        )
+    with transaction(engine) as session:
+        again = lock_respondent(
+            session=session, channel="wechat", channel_user_id="o1", now=at(5), source="other"
+        )
+        other = lock_respondent(session=session, channel="telegram", channel_user_id="o1", now=NOW)
+    assert again.id == first.id != other.id
+    assert again.source == "qr-expo"  # the first scene is kept
+    assert again.created_at == NOW and again.last_inbound_at == at(5)
+    assert again.lang == "both" and again.active and not again.subscribed_updates
+
+
+def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engine) -> None:
+    """The second transaction waits at lock_respondent until the first has committed."""
+    with transaction(engine) as session:
+        lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
+    first_locked = threading.Event()
+    timeline: list[tuple[str, float]] = []
+
+    def second() -> None:
+        first_locked.wait(5)
+        with transaction(engine) as session:
+            respondent = lock_respondent(
+                session=session, channel="wechat", channel_user_id="o1", now=at(2)
+            )
+            timeline.append(("second locked", time.monotonic()))
+            # It sees what the first one wrote (loaded after the lock, never before).
+            timeline.append((f"lang={respondent.lang}", 0))
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with transaction(engine) as session:
+        respondent = lock_respondent(
+            session=session, channel="wechat", channel_user_id="o1", now=at(1)
+        )
+        first_locked.set()
+        time.sleep(0.5)
+        respondent.lang = "en"
+        session.add(respondent)
+        timeline.append(("first commits", time.monotonic()))
+    thread.join(10)
+    (_, committing), (_, second_locked), (seen, _) = timeline
+    assert second_locked >= committing
+    assert seen == "lang=en"
+
+
+def test_concurrent_first_messages_create_one_respondent(engine: Engine) -> None:
+    barrier = threading.Barrier(4)
+    ids: list[int | None] = []
+
+    def first_message() -> None:
+        barrier.wait(5)
+        with transaction(engine) as session:
+            ids.append(
+                lock_respondent(
+                    session=session, channel="wechat", channel_user_id="new", now=NOW
+                ).id
+            )
+
+    threads = [threading.Thread(target=first_message) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(ids) == 4 and len(set(ids)) == 1
+
+
+def test_unsubscribe_keeps_the_respondent_inactive_until_they_return(engine: Engine) -> None:
+    with transaction(engine) as session:
+        lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
+    with transaction(engine) as session:
+        set_respondent_active(
+            session=session, channel="wechat", channel_user_id="o1", active=False, now=at(1)
+        )
+    with transaction(engine) as session:
+        respondent = session.exec(select(Respondent)).one()
+        assert not respondent.active
+        assert lock_respondent(
+            session=session, channel="wechat", channel_user_id="o1", now=at(2)
+        ).active
+
+
+def test_subscribed_respondents_are_the_active_ones_who_asked(engine: Engine) -> None:
+    with transaction(engine) as session:
+        for user in ("a", "b", "c"):
+            respondent = lock_respondent(
+                session=session, channel="telegram", channel_user_id=user, now=NOW
+            )
+            respondent.subscribed_updates = user != "c"
+        set_respondent_active(
+            session=session, channel="telegram", channel_user_id="b", active=False, now=NOW
+        )
+    with transaction(engine) as session:
+        audience = subscribed_respondents(session=session)
+        assert [r.channel_user_id for r in audience] == ["a"]
+        assert subscribed_respondents(session=session, channel="wechat") == []
+
+
+def test_session_row_mirrors_the_state(engine: Engine) -> None:
+    with transaction(engine) as session:
+        respondent_id = lock_respondent(
+            session=session, channel="console", channel_user_id="me", now=NOW
+        ).id
+        assert respondent_id is not None
+        assert load_session_row(session=session, respondent_id=respondent_id, flow_id="f") is None
+        state = SessionState(
+            "f",
+            2,
+            status=Status.ACTIVE,
+            lang=Lang.ZH,
+            current="q2",
+            answers={"q1": Answer(("a",))},
+            started_at=NOW.isoformat(),
+        )
+        row = save_session_row(session=session, respondent_id=respondent_id, state=state, now=NOW)
+    assert (row.status, row.flow_version, row.started_at, row.completed_at) == (
+        "active",
+        2,
+        NOW,
+        None,
+    )
+    done = state.evolve(status=Status.COMPLETED, completed_at=at(9).isoformat())
+    with transaction(engine) as session:
+        again = save_session_row(
+            session=session, respondent_id=respondent_id, state=done, now=at(9)
+        )
+        assert again.id == row.id
+        assert load_state(session=session, respondent_id=respondent_id, flow_id="f") == done
+    assert again.status == "completed" and again.completed_at == at(9)
+    assert again.updated_at == at(9) and again.started_at == NOW
