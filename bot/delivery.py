@@ -8,11 +8,12 @@ they go out in order, and on a failure only the unsent rest is kept for the retr
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from sqlalchemy import Engine
@@ -23,8 +24,13 @@ from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
-# recipient, one text → None, or raises DeliveryError / another exception
-TextSender = Callable[[str, str], Awaitable[None]]
+
+class ChannelSender(Protocol):
+    """Sends one message; raises DeliveryError (or any exception: retried) on failure."""
+
+    async def send_text(self, recipient: str, text: str) -> None: ...
+
+    async def send_image(self, recipient: str, png: bytes) -> None: ...
 
 
 class DeliveryError(Exception):
@@ -43,7 +49,7 @@ class Delivery:
     def __init__(
         self,
         engine: Engine,
-        senders: Mapping[str, TextSender],
+        senders: Mapping[str, ChannelSender],
         *,
         batch: int = 20,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -74,22 +80,24 @@ class Delivery:
     def _claim(self, now: datetime) -> list[Outbox]:
         return run_in_transaction(
             self.engine,
-            lambda session: [
-                i
-                for i in outbox.claim_due(session=session, now=now, limit=self.batch)
-                if i.channel in self.senders
-            ],
+            lambda session: outbox.claim_due(
+                session=session, now=now, limit=self.batch, channels=list(self.senders)
+            ),
         )
 
     async def _deliver(self, item: Outbox) -> None:
         data = outbox.payload(item)
-        texts: list[str] = list(data.get("texts") or [data.get("text", "")])
+        field = "images" if "images" in data else "texts"
+        parts: list[str] = list(data.get(field) or [data.get("text", "")])
         sender = self.senders[item.channel]
         sent = 0
         error: DeliveryError | None = None
-        for text in texts:
+        for part in parts:
             try:
-                await sender(item.recipient, text)
+                if field == "images":
+                    await sender.send_image(item.recipient, base64.b64decode(part))
+                else:
+                    await sender.send_text(item.recipient, part)
             except DeliveryError as exc:
                 error = exc
                 break
@@ -97,11 +105,16 @@ class Delivery:
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
                 break
             sent += 1
-        rest = texts[sent:]
-        await anyio.to_thread.run_sync(self._finish, item, rest, error, data)
+        rest = parts[sent:]
+        await anyio.to_thread.run_sync(self._finish, item, field, rest, error, data)
 
     def _finish(
-        self, item: Outbox, rest: list[str], error: DeliveryError | None, data: dict[str, Any]
+        self,
+        item: Outbox,
+        field: str,
+        rest: list[str],
+        error: DeliveryError | None,
+        data: dict[str, Any],
     ) -> None:
         now = self.clock()
 
@@ -109,8 +122,8 @@ class Delivery:
             if error is None:
                 outbox.mark_sent(session=session, item=item, now=now)
                 return
-            if "texts" in data:
-                outbox.update_payload(session=session, item=item, payload={**data, "texts": rest})
+            if field in data:
+                outbox.update_payload(session=session, item=item, payload={**data, field: rest})
             log.warning(
                 "outbox %s to %s:%s failed: %s", item.id, item.channel, _who(item.recipient), error
             )

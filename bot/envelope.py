@@ -41,6 +41,8 @@ class Choice:
 
     label: str
     value: str  # what typing would send (an option number, a command word)
+    exclusive: bool = False  # "none of these": selecting it clears the other options
+    nav: bool = False  # Back / Skip: never toggled, laid out after the options
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Message:
     choices: tuple[Choice, ...] = ()
     multi: bool = False  # choices toggle and a Done button submits
     question_id: str | None = None  # the question the choices answer (stale-tap check)
+    # Multiple choice: how many options Done may submit, and its label in the reply language.
+    min_selected: int = 1
+    max_selected: int | None = None
+    submit_label: str = ""
     image_png: bytes | None = field(default=None, repr=False)
 
 

@@ -14,6 +14,7 @@ _BACK = Text("返回", "Back")
 _SKIP = Text("跳过", "Skip")
 _YES = Text("是", "Yes")
 _NO = Text("否", "No")
+_DONE = Text("完成", "Done")
 
 
 def to_messages(
@@ -25,12 +26,24 @@ def to_messages(
         return ()
     choices: tuple[Choice, ...] = ()
     multi = False
-    question_id = None
+    question: Question | None = None
     if replies:
         choices, multi = choices_for(replies[-1], state)
         if replies[-1].key == "question":
-            question_id = replies[-1].params["question"].id
-    return (Message("\n\n".join(texts), choices, multi, question_id=question_id),)
+            question = replies[-1].params["question"]
+    if question is None:
+        return (Message("\n\n".join(texts), choices, multi),)
+    return (
+        Message(
+            "\n\n".join(texts),
+            choices,
+            multi,
+            question_id=question.id,
+            min_selected=question.min_selected,
+            max_selected=question.max_selected,
+            submit_label=_DONE.get(state.lang) if multi else "",
+        ),
+    )
 
 
 def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], bool]:
@@ -47,12 +60,13 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
         return (), False
     question: Question = reply.params["question"]
     choices = [
-        Choice(f"{i}. {opt.text.get(lang)}", str(i)) for i, opt in enumerate(question.options, 1)
+        Choice(f"{i}. {opt.text.get(lang)}", str(i), exclusive=opt.exclusive)
+        for i, opt in enumerate(question.options, 1)
     ]
     if reply.params.get("optional"):
-        choices.append(Choice(_SKIP.get(lang), "跳过"))
+        choices.append(Choice(_SKIP.get(lang), "跳过", nav=True))
     if reply.params.get("number") and reply.params["number"] > 1:
-        choices.append(Choice(_BACK.get(lang), "返回"))
+        choices.append(Choice(_BACK.get(lang), "返回", nav=True))
     return tuple(choices), question.type is QuestionType.MULTI
 
 

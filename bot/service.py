@@ -93,12 +93,15 @@ class Service:
             now=now,
             source=envelope.source,
         )
-        if not respondent.active:
-            respondent.active = True  # came back after unsubscribing
         outcome = self.staff_handler(session, envelope) if self.staff_handler else None
         if outcome is None:
             outcome = self._survey_step(session, envelope, respondent)
-        repo.save_reply(session=session, processed=processed, messages=_encode(outcome.messages))
+        repo.save_reply(
+            session=session,
+            processed=processed,
+            messages=_encode(outcome.messages),
+            respondent_id=respondent.id,
+        )
         return outcome
 
     def _survey_step(

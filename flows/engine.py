@@ -118,6 +118,9 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
         _contact_me(sprint)
     elif intent is Intent.RESTART:
         _ask_confirmation(sprint, Pending.RESTART)
+    elif intent is Intent.RESULTS:
+        sprint.say("completion_summary")
+        prompt(sprint)
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
         sprint.say("unsupported_input", Lang.BOTH)
         prompt(sprint)

@@ -23,6 +23,7 @@ class Intent(StrEnum):
     CONTACT_ME = "contact_me"
     HELP = "help"
     RESTART = "restart"
+    RESULTS = "results"  # the latest aggregate results (WeChat menu "结果 Results")
     UNSUPPORTED = "unsupported"  # an image, a sticker … : hint to reply with text
 
 

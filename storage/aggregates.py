@@ -59,12 +59,11 @@ def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None
     ]
     if not rows:
         return
-    table = AggregateCounter.__table__
-    insert = upsert(session, table).values(rows)  # type: ignore[arg-type]
+    insert = upsert(session, AggregateCounter).values(rows)
     session.exec(
         insert.on_conflict_do_update(
             index_elements=["flow_id", "question_id", "option_id"],
-            set_={"count": table.c.count + insert.excluded["count"]},  # type: ignore[attr-defined]
+            set_={"count": AggregateCounter.count + insert.excluded["count"]},
         )
     )
 
@@ -162,7 +161,7 @@ def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
         .group_by(col(Answer.question_id), col(Answer.option_id))
     ).all()
     respondents = session.exec(
-        select(Answer.question_id, func.count(distinct(Answer.session_id)))
+        select(Answer.question_id, func.count(distinct(col(Answer.session_id))))
         .where(Answer.flow_id == flow_id)
         .group_by(col(Answer.question_id))
     ).all()

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ PG_STATEMENT_TIMEOUT_MS = 4000
 PG_LOCK_TIMEOUT_MS = 4000
 # serialization_failure, deadlock_detected: the whole transaction may simply be re-run.
 _PG_RETRYABLE = {"40001", "40P01"}
+_READONLY = "surveybot_readonly"
 _SQLITE_RETRYABLE = ("database is locked", "database is busy", "database table is locked")
 
 
@@ -83,14 +84,17 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction (reports, exports) must not hold up the writers.
+        readonly = conn.get_execution_options().get(_READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     # Options given in the URL (e.g. a test's search_path) are kept and extended.
-    options = [url.query["options"]] if "options" in url.query else []
+    given = url.query.get("options", ())
+    options = [given] if isinstance(given, str) else list(given)
     if request_timeouts:
         options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
     options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
@@ -103,10 +107,22 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session in one transaction: committed once at the end, rolled back on error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+    """A session in one transaction: committed once at the end, rolled back on error.
+
+    `readonly=True` (statistics, exports): one consistent snapshot that never holds up
+    the writers (SQLite: a deferred BEGIN instead of taking the write lock; PostgreSQL:
+    REPEATABLE READ, READ ONLY).
+    """
+    bind = _readonly(engine) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def _readonly(engine: Engine) -> Engine:
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    return engine.execution_options(**{_READONLY: True})
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -149,8 +165,10 @@ def run_in_transaction(
             sleep(delay)
 
 
-def upsert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that supports ON CONFLICT (PostgreSQL, and SQLite ≥ 3.24) for this bind."""
+def upsert(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `model`'s table that supports ON CONFLICT (PostgreSQL, and
+    SQLite ≥ 3.24) for this session's database."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -162,7 +180,7 @@ def upsert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
 def ping(engine: Engine) -> bool:
     """True when the database answers (for /healthz)."""
     try:
-        with engine.connect() as conn:
+        with _readonly(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except (SQLAlchemyError, OSError) as error:

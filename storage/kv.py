@@ -27,10 +27,7 @@ def kv_get(*, session: Session, key: str, now: datetime, for_update: bool = Fals
 
 
 def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | None) -> None:
-    table = KeyValue.__table__
-    insert = upsert(session, table).values(  # type: ignore[arg-type]
-        key=key, value=value, expires_at=expires_at
-    )
+    insert = upsert(session, KeyValue).values(key=key, value=value, expires_at=expires_at)
     session.exec(
         insert.on_conflict_do_update(
             index_elements=["key"],

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import make_engine
 
+_LOCK_KEY = 0x5355_5256  # "SURV": the advisory lock serializing concurrent upgrades
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -31,6 +33,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = make_engine(url, request_timeouts=False)
     try:
         with engine.begin() as connection:
+            # Several workers may start at once: one migrates, the others then find the
+            # schema current (SQLite: BEGIN IMMEDIATE already queues them).
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SET LOCAL lock_timeout = 0"))
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             command.upgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()

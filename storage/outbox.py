@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,23 +55,36 @@ def payload(item: Outbox) -> dict[str, Any]:
     return data
 
 
+def update_payload(*, session: Session, item: Outbox, payload: dict[str, Any]) -> None:
+    """Replace the payload (e.g. only the parts not sent yet, before a retry)."""
+    row = _current(session, item)
+    row.payload_json = json.dumps(payload, ensure_ascii=False)
+    session.add(row)
+
+
 def claim_due(
-    *, session: Session, now: datetime, limit: int, lease_seconds: float = LEASE_S
+    *,
+    session: Session,
+    now: datetime,
+    limit: int,
+    lease_seconds: float = LEASE_S,
+    channels: Collection[str] | None = None,
 ) -> list[Outbox]:
     """Pending items due at `now`, oldest first, leased for `lease_seconds`.
 
     Leasing moves next_attempt_at forward, so once this transaction commits no other
     worker takes the same rows while they are being sent. On PostgreSQL, SKIP LOCKED
     lets concurrent workers claim different rows without waiting on each other.
+    `channels` limits the claim to the channels this worker can deliver to.
     """
+    query = select(Outbox).where(
+        Outbox.status == OutboxStatus.PENDING.value, col(Outbox.next_attempt_at) <= now
+    )
+    if channels is not None:
+        query = query.where(col(Outbox.channel).in_(list(channels)))
     items = list(
         session.exec(
-            select(Outbox)
-            .where(
-                Outbox.status == OutboxStatus.PENDING.value,
-                col(Outbox.next_attempt_at) <= now,
-            )
-            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            query.order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)

@@ -30,7 +30,15 @@ from storage.models import (
     Respondent,
     SurveySession,
 )
-from storage.outbox import claim_due, enqueue, failed_items, mark_failed, mark_sent, payload
+from storage.outbox import (
+    claim_due,
+    enqueue,
+    failed_items,
+    mark_failed,
+    mark_sent,
+    payload,
+    update_payload,
+)
 from storage.respondents import (
     load_session_row,
     load_state,
@@ -82,5 +90,6 @@ __all__ = [
     "set_respondent_active",
     "stored_reply",
     "subscribed_respondents",
+    "update_payload",
     "verify",
 ]

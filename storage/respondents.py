@@ -27,33 +27,41 @@ def lock_respondent(
     processes (PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE serializes all
     writers already). Load the session state only *after* this call.
     """
-    table = Respondent.__table__
-    session.exec(
-        upsert(session, table)  # type: ignore[arg-type]
-        .values(
-            channel=channel,
-            channel_user_id=channel_user_id,
-            lang="both",
-            source=source,
-            active=True,
-            subscribed_updates=False,
-            created_at=now,
-            last_inbound_at=now,
+    respondent = _select_for_update(session, channel, channel_user_id)
+    if respondent is None:
+        # Looked up first: an INSERT … ON CONFLICT per message would burn a sequence
+        # value each time, and respondent numbers (shown in reports) would have gaps.
+        session.exec(
+            upsert(session, Respondent)
+            .values(
+                channel=channel,
+                channel_user_id=channel_user_id,
+                lang="both",
+                source=source,
+                active=True,
+                subscribed_updates=False,
+                created_at=now,
+                last_inbound_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
         )
-        .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
-    )
-    respondent = session.exec(
-        select(Respondent)
-        .where(Respondent.channel == channel, Respondent.channel_user_id == channel_user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+        respondent = _select_for_update(session, channel, channel_user_id)
+        assert respondent is not None
     respondent.last_inbound_at = now
     respondent.active = True
     if source and not respondent.source:
         respondent.source = source
     session.add(respondent)
     return respondent
+
+
+def _select_for_update(session: Session, channel: str, channel_user_id: str) -> Respondent | None:
+    return session.exec(
+        select(Respondent)
+        .where(Respondent.channel == channel, Respondent.channel_user_id == channel_user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def set_respondent_active(

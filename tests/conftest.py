@@ -42,7 +42,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     except OperationalError as error:
         admin.dispose()
         where = make_url(PG_URL).render_as_string(hide_password=True)
-        pytest.skip(f"PostgreSQL not reachable at {where}: {error.orig}")
+        reason = f"PostgreSQL not reachable at {where}: {error.orig}"
+        if os.environ.get("SURVEYBOT_REQUIRE_PG"):
+            pytest.fail(reason + " (SURVEYBOT_REQUIRE_PG is set: CI must test PostgreSQL)")
+        pytest.skip(reason)
     try:
         yield _postgres_schema_url(schema)
     finally:

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.channels.text_split import split_utf8
+from bot.channels.text_split import WECHAT_TEXT_LIMIT_BYTES, split_utf8
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_crypto import (
     MessageCrypto,
@@ -56,6 +56,13 @@ DEFAULT_REPLY_BUDGET_S = 4.0  # of WeChat's 5 s; the rest is network and our own
 SUCCESS = "success"  # WeChat's "received, no reply" body: stops its retries
 
 
+# Said in the reply when the rest of it cannot be sent (no app secret configured).
+NO_API_NOTICE = (
+    "（消息过长，其余部分无法发送：未配置客服消息接口。请回复“帮助”。）\n"
+    "(Reply too long: the rest cannot be sent, the customer-service API is not configured.)"
+)
+
+
 class OutboxSink(Protocol):
     """Where replies that do not fit the passive reply go (sent by the customer-service
     API later). Implemented by the dispatcher side over the database outbox.
@@ -64,6 +71,9 @@ class OutboxSink(Protocol):
     WeChat retries the push, the dispatcher answers the same outcome (duplicate=True)
     and the route hands over the same parts again.
     """
+
+    # False when nothing can be sent later (no app secret): the reply then says so.
+    available: bool
 
     async def enqueue_texts(
         self, openid: str, parts: Sequence[str], *, dedupe_key: str
@@ -214,6 +224,9 @@ class WeChatEndpoint:
     async def _hand_over(self, outcome: Outcome, envelope: Envelope, *, passive: bool) -> list[str]:
         """Queue what the passive reply cannot carry; return the text parts."""
         parts = split_utf8(outcome.text) if outcome.text else []
+        if passive and len(parts) > 1 and not self._outbox.available:
+            room = WECHAT_TEXT_LIMIT_BYTES - len(NO_API_NOTICE.encode("utf-8")) - 2
+            parts = [split_utf8(outcome.text, room)[0] + "\n\n" + NO_API_NOTICE]
         queued = parts[1:] if passive else parts
         if queued:
             await self._outbox.enqueue_texts(

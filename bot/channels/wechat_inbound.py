@@ -10,9 +10,6 @@ from bot.envelope import Channel, ChannelEvent, Envelope
 from bot.wechat_menu import MenuKey
 from flows.events import Inbound, Intent
 
-# The results menu has no Intent yet: it arrives as the command a user could type.
-RESULTS_COMMAND = "/results"
-
 _CLICK_INTENTS: dict[str, Intent] = {
     MenuKey.START_SURVEY: Intent.START,
     MenuKey.MY_ANSWERS: Intent.MY_ANSWERS,
@@ -73,7 +70,7 @@ def _event_envelope(msg: WeChatMessage, now: datetime) -> Envelope | None:
         return _envelope(msg, Inbound(now=now), event=ChannelEvent.UNSUBSCRIBE)
     if event == "click":
         if msg.event_key == MenuKey.LATEST_RESULTS:
-            return _envelope(msg, Inbound(now=now, text=RESULTS_COMMAND))
+            return _envelope(msg, Inbound(now=now, intent=Intent.RESULTS))
         intent = _CLICK_INTENTS.get(msg.event_key or "")
         if intent is not None:
             return _envelope(msg, Inbound(now=now, intent=intent))

@@ -72,6 +72,14 @@ class WeChatSimulator:
         self._clock = clock
         self._msg_ids = itertools.count(int(clock()) * 1000)
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    @property
+    def url(self) -> str:
+        return self._url
+
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()

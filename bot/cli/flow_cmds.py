@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from bot.cli.common import settings_or_exit
-from bot.reports.export import write_csv, write_xlsx
+from bot.reports.export import export_rows, write_csv, write_xlsx
 from bot.reports.text_report import render_report
 from flows.check import check_file
 from flows.definition import load_flow
@@ -63,8 +64,8 @@ def report(
     flow = _flow(flow_file or settings.flow_path)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with transaction(engine) as session:
-        stats = question_stats(session=session, flow=flow)
+    with transaction(engine, readonly=True) as session:
+        stats = question_stats(session=session, flow=flow, text_limit=None if texts else 0)
         typer.echo(render_report(flow, stats, include_texts=texts))
 
 
@@ -84,14 +85,11 @@ def export(
         raise typer.BadParameter("XLSX needs --output FILE", param_hint="--output")
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with transaction(engine) as session:
+    with transaction(engine, readonly=True) as session:
+        header, rows = export_rows(session=session, flow=flow)
         if format is ExportFormat.XLSX:
-            write_xlsx(output, session=session, flow=flow)
-        elif output is None:
-            import sys
-
-            write_csv(sys.stdout, session=session, flow=flow)
+            count = write_xlsx(output, header, rows)
         else:
-            write_csv(output, session=session, flow=flow)
+            count = write_csv(output if output is not None else sys.stdout, header, rows)
     if output is not None:
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(f"wrote {count} respondents to {output}", err=True)

@@ -9,6 +9,7 @@ the respondent's number, newest first. Contact-form fields are never printed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 from flows.model import NO, YES, Flow, Lang, Question, QuestionType, Text
 from storage.aggregates import QuestionStats
@@ -47,10 +48,13 @@ def _is_personal(flow: Flow, question: Question) -> bool:
 def _choice_block(question: Question, stats: QuestionStats) -> str:
     lines = [question.text.get(Lang.BOTH), COLUMNS]
     for option in stats.options:
-        lines.append(
-            f"{option_label(_option_text(question, option.option_id))} {option.pct_of_selections}%"
-        )
+        label = option_label(_option_text(question, option.option_id))
+        lines.append(f"{label} {_two_decimals(option.pct_of_selections)}%")
     return "\n".join(lines)
+
+
+def _two_decimals(pct: Decimal) -> Decimal:
+    return pct.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _option_text(question: Question, option_id: str) -> Text:

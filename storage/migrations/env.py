@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -15,7 +15,7 @@ from storage.models import UTCDateTime  # also registers the tables on SQLModel.
 target_metadata = SQLModel.metadata
 
 
-def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | bool:
+def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy types: a migration must not import
     today's models (they change; the migration must not)."""
     if kind == "type" and isinstance(obj, UTCDateTime):

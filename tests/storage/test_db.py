@@ -34,7 +34,7 @@ def test_sqlite_file_runs_wal_with_foreign_keys(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
     engine.dispose()
 
 
@@ -140,6 +140,25 @@ def test_concurrent_read_modify_write_loses_no_update(engine: Engine) -> None:
     assert errors == []
     with transaction(engine) as session:
         assert kv_get(session=session, key="n", now=NOW) == "100"
+
+
+def test_a_readonly_transaction_does_not_hold_up_writers(engine: Engine) -> None:
+    with transaction(engine) as session:
+        kv_set(session=session, key="k", value="before", expires_at=None)
+    written = threading.Event()
+
+    def writer() -> None:
+        with transaction(engine) as session:
+            kv_set(session=session, key="k", value="after", expires_at=None)
+        written.set()
+
+    with transaction(engine, readonly=True) as session:
+        assert kv_get(session=session, key="k", now=NOW) == "before"
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert written.wait(3), "the writer waited for the reader"
+        assert kv_get(session=session, key="k", now=NOW) == "before"  # its snapshot
+    thread.join()
 
 
 def test_ping(engine: Engine, tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_a_retry_during_processing_waits_and_then_sees_the_reply(engine: Engine)
     """Two real concurrent transactions: the retry blocks on the first one's row, then
     finds it claimed and reads the reply the first one stored."""
     first_claimed = threading.Event()
-    retry_result: list[object] = []
+    retry_result: list[tuple[object, list[str] | None, float]] = []
 
     def retry() -> None:
         first_claimed.wait(5)
@@ -72,7 +72,7 @@ def test_a_retry_during_processing_waits_and_then_sees_the_reply(engine: Engine)
         about_to_commit = time.monotonic()
     thread.join(10)
     assert len(retry_result) == 1
-    claimed, reply, finished_at = retry_result[0]  # type: ignore[misc]
+    claimed, reply, finished_at = retry_result[0]
     assert claimed is None
     assert reply == ["answer"]
     assert finished_at >= about_to_commit

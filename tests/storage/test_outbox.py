@@ -14,6 +14,7 @@ from storage.outbox import (
     mark_failed,
     mark_sent,
     payload,
+    update_payload,
 )
 from tests.storage.sample import NOW, at
 
@@ -90,6 +91,24 @@ def test_a_permanent_error_fails_at_once(engine: Engine) -> None:
         mark_failed(session=session, item=item, error="blocked", now=NOW, retry=False)
     with transaction(engine) as session:
         assert [i.status for i in failed_items(session=session)] == ["failed"]
+
+
+def test_claims_can_be_limited_to_channels_and_payloads_updated(engine: Engine) -> None:
+    _enqueue(engine)
+    with transaction(engine) as session:
+        enqueue(
+            session=session, channel="telegram", recipient="7", kind="text", payload={}, now=NOW
+        )
+    with transaction(engine) as session:
+        (item,) = claim_due(session=session, now=NOW, limit=10, channels={"telegram"})
+        assert item.channel == "telegram"
+        (other,) = claim_due(session=session, now=NOW, limit=10)
+        assert other.channel == "wechat"
+        update_payload(session=session, item=other, payload={"texts": ["rest"]})
+        mark_failed(session=session, item=other, error="timeout", now=NOW)
+    with transaction(engine) as session:
+        (again,) = claim_due(session=session, now=at(1), limit=10, channels=["wechat"])
+        assert payload(again) == {"texts": ["rest"]}
 
 
 def test_concurrent_workers_claim_disjoint_items(engine: Engine) -> None:

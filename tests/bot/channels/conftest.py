@@ -49,6 +49,7 @@ class RecordingOutbox:
     texts: list[tuple[str, list[str], str]] = field(default_factory=list)
     images: list[tuple[str, list[bytes], str]] = field(default_factory=list)
     fail: bool = False
+    available: bool = True
 
     async def enqueue_texts(self, openid: str, parts: Sequence[str], *, dedupe_key: str) -> None:
         if self.fail:

@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.channels.text_split import split_utf8
-from bot.channels.wechat import anonymise, make_wechat_routes
+from bot.channels.wechat import NO_API_NOTICE, anonymise, make_wechat_routes
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_sim import build_push_xml, sign
 from bot.envelope import Channel, ChannelEvent, Envelope, Message, Outcome
@@ -188,7 +188,7 @@ async def test_unsubscribe_is_a_channel_event(
         (MenuKey.START_SURVEY, Inbound(now=NOW, intent=Intent.START)),
         (MenuKey.MY_ANSWERS, Inbound(now=NOW, intent=Intent.MY_ANSWERS)),
         (MenuKey.CONTACT_AIAG, Inbound(now=NOW, intent=Intent.CONTACT_ME)),
-        (MenuKey.LATEST_RESULTS, Inbound(now=NOW, text="/results")),
+        (MenuKey.LATEST_RESULTS, Inbound(now=NOW, intent=Intent.RESULTS)),
     ],
 )
 async def test_menu_clicks(
@@ -239,6 +239,17 @@ async def test_long_reply_first_part_passive_rest_to_the_outbox(
     assert reply.text == expected[0]
     assert len(reply.text.encode()) <= 2048
     assert outbox.texts == [(OPENID, expected[1:], "555")]
+
+
+async def test_without_the_customer_service_api_the_reply_says_so(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+) -> None:
+    outbox.available = False
+    dispatcher.reply = Outcome((Message("碳排放数据" * 400),))  # ~6 KB: needs three parts
+    reply = await make_sim().send_text(OPENID, "结果", msg_id=556)
+    assert reply.text.endswith(NO_API_NOTICE)
+    assert len(reply.text.encode()) <= 2048
+    assert outbox.texts == []
 
 
 async def test_images_go_to_the_outbox(

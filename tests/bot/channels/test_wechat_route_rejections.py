@@ -91,7 +91,7 @@ async def test_body_over_64_kib_without_content_length(make_sim: SimFactory) -> 
             yield b"x" * 1024
 
     params, _ = sim.signed_push("<xml/>")
-    res = await sim._client.post("http://wechat.test/wechat", params=params, content=chunks())
+    res = await sim.client.post(sim.url, params=params, content=chunks())
     assert res.status_code == 413
 
 

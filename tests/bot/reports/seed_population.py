@@ -63,7 +63,8 @@ SEED_TEXTS: list[tuple[int, str]] = [
     (229, "经SGS进行碳排查，发布2020年《温室气体盘查报告书》"),
     (
         227,
-        "預計2023年導入SASB準則，預計導入ISO-14067產品碳足跡盤查與查證，同時評估導入ISO 50001能源管理系統",
+        "預計2023年導入SASB準則，預計導入ISO-14067產品碳足跡盤查與查證，"
+        "同時評估導入ISO 50001能源管理系統",
     ),
     (208, "GRI Standards"),
     (196, "公司年报遵守环境及碳减排相关信息的披露要求"),
@@ -126,7 +127,8 @@ def build_population(flow: Flow) -> Population:
             counts = dict(zip(option_ids(question), SEED_COUNTS[question.id], strict=True))
             _assign_choices(population, question, eligible, counts)
         elif question.id in SEED_PERCENTAGES:
-            yes, no = yes_no_split(*SEED_PERCENTAGES[question.id], most=len(eligible))
+            yes_pct, no_pct = SEED_PERCENTAGES[question.id]
+            yes, no = yes_no_split(yes_pct, no_pct, most=len(eligible))
             if question.id == TEXT_CONDITION:
                 eligible = preferred + [n for n in eligible if n not in preferred]
             for n in eligible[:yes]:

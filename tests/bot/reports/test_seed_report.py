@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.reports.text_report import COLUMNS, HEADER, option_label, render_report
+from flows.answers import Parsed, parse_answer
 from flows.definition import load_flow
-from flows.events import AnswerRecorded, SurveyCompleted
+from flows.events import AnswerRecorded, Effect, SurveyCompleted
 from flows.model import Flow, Lang
-from flows.state import SessionState, Status
+from flows.navigation import irrelevant_answered
+from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import option_ids, percent, question_stats, verify
 from storage.answers import apply_effects
@@ -53,6 +55,26 @@ def test_the_derived_counts_give_the_seed_s_percentages() -> None:
         assert computed == SEED_PERCENTAGES[question_id], question_id
 
 
+def test_the_synthetic_respondents_obey_the_flow(flow: Flow) -> None:
+    """Judged by the engine's own rules: conditions (navigation) and what a respondent
+    could type (the answer parser: exclusive options alone, selection limits)."""
+    population = build_population(flow)
+    for answers in population.answers.values():
+        state_answers = {
+            q: Answer(options=a) if isinstance(a, tuple) else Answer(text=a)
+            for q, a in answers.items()
+        }
+        assert irrelevant_answered(flow, state_answers) == []
+        for question_id, given in answers.items():
+            question = flow.question(question_id)
+            if isinstance(given, tuple):
+                ids = option_ids(question)
+                typed = ",".join(str(ids.index(o) + 1) for o in given)
+                parsed = parse_answer(question, typed)
+                assert isinstance(parsed, Parsed), (question_id, given, parsed)
+                assert set(parsed.options) == set(given)
+
+
 def _write_population(engine: Engine, flow: Flow) -> dict[int, int]:
     """Write every synthetic respondent; returns respondent number → database id."""
     population = build_population(flow)
@@ -68,7 +90,7 @@ def _write_population(engine: Engine, flow: Flow) -> dict[int, int]:
             row = save_session_row(
                 session=session, respondent_id=respondent.id, state=state, now=now
             )
-            effects = [
+            effects: list[Effect] = [
                 AnswerRecorded(q, options=a) if isinstance(a, tuple) else AnswerRecorded(q, text=a)
                 for q, a in population.answers[number].items()
             ]

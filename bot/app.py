@@ -1,0 +1,90 @@
+"""The ASGI application: channels mounted side by side on one dispatcher.
+
+`create_app(settings)` builds everything (nothing at import time); `app_from_env()` is
+the factory uvicorn workers call (`uvicorn --factory bot.app:app_from_env`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.wechat import make_wechat_routes
+from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat_config import WeChatConfig
+from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.delivery import ChannelSender, Delivery
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings, load_settings
+from storage.db import ping
+
+log = logging.getLogger(__name__)
+
+
+def wechat_config(settings: Settings) -> WeChatConfig | None:
+    if not settings.wechat_token:
+        return None
+    return WeChatConfig(
+        token=settings.wechat_token,
+        app_id=settings.wechat_app_id or "",
+        app_secret=settings.wechat_app_secret,
+        encoding_aes_key=settings.wechat_encoding_aes_key,
+        api_base_url=settings.wechat_api_base_url,
+    )
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlette:
+    runtime = runtime or build_runtime(settings)
+    engine = runtime.engine
+    routes: list[BaseRoute] = []
+    senders: dict[str, ChannelSender] = {}
+
+    async def healthz(request: Request) -> Response:
+        ok = await anyio.to_thread.run_sync(ping, engine)
+        return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
+
+    routes.append(Route("/healthz", healthz, methods=["GET"]))
+
+    config = wechat_config(settings)
+    wechat_api: WeChatApi | None = None
+    if config is not None:
+        if config.app_secret and config.app_id:
+            wechat_api = WeChatApi.from_config(config, DatabaseTokenStore(engine))
+            senders["wechat"] = WeChatSender(wechat_api)
+        sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
+        routes.extend(make_wechat_routes(config, runtime.service, sink))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker: asyncio.Task[None] | None = None
+        if senders:
+            delivery = Delivery(engine, senders)
+            worker = asyncio.create_task(delivery.run_forever())
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if wechat_api is not None:
+                wechat_api.close()
+            engine.dispose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
+
+
+def app_from_env() -> Starlette:
+    """uvicorn's factory: each worker process builds its own app from the environment."""
+    settings = load_settings()
+    return create_app(settings, runtime=build_runtime(settings, migrate=False))

@@ -1,0 +1,46 @@
+"""`surveybot serve`: the ASGI app under uvicorn, with N worker processes."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+
+from bot.cli.common import settings_or_exit
+from bot.dev_credentials import ensure_dev_credentials
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+) -> None:
+    settings = settings_or_exit()
+    # Migrate once, before any worker starts (workers never migrate concurrently).
+    upgrade(settings.database_url)
+    if not settings.wechat_token:
+        engine = make_engine(settings.database_url)
+        dev = ensure_dev_credentials(engine)
+        engine.dispose()
+        # The workers are child processes: they read their settings from the environment.
+        os.environ["WECHAT_TOKEN"] = dev.token
+        os.environ["WECHAT_APP_ID"] = dev.app_id
+        os.environ["WECHAT_ENCODING_AES_KEY"] = dev.aes_key
+        typer.echo("No WECHAT_TOKEN set: development mode with generated credentials")
+        typer.echo(f"  token {dev.token}   app id {dev.app_id}")
+        typer.echo(f"  EncodingAESKey {dev.aes_key}")
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat [--aes]")
+    uvicorn.run(
+        "bot.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=True,
+    )

@@ -1,0 +1,155 @@
+"""`surveybot simulate` and `surveybot wechat menu`."""
+
+from __future__ import annotations
+
+import getpass
+import time
+
+import anyio
+import typer
+
+from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat_errors import WeChatApiError
+from bot.channels.wechat_glue import DatabaseTokenStore
+from bot.channels.wechat_sim import SimReply, WeChatSimulator
+from bot.cli.common import settings_or_exit
+from bot.dev_credentials import load_dev_credentials
+from bot.wechat_menu import MenuKey, menu_definition
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+wechat_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+SIM_HELP = """Type a message as a WeChat user would. Special inputs:
+  :subscribe [scene]   follow the account (optionally from a QR code scene)
+  :unsubscribe         unfollow
+  :click start|answers|contact|results   tap a menu button
+  :voice TEXT          a voice message recognised as TEXT
+  :image               send a picture
+  :quit                leave"""
+
+_CLICKS = {
+    "start": MenuKey.START_SURVEY,
+    "answers": MenuKey.MY_ANSWERS,
+    "contact": MenuKey.CONTACT_AIAG,
+    "results": MenuKey.LATEST_RESULTS,
+}
+
+
+def _show(reply: SimReply) -> None:
+    if reply.status != 200:
+        typer.echo(f"[HTTP {reply.status}] {reply.body}")
+    elif reply.text:
+        typer.echo(reply.text)
+    else:
+        typer.echo("(no reply: success)")
+    typer.echo("")
+
+
+async def _one(sim: WeChatSimulator, openid: str, line: str) -> SimReply | None:
+    command, _, rest = line.partition(" ")
+    if command == ":subscribe":
+        key = f"qrscene_{rest.strip()}" if rest.strip() else None
+        return await sim.send_event(openid, "subscribe", event_key=key)
+    if command == ":unsubscribe":
+        return await sim.send_event(openid, "unsubscribe")
+    if command == ":click":
+        key = _CLICKS.get(rest.strip())
+        if key is None:
+            typer.echo(f"unknown menu button {rest.strip()!r}; one of: {', '.join(_CLICKS)}")
+            return None
+        return await sim.send_click(openid, key)
+    if command == ":voice":
+        return await sim.send_voice(openid, rest)
+    if command == ":image":
+        return await sim.send_image(openid)
+    if command.startswith(":"):
+        typer.echo(SIM_HELP)
+        return None
+    return await sim.send_text(openid, line)
+
+
+def simulate(
+    url: str = typer.Option(
+        "http://127.0.0.1:8000/wechat", "--url", help="The server's /wechat URL."
+    ),
+    aes: bool = typer.Option(False, "--aes", help="Safe mode: encrypt pushes, decrypt replies."),
+    user: str = typer.Option(None, "--user", help="The simulated openid (default: from login)."),
+) -> None:
+    settings = settings_or_exit()
+    token, app_id, aes_key = (
+        settings.wechat_token,
+        settings.wechat_app_id,
+        settings.wechat_encoding_aes_key,
+    )
+    if not token:
+        upgrade(settings.database_url)
+        dev = load_dev_credentials(make_engine(settings.database_url))
+        if dev is None:
+            typer.echo(
+                "surveybot: no WECHAT_TOKEN and no development credentials yet: "
+                "start `surveybot serve` first",
+                err=True,
+            )
+            raise typer.Exit(2)
+        token, app_id, aes_key = dev.token, dev.app_id, dev.aes_key
+    if aes and not aes_key:
+        raise typer.BadParameter("--aes needs WECHAT_ENCODING_AES_KEY", param_hint="--aes")
+    base, _, path = url.partition("/wechat")
+    openid = user or f"o_sim_{getpass.getuser()}"
+    typer.echo(f"Simulating WeChat user {openid} → {url} ({'safe mode' if aes else 'plaintext'})")
+    typer.echo(SIM_HELP + "\n")
+
+    async def run() -> None:
+        sim = WeChatSimulator(token, app_id or "", aes_key if aes else None, base_url=base)
+        try:
+            _show(await sim.send_event(openid, "subscribe", create_time=int(time.time())))
+            while True:
+                try:
+                    line = input("> ").strip()
+                except (EOFError, KeyboardInterrupt):
+                    return
+                if line == ":quit":
+                    return
+                if line:
+                    reply = await _one(sim, openid, line)
+                    if reply is not None:
+                        _show(reply)
+        finally:
+            await sim.aclose()
+
+    anyio.run(run)
+
+
+@wechat_app.command("menu", help="Publish the bilingual menu through WeChat's API.")
+def menu(
+    show: bool = typer.Option(False, "--show", help="Only print the menu JSON, publish nothing."),
+) -> None:
+    import json
+
+    definition = menu_definition()
+    if show:
+        typer.echo(json.dumps(definition, ensure_ascii=False, indent=2))
+        return
+    settings = settings_or_exit()
+    if not (settings.wechat_app_id and settings.wechat_app_secret):
+        typer.echo(
+            "surveybot: publishing the menu needs WECHAT_APP_ID and WECHAT_APP_SECRET", err=True
+        )
+        raise typer.Exit(2)
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    api = WeChatApi(
+        settings.wechat_app_id,
+        settings.wechat_app_secret,
+        token_store=DatabaseTokenStore(engine),
+        base_url=settings.wechat_api_base_url,
+    )
+    try:
+        anyio.run(api.create_menu, definition)
+    except WeChatApiError as exc:
+        typer.echo(f"surveybot: WeChat refused the menu: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        api.close()
+    typer.echo("menu published")

@@ -1,0 +1,96 @@
+"""The real app (real dispatcher, real database) driven as WeChat would, over ASGI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+
+from bot.app import create_app
+from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
+from bot.channels.wechat_sim import WeChatSimulator
+from bot.delivery import Delivery
+from bot.runtime import Runtime
+from bot.settings import load_settings
+from storage.models import Answer, Respondent
+from tests.fakes.wechat_api_server import FakeWeChatApi
+
+TOKEN = "spamtest"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx2c2769f8efd9abc2"
+APP_SECRET = "e2e-secret"
+
+
+@dataclass
+class Harness:
+    app: Starlette
+    runtime: Runtime
+    client: httpx.AsyncClient
+    api: FakeWeChatApi
+
+    def simulator(self, *, safe: bool) -> WeChatSimulator:
+        return WeChatSimulator(
+            TOKEN, APP_ID, AES_KEY if safe else None, "http://wechat.test", client=self.client
+        )
+
+    async def deliver(self) -> list[str]:
+        """Run the outbox worker once (as the app's lifespan would); texts sent to users."""
+        api = WeChatApi(
+            APP_ID,
+            APP_SECRET,
+            token_store=DatabaseTokenStore(self.runtime.engine),
+            base_url=self.api.base_url,
+        )
+        later = datetime.now(UTC) + timedelta(seconds=10)
+        try:
+            await Delivery(
+                self.runtime.engine, {"wechat": WeChatSender(api)}, clock=lambda: later
+            ).run_once()
+        finally:
+            api.close()
+        return [c.json["text"]["content"] for c in self.api.calls_to("/cgi-bin/message/custom/send")]
+
+    def answers(self, openid: str) -> dict[str, tuple[list[str | None], list[str | None]]]:
+        """question id → (option ids, texts) as stored in answer rows."""
+        with Session(self.runtime.engine) as session:
+            respondent = session.exec(
+                select(Respondent).where(Respondent.channel_user_id == openid)
+            ).one()
+            rows = session.exec(select(Answer).where(Answer.respondent_id == respondent.id)).all()
+        out: dict[str, tuple[list[str | None], list[str | None]]] = {}
+        for row in rows:
+            options, texts = out.setdefault(row.question_id, ([], []))
+            if row.option_id is not None:
+                options.append(row.option_id)
+            if row.text is not None:
+                texts.append(row.text)
+        return out
+
+
+@pytest.fixture
+async def harness(db_url: str) -> AsyncIterator[Harness]:
+    api = FakeWeChatApi(app_id=APP_ID, app_secret=APP_SECRET)
+    api.start()
+    settings = load_settings(
+        database_url=db_url,
+        wechat_token=TOKEN,
+        wechat_app_id=APP_ID,
+        wechat_app_secret=APP_SECRET,
+        wechat_encoding_aes_key=AES_KEY,
+        wechat_api_base_url=api.base_url,
+        snapshot_min_respondents=3,
+    )
+    app = create_app(settings)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
+    try:
+        yield Harness(app, app.state.runtime, client, api)
+    finally:
+        await client.aclose()
+        app.state.runtime.engine.dispose()
+        api.stop()
