@@ -13,15 +13,20 @@ from collections.abc import AsyncIterator
 
 import anyio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.telegram import TelegramChannel, make_telegram_routes
+from bot.channels.telegram_config import TelegramConfig
 from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
 from bot.delivery import ChannelSender, Delivery
+from bot.observability.metrics import mark_worker_dead, metrics_endpoint
+from bot.observability.middleware import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from storage.db import ping
@@ -52,6 +57,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    # Prometheus scrapes the app directly; the reverse proxy does not forward /metrics.
+    routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
 
     config = wechat_config(settings)
     wechat_api: WeChatApi | None = None
@@ -62,9 +69,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
         routes.extend(make_wechat_routes(config, runtime.service, sink))
 
+    telegram_config = TelegramConfig.from_settings(settings)
+    telegram = TelegramChannel(telegram_config, runtime.service) if telegram_config else None
+    if telegram is not None:
+        routes.extend(make_telegram_routes(telegram))
+        senders["telegram"] = telegram  # staff alerts and broadcasts go out through the outbox
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker: asyncio.Task[None] | None = None
+        if telegram is not None:
+            # Checks the token with getMe and publishes the command menus; a wrong token
+            # stops start-up with a clear error rather than failing every update later.
+            await telegram.start()
         if senders:
             delivery = Delivery(engine, senders)
             worker = asyncio.create_task(delivery.run_forever())
@@ -77,9 +94,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
                     await worker
             if wechat_api is not None:
                 wechat_api.close()
+            if telegram is not None:
+                await telegram.stop()
             engine.dispose()
+            mark_worker_dead()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(ObservabilityMiddleware)]
+    )
     app.state.runtime = runtime
     return app
 

@@ -32,7 +32,10 @@ def to_messages(
         if replies[-1].key == "question":
             question = replies[-1].params["question"]
     if question is None:
-        return (Message("\n\n".join(texts), choices, multi),)
+        # Confirm buttons name the confirmation, so an old one cannot answer a question.
+        pending = replies[-1].key.removeprefix("confirm_") if replies else ""
+        expect = f"pending:{pending}" if replies[-1].key.startswith("confirm_") else None
+        return (Message("\n\n".join(texts), choices, multi, question_id=expect),)
     return (
         Message(
             "\n\n".join(texts),

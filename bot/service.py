@@ -9,8 +9,10 @@ afresh: an answer is never lost and never counted twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from sqlmodel import Session
 
 from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
+from bot.observability import metrics
 from bot.render import Renderer
 from bot.snapshots import Enricher
 from bot.staff_alerts import alert_staff
@@ -61,7 +64,19 @@ class Service:
         return await anyio.to_thread.run_sync(self.handle_sync, envelope)
 
     def handle_sync(self, envelope: Envelope) -> Outcome:
-        return run_in_transaction(self.engine, lambda session: self._process(session, envelope))
+        channel = envelope.channel.value
+        started = time.perf_counter()
+        try:
+            outcome = run_in_transaction(
+                self.engine, lambda session: self._process(session, envelope)
+            )
+        except Exception:
+            metrics.record_message(channel, "error")
+            metrics.record_error("dispatcher")
+            raise
+        metrics.record_dispatch(channel, time.perf_counter() - started)
+        metrics.record_message(channel, "duplicate" if outcome.duplicate else "ok")
+        return outcome
 
     def _process(self, session: Session, envelope: Envelope) -> Outcome:
         now = envelope.inbound.now
@@ -137,28 +152,20 @@ class Service:
 
 
 def _encode(messages: Sequence[Message]) -> list[str]:
-    return [
-        json.dumps(
-            {
-                "text": m.text,
-                "choices": [[c.label, c.value] for c in m.choices],
-                "multi": m.multi,
-                "question_id": m.question_id,
-            },
-            ensure_ascii=False,
-        )
-        for m in messages
-    ]
+    """The rendered reply, kept so a retried push gets exactly the same answer."""
+    out = []
+    for message in messages:
+        data = dataclasses.asdict(message)
+        data.pop("image_png", None)  # images are re-rendered, not stored per message
+        out.append(json.dumps(data, ensure_ascii=False))
+    return out
 
 
 def _decode(stored: Sequence[str]) -> tuple[Message, ...]:
     messages = []
     for raw in stored:
         data = json.loads(raw)
-        choices = tuple(Choice(label, value) for label, value in data.get("choices", []))
-        messages.append(
-            Message(
-                data["text"], choices, bool(data.get("multi")), question_id=data.get("question_id")
-            )
-        )
+        choices = tuple(Choice(**c) for c in data.pop("choices", []))
+        known = {f.name for f in dataclasses.fields(Message)} - {"choices", "image_png"}
+        messages.append(Message(choices=choices, **{k: v for k, v in data.items() if k in known}))
     return tuple(messages)

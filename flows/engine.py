@@ -67,11 +67,7 @@ def _begin(sprint: Sprint, now: datetime) -> None:
 
 
 def _dispatch(sprint: Sprint, event: Inbound) -> None:
-    if event.expect is not None and (
-        sprint.state.status not in (Status.ACTIVE, Status.CONTACT)
-        or sprint.state.current != event.expect
-        or sprint.state.pending is not None
-    ):
+    if event.expect is not None and _is_stale(sprint.state, event.expect):
         sprint.say("stale_button", Lang.BOTH)
         prompt(sprint)
         return
@@ -103,6 +99,17 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         contact_form.on_answer(sprint, text)
     else:
         sprint.say("completed_hint")
+
+
+def _is_stale(state: SessionState, expect: str) -> bool:
+    """A button names what it answers: a question id, or "pending:<what>" for a confirm."""
+    if expect.startswith("pending:"):
+        return state.pending is None or state.pending.value != expect.removeprefix("pending:")
+    return (
+        state.status not in (Status.ACTIVE, Status.CONTACT)
+        or state.current != expect
+        or state.pending is not None
+    )
 
 
 def _on_intent(sprint: Sprint, event: Inbound) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat_cmd, db_cmds, flow_cmds, serve_cmd, wechat_cmds
+from bot.cli import chat_cmd, db_cmds, flow_cmds, serve_cmd, telegram_cmds, wechat_cmds
 
 app = typer.Typer(
     name="surveybot",
@@ -29,6 +29,7 @@ app.command("simulate", help="Act as WeChat's server towards a running `surveybo
     wechat_cmds.simulate
 )
 app.add_typer(wechat_cmds.wechat_app, name="wechat", help="WeChat Official Account tools.")
+app.add_typer(telegram_cmds.telegram_app, name="telegram", help="Telegram bot: set-webhook, poll.")
 
 if __name__ == "__main__":
     app()

@@ -7,8 +7,11 @@ import os
 import typer
 import uvicorn
 
+from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.cli.common import settings_or_exit
 from bot.dev_credentials import ensure_dev_credentials
+from bot.observability.logging import configure_logging
+from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -19,7 +22,16 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
+    try:
+        log_config = configure_logging(log_level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
     settings = settings_or_exit()
+    try:
+        TelegramConfig.from_settings(settings)
+    except TelegramConfigError as exc:
+        typer.echo(f"surveybot: bad setting: {exc}", err=True)
+        raise typer.Exit(2) from None
     # Migrate once, before any worker starts (workers never migrate concurrently).
     upgrade(settings.database_url)
     if not settings.wechat_token:
@@ -35,12 +47,18 @@ def serve(
         typer.echo(f"  EncodingAESKey {dev.aes_key}")
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat [--aes]")
-    uvicorn.run(
-        "bot.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        proxy_headers=True,
-    )
+    # Several workers: Prometheus values go to per-process files in a shared directory.
+    metrics_dir = prepare_multiprocess_dir(workers)
+    try:
+        uvicorn.run(
+            "bot.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            log_config=log_config,  # JSON lines in every worker, access log included
+            proxy_headers=True,
+        )
+    finally:
+        remove_multiprocess_dir(metrics_dir)

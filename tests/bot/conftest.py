@@ -10,3 +10,6 @@ from flows.surveys import DEFAULT_FLOW
 @pytest.fixture(scope="session")
 def flow() -> Flow:
     return load_flow(DEFAULT_FLOW)
+
+
+from tests.bot.wechat_harness import harness  # noqa: E402,F401  (fixture for tests/bot/**)

@@ -10,7 +10,7 @@ import pytest
 from flows.events import Intent
 from storage.aggregates import verify
 from storage.db import transaction
-from tests.bot.wechat_harness import Harness, harness  # noqa: F401 (fixture)
+from tests.bot.wechat_harness import Harness
 from tests.flows.script import Script
 
 SUPPLIER = ["3", "2", "1,4", "6", "是", "no", "1、3", "3", "y", "2", "1", "GRI Standards",

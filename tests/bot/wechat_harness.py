@@ -54,7 +54,9 @@ class Harness:
             ).run_once()
         finally:
             api.close()
-        return [c.json["text"]["content"] for c in self.api.calls_to("/cgi-bin/message/custom/send")]
+        return [
+            c.json["text"]["content"] for c in self.api.calls_to("/cgi-bin/message/custom/send")
+        ]
 
     def answers(self, openid: str) -> dict[str, tuple[list[str | None], list[str | None]]]:
         """question id → (option ids, texts) as stored in answer rows."""

@@ -323,3 +323,15 @@ def test_a_tap_on_an_old_question_button_changes_nothing(started: Script) -> Non
         started.flow, started.state, Inbound(now=started.now, text="1", expect="commodity")
     )
     assert fresh.state.answers["commodity"].options == ("interior",)
+
+
+def test_confirm_buttons_only_answer_their_own_confirmation(started: Script) -> None:
+    from flows.engine import step
+    from flows.events import Inbound
+
+    walk(started, SUPPLIER_PATH[:3])
+    old = step(started.flow, started.state, Inbound(started.now, "是", expect="pending:restart"))
+    assert [r.key for r in old.replies] == ["stale_button", "question"]  # nothing pending
+    started.send("restart")
+    ok = step(started.flow, started.state, Inbound(started.now, "是", expect="pending:restart"))
+    assert ok.state.answers == {} and "restarted" in [r.key for r in ok.replies]
