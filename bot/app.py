@@ -24,11 +24,14 @@ from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.completion_charts import ChartWorker
 from bot.delivery import ChannelSender, Delivery
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
+from bot.staff.renotify import Renotifier
+from bot.web.routes import make_web_routes
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
         routes.extend(make_wechat_routes(config, runtime.service, sink))
 
+    # Staff dashboard and export downloads (signed links, staff-only).
+    routes.extend(make_web_routes(settings=settings, engine=engine, flow=runtime.flow))
+
     telegram_config = TelegramConfig.from_settings(settings)
     telegram = TelegramChannel(telegram_config, runtime.service) if telegram_config else None
     if telegram is not None:
@@ -82,16 +88,32 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
             # Checks the token with getMe and publishes the command menus; a wrong token
             # stops start-up with a clear error rather than failing every update later.
             await telegram.start()
+        charts: asyncio.Task[None] | None = None
         if senders:
             delivery = Delivery(engine, senders)
             worker = asyncio.create_task(delivery.run_forever())
+            # Completion charts are drawn off the reply path, then delivered as images.
+            drawer = ChartWorker(
+                engine,
+                runtime.flow,
+                channels=list(senders),
+                min_respondents=settings.snapshot_min_respondents,
+            )
+            charts = asyncio.create_task(drawer.run_forever())
+        renotify: asyncio.Task[None] | None = None
+        if settings.staff:
+            # Unclaimed contact requests are brought up again every renotify_hours.
+            staff = tuple((m.channel.value, m.user_id) for m in settings.staff)
+            renotifier = Renotifier(engine, staff=staff, after_hours=settings.renotify_hours)
+            renotify = asyncio.create_task(renotifier.run_forever())
         try:
             yield
         finally:
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+            for task in (worker, charts, renotify):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if wechat_api is not None:
                 wechat_api.close()
             if telegram is not None:

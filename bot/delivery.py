@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import anyio
 from sqlalchemy import Engine
 
+from bot.observability import metrics
 from storage import outbox
 from storage.db import run_in_transaction
 from storage.models import Outbox
@@ -72,6 +73,7 @@ class Delivery:
             try:
                 handled = await self.run_once()
             except Exception:  # the loop must survive a database outage; it is logged
+                metrics.record_error("delivery")
                 log.exception("outbox delivery round failed")
                 handled = 0
             if not handled:
@@ -105,6 +107,7 @@ class Delivery:
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
                 break
             sent += 1
+        metrics.record_outbound(item.channel, sent=sent, failed=error is not None)
         rest = parts[sent:]
         await anyio.to_thread.run_sync(self._finish, item, field, rest, error, data)
 

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
+from bot.staff.handler import build_staff_handler
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
@@ -32,5 +33,6 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         snapshot_min_respondents=settings.snapshot_min_respondents,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
     )
-    service = Service(engine, flow, config=config)
+    staff_handler = build_staff_handler(settings, engine, flow)
+    service = Service(engine, flow, config=config, staff_handler=staff_handler)
     return Runtime(settings, engine, flow, service)

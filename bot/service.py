@@ -27,9 +27,12 @@ from bot.render import Renderer
 from bot.snapshots import Enricher
 from bot.staff_alerts import alert_staff
 from flows import engine as flow_engine
+from flows.events import SurveyCompleted
 from flows.model import Flow
 from flows.state import SessionState
 from storage import repositories as repo
+from storage.broadcasts import take_held
+from storage.chart_queue import queue_chart
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -108,9 +111,14 @@ class Service:
             now=now,
             source=envelope.source,
         )
+        # Broadcasts held back (WeChat's 48-hour window) go out with this reply.
+        held = take_held(session=session, respondent=respondent, now=now)
         outcome = self.staff_handler(session, envelope) if self.staff_handler else None
         if outcome is None:
             outcome = self._survey_step(session, envelope, respondent)
+        if held:
+            messages = (*(Message(text) for text in held), *outcome.messages)
+            outcome = dataclasses.replace(outcome, messages=messages)
         repo.save_reply(
             session=session,
             processed=processed,
@@ -123,6 +131,7 @@ class Service:
         self, session: Session, envelope: Envelope, respondent: repo.Respondent
     ) -> Outcome:
         now = envelope.inbound.now
+        assert respondent.id is not None  # flushed by lock_respondent
         row = repo.load_session_row(
             session=session, respondent_id=respondent.id, flow_id=self.flow.id
         )
@@ -148,6 +157,18 @@ class Service:
             contacts=contacts,
         )
         replies = enricher.enrich(result.replies)
+        if any(isinstance(e, SurveyCompleted) for e in result.effects):
+            # The completion chart takes ~0.5 s of CPU to draw: neither inside this
+            # transaction (finishing respondents queued behind it into lock timeouts) nor
+            # before the reply (many at once overran WeChat's 5 s). Queued here, drawn and
+            # sent by bot.completion_charts.ChartWorker through the outbox.
+            queue_chart(
+                session=session,
+                channel=respondent.channel,
+                recipient=respondent.channel_user_id,
+                respondent_id=respondent.id,
+                now=now,
+            )
         return Outcome(to_messages(self.renderer, replies, result.state))
 
 

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     )
     telegram_api_base_url: str = Field(TELEGRAM_API, validation_alias=_env("TELEGRAM_API_BASE_URL"))
 
+    @field_validator("flow_path", mode="before")
+    @classmethod
+    def _flow_path(cls, value: object) -> object:
+        return None if value == "" else value  # an empty SURVEYBOT_FLOW= means "the default"
+
     @field_validator("wechat_encoding_aes_key")
     @classmethod
     def _aes_key(cls, value: str | None) -> str | None:

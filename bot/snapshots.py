@@ -8,7 +8,8 @@ respondents must not infer one another's answers).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session
 
@@ -17,8 +18,12 @@ from flows.model import Flow, QuestionType
 from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
 from storage.models import ContactRequest
+from storage.segments import segment_stats
 
 SUMMARY_TOP = 3
+# The completion summary's peer segment: suppliers of the respondent's commodity.
+SEGMENT_WITHIN = ("role", "supplier")
+SEGMENT_BY = "commodity"
 
 
 class Enricher:
@@ -78,21 +83,49 @@ class Enricher:
         return Reply("snapshot", params, reply.lang)
 
     def _summary(self, reply: Reply) -> Reply:
+        rows, respondents = self._rows(self.stats)
+        params = {"rows": rows, "respondents": respondents, "segment": self._segment()}
+        return Reply(reply.key, params, reply.lang)
+
+    def _rows(
+        self, stats_by_question: Mapping[str, QuestionStats], skip: Collection[str] = ()
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Each question's leading answers (questions below the threshold left out)."""
         rows = []
         respondents = 0
         for question in self.flow.questions:
-            stats = self.stats.get(question.id)
+            stats = stats_by_question.get(question.id)
             if not question.is_choice or not question.snapshot or stats is None:
                 continue
-            if stats.respondents < self.min_respondents:
+            if stats.respondents < self.min_respondents or question.id in skip:
                 continue
             respondents = max(respondents, stats.respondents)
             top = sorted(stats.options, key=lambda o: -o.count)[:SUMMARY_TOP]
             options = [
-                {"text": question.option(o.option_id).text, "pct": o.pct_of_respondents}
+                {"text": option.text, "pct": o.pct_of_respondents}
                 for o in top
-                if o.count > 0 and question.option(o.option_id) is not None
+                if o.count > 0 and (option := question.option(o.option_id)) is not None
             ]
             rows.append({"question": question, "options": options})
-        params = {"rows": rows, "respondents": respondents, "segment": None}
-        return Reply(reply.key, params, reply.lang)
+        return rows, respondents
+
+    def _segment(self) -> dict[str, Any] | None:
+        """Suppliers of the respondent's commodity, when enough of them answered."""
+        (role_id, supplier), by_id = SEGMENT_WITHIN, SEGMENT_BY
+        if not (self.flow.has_question(role_id) and self.flow.has_question(by_id)):
+            return None
+        role, mine = self.state.answers.get(role_id), self.state.answers.get(by_id)
+        if role is None or supplier not in role.options or mine is None:
+            return None
+        by = self.flow.question(by_id)
+        for option_id in mine.options:  # the core commodity first, as the question asks
+            option = by.option(option_id)
+            peers = segment_stats(
+                session=self.session, flow=self.flow, where=[SEGMENT_WITHIN, (by_id, option_id)]
+            )
+            if option is None or peers.respondents < self.min_respondents:
+                continue
+            rows, _ = self._rows(peers.questions, skip={role_id, by_id})
+            if rows:
+                return {"label": option.text, "respondents": peers.respondents, "rows": rows}
+        return None

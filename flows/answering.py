@@ -18,6 +18,7 @@ from flows.navigation import (
     is_relevant,
     is_required,
     next_unanswered,
+    notes_before,
     question_by_number,
 )
 from flows.prompts import Sprint, prompt
@@ -59,8 +60,15 @@ def advance(sprint: Sprint) -> None:
         sprint.update(history=history, current=None)
         finish(sprint)
         return
+    show_notes(sprint, following.id)
     sprint.update(history=history, current=following.id, status=Status.ACTIVE)
     prompt(sprint)
+
+
+def show_notes(sprint: Sprint, question_id: str | None) -> None:
+    """Display the notes on the way to `question_id` (None: the end); they take no answer."""
+    for note in notes_before(sprint.flow, question_id, sprint.state.answers):
+        sprint.say("note", text=note.text)
 
 
 def finish(sprint: Sprint) -> None:
@@ -70,6 +78,7 @@ def finish(sprint: Sprint) -> None:
         sprint.update(status=Status.COMPLETED, editing=False, current=None)
         sprint.say("answer_updated")
         return
+    show_notes(sprint, None)
     completed_at = sprint.now.isoformat()
     sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
     sprint.emit(SurveyCompleted(flow.id, flow.version))

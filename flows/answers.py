@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from flows.fields import validate_field, validate_text
+from flows.integers import validate_integer
 from flows.model import NO, YES, FieldKind, Option, Question, QuestionType, Text
 from flows.parsed import (
     Invalid,
@@ -72,6 +73,10 @@ def parse_answer(question: Question, raw: str) -> Parsed | Invalid:
         return validate_field(kind, raw, max_length=question.max_length)
     if question.type is QuestionType.YES_NO:
         return _yes_no(question, raw)
+    if question.type is QuestionType.INTEGER:
+        return validate_integer(raw, min_value=question.min_value, max_value=question.max_value)
+    if question.type is QuestionType.NOTE:
+        return Parsed()  # a note takes no answer; the engine never waits on one
     return _choices(question, raw)
 
 

@@ -66,8 +66,18 @@ def _check_header(flow: Flow) -> Iterator[Problem]:
         text = getattr(flow, name)
         if text is not None:
             yield from _check_text(text, name)
+    if flow.next is not None:
+        yield from _check_slug(flow.next, "next")
+        if flow.next == flow.id:
+            yield Problem("next", "a flow cannot be offered after itself")
     if not flow.questions:
         yield Problem("questions", "a flow needs at least one question")
+    elif all(question.is_note for question in flow.questions):
+        yield Problem("questions", "a flow needs at least one question to answer, not only notes")
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
 def _check_slug(value: str, place: str) -> Iterator[Problem]:
@@ -86,6 +96,9 @@ def _check_question(question: Question, place: str) -> Iterator[Problem]:
     yield from _check_text(question.text, f"{place}.text")
     if question.notice is not None:
         yield from _check_text(question.notice, f"{place}.notice")
+    if question.constraint_message is not None:
+        yield from _check_text(question.constraint_message, f"{place}.constraint_message")
+    yield from _check_note_and_integer(question, place)
     kind = question.type.value
     if question.type is QuestionType.FIELD and question.field is None:
         kinds = ", ".join(FieldKind)
@@ -94,12 +107,27 @@ def _check_question(question: Question, place: str) -> Iterator[Problem]:
         yield Problem(f"{place}.field", f"only field questions take a field kind, not {kind}")
     if not question.is_choice:
         if question.options:
-            yield Problem(f"{place}.options", f"a {kind} question takes no options")
+            yield Problem(f"{place}.options", f"{_a(kind)} question takes no options")
         if question.max_length < 1:
             yield Problem(f"{place}.max_length", f"must be 1 or more, got {question.max_length}")
         return
     yield from _check_options(question, place)
     yield from _check_selection(question, place)
+
+
+def _check_note_and_integer(question: Question, place: str) -> Iterator[Problem]:
+    low, high = question.min_value, question.max_value
+    if question.type is not QuestionType.INTEGER:
+        for key in ("min_value", "max_value"):
+            if getattr(question, key) is not None:
+                yield Problem(f"{place}.{key}", f"only integer questions take {key}")
+    elif low is not None and high is not None and low > high:
+        yield Problem(f"{place}.min_value", f"is more than max_value ({low} > {high})")
+    if question.is_note:
+        # A note is shown and passed: nothing to refuse, nothing to show before it.
+        for key in ("notice", "constraint_message", "required_unless"):
+            if getattr(question, key) is not None:
+                yield Problem(f"{place}.{key}", f"a note takes no {key}; put it in its text")
 
 
 def _check_options(question: Question, place: str) -> Iterator[Problem]:
@@ -199,7 +227,7 @@ def _check_clause(
     if not referenced.is_choice:
         yield Problem(
             f"{place}.question",
-            f"{clause.question!r} is a {referenced.type.value} question; "
+            f"{clause.question!r} is {_a(referenced.type.value)} question; "
             "conditions need a choice question",
         )
         return
@@ -287,3 +315,5 @@ def _check_contact(flow: Flow, positions: dict[str, int]) -> Iterator[Problem]:
     for k, detail in enumerate(rules.detail_questions):
         if detail not in positions:
             yield Problem(f"contact.details[{k}]", f"unknown question {detail!r}")
+        elif flow.questions[positions[detail]].is_note:
+            yield Problem(f"contact.details[{k}]", f"{detail!r} is a note; details are answered")

@@ -12,7 +12,7 @@ from flows.commands import Command
 from flows.events import ContactRequested
 from flows.model import YES, Lang, Question
 from flows.navigation import contact_form, is_required, next_unanswered
-from flows.prompts import Sprint, prompt
+from flows.prompts import Sprint, prompt, refuse
 from flows.state import Answer, Status
 
 
@@ -63,14 +63,7 @@ def on_answer(sprint: Sprint, text: str) -> None:
     result = parse_answer(question, text)
     if isinstance(result, Invalid):
         sprint.update(retries=sprint.state.retries + 1)
-        sprint.say(
-            "invalid_answer",
-            Lang.BOTH,
-            reason=result.reason.value,
-            params=dict(result.params),
-            question=question,
-            retries=sprint.state.retries,
-        )
+        refuse(sprint, question, result)
         prompt(sprint)
         return
     if question.id == form[0].id:

@@ -7,6 +7,12 @@ the semantic rules, so a `Flow` returned from this module is always valid.
 yes_no questions may omit `options`: the loader adds `yes` (是 / Yes) and `no` (否 / No),
 the ids the engine expects. The question named by the `contact:` section gets
 `role: contact`; flow files do not set `role` themselves.
+
+`integer` questions take `min_value` / `max_value`; `note` questions are shown on the
+way to the next question and never answered; any question may carry a
+`constraint_message` (the flow's own words for a refused answer). The top-level `next`
+names the flow offered once this one is completed. docs/xlsform.md maps all of these
+to XLSForm columns.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
     return dict.fromkeys(required.split(), True) | dict.fromkeys(optional.split(), False)
 
 
-_FLOW_KEYS = _keys("spec_version id version title preface closing questions", "followup contact")
+_FLOW_KEYS = _keys(
+    "spec_version id version title preface closing questions", "followup next contact"
+)
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
     "min_selected": int,
@@ -53,8 +61,13 @@ _QUESTION_SCALARS: dict[str, type] = {
     "max_length": int,
     "required_unless": str,
     "snapshot": bool,
+    "min_value": int,
+    "max_value": int,
 }
-_QUESTION_KEYS = _keys("id type text", "options when notice field " + " ".join(_QUESTION_SCALARS))
+_QUESTION_KEYS = _keys(
+    "id type text",
+    "options when notice constraint_message field " + " ".join(_QUESTION_SCALARS),
+)
 _OPTION_KEYS = _keys("id text", "exclusive")
 _CLAUSE_KEYS = _keys("question any_of")
 _TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
@@ -255,6 +268,7 @@ class _Reader:
         flow_id, version = self.string(top, "id", ""), self.scalar(top, "version", "", int)
         title, preface = self.text(top, "title", ""), self.text(top, "preface", "")
         closing, followup = self.text(top, "closing", ""), self.text(top, "followup", "")
+        next_flow = self.scalar(top, "next", "", str)
         raw_questions = self.items(top, "questions", "")
         questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
         contact = self.contact(top["contact"]) if "contact" in top else None
@@ -270,6 +284,7 @@ class _Reader:
             preface=preface or _BLANK,
             closing=closing or _BLANK,
             followup=followup,
+            next=next_flow,
             questions=questions,
             contact=contact,
         )
@@ -287,6 +302,7 @@ class _Reader:
         raw_when = self.items(data, "when", place)
         when = tuple(self.clause(c, f"{place}.when[{i}]") for i, c in enumerate(raw_when))
         notice = self.text(data, "notice", place)
+        message = self.text(data, "constraint_message", place)
         kind = self.choice(data, "field", place, FieldKind)
         extra: dict[str, Any] = {}
         for key, scalar_type in _QUESTION_SCALARS.items():
@@ -300,6 +316,7 @@ class _Reader:
             options=options,
             when=when,
             notice=notice,
+            constraint_message=message,
             field=kind,
             **extra,
         )

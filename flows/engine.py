@@ -24,7 +24,7 @@ from flows.events import (
     SubscriptionChanged,
     SurveyStarted,
 )
-from flows.model import Flow, Lang
+from flows.model import Flow, Lang, QuestionType
 from flows.navigation import (
     form_complete,
     form_details,
@@ -32,7 +32,7 @@ from flows.navigation import (
     next_unanswered,
     number_of,
 )
-from flows.prompts import Sprint, answer_items, prompt
+from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
 
 # After this long without a message, a returning respondent is greeted with where they are.
@@ -82,7 +82,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         _on_confirmation(sprint, text)
         return
     command = parse_command(text)
-    if command is not None:
+    if command is not None and not _is_number_answer(sprint.state, sprint.flow, text):
         _on_command(sprint, command)
         return
     if text.startswith("/"):
@@ -91,14 +91,25 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         prompt(sprint)
         return
     status = sprint.state.status
+    # Answers are parsed from what was typed: `text` is NFKC'd onto one line, which
+    # would rewrite free text (newlines, "，", "tCO₂e"); parse_answer normalises choices.
+    raw = event.text or ""
     if status is Status.LANGUAGE:
         _on_language_choice(sprint, text)
     elif status is Status.ACTIVE:
-        _on_answer(sprint, event, text)
+        _on_answer(sprint, event, raw)
     elif status is Status.CONTACT:
-        contact_form.on_answer(sprint, text)
+        contact_form.on_answer(sprint, raw)
     else:
         sprint.say("completed_hint")
+
+
+def _is_number_answer(state: SessionState, flow: Flow, text: str) -> bool:
+    """ "0" is the back command, except as the answer to an integer question."""
+    if state.status is not Status.ACTIVE or state.current is None:
+        return False
+    question = flow.question(state.current)
+    return question.type is QuestionType.INTEGER and text.strip().isdigit()
 
 
 def _is_stale(state: SessionState, expect: str) -> bool:
@@ -201,6 +212,7 @@ def _start_questions(sprint: Sprint, lang: Lang, *, announce: bool = True) -> No
     sprint.update(status=Status.ACTIVE, current=first.id, retries=0)
     if announce:
         sprint.say("language_set", chosen=lang.value)
+    answering.show_notes(sprint, first.id)
     prompt(sprint)
 
 
@@ -214,14 +226,7 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         if _returning_after_gap(state, event.now):
             _welcome_back(sprint)
             return
-        sprint.say(
-            "invalid_answer",
-            Lang.BOTH,
-            reason=result.reason.value,
-            params=dict(result.params),
-            question=question,
-            retries=sprint.state.retries,
-        )
+        refuse(sprint, question, result)
         prompt(sprint)
         return
     answering.record(sprint, question, Answer(options=result.options, text=result.text))

@@ -54,7 +54,9 @@ def validate_field(kind: FieldKind, raw: str, *, max_length: int) -> Parsed | In
 def validate_text(raw: str, *, max_length: int) -> Parsed | Invalid:
     """Free text: newlines kept, controls removed, at most `max_length` characters."""
     text = normalize_text(raw)
-    if not text:
+    # normalize_text keeps ZWJ/ZWNJ (emoji sequences); alone they are still nothing, and
+    # the engine, which checks `normalize(raw)`, would have treated the message as empty.
+    if not text.replace("\u200c", "").replace("\u200d", "").strip():
         return Invalid(InvalidReason.EMPTY)
     if len(text) > max_length:
         return Invalid(InvalidReason.TOO_LONG, {"max": max_length, "length": len(text)})

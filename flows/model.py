@@ -28,6 +28,8 @@ class QuestionType(StrEnum):
     YES_NO = "yes_no"
     TEXT = "text"
     FIELD = "field"
+    INTEGER = "integer"  # a whole number, optionally within [min_value, max_value]
+    NOTE = "note"  # display only: shown on the way to the next question, never answered
 
 
 class FieldKind(StrEnum):
@@ -91,6 +93,11 @@ class Question:
     snapshot: bool = True
     # Marks the follow-up contact question (its option ids drive contact effects).
     role: str | None = None
+    # Integer questions: the accepted range, both ends included (None: unbounded).
+    min_value: int | None = None
+    max_value: int | None = None
+    # The flow's own words for a refused answer (XLSForm's constraint_message).
+    constraint_message: Text | None = None
 
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:
@@ -101,6 +108,10 @@ class Question:
     @property
     def is_choice(self) -> bool:
         return self.type in (QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO)
+
+    @property
+    def is_note(self) -> bool:
+        return self.type is QuestionType.NOTE
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,7 @@ class Flow:
     spec_version: int = SPEC_VERSION
     contact: ContactRules | None = None
     followup: Text | None = None  # invitation shown on completion (e.g. the next survey)
+    next: str | None = None  # id of the flow to offer once this one is completed
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

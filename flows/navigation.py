@@ -30,7 +30,8 @@ def is_relevant(flow: Flow, question_id: str, answers: Answers) -> bool:
 
 
 def relevant_questions(flow: Flow, answers: Answers) -> list[Question]:
-    return [q for q in flow.questions if is_relevant(flow, q.id, answers)]
+    """The questions that currently apply, in flow order; notes are not questions."""
+    return [q for q in flow.questions if not q.is_note and is_relevant(flow, q.id, answers)]
 
 
 def next_unanswered(flow: Flow, answers: Answers) -> Question | None:
@@ -38,9 +39,31 @@ def next_unanswered(flow: Flow, answers: Answers) -> Question | None:
     for steps, question in enumerate(flow.questions):
         if steps > MAX_STEPS_PER_EVENT:
             raise RuntimeError("flow walk exceeded MAX_STEPS_PER_EVENT")
-        if question.id not in answers and is_relevant(flow, question.id, answers):
+        if (
+            not question.is_note
+            and question.id not in answers
+            and is_relevant(flow, question.id, answers)
+        ):
             return question
     return None
+
+
+def notes_before(flow: Flow, question_id: str | None, answers: Answers) -> list[Question]:
+    """The relevant notes that introduce `question_id` (None: the end of the flow).
+
+    They are the notes between it and the closest earlier question that applies, so a
+    note is shown on the way to the question it stands before, whatever was skipped.
+    """
+    end = len(flow.questions) if question_id is None else flow.position(question_id)
+    notes: list[Question] = []
+    for question in reversed(flow.questions[:end]):
+        relevant = is_relevant(flow, question.id, answers)
+        if not question.is_note:
+            if relevant:
+                break
+        elif relevant:
+            notes.append(question)
+    return notes[::-1]
 
 
 def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Invalid", "InvalidReason", "Parsed", "normalize", "normalize_lines", "normalize_text"]
+__all__ = [
+    "CONSTRAINT_REASONS",
+    "Invalid",
+    "InvalidReason",
+    "Parsed",
+    "normalize",
+    "normalize_lines",
+    "normalize_text",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,22 @@ class InvalidReason(StrEnum):
     INVALID_COMPANY = "invalid_company"  # {"min": int, "max": int}
     INVALID_PHONE = "invalid_phone"  # {}
     INVALID_EMAIL = "invalid_email"  # {}
+    NOT_INTEGER = "not_integer"  # {}
+    OUT_OF_RANGE = "out_of_range"  # {"min": int | None, "max": int | None, "given": int}
+
+
+# Refusals a flow's own `constraint_message` speaks for (XLSForm shows it when the
+# `constraint` fails): range, count and length rules. An empty or unreadable answer
+# keeps the engine's own explanation.
+CONSTRAINT_REASONS = frozenset(
+    {
+        InvalidReason.NOT_INTEGER,
+        InvalidReason.OUT_OF_RANGE,
+        InvalidReason.TOO_FEW,
+        InvalidReason.TOO_MANY,
+        InvalidReason.TOO_LONG,
+    }
+)
 
 
 @dataclass(frozen=True)

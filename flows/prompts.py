@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.events import Effect, Reply
-from flows.model import Flow, Lang
+from flows.model import Flow, Lang, Question
 from flows.navigation import is_required, number_of, relevant_questions
+from flows.parsed import CONSTRAINT_REASONS, Invalid
 from flows.state import Answer, SessionState, Status
 
 
@@ -66,6 +67,24 @@ def prompt(sprint: Sprint) -> None:
         total=total,
         current=state.answers.get(question.id),
         optional=not is_required(question, state.answers),
+    )
+
+
+def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
+    """Say why an answer was refused (always bilingual: the respondent may be lost).
+
+    `message` is the flow's own constraint_message when it speaks for this refusal;
+    the templates prefer it to their generic wording.
+    """
+    own = question.constraint_message if result.reason in CONSTRAINT_REASONS else None
+    sprint.say(
+        "invalid_answer",
+        Lang.BOTH,
+        reason=result.reason.value,
+        params=dict(result.params),
+        question=question,
+        retries=sprint.state.retries,
+        message=own,
     )
 
 

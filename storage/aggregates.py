@@ -85,8 +85,14 @@ def option_ids(question: Question) -> tuple[str, ...]:
 
 
 def counters(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
-    rows = session.exec(select(AggregateCounter).where(AggregateCounter.flow_id == flow_id)).all()
-    return {(r.question_id, r.option_id): r.count for r in rows}
+    # Plain tuples, not ORM objects: read after every answer (the live snapshot), and
+    # building ~80 identity-mapped objects each time was most of that read's cost.
+    rows = session.exec(
+        select(
+            AggregateCounter.question_id, AggregateCounter.option_id, AggregateCounter.count
+        ).where(AggregateCounter.flow_id == flow_id)
+    ).all()
+    return {(question_id, option_id): count for question_id, option_id, count in rows}
 
 
 def question_stats(
@@ -102,6 +108,8 @@ def question_stats(
     counts = counters(session=session, flow_id=flow.id)
     stats: dict[str, QuestionStats] = {}
     for question in flow.questions:
+        if question.is_note:
+            continue  # display-only: never answered
         respondents = counts.get((question.id, RESPONDENTS), 0)
         ids = option_ids(question) if question.is_choice else ()
         per_option = [(o, counts.get((question.id, o), 0)) for o in ids]
@@ -109,7 +117,7 @@ def question_stats(
         texts: tuple[FreeText, ...] = ()
         if (
             text_limit != 0
-            and question.type is QuestionType.TEXT
+            and question.type in (QuestionType.TEXT, QuestionType.INTEGER)
             and not _is_contact_detail(flow, question.id)
         ):
             texts = tuple(

@@ -23,7 +23,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -33,6 +33,7 @@ from bot.channels.telegram_inbound import Plan, plan_update
 from bot.channels.telegram_keyboards import build_keyboard
 from bot.delivery import DeliveryError
 from bot.envelope import Dispatcher, Outcome
+from bot.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +143,25 @@ class TelegramChannel:
             raise MalformedUpdate("no integer update_id")
         try:
             update = Update.de_json(data, self.bot)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Overflow/OSError: a `date` beyond datetime's range (fromtimestamp); Recursion:
+        # reply_to_message nested deeper than the interpreter's stack.
+        except (
+            KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError, RecursionError
+        ) as exc:  # fmt: skip
             raise MalformedUpdate(f"not a Bot API update ({type(exc).__name__})") from None
         if update is None:
             raise MalformedUpdate("empty update")
+        if not _has_integer_ids(update):
+            raise MalformedUpdate("a chat, user or message id is not an integer")
         return update
 
     async def process_update(self, update: Update) -> None:
-        plan = plan_update(update, self._clock(), bot_id=self.bot.id)
+        try:
+            plan = plan_update(update, self._clock(), bot_id=self.bot.id)
+        except (AttributeError, TypeError, ValueError) as exc:
+            # de_json checks neither presence nor types (a "message" without "chat"
+            # parses); plan_update is pure, so this is the update's shape: 400, no retry.
+            raise MalformedUpdate(f"unexpected update shape ({type(exc).__name__})") from None
         if plan is not None:
             await self._carry_out(plan)
 
@@ -220,6 +232,23 @@ class TelegramChannel:
             log.info("keyboard edit refused: %s", exc.message)
 
 
+def _has_integer_ids(update: Update) -> bool:
+    """Telegram always sends integer ids; de_json does not check, and a "chat id" that is
+    a list would only fail later, when the reply is sent (a 503, retried forever)."""
+    query = update.callback_query
+    ids: list[object] = []
+    messages: list[MaybeInaccessibleMessage | None] = [update.message, update.edited_message]
+    if query is not None:
+        ids.append(getattr(query.from_user, "id", None))
+        messages.append(query.message)  # possibly an InaccessibleMessage: no from_user
+    for message in filter(None, messages):
+        ids += [message.message_id, getattr(message.chat, "id", None)]
+        sender = getattr(message, "from_user", None)
+        if sender is not None:
+            ids.append(getattr(sender, "id", None))
+    return all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+
+
 class _Refused(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -236,9 +265,11 @@ def make_telegram_routes(channel: TelegramChannel, *, path: str = "/telegram") -
             await channel.handle_update(data)
         except _Refused as refused:
             log.warning("telegram update refused (%d): %s", refused.status, refused)
+            metrics.record_message("telegram", "rejected")
             return PlainTextResponse(str(refused), status_code=refused.status)
         except MalformedUpdate as exc:
             log.warning("telegram update refused (400): %s", exc)
+            metrics.record_message("telegram", "rejected")
             return PlainTextResponse(str(exc), status_code=400)
         except Exception as exc:  # the one place turning failures into a retry
             # Type and frames only: an exception message may quote user input.
@@ -247,6 +278,7 @@ def make_telegram_routes(channel: TelegramChannel, *, path: str = "/telegram") -
                 type(exc).__name__,
                 "".join(traceback.format_tb(exc.__traceback__)),
             )
+            metrics.record_error("telegram")
             return PlainTextResponse("retry", status_code=503)
         return Response(status_code=200)
 
@@ -271,5 +303,6 @@ async def _read_json(request: Request) -> Any:
             raise _Refused(413, f"more than {MAX_BODY_BYTES} bytes")
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # RecursionError: nesting deeper than the stack ("[[[[…"), well under the size limit.
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise MalformedUpdate("body is not JSON") from None

@@ -49,6 +49,7 @@ from bot.channels.wechat_xml import (
     parse_message,
 )
 from bot.envelope import Dispatcher, Envelope, Outcome
+from bot.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +130,12 @@ class WeChatEndpoint:
                 return await self._receive(request)
             return self._verify(request)
         except _Refused as refused:
+            metrics.record_message("wechat", "rejected")
             logger.warning("wechat push refused (%d): %s", refused.status, refused)
             return PlainTextResponse(str(refused), status_code=refused.status)
         except Exception as exc:  # the one place turning bugs into a retryable answer
+            # A dispatcher failure is already counted as a message error by the dispatcher.
+            metrics.record_error("wechat")
             # Type and frames only: an exception message may quote user input.
             logger.error(
                 "wechat push failed: %s\n%s",
@@ -171,6 +175,7 @@ class WeChatEndpoint:
             late = asyncio.ensure_future(self._deliver_late(task, envelope))
             self._late.add(late)
             late.add_done_callback(self._late.discard)
+            metrics.record_wechat_late()
             logger.warning("dispatcher over budget for %s", anonymise(envelope.user_id))
             return PlainTextResponse(SUCCESS)
         return await self._reply(task.result(), msg, envelope, crypto)
@@ -244,6 +249,7 @@ class WeChatEndpoint:
         try:
             await self._hand_over(await task, envelope, passive=False)
         except Exception as exc:  # no request left to answer: log, keep the loop alive
+            metrics.record_error("wechat_late")
             logger.error(
                 "late wechat delivery failed for %s: %s\n%s",
                 anonymise(envelope.user_id),

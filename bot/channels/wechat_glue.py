@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_errors import OutsideWindow, WeChatApiError
@@ -53,7 +54,7 @@ class DatabaseOutboxSink:
             return
         now = self.clock()
 
-        def write(session: object) -> None:
+        def write(session: Session) -> None:
             claimed = repo.claim_inbound(
                 session=session, channel=OUTBOX_DEDUPE_CHANNEL, dedupe_key=key, now=now
             )

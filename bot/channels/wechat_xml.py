@@ -40,12 +40,34 @@ class WeChatMessage:
     ticket: str | None = None  # QR-code ticket on subscribe-by-scan and SCAN
 
 
+# WeChat only ever sends UTF-8. Left to itself, expat honours a BOM or a declared
+# encoding: a UTF-16 push would be accepted and a declared Latin-1 one stored as mojibake.
+_DECLARED_ENCODING = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _utf8_text(body: bytes | str) -> str:
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedMessage("body is not UTF-8") from None
+    if "\x00" in body:  # never in XML; and UTF-16 without a BOM is valid UTF-8 with NULs
+        raise MalformedMessage("NUL character in body")
+    body = body.removeprefix("\ufeff")
+    declared = _DECLARED_ENCODING.match(body)
+    if declared and declared[1].lower() not in ("utf-8", "utf8"):
+        raise MalformedMessage("body declares an encoding other than UTF-8")
+    return body
+
+
 def _root(body: bytes | str) -> ET.Element:
     size = len(body.encode("utf-8") if isinstance(body, str) else body)
     if size > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body of {size} bytes")
+    text = _utf8_text(body)
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        # A str is parsed as the Unicode it is, whatever the declaration says.
+        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ET.ParseError, DefusedXmlException, ValueError):
         # ValueError: e.g. an encoding declaration inside a str body.
         raise MalformedMessage("not well-formed or hostile XML") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.common import settings_or_exit
+from bot.cli.seed_cmd import seed_fake_cmd
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import verify as verify_counters
@@ -37,3 +38,8 @@ def verify(database_url: str = _URL) -> None:
         typer.echo(f"{len(differences)} difference(s)")
         raise typer.Exit(1)
     typer.echo("aggregates match the answer rows")
+
+
+db_app.command(
+    "seed-fake", help="Add N synthetic completed respondents (benchmarks; counters kept exact)."
+)(seed_fake_cmd)

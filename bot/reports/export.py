@@ -32,6 +32,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def export_columns(flow: Flow) -> list[str]:
     columns = list(FIXED_COLUMNS)
     for question in flow.questions:
+        if question.is_note:
+            continue
         if question.type is QuestionType.MULTI:
             columns.extend(f"{question.id}:{o}" for o in option_ids(question))
         else:
@@ -89,6 +91,8 @@ def _row(
         _iso(survey_session.completed_at),
     ]
     for question in flow.questions:
+        if question.is_note:
+            continue
         given = answers.get(question.id, [])
         chosen = [a.option_id for a in given if a.option_id is not None]
         texts = [a.text for a in given if a.text is not None]

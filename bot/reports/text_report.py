@@ -34,7 +34,7 @@ def render_report(
             continue
         if question.is_choice:
             blocks.append(_choice_block(question, question_stats))
-        elif question.type is QuestionType.TEXT and include_texts:
+        elif question.type in (QuestionType.TEXT, QuestionType.INTEGER) and include_texts:
             blocks.append(_text_block(question, question_stats))
     return "\n\n".join(blocks) + "\n"
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from storage import repositories as repo
 from storage.db import run_in_transaction
@@ -51,7 +52,7 @@ def load_signer(engine: Engine, configured: str | None) -> Signer:
         return Signer(configured)
     now = datetime.now(UTC)
 
-    def get_or_create(session: object) -> str:
+    def get_or_create(session: Session) -> str:
         existing = repo.kv_get(session=session, key=_KEY, now=now, for_update=True)
         if existing:
             return existing

@@ -1,0 +1,98 @@
+"""`surveybot bench …`: the benchmark server, the WeChat load generator, /stats timing.
+
+The figures and how they were taken are in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import typer
+
+from bot.cli import uvicorn_workers
+from bot.cli.common import settings_or_exit
+from bot.cli.serve_cmd import WORKER_HEALTHCHECK_S
+from bot.observability.logging import configure_logging
+from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+from storage.migrate import upgrade
+
+bench_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@bench_app.command("serve", help="`surveybot serve` plus the /wechat-bare yardstick route.")
+def serve(
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=64),
+    log_level: str = typer.Option("warning", "--log-level"),
+) -> None:
+    settings = settings_or_exit()
+    if not settings.wechat_token:
+        typer.echo("surveybot: set WECHAT_TOKEN and WECHAT_APP_ID for a benchmark", err=True)
+        raise typer.Exit(2)
+    upgrade(settings.database_url)
+    metrics_dir = prepare_multiprocess_dir(workers)
+    try:
+        uvicorn_workers.run(
+            "benchmarks.bare_app:app_from_env",
+            factory=True,
+            host="127.0.0.1",
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            log_config=configure_logging(log_level),
+            proxy_headers=True,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        )
+    finally:
+        remove_multiprocess_dir(metrics_dir)
+
+
+@bench_app.command("load", help="Act as WeChat: bare peak, survey peak, survey at 80 % of it.")
+def load(
+    url: str = typer.Option("http://127.0.0.1:8000", "--url"),
+    respondents: int = typer.Option(300, "--respondents", min=1),
+    concurrency: int = typer.Option(32, "--concurrency", min=1),
+    aes: bool = typer.Option(False, "--aes", help="Safe mode (encrypted pushes)."),
+    seed: int = typer.Option(1, "--seed"),
+    server_pid: int = typer.Option(
+        None, "--server-pid", help="The server's pid (same machine): wait for deferred work."
+    ),
+) -> None:
+    from benchmarks.compare import compare, summary
+    from benchmarks.wechat_load import LoadConfig
+
+    settings = settings_or_exit()
+    if not settings.wechat_token or not settings.wechat_app_id:
+        typer.echo("surveybot: set WECHAT_TOKEN and WECHAT_APP_ID (as the server has)", err=True)
+        raise typer.Exit(2)
+    config = LoadConfig(
+        url=url, token=settings.wechat_token, app_id=settings.wechat_app_id,
+        aes_key=settings.wechat_encoding_aes_key if aes else None,
+        respondents=respondents, concurrency=concurrency, seed=seed,
+    )  # fmt: skip
+    for line in summary(asyncio.run(compare(config, server_pid=server_pid))):
+        typer.echo(line)
+
+
+@bench_app.command("stats", help="Time the whole-survey /stats on the configured database.")
+def stats(
+    database_url: str = typer.Option(None, "--database-url"),
+    repeat: int = typer.Option(30, "--repeat", min=1),
+    texts: str = typer.Option("0", "--texts", help="Free texts per question: 0, N or all."),
+) -> None:
+    from benchmarks.stats_timing import main
+
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    main(["--database-url", settings.database_url, "--repeat", str(repeat), "--texts", texts])
+
+
+@bench_app.command("rss", help="Resident memory of a running server's workers (Linux).")
+def rss(pid: int = typer.Argument(..., help="The server's (uvicorn master's) process id.")) -> None:
+    from benchmarks.rss import worker_rss
+
+    if not os.path.exists(f"/proc/{pid}"):
+        typer.echo(f"surveybot: no process {pid}", err=True)
+        raise typer.Exit(1)
+    for worker, mib in worker_rss(pid).items():
+        typer.echo(f"worker {worker}: {mib:.1f} MiB")

@@ -1,0 +1,59 @@
+"""`surveybot staff-link`: print a signed dashboard login (or export) link for staff."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import settings_or_exit
+from bot.settings import StaffMember
+from bot.web.auth import parse_subject
+from bot.web.links import ExportFormat, dashboard_login_url, export_url
+from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, load_signer
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+
+def staff_link(
+    member: str = typer.Option(
+        None,
+        "--for",
+        metavar="CHANNEL:ID",
+        help="The staff member, e.g. wechat:OPENID (default: the first in SURVEYBOT_STAFF).",
+    ),
+    export: ExportFormat = typer.Option(
+        None, "--export", help="A download link for this export format instead of the dashboard."
+    ),
+) -> None:
+    settings = settings_or_exit()
+    staff = _member(member, settings.staff)
+    upgrade(settings.database_url)  # the signing key may live in the database
+    engine = make_engine(settings.database_url)
+    try:
+        signer = load_signer(engine, settings.secret_key)
+    finally:
+        engine.dispose()
+    if export is None:
+        url, hours = dashboard_login_url(settings, signer, staff), DASHBOARD_TTL_S / 3600
+    else:
+        url, hours = export_url(settings, signer, staff, export), EXPORT_TTL_S / 3600
+    typer.echo(url)
+    typer.echo(f"for {staff}, valid for {hours:g} h", err=True)
+
+
+def _member(wanted: str | None, staff: tuple[StaffMember, ...]) -> StaffMember:
+    if not staff:
+        typer.echo(
+            "surveybot: no staff configured: set SURVEYBOT_STAFF (e.g. wechat:OPENID,telegram:ID)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if wanted is None:
+        return staff[0]
+    member = parse_subject(wanted)
+    if member is None:
+        raise typer.BadParameter(f"{wanted!r} is not CHANNEL:ID", param_hint="--for")
+    if member not in staff:
+        known = ", ".join(str(m) for m in staff)
+        message = f"{member} is not in SURVEYBOT_STAFF ({known})"
+        raise typer.BadParameter(message, param_hint="--for")
+    return member

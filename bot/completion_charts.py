@@ -1,0 +1,107 @@
+"""The completion chart: a respondent's answers against everyone's, drawn off the reply path.
+
+The dispatcher queues a chart when a survey is completed (storage.chart_queue); this
+worker draws it from the live statistics, with the snapshot's privacy threshold (a
+question answered by fewer than N respondents is left out; nothing to show, no chart),
+and hands the PNG to the delivery worker. A respondent who deleted their data since
+gets nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime, timedelta
+
+import anyio
+from sqlalchemy import Engine
+
+from bot.reports.charts import relevant_questions, respondent_chart_png
+from flows.model import Flow
+from flows.state import SessionState
+from storage.aggregates import QuestionStats, question_stats
+from storage.chart_queue import chart_drawn, claim_charts, respondent_of
+from storage.db import run_in_transaction, transaction
+from storage.models import Outbox
+from storage.respondents import load_state
+
+log = logging.getLogger(__name__)
+
+# After the reply's queued text parts (bot.channels.wechat_glue.TAIL_DELAY, 1.5 s), so the
+# chart arrives below the summary it illustrates.
+FOLLOW_REPLY = timedelta(seconds=2)
+
+
+def completion_chart(
+    flow: Flow, stats: Mapping[str, QuestionStats], state: SessionState, *, min_respondents: int
+) -> bytes | None:
+    """The PNG, or None when none of the respondent's answers may be compared yet."""
+    shown = {q: s for q, s in stats.items() if s.respondents >= min_respondents}
+    if not relevant_questions(flow, shown, state.answers):
+        return None
+    return respondent_chart_png(flow, shown, state.answers, lang=state.lang)
+
+
+class ChartWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        flow: Flow,
+        *,
+        channels: Collection[str],
+        min_respondents: int,
+        batch: int = 10,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.flow = flow
+        self.channels = tuple(channels)
+        self.min_respondents = min_respondents
+        self.batch = batch
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """Draw what is queued now; returns how many rows were handled."""
+        now = self.clock()
+        items = run_in_transaction(
+            self.engine,
+            lambda session: claim_charts(
+                session=session, now=now, limit=self.batch, channels=self.channels
+            ),
+        )
+        for item in items:
+            try:
+                png = self._draw(item)
+            except Exception:  # a drawing bug must not stop the others; retried, then dropped
+                log.exception("completion chart %s could not be drawn", item.id)
+                continue
+            self._finish(item, png)
+        return len(items)
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                handled = await anyio.to_thread.run_sync(self.run_once)
+            except Exception:  # the loop must survive a database outage; it is logged
+                log.exception("completion chart round failed")
+                handled = 0
+            if not handled:
+                await anyio.sleep(interval)
+
+    def _finish(self, item: Outbox, png: bytes | None) -> None:
+        deliver_at = max(self.clock(), item.created_at + FOLLOW_REPLY)
+        run_in_transaction(
+            self.engine,
+            lambda session: chart_drawn(session=session, item=item, png=png, deliver_at=deliver_at),
+        )
+
+    def _draw(self, item: Outbox) -> bytes | None:
+        # One consistent read that holds up no writer; the drawing happens after it.
+        with transaction(self.engine, readonly=True) as session:
+            state = load_state(
+                session=session, respondent_id=respondent_of(item), flow_id=self.flow.id
+            )
+            stats = question_stats(session=session, flow=self.flow) if state else {}
+        if state is None:
+            return None
+        return completion_chart(self.flow, stats, state, min_respondents=self.min_respondents)

@@ -1,0 +1,37 @@
+"""One staff command being carried out, and what it produced (for the reply and the audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.envelope import Message
+from bot.settings import StaffMember
+from bot.staff.commands import StaffRequest
+from flows.events import Reply
+
+Say = Callable[[Reply], list[Message]]  # renders staff replies (bilingual)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One staff command being carried out, inside the message's transaction."""
+
+    session: Session
+    request: StaffRequest
+    member: StaffMember
+    now: datetime
+
+    @property
+    def actor(self) -> str:
+        return str(self.member)
+
+
+@dataclass(frozen=True)
+class Result:
+    messages: list[Message]
+    action: str  # the audit log's action
+    detail: dict[str, object] = field(default_factory=dict)  # added to the audit detail

@@ -1,0 +1,259 @@
+"""The dispatcher's staff hook: staff commands from staff members, audited.
+
+Called inside the message's transaction, after dedupe and the sender's lock
+(`bot.service.Service.staff_handler`). Returns None, so the survey engine answers, for
+anyone not listed in SURVEYBOT_STAFF and for staff text that is no staff command (staff
+may take the survey too). A non-staff "/stats" thus gets the engine's unknown-command
+help and learns nothing; the attempt is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.envelope import Envelope, Message, Outcome
+from bot.render import Renderer
+from bot.settings import Settings, StaffMember
+from bot.staff import broadcast, contact_commands
+from bot.staff import reports as fmt
+from bot.staff.call import Call, Result
+from bot.staff.catalog import STAFF_COMMANDS
+from bot.staff.commands import (
+    StaffCommand,
+    chinese_word,
+    find_question,
+    parse_staff_command,
+    split_by,
+)
+from bot.web.links import ExportFormat, dashboard_login_url, export_url
+from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from flows.events import Reply
+from flows.model import Flow, Lang, Question
+from storage import repositories as repo
+from storage.crosstab import crosstab
+from storage.progress import survey_progress
+
+IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
+AUDIT_ARGUMENT_CHARS = 500
+
+
+class StaffHandler:
+    def __init__(
+        self,
+        *,
+        flow: Flow,
+        settings: Settings,
+        signer: Signer,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.flow = flow
+        self.settings = settings
+        self.signer = signer
+        self.renderer = renderer or Renderer()
+        self._commands: dict[StaffCommand, Callable[[Call], Result]]
+        self._commands = {
+            StaffCommand.HELP: self._help,
+            StaffCommand.STATS: self._stats,
+            StaffCommand.PROGRESS: self._progress,
+            StaffCommand.CONTACTS: self._contacts,
+            StaffCommand.CLAIM: self._claim,
+            StaffCommand.DONE: self._done,
+            StaffCommand.EXPORT: self._export,
+            StaffCommand.DASHBOARD: self._dashboard,
+            StaffCommand.BROADCAST: self._broadcast,
+            StaffCommand.CONFIRM: self._confirm,
+            StaffCommand.CANCEL: self._cancel,
+            StaffCommand.CHART: self._chart,
+        }
+
+    def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
+        text = envelope.inbound.text
+        if text is None or envelope.inbound.expect is not None:
+            return None  # a menu event or a button tap: survey input
+        member = StaffMember(envelope.channel, envelope.user_id)
+        now = envelope.inbound.now
+        if not self.settings.is_staff(envelope.channel, envelope.user_id):
+            self._note_denied(session, text, member, now)
+            return None
+        request = parse_staff_command(text)
+        if request is None:
+            # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
+            request = parse_staff_command(text, confirming=True)
+            if request is None or not broadcast.is_pending(
+                session=session, actor=str(member), now=now
+            ):
+                return None
+        call = Call(session, request, member, now)
+        result = self._commands[request.command](call)
+        detail = {
+            "command": request.command.value,
+            "argument": request.argument[:AUDIT_ARGUMENT_CHARS],
+            **result.detail,
+        }
+        repo.audit(
+            session=session,
+            actor=call.actor,
+            action=result.action,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+            now=now,
+        )
+        return Outcome(tuple(result.messages))
+
+    def _note_denied(self, session: Session, text: str, member: StaffMember, now: datetime) -> None:
+        request = parse_staff_command(text)
+        if request is None or not text.lstrip().startswith(("/", "／")):
+            return  # ordinary survey input ("统计" may be someone's answer)
+        if request.command is StaffCommand.HELP:
+            return  # /help is the respondents' help too
+        detail = json.dumps({"command": request.command.value})
+        repo.audit(
+            session=session, actor=str(member), action="staff_denied", detail=detail, now=now
+        )
+
+    def _say(self, reply: Reply) -> list[Message]:
+        return [Message(self.renderer.render(reply, Lang.BOTH))]
+
+    def _help(self, call: Call) -> Result:
+        commands = [
+            {"name": name, "text": text, "word": chinese_word(StaffCommand(name))}
+            for name, text in STAFF_COMMANDS
+        ]
+        return Result(self._say(Reply("staff_help", {"commands": commands})), "help")
+
+    def _stats(self, call: Call) -> Result:
+        session = call.session
+        if not call.request.argument:
+            stats = repo.question_stats(session=session, flow=self.flow, text_limit=None)
+            messages = [Message(text) for text in fmt.report_messages(self.flow, stats)]
+            return Result(messages, "stats_report")
+        first, second = split_by(call.request.argument)
+        question = self._question(first)
+        if isinstance(question, Reply):
+            return Result(self._say(question), "stats_question")
+        if second is None:
+            all_stats = repo.question_stats(
+                session=session, flow=self.flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
+            )
+            reply = fmt.question_reply(self.flow, question, all_stats[question.id])
+            return Result(self._say(reply), "stats_question", {"question": question.id})
+        by = self._question(second)
+        if isinstance(by, Reply):
+            return Result(self._say(by), "stats_crosstab")
+        for ref, q in ((first, question), (second, by)):
+            if not q.is_choice:
+                return Result(self._say(self._unknown(ref, not_choice=True)), "stats_crosstab")
+        table = crosstab(
+            session=session, flow_id=self.flow.id, row_question=question.id, col_question=by.id
+        )
+        reply = fmt.crosstab_reply(self.flow, question, by, table)
+        return Result(self._say(reply), "stats_crosstab", {"question": question.id, "by": by.id})
+
+    def _question(self, ref: str) -> Question | Reply:
+        question = find_question(self.flow, ref) if ref else None
+        if question is None:
+            return self._unknown(ref)
+        if fmt.is_private(self.flow, question):
+            params = {"question": question, "number": fmt.number(self.flow, question)}
+            return Reply("staff_private_question", params)
+        return question
+
+    def _unknown(self, ref: str, *, not_choice: bool = False) -> Reply:
+        params = {"ref": ref, "not_choice": not_choice, "questions": fmt.question_list(self.flow)}
+        return Reply("staff_unknown_question", params)
+
+    def _progress(self, call: Call) -> Result:
+        progress = survey_progress(
+            session=call.session,
+            flow_id=self.flow.id,
+            since=fmt.local_midnight(call.now),
+            idle_before=call.now - IDLE,
+        )
+        stats = repo.question_stats(session=call.session, flow=self.flow)
+        answered = {qid: s.respondents for qid, s in stats.items()}
+        idle_hours = int(IDLE.total_seconds() // 3600)
+        reply = fmt.progress_reply(self.flow, progress, answered, idle_hours=idle_hours)
+        return Result(self._say(reply), "progress")
+
+    def _contacts(self, call: Call) -> Result:
+        return contact_commands.list_open(call, self.flow, self._say)
+
+    def _claim(self, call: Call) -> Result:
+        return contact_commands.move(call, self.flow, self._say, done=False)
+
+    def _done(self, call: Call) -> Result:
+        return contact_commands.move(call, self.flow, self._say, done=True)
+
+    def _export(self, call: Call) -> Result:
+        links = [
+            {
+                "label": f.value.upper(),
+                "url": export_url(self.settings, self.signer, call.member, f),
+            }
+            for f in (ExportFormat.CSV, ExportFormat.XLSX)
+        ]
+        params = {"kind": "export", "links": links, "minutes": EXPORT_TTL_S // 60}
+        return Result(self._say(Reply("staff_link", params)), "export_link")
+
+    def _dashboard(self, call: Call) -> Result:
+        url = dashboard_login_url(self.settings, self.signer, call.member)
+        links = [{"label": "Dashboard", "url": url}]
+        params = {"kind": "dashboard", "links": links, "minutes": DASHBOARD_TTL_S // 60}
+        return Result(self._say(Reply("staff_link", params)), "dashboard_link")
+
+    def _broadcast(self, call: Call) -> Result:
+        reply = broadcast.prepare(
+            session=call.session, actor=call.actor, text=call.request.argument, now=call.now
+        )
+        return Result(self._say(reply), "broadcast_prepared")
+
+    def _confirm(self, call: Call) -> Result:
+        reply, sent = broadcast.confirm(
+            session=call.session, actor=call.actor, now=call.now, renderer=self.renderer
+        )
+        if sent is None:
+            return Result(self._say(reply), "broadcast_confirm_nothing")
+        counts = {"now": len(sent.now), "later": len(sent.later), "text": sent.text}
+        return Result(self._say(reply), "broadcast_sent", counts)
+
+    def _cancel(self, call: Call) -> Result:
+        reply = broadcast.cancel(session=call.session, actor=call.actor, now=call.now)
+        return Result(self._say(reply), "broadcast_cancelled")
+
+    def _chart(self, call: Call) -> Result:
+        question = self._question(call.request.argument)
+        if isinstance(question, Reply):
+            return Result(self._say(question), "chart")
+        stats = repo.question_stats(session=call.session, flow=self.flow)[question.id]
+        params = {
+            "question": question,
+            "number": fmt.number(self.flow, question),
+            "respondents": stats.respondents,
+            "chartable": question.is_choice,
+        }
+        caption = self.renderer.render(Reply("staff_chart", params), Lang.BOTH)
+        if not question.is_choice:
+            return Result([Message(caption)], "chart", {"question": question.id})
+        # matplotlib takes seconds to import: only a process that draws pays for it.
+        from bot.reports.charts import question_chart_png
+
+        png = question_chart_png(question, stats, lang=Lang.BOTH)
+        return Result([Message(caption, image_png=png)], "chart", {"question": question.id})
+
+
+def build_staff_handler(settings: Settings, engine: Engine, flow: Flow) -> StaffHandler | None:
+    """The hook for `Service`, or None when SURVEYBOT_STAFF names nobody.
+
+    The signing key is read now, outside any message's transaction (a nested one would
+    wait on SQLite's write lock): with SURVEYBOT_SECRET_KEY set that touches nothing,
+    otherwise the key kept in the database is read or created once.
+    """
+    if not settings.staff:
+        return None
+    return StaffHandler(
+        flow=flow, settings=settings, signer=load_signer(engine, settings.secret_key)
+    )

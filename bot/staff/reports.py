@@ -1,0 +1,208 @@
+"""Staff replies as template replies: one question, a cross-tab, progress, contacts.
+
+Figures come in from storage; this module only chooses what to show and how to label
+it. Wording lives in `bot/templates/*/staff_*.j2`; staff replies render bilingually.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+
+from bot.reports.text_report import option_label, render_report
+from flows.events import Reply
+from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
+from storage.aggregates import QuestionStats, option_ids, percent
+from storage.contacts import contact_details
+from storage.crosstab import CrossTab
+from storage.models import ContactRequest
+from storage.progress import Progress
+
+# China has one time zone and no daylight saving time: "today" for AIAG's staff.
+CHINA = timezone(timedelta(hours=8), "UTC+8")
+# A block of the full report per message, kept under WeChat's 2048-byte passive reply.
+MESSAGE_BYTES = 1800
+TEXT_ANSWERS_SHOWN = 20
+
+_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
+_FIELD_LABELS = {
+    FieldKind.NAME: "姓名 Name",
+    FieldKind.COMPANY: "公司 Company",
+    FieldKind.PHONE: "电话 Phone",
+    FieldKind.EMAIL: "邮箱 E-mail",
+}
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def local_midnight(now: datetime) -> datetime:
+    return now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def option_text(question: Question, option_id: str) -> Text:
+    option = question.option(option_id)
+    if option is not None:
+        return option.text
+    return _IMPLICIT.get(option_id, Text(option_id, option_id))
+
+
+def is_private(flow: Flow, question: Question) -> bool:
+    """Contact-form fields: personal information, never in statistics."""
+    if question.type is QuestionType.FIELD:
+        return True
+    return flow.contact is not None and question.id in flow.contact.detail_questions
+
+
+def number(flow: Flow, question: Question) -> int:
+    return flow.position(question.id) + 1
+
+
+def report_messages(flow: Flow, stats: Mapping[str, QuestionStats]) -> list[str]:
+    """The seed-layout report, cut between question blocks into messages that fit."""
+    blocks = render_report(flow, stats).strip().split("\n\n")
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}\n\n{block}" if current else block
+        if current and len(joined.encode("utf-8")) > MESSAGE_BYTES:
+            messages.append(current)
+            current = block
+        else:
+            current = joined
+    if current:
+        messages.append(current)
+    return messages
+
+
+def question_reply(flow: Flow, question: Question, stats: QuestionStats) -> Reply:
+    choice = question.is_choice
+    rows = [
+        {
+            "text": option_text(question, o.option_id),
+            "label": option_label(option_text(question, o.option_id)),
+            "count": o.count,
+            "pct_selections": o.pct_of_selections,
+            "pct_respondents": o.pct_of_respondents,
+        }
+        for o in stats.options
+    ]
+    texts = [
+        {"respondent_id": t.respondent_id, "text": " ".join(t.text.split())}
+        for t in stats.texts[:TEXT_ANSWERS_SHOWN]
+    ]
+    return Reply(
+        "staff_stats_question",
+        {
+            "number": number(flow, question),
+            "question": question,
+            "choice": choice,
+            "respondents": stats.respondents,
+            "selections": stats.selections,
+            "rows": rows,
+            "texts": texts,
+        },
+    )
+
+
+def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossTab) -> Reply:
+    columns = []
+    for col_option in option_ids(cols_q):
+        base = table.col_bases.get(col_option, 0)
+        cells = []
+        for row_option in option_ids(rows_q):
+            count = table.cells.get((row_option, col_option), 0)
+            text = option_text(rows_q, row_option)
+            cells.append(
+                {
+                    "text": text,
+                    "label": option_label(text),
+                    "count": count,
+                    "pct": percent(count, base),
+                }
+            )
+        text = option_text(cols_q, col_option)
+        columns.append({"text": text, "label": option_label(text), "base": base, "rows": cells})
+    return Reply(
+        "staff_crosstab",
+        {
+            "row_question": rows_q,
+            "col_question": cols_q,
+            "row_number": number(flow, rows_q),
+            "col_number": number(flow, cols_q),
+            "respondents": table.respondents,
+            "columns": columns,
+        },
+    )
+
+
+def progress_reply(
+    flow: Flow, progress: Progress, answered: Mapping[str, int], *, idle_hours: int
+) -> Reply:
+    """`answered`: respondents per question (the counters), for each stop's drop-off rate:
+    of those who reached a question, the share who stopped there."""
+    waiting = []
+    for stop in progress.waiting:
+        question = flow.question(stop.question_id) if stop.question_id else None
+        if stop.question_id and question is None:
+            continue
+        reached = stop.sessions + (answered.get(stop.question_id, 0) if stop.question_id else 0)
+        waiting.append(
+            {
+                "question": question,
+                "number": number(flow, question) if question else None,
+                "sessions": stop.sessions,
+                "idle": stop.idle,
+                "reached": reached if question else 0,
+                "pct": percent(stop.sessions, reached),
+            }
+        )
+    return Reply(
+        "staff_progress",
+        {
+            "started": progress.started,
+            "completed": progress.completed,
+            "rate": percent(progress.completed, progress.started),
+            "started_today": progress.started_since,
+            "completed_today": progress.completed_since,
+            "unfinished": progress.unfinished,
+            "waiting": waiting,
+            "idle_hours": idle_hours,
+        },
+    )
+
+
+def contact_lines(flow: Flow, contact: ContactRequest) -> list[tuple[str, str]]:
+    """(label, value) of the request's details, in the form's order."""
+    details = contact_details(contact)
+    lines = []
+    for question_id, value in details.items():
+        if not value:
+            continue
+        kind = flow.question(question_id).field if flow.has_question(question_id) else None
+        default = question_id.removeprefix("contact_")
+        lines.append((_FIELD_LABELS.get(kind, default) if kind else default, value))
+    return lines
+
+
+def contacts_reply(flow: Flow, contacts: Sequence[ContactRequest], *, more: bool) -> Reply:
+    items = [
+        {
+            "reference": c.reference,
+            "created": local_time(c.created_at),
+            "claimed_by": c.claimed_by,
+            "reason": c.reason,
+            "details": contact_lines(flow, c),
+        }
+        for c in contacts
+    ]
+    return Reply("staff_contacts", {"contacts": items, "more": more})
+
+
+def question_list(flow: Flow) -> list[dict[str, object]]:
+    return [
+        {"number": number(flow, q), "question": q}
+        for q in flow.questions
+        if not is_private(flow, q)
+    ]

@@ -1,0 +1,229 @@
+"""What the staff dashboard shows, gathered in one read-only transaction.
+
+Plain frozen dataclasses for the templates: the seed-style table of every choice
+question, the free-text answers, progress per channel and per day, and the open contact
+requests. Contact-form fields never appear as questions (they are personal information):
+staff see them only with the contact request they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from bot.reports.text_report import option_label
+from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
+from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
+from storage.contacts import contact_details, open_contacts
+from storage.crosstab import crosstab
+from storage.progress import survey_progress
+from storage.web_queries import ChannelProgress, DayProgress, progress_by_channel, progress_by_day
+
+TEXT_LIMIT = 500  # free-text answers listed per question, newest first
+RECENT = timedelta(hours=24)  # "in the last 24 h"; an unfinished session idle longer is stale
+CONTACT_LIMIT = 200
+_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
+_FIELD_HEADINGS = {
+    FieldKind.NAME: "姓名 Name",
+    FieldKind.COMPANY: "公司 Company",
+    FieldKind.PHONE: "电话 Phone",
+    FieldKind.EMAIL: "邮箱 E-mail",
+}
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    option_id: str
+    label: str  # the seed's "内饰 (Interior)"
+    count: int
+    pct_of_selections: Decimal
+    pct_of_respondents: Decimal
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    question: Question
+    stats: QuestionStats
+    rows: tuple[OptionRow, ...]
+    texts: tuple[FreeText, ...]
+
+    @property
+    def is_choice(self) -> bool:
+        return self.question.is_choice
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    reference: str
+    status: str
+    reason: str
+    created_at: datetime
+    claimed_by: str | None
+    details: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """Unfinished respondents stopped at one question."""
+
+    question_id: str | None
+    label: str
+    sessions: int
+    idle: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: Text
+    started: int
+    completed: int
+    channels: tuple[ChannelProgress, ...]
+    days: tuple[DayProgress, ...]
+    started_recently: int
+    completed_recently: int
+    waiting: tuple[WaitingRow, ...]
+    sections: tuple[Section, ...]
+    contacts: tuple[ContactRow, ...]
+    detail_labels: Mapping[str, str]  # contact-form question id → column heading
+    generated_at: datetime
+    text_limit: int
+
+    @property
+    def completion_rate(self) -> Decimal:
+        return percent(self.completed, self.started)
+
+
+@dataclass(frozen=True)
+class CrossTabView:
+    """`question` (rows) broken down by `by` (columns): respondents per cell, and their
+    share of the column's base (who chose the column option and answered `question`)."""
+
+    question: Question
+    by: Question
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    cells: Mapping[tuple[str, str], int]
+    bases: Mapping[str, int]
+    row_labels: Mapping[str, str]
+    column_labels: Mapping[str, str]
+
+    def count(self, row: str, column: str) -> int:
+        return self.cells.get((row, column), 0)
+
+    def pct(self, row: str, column: str) -> Decimal:
+        return percent(self.count(row, column), self.bases.get(column, 0))
+
+
+def is_reportable(flow: Flow, question: Question) -> bool:
+    """Shown on the dashboard: everything but the contact form's personal details."""
+    if question.type is QuestionType.FIELD or question.is_note:
+        return False
+    return flow.contact is None or question.id not in flow.contact.detail_questions
+
+
+def chart_questions(flow: Flow) -> list[Question]:
+    """The questions with a chart (and offered in the cross-tab form)."""
+    return [q for q in flow.questions if q.is_choice and is_reportable(flow, q)]
+
+
+def option_text(question: Question, option_id: str) -> Text:
+    option = question.option(option_id)
+    if option is not None:
+        return option.text
+    return _IMPLICIT.get(option_id, Text(option_id, option_id))
+
+
+def gather_dashboard(
+    *, session: Session, flow: Flow, now: datetime, text_limit: int = TEXT_LIMIT
+) -> Dashboard:
+    stats = question_stats(session=session, flow=flow, text_limit=text_limit)
+    sections = []
+    for number, question in enumerate(flow.questions, start=1):
+        if not is_reportable(flow, question) or question.id not in stats:
+            continue
+        of_question = stats[question.id]
+        rows = tuple(
+            OptionRow(
+                o.option_id,
+                option_label(option_text(question, o.option_id)),
+                o.count,
+                o.pct_of_selections,
+                o.pct_of_respondents,
+            )
+            for o in of_question.options
+        )
+        sections.append(Section(number, question, of_question, rows, of_question.texts))
+    channels = tuple(progress_by_channel(session=session, flow_id=flow.id))
+    contacts = tuple(
+        ContactRow(
+            reference=c.reference or str(c.id),
+            status=c.status,
+            reason=c.reason,
+            created_at=c.created_at,
+            claimed_by=c.claimed_by,
+            details=contact_details(c),
+        )
+        for c in open_contacts(session=session, include_claimed=True, limit=CONTACT_LIMIT)
+    )
+    details = flow.contact.detail_questions if flow.contact else ()
+    progress = survey_progress(
+        session=session, flow_id=flow.id, since=now - RECENT, idle_before=now - RECENT
+    )
+    waiting = tuple(
+        WaitingRow(w.question_id, _waiting_label(flow, w.question_id), w.sessions, w.idle)
+        for w in progress.waiting
+    )
+    return Dashboard(
+        title=flow.title,
+        started=sum(c.started for c in channels),
+        completed=sum(c.completed for c in channels),
+        channels=channels,
+        days=tuple(progress_by_day(session=session, flow_id=flow.id)),
+        started_recently=progress.started_since,
+        completed_recently=progress.completed_since,
+        waiting=waiting,
+        sections=tuple(sections),
+        contacts=contacts,
+        detail_labels={q: _detail_heading(flow, q) for q in details},
+        generated_at=now,
+        text_limit=text_limit,
+    )
+
+
+def _waiting_label(flow: Flow, question_id: str | None) -> str:
+    if question_id is None or not flow.has_question(question_id):
+        return "尚未开始答题 Not at a question yet"
+    question = flow.question(question_id)
+    return f"{flow.position(question_id) + 1}. {question.text.zh} {question.text.en}"
+
+
+def _detail_heading(flow: Flow, question_id: str) -> str:
+    field = flow.question(question_id).field if flow.has_question(question_id) else None
+    heading = _FIELD_HEADINGS.get(field) if field is not None else None
+    return heading or question_id.removeprefix("contact_").replace("_", " ")
+
+
+def gather_crosstab(*, session: Session, flow: Flow, question_id: str, by_id: str) -> CrossTabView:
+    """Raises `KeyError` for an unknown question, `ValueError` for one without options."""
+    question, by = flow.question(question_id), flow.question(by_id)
+    if not (is_reportable(flow, question) and is_reportable(flow, by)):
+        raise ValueError("personal details are not cross-tabulated")
+    if not (question.is_choice and by.is_choice):
+        raise ValueError("a cross-tab needs two choice questions")
+    table = crosstab(session=session, flow_id=flow.id, row_question=question_id, col_question=by_id)
+    rows, columns = option_ids(question), option_ids(by)
+    return CrossTabView(
+        question=question,
+        by=by,
+        rows=rows,
+        columns=columns,
+        cells=table.cells,
+        bases=table.col_bases,
+        row_labels={o: option_label(option_text(question, o)) for o in rows},
+        column_labels={o: option_label(option_text(by, o)) for o in columns},
+    )

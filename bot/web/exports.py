@@ -1,0 +1,50 @@
+"""Exports for download: written to a temporary file, then streamed from it.
+
+The read-only transaction lasts only while the file is written (never while a slow
+client downloads), and memory stays flat however many respondents there are: the rows
+stream from the database into the file (`bot.reports.export`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.reports.export import export_rows, write_csv, write_xlsx
+from bot.web.links import ExportFormat
+from flows.model import Flow
+from storage.db import transaction
+
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    rows: int
+    media_type: str
+
+
+def write_export_file(engine: Engine, flow: Flow, fmt: ExportFormat) -> ExportFile:
+    """Blocking (run it in a thread). The caller deletes `path` once it has been sent."""
+    handle, name = tempfile.mkstemp(prefix="surveybot-export-", suffix=f".{fmt.value}")
+    os.close(handle)
+    path = Path(name)
+    try:
+        with transaction(engine, readonly=True) as session:
+            header, rows = export_rows(session=session, flow=flow)
+            if fmt is ExportFormat.XLSX:
+                count = write_xlsx(path, header, rows)
+            else:
+                count = write_csv(path, header, rows)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return ExportFile(path, count, MEDIA_TYPES[fmt])

@@ -1,0 +1,249 @@
+"""The staff web pages: dashboard, charts, cross-tabs and export downloads.
+
+`make_web_routes(...)` returns Starlette routes for `bot.app` to mount. Every page is
+staff-only: a signed login link sets a signed session cookie (`bot.web.auth`); export
+links carry their own signed token. Logins and exports go to the audit log. Database
+work and chart drawing run in worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from jinja2 import Environment
+from sqlalchemy import Engine
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.reports.charts import question_chart_png
+from bot.reports.progress_chart import progress_chart_png
+from bot.settings import Settings, StaffMember
+from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
+from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
+from bot.web.exports import write_export_file
+from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
+from bot.web.pages import STATIC, error_page, make_environment, page, secured
+from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from flows.model import Flow, Lang
+from storage import repositories as repo
+from storage.aggregates import question_stats
+from storage.db import run_in_transaction, transaction
+from storage.web_queries import progress_by_day
+
+Clock = Callable[[], datetime]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def make_web_routes(
+    *,
+    settings: Settings,
+    engine: Engine,
+    flow: Flow,
+    signer: Signer | None = None,
+    clock: Clock | None = None,
+) -> list[BaseRoute]:
+    """Without `signer`, the key is loaded (or created) on first use: SURVEYBOT_SECRET_KEY,
+    else the one kept in the database (`bot.web.signing.load_signer`)."""
+    web = _StaffWeb(settings, engine, flow, signer, clock or (lambda: datetime.now(UTC)))
+    return [
+        Route("/dashboard", web.guarded(web.dashboard), methods=["GET"]),
+        Route("/dashboard/login", web.guarded(web.login), methods=["GET"]),
+        Route("/dashboard/logout", web.logout, methods=["GET"]),
+        Route("/dashboard/crosstab", web.guarded(web.crosstab), methods=["GET"]),
+        Route("/dashboard/progress.png", web.guarded(web.progress_chart), methods=["GET"]),
+        Route("/dashboard/chart/{question_id}.png", web.guarded(web.chart), methods=["GET"]),
+        Route("/export/{fmt}", web.guarded(web.export), methods=["GET"]),
+        Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
+    ]
+
+
+class _StaffWeb:
+    def __init__(
+        self, settings: Settings, engine: Engine, flow: Flow, signer: Signer | None, clock: Clock
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.flow = flow
+        self.clock = clock
+        self.env: Environment = make_environment()
+        self._signer = signer
+        self._signer_lock = anyio.Lock()
+
+    # -- plumbing ------------------------------------------------------------------
+
+    async def gate(self) -> StaffGate:
+        async with self._signer_lock:
+            if self._signer is None:
+                self._signer = await anyio.to_thread.run_sync(
+                    load_signer, self.engine, self.settings.secret_key
+                )
+        return StaffGate(self.settings, self._signer)
+
+    def guarded(self, endpoint: Endpoint) -> Endpoint:
+        """Turns `Forbidden` into the one 403 page (no data) and secures every response."""
+
+        async def run(request: Request) -> Response:
+            try:
+                return secured(await endpoint(request))
+            except Forbidden as exc:
+                if exc.member is not None:
+                    detail = {"path": request.url.path, "reason": exc.reason}
+                    await self.audit(exc.member, "staff_web_denied", detail)
+                return error_page(
+                    self.env,
+                    403,
+                    "403 禁止访问 Forbidden",
+                    "此链接无效或已过期。请在机器人中发送 /dashboard 获取新链接。"
+                    " This link is invalid or has expired: send /dashboard to the bot for a "
+                    "new one.",
+                    base=_base(request),
+                )
+
+        return run
+
+    async def member(self, request: Request) -> StaffMember:
+        return (await self.gate()).from_cookie(request.cookies.get(SESSION_COOKIE))
+
+    async def audit(self, member: StaffMember, action: str, detail: dict[str, Any]) -> None:
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        now = self.clock()
+
+        def write(session: Any) -> None:
+            repo.audit(session=session, actor=str(member), action=action, detail=text, now=now)
+
+        await anyio.to_thread.run_sync(run_in_transaction, self.engine, write)
+
+    def _read(self, fn: Callable[[Any], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with transaction(self.engine, readonly=True) as session:
+                return fn(session)
+
+        return run
+
+    # -- pages ---------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        gate = await self.gate()
+        token = request.query_params.get("token")
+        member = gate.from_token(DASHBOARD_PURPOSE, token, max_age=DASHBOARD_TTL_S)
+        await self.audit(member, "dashboard_login", {})
+        # Not a 303: a SameSite=Strict cookie is withheld for the whole redirect chain
+        # of a cross-site click (a link in Telegram Web), so the redirect would land on
+        # 403. A page of ours that moves on (meta refresh) starts a same-site navigation.
+        target = f"{_base(request)}/dashboard"
+        response = page(self.env, "login.html", base=_base(request), target=target)
+        response.set_cookie(
+            SESSION_COOKIE,
+            gate.session_value(member),
+            max_age=SESSION_TTL_S,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=gate.secure_cookie,
+        )
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        response = error_page(
+            self.env,
+            200,
+            "已退出 Signed out",
+            "您已退出仪表板。 You have signed out of the dashboard.",
+            base=_base(request),
+        )
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        return response
+
+    async def dashboard(self, request: Request) -> Response:
+        member = await self.member(request)
+        now = self.clock()
+        data = await anyio.to_thread.run_sync(
+            self._read(lambda s: gather_dashboard(session=s, flow=self.flow, now=now))
+        )
+        return page(
+            self.env,
+            "dashboard.html",
+            d=data,
+            member=str(member),
+            base=_base(request),
+            choices=chart_questions(self.flow),
+        )
+
+    async def crosstab(self, request: Request) -> Response:
+        await self.member(request)
+        choices = chart_questions(self.flow)
+        ids = [q.id for q in choices]
+        q = request.query_params.get("q") or (ids[0] if ids else "")
+        by = request.query_params.get("by") or (ids[1] if len(ids) > 1 else q)
+        context: dict[str, Any] = {"choices": choices, "q": q, "by": by, "base": _base(request)}
+        if q not in ids or by not in ids:
+            context.update(view=None, error="未知问题 Unknown question")
+            return page(self.env, "crosstab.html", status_code=400, **context)
+        view = await anyio.to_thread.run_sync(
+            self._read(
+                lambda s: gather_crosstab(session=s, flow=self.flow, question_id=q, by_id=by)
+            )
+        )
+        return page(self.env, "crosstab.html", view=view, error=None, **context)
+
+    async def chart(self, request: Request) -> Response:
+        await self.member(request)
+        question_id = request.path_params["question_id"]
+        if question_id not in {q.id for q in chart_questions(self.flow)}:
+            return error_page(self.env, 404, "404", "没有此图表 No such chart")
+        question = self.flow.question(question_id)
+
+        def draw() -> bytes:
+            with transaction(self.engine, readonly=True) as session:
+                stats = question_stats(session=session, flow=self.flow)[question_id]
+            return question_chart_png(question, stats, lang=Lang.BOTH)
+
+        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
+
+    async def progress_chart(self, request: Request) -> Response:
+        await self.member(request)
+
+        def draw() -> bytes:
+            with transaction(self.engine, readonly=True) as session:
+                days = progress_by_day(session=session, flow_id=self.flow.id)
+            return progress_chart_png(days, lang=Lang.BOTH)
+
+        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
+
+    async def export(self, request: Request) -> Response:
+        try:
+            fmt = ExportFormat(request.path_params["fmt"])
+        except ValueError:
+            return error_page(self.env, 404, "404", "没有此格式 Unknown export format")
+        token = request.query_params.get("token")
+        if token is not None:
+            gate = await self.gate()
+            member, via = gate.from_token(EXPORT_PURPOSE, token, max_age=EXPORT_TTL_S), "link"
+        else:
+            member, via = await self.member(request), "dashboard"
+        exported = await anyio.to_thread.run_sync(write_export_file, self.engine, self.flow, fmt)
+        detail = {"format": fmt.value, "rows": exported.rows, "via": via}
+        try:
+            await self.audit(member, "export", detail)
+        except BaseException:
+            exported.path.unlink(missing_ok=True)
+            raise
+        filename = f"{self.flow.id}-{self.clock():%Y%m%d-%H%M}.{fmt.value}"
+        return FileResponse(
+            exported.path,
+            media_type=exported.media_type,
+            filename=filename,
+            background=BackgroundTask(exported.path.unlink, missing_ok=True),
+        )
+
+
+def _base(request: Request) -> str:
+    """The app's mount prefix (uvicorn --root-path), so links work behind a proxy."""
+    return str(request.scope.get("root_path", "")).rstrip("/")

@@ -1,0 +1,74 @@
+"""The settings sheet: the flow's header (id, version, texts, next) and its contact rules.
+
+XLSForm reads one row of settings; besides `form_id`, `version`, `form_title` and
+`default_language`, our extensions carry what a flow has and a form does not: the
+preface, closing and follow-up texts, the flow offered next, and the contact rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.xlsform.columns import Findings, Table, language
+from flows.xlsform.reader import Sheet
+from flows.xlsform.rules import SETTINGS
+
+__all__ = ["Settings", "read_settings"]
+
+_TEXTS = (("form_title", "title"), ("preface", "preface"), ("closing", "closing"))
+_CONTACT_KEYS = ("question", "right_now", "updates", "on_request")
+
+
+@dataclass
+class Settings:
+    header: dict[str, Any] = field(default_factory=dict)  # flow keys, in file order
+    contact: dict[str, Any] = field(default_factory=dict)  # the flow's `contact:` section
+    lang: str | None = None  # default_language: what a plain `label` column means
+    place: str = "settings sheet"
+
+
+def read_settings(sheet: Sheet | None, findings: Findings) -> Settings:
+    if sheet is None or not sheet.rows:
+        return Settings()
+    row = sheet.rows[0]
+    # default_language decides what a plain `form_title` means, so it is read first.
+    headers = [h.strip().lower() for h in sheet.headers]
+    column = headers.index("default_language") if "default_language" in headers else None
+    default = row.value(column) if column is not None else ""
+    lang = language(default) if default else None
+    table = Table(sheet, SETTINGS, findings, default_lang=lang)
+    out = Settings(lang=lang, place=table.place(row))
+    if default and lang is None:
+        findings.problem(out.place, f"default_language {default!r}: 中文 (zh) or English (en)")
+    for extra in sheet.rows[1:]:
+        findings.note(table.place(extra), "only the first settings row is read")
+    plain = {column: table.value(row, column) for column in SETTINGS}
+    if plain["form_id"]:
+        out.header["id"] = plain["form_id"]
+    if plain["version"].isdigit():
+        out.header["version"] = int(plain["version"])
+    elif plain["version"]:
+        version = plain["version"]
+        findings.problem(out.place, f"version {version!r}: a flow version is a whole number")
+    for base, key in _TEXTS:
+        if table.has(base):
+            out.header[key] = table.texts(row, base)
+    if any(table.texts(row, "followup").values()):
+        out.header["followup"] = table.texts(row, "followup")
+    if plain["next"]:
+        out.header["next"] = plain["next"]
+    out.contact = _contact(plain, out.place, findings)
+    return out
+
+
+def _contact(plain: dict[str, str], place: str, findings: Findings) -> dict[str, Any]:
+    contact: dict[str, Any] = {
+        key: plain[f"contact_{key}"] for key in _CONTACT_KEYS if plain[f"contact_{key}"]
+    }
+    details = plain["contact_details"].replace(",", " ").split()
+    if details:
+        contact["details"] = details
+    if contact and "question" not in contact:
+        findings.problem(place, "contact_question is missing")
+    return contact

@@ -1,0 +1,65 @@
+"""Cross-tabulation of two questions from the answer rows (e.g. methodology by OEM/supplier).
+
+Counted per respondent (survey session), not per selection: a cell is how many
+respondents chose row option R *and* column option C. A column's base is how many
+respondents chose C and answered the row question at all, so a cell's share is "of the
+suppliers who answered, x % use ISO14064" (multiple choice columns may exceed 100 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import Answer
+
+
+@dataclass(frozen=True)
+class CrossTab:
+    flow_id: str
+    row_question: str
+    col_question: str
+    cells: dict[tuple[str, str], int]  # (row option, column option) → respondents
+    col_bases: dict[str, int]  # column option → respondents who also answered the row question
+    respondents: int  # answered both questions
+
+
+def crosstab(*, session: Session, flow_id: str, row_question: str, col_question: str) -> CrossTab:
+    rows = aliased(Answer)
+    cols = aliased(Answer)
+    same_respondent = col(cols.session_id) == col(rows.session_id)
+    answered_both = (
+        col(rows.flow_id) == flow_id,
+        col(cols.flow_id) == flow_id,
+        col(rows.question_id) == row_question,
+        col(cols.question_id) == col_question,
+    )
+    respondents = func.count(distinct(col(rows.session_id)))
+    cells = session.exec(
+        select(rows.option_id, cols.option_id, respondents)
+        .select_from(rows)
+        .join(cols, same_respondent)
+        .where(*answered_both, col(rows.option_id).is_not(None), col(cols.option_id).is_not(None))
+        .group_by(col(rows.option_id), col(cols.option_id))
+    ).all()
+    bases = session.exec(
+        select(cols.option_id, respondents)
+        .select_from(rows)
+        .join(cols, same_respondent)
+        .where(*answered_both, col(cols.option_id).is_not(None))
+        .group_by(col(cols.option_id))
+    ).all()
+    total = session.exec(
+        select(respondents).select_from(rows).join(cols, same_respondent).where(*answered_both)
+    ).one()
+    return CrossTab(
+        flow_id=flow_id,
+        row_question=row_question,
+        col_question=col_question,
+        cells={(r, c): int(n) for r, c, n in cells if r is not None and c is not None},
+        col_bases={c: int(n) for c, n in bases if c is not None},
+        respondents=int(total),
+    )

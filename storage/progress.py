@@ -1,0 +1,80 @@
+"""How the survey is going: started, completed, and where unfinished respondents stopped.
+
+A survey session's current question lives in its JSON state (`current`), so the
+unfinished sessions are read and grouped here rather than in SQL: there is one row per
+respondent, a few thousand at most, and no column has to mirror the state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
+
+from storage.models import SurveySession
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Unfinished sessions stopped at one question (None: before the first question)."""
+
+    question_id: str | None
+    sessions: int
+    idle: int  # of which nothing was heard for longer than the idle limit
+
+
+@dataclass(frozen=True)
+class Progress:
+    started: int
+    completed: int
+    started_since: int  # since the `since` given (e.g. today's midnight)
+    completed_since: int
+    waiting: tuple[Waiting, ...]  # biggest first
+
+    @property
+    def unfinished(self) -> int:
+        return self.started - self.completed
+
+
+def survey_progress(
+    *, session: Session, flow_id: str, since: datetime, idle_before: datetime
+) -> Progress:
+    """Counts for `flow_id`; sessions untouched since `idle_before` count as idle."""
+    in_flow = col(SurveySession.flow_id) == flow_id
+    started = _count(session, in_flow)
+    completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
+    started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)
+    completed_since = _count(session, in_flow, col(SurveySession.completed_at) >= since)
+    rows = session.exec(
+        select(SurveySession.state_json, SurveySession.updated_at).where(
+            in_flow, col(SurveySession.completed_at).is_(None)
+        )
+    ).all()
+    sessions: Counter[str | None] = Counter()
+    idle: Counter[str | None] = Counter()
+    for state_json, updated_at in rows:
+        current = _current(state_json)
+        sessions[current] += 1
+        if updated_at < idle_before:
+            idle[current] += 1
+    waiting = tuple(
+        Waiting(question_id, n, idle[question_id])
+        for question_id, n in sorted(sessions.items(), key=lambda item: (-item[1], item[0] or ""))
+    )
+    return Progress(started, completed, started_since, completed_since, waiting)
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return int(session.exec(select(func.count()).select_from(SurveySession).where(*where)).one())
+
+
+def _current(state_json: str) -> str | None:
+    try:
+        current = json.loads(state_json).get("current")
+    except (ValueError, AttributeError):
+        return None
+    return current if isinstance(current, str) else None

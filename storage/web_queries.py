@@ -1,0 +1,83 @@
+"""Read-only queries behind the staff dashboard: progress per channel and per day.
+
+Both count survey sessions (one per respondent and flow) in SQL, so the dashboard costs
+a few small queries however many respondents there are. Days are UTC calendar days on
+both databases. (Cross-tabs: `storage.crosstab`; overall progress: `storage.progress`.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.aggregates import percent
+from storage.models import Respondent, SurveySession
+
+
+@dataclass(frozen=True)
+class ChannelProgress:
+    channel: str
+    started: int
+    completed: int
+
+    @property
+    def completion_rate(self) -> Decimal:
+        return percent(self.completed, self.started)
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    day: date
+    started: int
+    completed: int
+    completed_to_date: int
+
+
+def progress_by_channel(*, session: Session, flow_id: str) -> list[ChannelProgress]:
+    """Sessions started and completed, per channel (sorted by channel name)."""
+    rows = session.exec(
+        select(
+            Respondent.channel,
+            func.count(),
+            func.count(col(SurveySession.completed_at)),
+        )
+        .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
+        .where(SurveySession.flow_id == flow_id)
+        .group_by(col(Respondent.channel))
+        .order_by(col(Respondent.channel))
+    ).all()
+    return [ChannelProgress(str(c), int(s), int(d)) for c, s, d in rows]
+
+
+def progress_by_day(*, session: Session, flow_id: str) -> list[DayProgress]:
+    """Sessions started and completed per UTC day, oldest first, days without either
+    left out; `completed_to_date` is the running total of completions."""
+    started = _per_day(session, flow_id, col(SurveySession.started_at))
+    completed = _per_day(session, flow_id, col(SurveySession.completed_at))
+    out: list[DayProgress] = []
+    running = 0
+    for day in sorted(started.keys() | completed.keys()):
+        running += completed.get(day, 0)
+        out.append(DayProgress(day, started.get(day, 0), completed.get(day, 0), running))
+    return out
+
+
+def _per_day(session: Session, flow_id: str, column: Any) -> dict[date, int]:
+    dialect = session.get_bind().dialect.name
+    # PostgreSQL's date() of a timestamptz uses the session time zone: pin it to UTC.
+    day = func.date(func.timezone("UTC", column)) if dialect == "postgresql" else func.date(column)
+    rows = session.exec(
+        select(day, func.count())
+        .where(SurveySession.flow_id == flow_id, column.is_not(None))
+        .group_by(day)
+    ).all()
+    return {_as_date(d): int(n) for d, n in rows}
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -1,0 +1,127 @@
+"""/export and /dashboard links, /chart images, the staff help, and what others get."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from sqlmodel import Session, select
+
+from bot.app import create_app
+from bot.envelope import Channel
+from bot.web.signing import EXPORT_TTL_S, Signer, load_signer
+from storage.models import KeyValue, Outbox
+from tests.bot.staff.conftest import OEM, PUBLIC_URL, SECRET, SUPPLIER, Chat, make_runtime
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def links(text: str) -> list[str]:
+    return [word for line in text.splitlines() for word in line.split("：") if "://" in word]
+
+
+def test_export_links_are_signed_for_the_staff_member(chat: Chat) -> None:
+    text = chat.staff("/export").text
+    csv_url, xlsx_url = links(text)
+    assert csv_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/csv?token=")
+    assert xlsx_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/xlsx?token=")
+    token = parse_qs(urlsplit(csv_url).query)["token"][0]
+    assert Signer(SECRET).verify("export", token, max_age=EXPORT_TTL_S) == "wechat:o_staff"
+    assert "60 分钟内有效" in text and chat.staff("导出").text.count("token=") == 2
+    telegram = chat.staff("/export", channel=Channel.TELEGRAM).text
+    token = parse_qs(urlsplit(links(telegram)[0]).query)["token"][0]
+    assert Signer(SECRET).verify("export", token, max_age=EXPORT_TTL_S) == "telegram:900"
+    assert [e.action for e in chat.audit()] == ["export_link", "export_link", "export_link"]
+
+
+async def test_the_export_link_downloads_from_the_web_app(chat: Chat) -> None:
+    chat.survey("s1", SUPPLIER)
+    url = links(chat.staff("/export").text)[0]
+    app = create_app(chat.runtime.settings, runtime=chat.runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        response = await client.get(url.removeprefix(PUBLIC_URL.rstrip("/")))
+    assert response.status_code == 200, response.text[:300]
+
+
+def test_dashboard_link(chat: Chat) -> None:
+    text = chat.staff("/dashboard").text
+    (url,) = links(text)
+    assert url.startswith(f"{PUBLIC_URL.rstrip('/')}/dashboard/login?token=")
+    token = parse_qs(urlsplit(url).query)["token"][0]
+    assert Signer(SECRET).verify("dashboard", token, max_age=60) == "wechat:o_staff"
+    assert "12 小时内有效" in text
+
+
+def test_chart_is_an_image_message(chat: Chat) -> None:
+    chat.survey("s1", SUPPLIER)
+    chat.survey("o1", OEM)
+    outcome = chat.staff("/chart 4")
+    (message,) = outcome.messages
+    assert message.image_png is not None and message.image_png.startswith(PNG)
+    assert message.text.startswith("【4】贵公司是否有减碳政策") and "2 respondents" in message.text
+    assert chat.staff("图表 carbon_policy").messages[0].image_png is not None
+    free_text = chat.staff("/chart 11").messages[0]
+    assert free_text.image_png is None and "not a choice question" in free_text.text
+    assert "请写上题号" in chat.staff("/chart").text
+    assert [json.loads(e.detail).get("question") for e in chat.audit()][:3] == [
+        "carbon_policy",
+        "carbon_policy",
+        "reporting_explain",
+    ]
+
+
+def test_staff_help_lists_the_commands(chat: Chat) -> None:
+    text = chat.staff("/help").text
+    for command in ("/stats", "/progress", "/contacts", "/claim", "/done", "/export",
+                    "/broadcast", "/chart", "/dashboard", "/confirm"):  # fmt: skip
+        assert command in text
+    # "help" without the slash is still the survey's help for staff who take the survey.
+    assert "/stats" not in chat.staff("help").text
+
+
+def test_non_staff_learn_nothing_privileged(chat: Chat) -> None:
+    chat.survey("s1", SUPPLIER[:4])  # mid-survey
+    for text in ("/stats", "/stats 1", "/progress", "/contacts", "/export", "/dashboard",
+                 "/chart 4", "/claim 1", "/broadcast hi", "/confirm", "/help"):  # fmt: skip
+        reply = chat.send("s1", text).text
+        assert "选项 百分比" not in reply and "Respondents n =" not in reply, text
+        assert "token=" not in reply and "Staff commands" not in reply, text
+        assert "/claim" not in reply and "Broadcast" not in reply, text
+    unknown = chat.send("s1", "/stats").text
+    assert "Unknown command" in unknown and "【4/" in unknown  # the help, then the question
+    assert chat.send("s1", "/help").messages[0].text.startswith("使用说明")
+    with Session(chat.runtime.engine) as session:
+        assert session.exec(select(KeyValue).where(KeyValue.key.startswith("staff:"))).all() == []
+        assert session.exec(select(Outbox)).all() == []
+    denied = [(e.actor, e.action, json.loads(e.detail)["command"]) for e in chat.audit()]
+    assert denied[0] == ("wechat:s1", "staff_denied", "stats")
+    assert {action for _, action, _ in denied} == {"staff_denied"}
+    assert len(denied) == 11  # every slash attempt but /help (the respondents' help too)
+
+
+def test_staff_may_still_take_the_survey(chat: Chat) -> None:
+    reply = chat.survey("o_staff", SUPPLIER[:3])
+    assert "【3/" in reply.text
+    assert chat.audit() == []
+
+
+def test_without_a_configured_key_links_use_the_one_kept_in_the_database(db_url: str) -> None:
+    runtime = make_runtime(db_url, secret_key=None)
+    try:
+        text = Chat(runtime).staff("/export").text
+        token = parse_qs(urlsplit(links(text)[0]).query)["token"][0]
+        signer = load_signer(runtime.engine, None)  # what the web app checks with
+        assert signer.verify("export", token, max_age=EXPORT_TTL_S) == "wechat:o_staff"
+    finally:
+        runtime.engine.dispose()
+
+
+def test_no_staff_configured_no_staff_hook(db_url: str) -> None:
+    runtime = make_runtime(db_url, staff_raw="")
+    try:
+        assert runtime.service.staff_handler is None
+        assert "token=" not in Chat(runtime).send("anyone", "/export").text
+    finally:
+        runtime.engine.dispose()

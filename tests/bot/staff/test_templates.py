@@ -1,0 +1,45 @@
+"""Every staff reply the handler produced renders in 中文, English and bilingual."""
+
+from __future__ import annotations
+
+from bot.render import Renderer, template_keys
+from flows.events import Reply
+from flows.model import Lang
+from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
+
+RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
+
+
+class RecordingRenderer(Renderer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.replies: list[Reply] = []
+
+    def render(self, reply: Reply, lang: Lang) -> str:
+        self.replies.append(reply)
+        return super().render(reply, lang)
+
+
+def test_staff_replies_render_in_every_language(chat: Chat) -> None:
+    recorder = RecordingRenderer()
+    handler = chat.runtime.service.staff_handler
+    assert handler is not None
+    handler.renderer = recorder  # type: ignore[attr-defined]
+    chat.survey("s1", RIGHT_NOW)
+    chat.survey("o1", OEM)
+    for text in ["/help", "/stats 6", "/stats 11", "/stats 6 by 1", "/stats 99", "/stats 11 by 1",
+                 "/stats contact_name", "/progress", "/contacts", "/claim", "/claim 9",
+                 "/claim 1", "/claim 1", "/done 1 ok", "/done 1", "/export", "/dashboard",
+                 "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
+                 "/cancel", "/chart 4", "/chart 11"]:  # fmt: skip
+        chat.staff(text)
+    # Sent to others (broadcast recipients, staff by the re-notification job):
+    recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
+    reminder = {"reference": "C-000001", "created": "2026-03-02 09:00", "hours": "24"}
+    recorder.replies.append(Reply("staff_contact_reminder", reminder))
+    keys = {r.key for r in recorder.replies}
+    assert {k for k in template_keys(Lang.ZH) if k.startswith("staff_")} <= keys
+    plain = Renderer()
+    for reply in recorder.replies:
+        for lang in Lang:
+            assert plain.render(reply, lang).strip(), (reply.key, lang)

@@ -1,0 +1,94 @@
+"""Export downloads: a signed link (or the dashboard cookie) → the file, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from openpyxl import load_workbook
+
+from bot.envelope import Channel
+from bot.reports.export import export_columns
+from bot.settings import StaffMember
+from bot.web.links import ExportFormat, export_url
+from bot.web.signing import EXPORT_TTL_S
+from tests.bot.web.conftest import PUBLIC_URL, SECRET, SeededSite, staff_settings
+
+
+def export_path(site: SeededSite, fmt: ExportFormat, member: StaffMember | None = None) -> str:
+    url = export_url(staff_settings(site.url), site.signer, member or site.member, fmt)
+    return url.removeprefix(PUBLIC_URL)
+
+
+def leftover_exports() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("surveybot-export-*"))
+
+
+def exports_audited(site: SeededSite) -> list[dict[str, object]]:
+    return [json.loads(r.detail) for r in site.audit_rows() if r.action == "export"]
+
+
+async def test_a_signed_csv_link_downloads_every_respondent(sqlite_site: SeededSite) -> None:
+    before = leftover_exports()
+    audited = len(exports_audited(sqlite_site))
+    async with sqlite_site.client() as client:
+        response = await client.get(export_path(sqlite_site, ExportFormat.CSV))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'attachment; filename="aiag_carbon-' in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == export_columns(sqlite_site.flow)
+    table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert len(table) == sqlite_site.seed.started
+    assert sum(r["role"] == "oem" for r in table) == 4
+    assert sum(r["status"] == "completed" for r in table) == 316
+    assert exports_audited(sqlite_site)[audited:] == [{"format": "csv", "rows": 320, "via": "link"}]
+    assert leftover_exports() <= before  # the temporary file is gone once sent
+
+
+async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) -> None:
+    async with sqlite_site.client() as client:
+        response = await client.get(export_path(sqlite_site, ExportFormat.XLSX))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    workbook.close()
+    assert rows[0] == export_columns(sqlite_site.flow)
+    assert len(rows) == 1 + sqlite_site.seed.started
+    assert exports_audited(sqlite_site)[-1] == {"format": "xlsx", "rows": 320, "via": "link"}
+
+
+async def test_the_dashboard_cookie_downloads_too(sqlite_site: SeededSite) -> None:
+    async with sqlite_site.client() as client:
+        await client.get(sqlite_site.login_path())
+        response = await client.get("/export/csv")
+        assert response.status_code == 200
+        assert (await client.get("/export/pdf")).status_code == 404
+    assert exports_audited(sqlite_site)[-1] == {"format": "csv", "rows": 320, "via": "dashboard"}
+
+
+async def test_bad_export_links_are_forbidden(sqlite_site: SeededSite) -> None:
+    class Past(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - EXPORT_TTL_S - 5
+
+    expired = URLSafeTimedSerializer(SECRET, salt="surveybot:export", signer=Past).dumps(
+        str(sqlite_site.member)
+    )
+    login_token = sqlite_site.login_path().split("token=", 1)[1]
+    outsider = export_path(sqlite_site, ExportFormat.CSV, StaffMember(Channel.TELEGRAM, "1"))
+    audited = len(exports_audited(sqlite_site))
+    async with sqlite_site.client() as client:
+        for token in (expired, login_token, "forged"):
+            response = await client.get("/export/csv", params={"token": token})
+            assert response.status_code == 403 and "respondent_id" not in response.text
+        assert (await client.get(outsider)).status_code == 403
+        # A bad token is refused even alongside a valid session cookie.
+        await client.get(sqlite_site.login_path())
+        assert (await client.get("/export/csv", params={"token": "forged"})).status_code == 403
+    assert len(exports_audited(sqlite_site)) == audited

@@ -1,0 +1,46 @@
+"""`surveybot bench`: the benchmark server and load generator work end to end (tiny run).
+
+Not a timed test: the figures live in docs/benchmarks.md. This only keeps the tools
+from rotting — every push answered 200, the bare route refuses a bad signature.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.bare_app import BARE_PATH
+from benchmarks.compare import compare, summary
+from benchmarks.wechat_load import LoadConfig
+from bot.cli.main import app
+from tests.scale.conftest import StartServer
+from tests.scale.server import AES_KEY, APP_ID, TOKEN
+
+pytestmark = pytest.mark.slow
+
+
+async def test_bench_compares_bare_and_survey_on_a_running_server(
+    tmp_path, start_server: StartServer
+) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    server = start_server(url, workers=1, command=("bench", "serve"))
+    config = LoadConfig(
+        url=server.url, token=TOKEN, app_id=APP_ID, aes_key=AES_KEY, respondents=6, concurrency=3
+    )
+
+    result = await compare(config, server_pid=server.pid)
+    lines = "\n".join(summary(result))
+
+    for run in (result.bare, result.survey, result.steady):
+        assert run.requests > 6 and not run.errors, run.row()
+    assert result.bare.requests == result.survey.requests  # the same pushes
+    assert "survey/bare throughput" in lines and "p99 at 80%" in lines
+    assert result.rss_mib and "worker RSS" in lines
+    forged = httpx.post(server.url + BARE_PATH, params={"signature": "x", "timestamp": "1"})
+    assert forged.status_code == 403
+
+    stats = CliRunner().invoke(app, ["bench", "stats", "--database-url", url, "--repeat", "2"])
+    assert stats.exit_code == 0 and "/stats whole survey" in stats.output, stats.output
+    rss = CliRunner().invoke(app, ["bench", "rss", str(server.pid)])
+    assert rss.exit_code == 0 and "MiB" in rss.output, rss.output
