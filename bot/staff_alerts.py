@@ -27,6 +27,13 @@ def alert_staff(
         f"新的联系请求 New contact request {contact.reference} "
         f"({contact.reason}). 回复 Reply /contacts"
     )
+    tell_staff(session=session, staff=staff, text=text, now=now)
+
+
+def tell_staff(
+    *, session: Session, staff: Sequence[tuple[str, str]], text: str, now: datetime
+) -> None:
+    """One outbox row per staff member, delivered (with retries) on their channel."""
     for channel, user_id in staff:
         repo.enqueue(
             session=session,

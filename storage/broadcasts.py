@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from storage.models import Outbox, OutboxStatus, Respondent
+from storage.outbox import enqueue
 
 HELD = "held"  # an Outbox.status beside storage.models.OutboxStatus
 KIND = "broadcast"
@@ -24,19 +25,15 @@ MAX_HOLD = timedelta(days=30)
 
 
 def hold(*, session: Session, channel: str, recipient: str, text: str, now: datetime) -> Outbox:
-    item = Outbox(
+    return enqueue(
+        session=session,
         channel=channel,
         recipient=recipient,
         kind=KIND,
-        payload_json=json.dumps({"text": text}, ensure_ascii=False),
+        payload={"text": text},
+        now=now,
         status=HELD,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(item)
-    session.flush()
-    return item
 
 
 def held_for(*, session: Session, channel: str, recipient: str) -> Sequence[Outbox]:

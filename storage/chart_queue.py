@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from storage.models import Outbox, OutboxStatus
+from storage.outbox import enqueue
 
 RENDER = "render"  # an Outbox.status beside storage.models.OutboxStatus
 KIND = "completion_chart"
@@ -27,19 +28,15 @@ MAX_ATTEMPTS = 3  # a chart that failed to draw three times is given up (and log
 def queue_chart(
     *, session: Session, channel: str, recipient: str, respondent_id: int, now: datetime
 ) -> Outbox:
-    item = Outbox(
+    return enqueue(
+        session=session,
         channel=channel,
         recipient=recipient,
         kind=KIND,
-        payload_json=json.dumps({"respondent_id": respondent_id}),
+        payload={"respondent_id": respondent_id},
+        now=now,
         status=RENDER,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(item)
-    session.flush()
-    return item
 
 
 def respondent_of(item: Outbox) -> int:

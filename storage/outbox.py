@@ -34,13 +34,15 @@ def enqueue(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    status: str = OutboxStatus.PENDING.value,
 ) -> Outbox:
+    """A row to deliver (pending), or one parked until its moment (e.g. held, render)."""
     item = Outbox(
         channel=channel,
         recipient=recipient,
         kind=kind,
         payload_json=json.dumps(payload, ensure_ascii=False),
-        status=OutboxStatus.PENDING.value,
+        status=status,
         attempts=0,
         next_attempt_at=now,
         created_at=now,

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.render import Renderer
 from bot.staff.reports import local_time
+from bot.staff_alerts import tell_staff
 from flows.events import Reply
 from flows.model import Lang
 from storage import repositories as repo
@@ -53,15 +54,7 @@ def renotify_due(
             "hours": f"{after_hours:g}",
         }
         text = renderer.render(Reply("staff_contact_reminder", params), Lang.BOTH)
-        for channel, user_id in staff:
-            repo.enqueue(
-                session=session,
-                channel=channel,
-                recipient=user_id,
-                kind="text",
-                payload={"text": text},
-                now=now,
-            )
+        tell_staff(session=session, staff=staff, text=text, now=now)
         repo.mark_contact_notified(session=session, contact=contact, now=now)
         reminded.append(contact.reference or str(contact.id))
     return reminded
