@@ -71,7 +71,7 @@ class Connection:
 
     async def _read_chunked(self) -> bytes:
         assert self._reader is not None
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int((await self._reader.readline()).split(b";")[0], 16)
             if size == 0:

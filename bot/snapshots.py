@@ -18,7 +18,7 @@ from flows.model import Flow, QuestionType
 from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
 from storage.models import ContactRequest
-from storage.segments import segment_stats
+from storage.segments import segment_stats_within_budget
 
 SUMMARY_TOP = 3
 # The completion summary's peer segment: suppliers of the respondent's commodity.
@@ -120,9 +120,11 @@ class Enricher:
         by = self.flow.question(by_id)
         for option_id in mine.options:  # the core commodity first, as the question asks
             option = by.option(option_id)
-            peers = segment_stats(
+            peers = segment_stats_within_budget(
                 session=self.session, flow=self.flow, where=[SEGMENT_WITHIN, (by_id, option_id)]
             )
+            if peers is None:
+                return None  # too slow on this database today: no comparison, no delay
             if option is None or peers.respondents < self.min_respondents:
                 continue
             rows, _ = self._rows(peers.questions, skip={role_id, by_id})

@@ -54,7 +54,10 @@ from bot.observability import metrics
 logger = logging.getLogger(__name__)
 
 DEFAULT_REPLY_BUDGET_S = 4.0  # of WeChat's 5 s; the rest is network and our own work
-SUCCESS = "success"  # WeChat's "received, no reply" body: stops its retries
+SUCCESS = "success"
+# After "success" WeChat never retries a push: a late failure is retried here instead.
+LATE_ATTEMPTS = 4
+LATE_RETRY_DELAY_S = 0.5  # WeChat's "received, no reply" body: stops its retries
 
 
 # Said in the reply when the rest of it cannot be sent (no app secret configured).
@@ -246,16 +249,24 @@ class WeChatEndpoint:
         return parts
 
     async def _deliver_late(self, task: asyncio.Future[Outcome], envelope: Envelope) -> None:
-        try:
-            await self._hand_over(await task, envelope, passive=False)
-        except Exception as exc:  # no request left to answer: log, keep the loop alive
-            metrics.record_error("wechat_late")
-            logger.error(
-                "late wechat delivery failed for %s: %s\n%s",
-                anonymise(envelope.user_id),
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
+        """Finish a push we already answered "success" to: WeChat will not retry it, so we
+        do. Re-dispatching is safe: a committed first attempt makes the retry a duplicate
+        (same stored reply), a rolled-back one is processed afresh."""
+        for attempt in range(LATE_ATTEMPTS):
+            try:
+                outcome = await task if attempt == 0 else await self._dispatcher.handle(envelope)
+                await self._hand_over(outcome, envelope, passive=False)
+                return
+            except Exception as exc:  # no request left to answer: log, retry, keep the loop
+                metrics.record_error("wechat_late")
+                logger.error(
+                    "late wechat delivery failed for %s (attempt %d): %s\n%s",
+                    anonymise(envelope.user_id),
+                    attempt + 1,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
+                await asyncio.sleep(LATE_RETRY_DELAY_S * 2**attempt)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

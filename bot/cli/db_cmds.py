@@ -29,7 +29,8 @@ def verify(database_url: str = _URL) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
     flow = load_flow(settings.flow_path or DEFAULT_FLOW)
     run_upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    # A recount reads every answer row: far longer than a request's statement timeout.
+    engine = make_engine(settings.database_url, request_timeouts=False)
     with transaction(engine) as session:
         differences = verify_counters(session=session, flow_id=flow.id)
     if differences:

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
@@ -89,9 +90,8 @@ class WeChatLoad:
             person.openid, "subscribe", create_time=create_time
         ))  # fmt: skip
         for text in person.texts:
-            msg_id = next(self._msg_ids)
-            await self._push(person.openid, lambda t=text, m=msg_id: sim.send_text(
-                person.openid, t, msg_id=m
+            await self._push(person.openid, partial(
+                sim.send_text, person.openid, text, msg_id=next(self._msg_ids)
             ))  # fmt: skip
 
     async def _push(self, openid: str, send: Callable[[], Awaitable[SimReply]]) -> None:

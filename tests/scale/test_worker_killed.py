@@ -9,6 +9,7 @@ either processed afresh or answered from its dedupe row: never twice, never half
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -35,10 +36,23 @@ async def _kill_workers_mid_load(
     for mark in at:
         while load.report.done < mark:
             await asyncio.sleep(0.05)
-        victim = server.worker_pids()[0]
+        victim = max(server.worker_pids(), key=_open_sockets)
         os.kill(victim, signal.SIGKILL)
         killed.append(victim)
     return killed
+
+
+def _open_sockets(pid: int) -> int:
+    """Connections a worker holds: kill the busiest, so the kill hits requests in flight
+    (keep-alive connections stick to the worker that accepted them)."""
+    count = 0
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    except OSError:
+        return -1
+    return count
 
 
 async def _wait_for_workers(server: ServerProcess, killed: list[int], timeout: float) -> None:

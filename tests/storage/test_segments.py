@@ -44,3 +44,37 @@ def test_sizes_and_empty_segments(engine: Engine) -> None:
         assert nobody.questions["policy"].respondents == 0
         with pytest.raises(ValueError):
             segment_stats(session=session, flow=flow, where=[])
+
+
+def test_a_segment_too_slow_for_the_budget_is_skipped(engine) -> None:  # type: ignore[no-untyped-def]
+    """A segment query that cannot finish in its budget gives None, fast, and leaves the
+    message's transaction usable with its own timeout (PostgreSQL; SQLite has no budget)."""
+    import time
+
+    from sqlalchemy import text
+
+    from flows.definition import load_flow
+    from flows.surveys import DEFAULT_FLOW
+    from storage.db import transaction
+    from storage.segments import segment_stats_within_budget
+
+    flow = load_flow(DEFAULT_FLOW)
+    where = [("role", "supplier"), ("commodity", "chassis")]
+    if engine.dialect.name != "postgresql":
+        with transaction(engine) as session:
+            stats = segment_stats_within_budget(session=session, flow=flow, where=where)
+            assert stats is not None and stats.respondents == 0
+        return  # statement budgets are a PostgreSQL feature; SQLite answered in full
+    with engine.connect() as blocker:
+        blocker_tx = blocker.begin()
+        blocker.execute(text("LOCK TABLE answer IN ACCESS EXCLUSIVE MODE"))  # makes it slow
+        with transaction(engine) as session:
+            before = session.execute(text("SHOW statement_timeout")).scalar_one()
+            started = time.monotonic()
+            stats = segment_stats_within_budget(
+                session=session, flow=flow, where=where, budget_ms=200
+            )
+            assert stats is None and time.monotonic() - started < 2
+            assert session.execute(text("SHOW statement_timeout")).scalar_one() == before
+            assert session.execute(text("SELECT 1")).scalar_one() == 1
+        blocker_tx.rollback()

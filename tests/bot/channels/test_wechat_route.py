@@ -274,6 +274,23 @@ async def test_slow_dispatcher_answers_success_and_delivers_later(
     assert outbox.texts == [(OPENID, ["late answer"], "42")]
 
 
+async def test_a_late_failure_after_success_is_retried_not_lost(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+) -> None:
+    """WeChat never retries a push answered "success": the route must retry it itself."""
+    dispatcher.reply, dispatcher.delay = RuntimeError("statement timeout"), 0.2
+    reply = await make_sim(reply_budget=0.05).send_text(OPENID, "hi", msg_id=43)
+    assert reply.body == "success"
+    await asyncio.sleep(0.3)  # the first attempt has failed by now (it took 0.2 s)
+    dispatcher.reply, dispatcher.delay = "answer after retry", 0.0
+    for _ in range(300):
+        if outbox.texts:
+            break
+        await asyncio.sleep(0.01)
+    assert outbox.texts == [(OPENID, ["answer after retry"], "43")]
+    assert [e.dedupe_key for e in dispatcher.envelopes] == ["43", "43"]
+
+
 # --- failures ---------------------------------------------------------------------------
 async def test_dispatcher_exception_is_503_without_details(
     make_sim: SimFactory, dispatcher: RecordingDispatcher, caplog: pytest.LogCaptureFixture
