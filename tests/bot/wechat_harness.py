@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,9 +55,8 @@ class Harness:
             ).run_once()
         finally:
             api.close()
-        return [
-            c.json["text"]["content"] for c in self.api.calls_to("/cgi-bin/message/custom/send")
-        ]
+        sends = self.api.calls_to("/cgi-bin/message/custom/send")
+        return [c.json["text"]["content"] for c in sends if "text" in c.json]
 
     def answers(self, openid: str) -> dict[str, tuple[list[str | None], list[str | None]]]:
         """question id → (option ids, texts) as stored in answer rows."""
@@ -75,20 +75,21 @@ class Harness:
         return out
 
 
-@pytest.fixture
-async def harness(db_url: str) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def open_harness(db_url: str, **settings: object) -> AsyncIterator[Harness]:
+    """The real app with the WeChat channel on `db_url`; extra settings as overrides."""
     api = FakeWeChatApi(app_id=APP_ID, app_secret=APP_SECRET)
     api.start()
-    settings = load_settings(
-        database_url=db_url,
-        wechat_token=TOKEN,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_encoding_aes_key=AES_KEY,
-        wechat_api_base_url=api.base_url,
-        snapshot_min_respondents=3,
-    )
-    app = create_app(settings)
+    defaults: dict[str, object] = {
+        "database_url": db_url,
+        "wechat_token": TOKEN,
+        "wechat_app_id": APP_ID,
+        "wechat_app_secret": APP_SECRET,
+        "wechat_encoding_aes_key": AES_KEY,
+        "wechat_api_base_url": api.base_url,
+        "snapshot_min_respondents": 3,
+    }
+    app = create_app(load_settings(**{**defaults, **settings}))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
     try:
         yield Harness(app, app.state.runtime, client, api)
@@ -96,3 +97,9 @@ async def harness(db_url: str) -> AsyncIterator[Harness]:
         await client.aclose()
         app.state.runtime.engine.dispose()
         api.stop()
+
+
+@pytest.fixture
+async def harness(db_url: str) -> AsyncIterator[Harness]:
+    async with open_harness(db_url) as opened:
+        yield opened

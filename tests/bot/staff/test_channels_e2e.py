@@ -6,23 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import update
 
-from bot.app import create_app
-from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
-from bot.delivery import Delivery
-from bot.settings import load_settings
 from storage.db import transaction
 from storage.models import Respondent
 from tests.bot.staff.conftest import SECRET, STAFF_TELEGRAM, STAFF_WECHAT, SUPPLIER, make_runtime
-from tests.bot.wechat_harness import AES_KEY, APP_ID, APP_SECRET, TOKEN, Harness
+from tests.bot.wechat_harness import Harness, open_harness
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import running
 from tests.fakes.telegram_user import TelegramUser
-from tests.fakes.wechat_api_server import FakeWeChatApi
 
 UPDATES = [*SUPPLIER[:-1], "2"]  # ends with 有信息更新时 When updated information
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -30,41 +23,14 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 async def wechat(db_url: str) -> AsyncIterator[Harness]:
-    api = FakeWeChatApi(app_id=APP_ID, app_secret=APP_SECRET)
-    api.start()
-    settings = load_settings(
-        database_url=db_url,
-        wechat_token=TOKEN,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_encoding_aes_key=AES_KEY,
-        wechat_api_base_url=api.base_url,
-        snapshot_min_respondents=3,
-        staff_raw=f"wechat:{STAFF_WECHAT}",
-        secret_key=SECRET,
-    )
-    app = create_app(settings)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
-    try:
-        yield Harness(app, app.state.runtime, client, api)
-    finally:
-        await client.aclose()
-        app.state.runtime.engine.dispose()
-        api.stop()
+    async with open_harness(
+        db_url, staff_raw=f"wechat:{STAFF_WECHAT}", secret_key=SECRET
+    ) as harness:
+        yield harness
 
 
 async def deliver(harness: Harness) -> None:
-    api = WeChatApi(
-        APP_ID, APP_SECRET, token_store=DatabaseTokenStore(harness.runtime.engine),
-        base_url=harness.api.base_url,
-    )  # fmt: skip
-    later = datetime.now(UTC) + timedelta(seconds=10)
-    try:
-        await Delivery(
-            harness.runtime.engine, {"wechat": WeChatSender(api)}, clock=lambda: later
-        ).run_once()
-    finally:
-        api.close()
+    await harness.deliver()
 
 
 def sent(harness: Harness, openid: str) -> list[dict[str, object]]:
