@@ -1,11 +1,17 @@
 """How long the whole-survey statistics take on a (large) database.
 
     python -m benchmarks.stats_timing --database-url URL [--repeat 30] [--texts 0|N|all]
+    python -m benchmarks.stats_timing --database-url URL --command
 
 Times what staff `/stats` does for the whole survey, in one read-only transaction:
-`question_stats` (the exact counters, plus free texts when asked) and the seed-layout
-report rendered from them. `--texts 0` is the figures alone; `all` is every free-text
-answer, as the staff command currently prints them.
+`question_stats` (the exact counters, plus the newest free texts of each text question)
+and the seed-layout report cut into chat messages (`bot.staff.reports.report_messages`).
+`--texts 20` (TEXT_ANSWERS_SHOWN) is what the staff command shows; `0` the figures
+alone; `all` every free-text answer (what /stats printed before it was limited).
+
+`--command` runs the real staff command instead: `StaffHandler` with "/stats" from a
+staff member, audit row included, in a transaction rolled back after each run (the
+benchmark database is left as it was). It ignores `--texts`.
 """
 
 from __future__ import annotations
@@ -15,53 +21,104 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from benchmarks.results import percentile
-from bot.reports.text_report import render_report
+from bot.envelope import Channel, Envelope
+from bot.settings import load_settings
+from bot.staff.handler import build_staff_handler
+from bot.staff.reports import TEXT_ANSWERS_SHOWN, report_messages
 from flows.definition import load_flow
+from flows.events import Inbound
+from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
 from storage.db import make_engine, transaction
 
+BENCH_STAFF = "o_bench_staff"  # never a real openid (those start with "o" + 27 chars)
 
-def time_stats(url: str, *, repeat: int, texts: int | None) -> tuple[list[float], int, int]:
-    """(seconds per run, respondents counted, report characters)."""
+
+def time_stats(
+    url: str, *, repeat: int, texts: int | None, command: bool = False
+) -> tuple[list[float], int, list[str]]:
+    """(seconds per run, respondents counted, the messages of the last run)."""
     flow = load_flow(DEFAULT_FLOW)
     engine = make_engine(url, request_timeouts=False)
+    run = _command(engine, url, flow) if command else _report(engine, flow, texts)
     timings: list[float] = []
-    respondents = chars = 0
+    messages: list[str] = []
     try:
         for _ in range(repeat):
             started = time.perf_counter()
-            with transaction(engine, readonly=True) as session:
-                stats = question_stats(session=session, flow=flow, text_limit=texts)
-            report = render_report(flow, stats, include_texts=texts != 0)
+            messages = run()
             timings.append(time.perf_counter() - started)
-            respondents = max(s.respondents for s in stats.values())
-            chars = len(report)
+        with transaction(engine, readonly=True) as session:
+            stats = question_stats(session=session, flow=flow)
+        respondents = max(s.respondents for s in stats.values())
     finally:
         engine.dispose()
-    return timings, respondents, chars
+    return timings, respondents, messages
+
+
+def _report(engine: Engine, flow: Flow, texts: int | None) -> Callable[[], list[str]]:
+    def run() -> list[str]:
+        with transaction(engine, readonly=True) as session:
+            stats = question_stats(session=session, flow=flow, text_limit=texts)
+        return report_messages(flow, stats)
+
+    return run
+
+
+def _command(engine: Engine, url: str, flow: Flow) -> Callable[[], list[str]]:
+    settings = load_settings(
+        database_url=url, staff_raw=f"wechat:{BENCH_STAFF}", secret_key="bench-stats-timing"
+    )
+    handler = build_staff_handler(settings, engine, flow)
+    assert handler is not None  # a staff member is configured just above
+    runs = iter(range(1, 1 << 62))
+
+    def run() -> list[str]:
+        inbound = Inbound(now=datetime.now(UTC), text="/stats")
+        envelope = Envelope(Channel.WECHAT, BENCH_STAFF, f"bench-stats-{next(runs)}", inbound)
+        with Session(engine) as session:
+            outcome = handler(session, envelope)
+            session.rollback()
+        assert outcome is not None, "the staff handler did not take /stats"
+        return [m.text for m in outcome.messages]
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.stats_timing", description=__doc__)
     p.add_argument("--database-url", default=os.environ.get("SURVEYBOT_DATABASE_URL"))
     p.add_argument("--repeat", type=int, default=30)
-    p.add_argument("--texts", default="0", help="free texts per question: 0, N or all")
+    p.add_argument(
+        "--texts",
+        default=str(TEXT_ANSWERS_SHOWN),
+        help=f"newest free texts per question: 0, N or all (staff /stats: {TEXT_ANSWERS_SHOWN})",
+    )
+    p.add_argument("--command", action="store_true", help="time the real staff command")
     args = p.parse_args(argv)
     if not args.database_url:
         p.error("give --database-url (or SURVEYBOT_DATABASE_URL)")
     texts = None if args.texts == "all" else int(args.texts)
-    timings, respondents, chars = time_stats(args.database_url, repeat=args.repeat, texts=texts)
+    timings, respondents, messages = time_stats(
+        args.database_url, repeat=args.repeat, texts=texts, command=args.command
+    )
     ordered = sorted(timings)
     ms = {q: 1000 * percentile(ordered, q) for q in (50, 95, 100)}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    what = "staff command /stats" if args.command else f"/stats whole survey (texts={args.texts})"
+    size = sum(len(m.encode("utf-8")) for m in messages)
     print(
-        f"/stats whole survey (texts={args.texts}) over {respondents:,} respondents, "
-        f"{args.repeat} runs: p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, max {ms[100]:.1f} ms; "
-        f"report {chars:,} characters; peak RSS of this process {peak:.0f} MiB"
+        f"{what} over {respondents:,} respondents, {args.repeat} runs: "
+        f"p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, max {ms[100]:.1f} ms; "
+        f"{len(messages):,} messages, {size:,} bytes; peak RSS of this process {peak:.0f} MiB"
     )
     return 0
 

@@ -6,10 +6,10 @@ the factory uvicorn workers call (`uvicorn --factory bot.app:app_from_env`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import anyio
 from starlette.applications import Starlette
@@ -18,21 +18,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.telegram import TelegramChannel, make_telegram_routes
+from bot.background import start_background, stop_background
 from bot.channels.telegram_config import TelegramConfig
 from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
-from bot.completion_charts import ChartWorker
-from bot.delivery import ChannelSender, Delivery
+from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
-from bot.staff.renotify import Renotifier
 from bot.web.routes import make_web_routes
 from storage.db import ping
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -73,47 +74,35 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         routes.extend(make_wechat_routes(config, runtime.service, sink))
 
     # Staff dashboard and export downloads (signed links, staff-only).
-    routes.extend(make_web_routes(settings=settings, engine=engine, flow=runtime.flow))
+    routes.extend(
+        make_web_routes(
+            settings=settings, engine=engine, flow=runtime.flow, catalog=runtime.catalog
+        )
+    )
 
     telegram_config = TelegramConfig.from_settings(settings)
-    telegram = TelegramChannel(telegram_config, runtime.service) if telegram_config else None
-    if telegram is not None:
+    telegram: TelegramChannel | None = None
+    if telegram_config is not None:
+        # python-telegram-bot (~17 MB): only a worker that serves Telegram imports it.
+        from bot.channels.telegram import TelegramChannel, make_telegram_routes
+
+        telegram = TelegramChannel(telegram_config, runtime.service)
         routes.extend(make_telegram_routes(telegram))
         senders["telegram"] = telegram  # staff alerts and broadcasts go out through the outbox
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker: asyncio.Task[None] | None = None
         if telegram is not None:
             # Checks the token with getMe and publishes the command menus; a wrong token
             # stops start-up with a clear error rather than failing every update later.
             await telegram.start()
-        charts: asyncio.Task[None] | None = None
-        if senders:
-            delivery = Delivery(engine, senders)
-            worker = asyncio.create_task(delivery.run_forever())
-            # Completion charts are drawn off the reply path, then delivered as images.
-            drawer = ChartWorker(
-                engine,
-                runtime.flow,
-                channels=list(senders),
-                min_respondents=settings.snapshot_min_respondents,
-            )
-            charts = asyncio.create_task(drawer.run_forever())
-        renotify: asyncio.Task[None] | None = None
-        if settings.staff:
-            # Unclaimed contact requests are brought up again every renotify_hours.
-            staff = tuple((m.channel.value, m.user_id) for m in settings.staff)
-            renotifier = Renotifier(engine, staff=staff, after_hours=settings.renotify_hours)
-            renotify = asyncio.create_task(renotifier.run_forever())
+        tasks = start_background(
+            engine=engine, senders=senders, catalog=runtime.catalog, settings=settings
+        )
         try:
             yield
         finally:
-            for task in (worker, charts, renotify):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await stop_background(tasks)
             if wechat_api is not None:
                 wechat_api.close()
             if telegram is not None:

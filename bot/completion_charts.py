@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from bot.reports.charts import relevant_questions, respondent_chart_png
+from bot.survey_catalog import SurveyCatalog
 from flows.model import Flow
 from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
-from storage.chart_queue import chart_drawn, claim_charts, respondent_of
+from storage.chart_queue import chart_drawn, claim_charts, respondent_of, survey_of
 from storage.db import run_in_transaction, transaction
 from storage.models import Outbox
 from storage.respondents import load_state
@@ -36,6 +37,9 @@ def completion_chart(
     flow: Flow, stats: Mapping[str, QuestionStats], state: SessionState, *, min_respondents: int
 ) -> bytes | None:
     """The PNG, or None when none of the respondent's answers may be compared yet."""
+    # matplotlib and numpy (~55 MB): only a worker that draws a chart loads them.
+    from bot.reports.charts import relevant_questions, respondent_chart_png
+
     shown = {q: s for q, s in stats.items() if s.respondents >= min_respondents}
     if not relevant_questions(flow, shown, state.answers):
         return None
@@ -46,7 +50,7 @@ class ChartWorker:
     def __init__(
         self,
         engine: Engine,
-        flow: Flow,
+        surveys: Flow | SurveyCatalog,
         *,
         channels: Collection[str],
         min_respondents: int,
@@ -54,7 +58,9 @@ class ChartWorker:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
-        self.flow = flow
+        self.catalog: SurveyCatalog = (
+            surveys if isinstance(surveys, SurveyCatalog) else SurveyCatalog.fixed(surveys)
+        )
         self.channels = tuple(channels)
         self.min_respondents = min_respondents
         self.batch = batch
@@ -98,10 +104,17 @@ class ChartWorker:
     def _draw(self, item: Outbox) -> bytes | None:
         # One consistent read that holds up no writer; the drawing happens after it.
         with transaction(self.engine, readonly=True) as session:
-            state = load_state(
-                session=session, respondent_id=respondent_of(item), flow_id=self.flow.id
-            )
-            stats = question_stats(session=session, flow=self.flow) if state else {}
+            flow = self._flow(session, item)
+            state = load_state(session=session, respondent_id=respondent_of(item), flow_id=flow.id)
+            stats = question_stats(session=session, flow=flow) if state else {}
         if state is None:
             return None
-        return completion_chart(self.flow, stats, state, min_respondents=self.min_respondents)
+        return completion_chart(flow, stats, state, min_respondents=self.min_respondents)
+
+    def _flow(self, session: Session, item: Outbox) -> Flow:
+        survey = survey_of(item)
+        if survey is None:  # queued before surveys had versions: the default survey
+            newest = self.catalog.newest_flow(session, self.catalog.default_flow_id)
+            assert newest is not None
+            return newest
+        return self.catalog.flow(session, *survey)

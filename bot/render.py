@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from flows.events import Reply
 from flows.model import Lang
@@ -27,11 +27,17 @@ class Renderer:
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
+            # Templates ship with the code: no stat() of every template on every reply.
+            auto_reload=False,
         )
+        self._templates: dict[tuple[Lang, str], Template] = {}
 
     def render(self, reply: Reply, lang: Lang) -> str:
         chosen = reply.lang or lang
-        template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
+        template = self._templates.get((chosen, reply.key))
+        if template is None:
+            template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
+            self._templates[(chosen, reply.key)] = template
         text = template.render(**reply.params)
         return _BLANK_LINES.sub("\n\n", text).strip()
 

@@ -20,16 +20,16 @@ import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import survey_router as router
 from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
 from bot.observability import metrics
 from bot.render import Renderer
 from bot.snapshots import Enricher
 from bot.staff_alerts import alert_staff
-from flows import engine as flow_engine
-from flows.events import SurveyCompleted
-from flows.model import Flow
-from flows.state import SessionState
+from bot.survey_catalog import SurveyCatalog
+from flows.events import NextSurveyChosen, Reply, Step, SurveyCompleted
+from flows.model import Flow, Lang, Text
 from storage import repositories as repo
 from storage.broadcasts import take_held
 from storage.chart_queue import queue_chart
@@ -50,14 +50,17 @@ class Service:
     def __init__(
         self,
         engine: Engine,
-        flow: Flow,
+        surveys: Flow | SurveyCatalog,
         *,
         config: ServiceConfig | None = None,
         renderer: Renderer | None = None,
         staff_handler: StaffHandler | None = None,
     ) -> None:
         self.engine = engine
-        self.flow = flow
+        # A bare Flow: that one survey, open, without the registry (tests, `surveybot chat`).
+        self.catalog: SurveyCatalog = (
+            surveys if isinstance(surveys, SurveyCatalog) else SurveyCatalog.fixed(surveys)
+        )
         self.config = config or ServiceConfig()
         self.renderer = renderer or Renderer()
         self.staff_handler = staff_handler
@@ -128,15 +131,18 @@ class Service:
         return outcome
 
     def _survey_step(
-        self, session: Session, envelope: Envelope, respondent: repo.Respondent
+        self, session: Session, envelope: Envelope, respondent: repo.RespondentRow
     ) -> Outcome:
         now = envelope.inbound.now
         assert respondent.id is not None  # flushed by lock_respondent
-        row = repo.load_session_row(
-            session=session, respondent_id=respondent.id, flow_id=self.flow.id
+        at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
+        if at is None:  # nobody may start: the survey was closed
+            closed = _closed_reply(self.catalog, session)
+            return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
+        flow, result = router.advance(
+            session=session, catalog=self.catalog, at=at, inbound=envelope.inbound
         )
-        state = SessionState.from_json(row.state_json) if row is not None else None
-        result = flow_engine.step(self.flow, state, envelope.inbound)
+        chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
         saved = repo.save_session_row(
             session=session, respondent_id=respondent.id, state=result.state, now=now
         )
@@ -144,14 +150,14 @@ class Service:
             session=session,
             respondent=respondent,
             survey_session=saved,
-            effects=result.effects,
+            effects=[e for e in result.effects if not isinstance(e, NextSurveyChosen)],
             now=now,
         )
         for contact in contacts:
             alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
         enricher = Enricher(
             session=session,
-            flow=self.flow,
+            flow=flow,
             state=result.state,
             min_respondents=self.config.snapshot_min_respondents,
             contacts=contacts,
@@ -168,15 +174,61 @@ class Service:
                 recipient=respondent.channel_user_id,
                 respondent_id=respondent.id,
                 now=now,
+                survey=(flow.id, flow.version),
             )
-        return Outcome(to_messages(self.renderer, replies, result.state))
+        messages = to_messages(self.renderer, replies, result.state)
+        if chosen:
+            opened = self._open_next(session, envelope, respondent, chosen[0], result)
+            messages = (*messages, *opened)
+        return Outcome(messages)
+
+    def _open_next(
+        self,
+        session: Session,
+        envelope: Envelope,
+        respondent: repo.RespondentRow,
+        flow_id: str,
+        finished: Step,
+    ) -> tuple[Message, ...]:
+        """The respondent asked for the survey offered next: start it in this transaction."""
+        assert respondent.id is not None
+        now = envelope.inbound.now
+        started = router.start_next(
+            session=session,
+            catalog=self.catalog,
+            respondent_id=respondent.id,
+            flow_id=flow_id,
+            finished=finished.state,
+            inbound=envelope.inbound,
+        )
+        if started is None:
+            return to_messages(self.renderer, [Reply("next_unavailable")], finished.state)
+        _, step = started
+        saved = repo.save_session_row(
+            session=session, respondent_id=respondent.id, state=step.state, now=now
+        )
+        repo.apply_effects(
+            session=session,
+            respondent=respondent,
+            survey_session=saved,
+            effects=step.effects,
+            now=now,
+        )
+        return to_messages(self.renderer, step.replies, step.state)
+
+
+def _closed_reply(catalog: SurveyCatalog, session: Session) -> Reply:
+    flow = catalog.newest_flow(session, catalog.default_flow_id)
+    title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
+    return Reply("survey_closed", {"title": title}, Lang.BOTH)
 
 
 def _encode(messages: Sequence[Message]) -> list[str]:
     """The rendered reply, kept so a retried push gets exactly the same answer."""
     out = []
     for message in messages:
-        data = dataclasses.asdict(message)
+        # Shallow, not dataclasses.asdict (a deep copy, on every reply): fields are plain.
+        data = {**vars(message), "choices": [vars(c) for c in message.choices]}
         data.pop("image_png", None)  # images are re-rendered, not stored per message
         out.append(json.dumps(data, ensure_ascii=False))
     return out

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         5, ge=1, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_RESPONDENTS")
     )
     renotify_hours: float = Field(24.0, gt=0, validation_alias=_env("SURVEYBOT_RENOTIFY_HOURS"))
+    # Draw completion charts inside each web worker (True), or leave them to the one
+    # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of
+    # the web workers: ~55 MB each).
+    chart_worker: bool = Field(True, validation_alias=_env("SURVEYBOT_CHART_WORKER"))
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))

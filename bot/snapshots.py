@@ -14,9 +14,16 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.events import Reply
-from flows.model import Flow, QuestionType
+from flows.model import Flow, Question, QuestionType
 from flows.state import SessionState
-from storage.aggregates import QuestionStats, question_stats
+from storage.aggregates import (
+    RESPONDENTS,
+    QuestionStats,
+    counters,
+    option_ids,
+    percent,
+    question_stats,
+)
 from storage.models import ContactRequest
 from storage.segments import segment_stats_within_budget
 
@@ -66,20 +73,25 @@ class Enricher:
         return out
 
     def _snapshot(self, reply: Reply) -> Reply | None:
-        question = reply.params["question"]
-        stats = self.stats.get(question.id)
-        if stats is None or stats.respondents < self.min_respondents:
+        question: Question = reply.params["question"]
+        if question.is_note or not question.is_choice:
             return None
-        by_id = {o.option_id: o for o in stats.options}
+        # After nearly every answer: the one question's counters, not the whole survey's
+        # statistics (`question_stats` computes percentages for every question).
+        counts = counters(session=self.session, flow_id=self.flow.id, question_id=question.id)
+        respondents = counts.get((question.id, RESPONDENTS), 0)
+        if respondents < self.min_respondents:
+            return None
+        known = option_ids(question)
         items = [
-            {"text": question.option(oid).text, "pct": by_id[oid].pct_of_respondents}
+            {"text": option.text, "pct": percent(counts.get((question.id, oid), 0), respondents)}
             for oid in reply.params["options"]
-            if oid in by_id and question.option(oid) is not None
+            if oid in known and (option := question.option(oid)) is not None
         ]
         if not items:
             return None
         single = question.type in (QuestionType.SINGLE, QuestionType.YES_NO)
-        params = {"items": items, "respondents": stats.respondents, "single": single}
+        params = {"items": items, "respondents": respondents, "single": single}
         return Reply("snapshot", params, reply.lang)
 
     def _summary(self, reply: Reply) -> Reply:

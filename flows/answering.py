@@ -9,7 +9,7 @@ from flows.events import (
     SubscriptionChanged,
     SurveyCompleted,
 )
-from flows.model import Lang, Question
+from flows.model import Flow, Lang, Question
 from flows.navigation import (
     form_complete,
     form_details,
@@ -22,7 +22,11 @@ from flows.navigation import (
     question_by_number,
 )
 from flows.prompts import Sprint, prompt
-from flows.state import Answer, Status
+from flows.state import Answer, SessionState, Status
+
+
+def new_state(flow: Flow) -> SessionState:
+    return SessionState(flow_id=flow.id, flow_version=flow.version)
 
 
 def record(sprint: Sprint, question: Question, answer: Answer) -> None:
@@ -84,8 +88,8 @@ def finish(sprint: Sprint) -> None:
     sprint.emit(SurveyCompleted(flow.id, flow.version))
     sprint.say("completed", closing=flow.closing)
     sprint.say("completion_summary")
-    if flow.followup is not None:
-        sprint.say("followup", text=flow.followup)
+    if flow.followup is not None or flow.next is not None:
+        sprint.say("followup", text=flow.followup, offer_next=flow.next is not None)
 
 
 def back(sprint: Sprint) -> None:
@@ -140,4 +144,18 @@ def change(sprint: Sprint, number: int) -> None:
         history=history,
         retries=0,
     )
+    prompt(sprint)
+
+
+def start_questions(sprint: Sprint, lang: Lang, *, announce: bool = True) -> None:
+    """Leave the language question for the first question that applies (or the end)."""
+    first = next_unanswered(sprint.flow, sprint.state.answers)
+    sprint.update(lang=lang)
+    if first is None:
+        finish(sprint)
+        return
+    sprint.update(status=Status.ACTIVE, current=first.id, retries=0)
+    if announce:
+        sprint.say("language_set", chosen=lang.value)
+    show_notes(sprint, first.id)
     prompt(sprint)

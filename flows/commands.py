@@ -29,6 +29,7 @@ class Command(StrEnum):
     CONTACT_ME = "contact_me"
     DELETE_DATA = "delete_data"
     CHANGE = "change"  # with ParsedCommand.number, the question number shown to them
+    NEXT_SURVEY = "next_survey"  # after finishing: start the survey offered next
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,12 @@ _WORDS: dict[str, Command] = {
     "删除我的数据": Command.DELETE_DATA,
     "delete my data": Command.DELETE_DATA,
     "/delete": Command.DELETE_DATA,
+    "后续调查": Command.NEXT_SURVEY,
+    "下一个调查": Command.NEXT_SURVEY,
+    "开始后续调查": Command.NEXT_SURVEY,
+    "next": Command.NEXT_SURVEY,
+    "next survey": Command.NEXT_SURVEY,
+    "/next": Command.NEXT_SURVEY,
     "/lang zh": Command.LANG_ZH,
     "/lang en": Command.LANG_EN,
     "/lang both": Command.LANG_BOTH,

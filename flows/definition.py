@@ -18,16 +18,14 @@ to XLSForm columns.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from flows.check import check_flow
 from flows.errors import FlowFileError, Problem, question_place
+from flows.flow_yaml import TOP, read_yaml, read_yaml_file
 from flows.model import (
     NO,
     SPEC_VERSION,
@@ -43,7 +41,6 @@ from flows.model import (
 )
 
 CONTACT_ROLE = "contact"
-TOP = "top level"
 
 
 def _keys(required: str, optional: str = "") -> dict[str, bool]:
@@ -78,57 +75,14 @@ T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
 
-class _FlowLoader(yaml.SafeLoader):
-    """SafeLoader tuned for hand-edited files.
-
-    Only true/false are booleans: YAML 1.1 would read the option id `no` (or `yes`, `on`)
-    as a boolean and break `any_of: [yes]`. A duplicated key is an error instead of
-    silently keeping the last one.
-    """
-
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_FlowLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 def load_flow(path: Path | str) -> Flow:
     """Read and validate a flow file. OSError propagates; bad content is FlowFileError."""
-    path = Path(path)
-    source = str(path)
-    try:
-        content = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        problem = Problem(TOP, f"not UTF-8 text ({error.reason} at byte {error.start})")
-        raise FlowFileError([problem], source=source) from None
-    try:
-        data = yaml.load(content, Loader=_FlowLoader)
-    except yaml.MarkedYAMLError as error:
-        raise FlowFileError([_yaml_problem(error)], source=source) from None
-    except yaml.YAMLError as error:
-        raise FlowFileError([Problem(TOP, f"not valid YAML: {error}")], source=source) from None
-    return parse_flow(data, source=source)
+    return parse_flow(read_yaml_file(path), source=str(path))
+
+
+def load_flow_text(content: str, *, source: str = "<text>") -> Flow:
+    """A flow from the text of a flow file (e.g. a version kept in the survey registry)."""
+    return parse_flow(read_yaml(content, source=source), source=source)
 
 
 def parse_flow(data: object, *, source: str = "<data>") -> Flow:
@@ -141,17 +95,6 @@ def parse_flow(data: object, *, source: str = "<data>") -> Flow:
     if problems:
         raise FlowFileError(problems, source=source)
     return flow
-
-
-def _yaml_problem(error: yaml.MarkedYAMLError) -> Problem:
-    mark, context_mark = error.problem_mark or error.context_mark, error.context_mark
-    place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else TOP
-    context = error.context
-    # An unclosed bracket is noticed lines later: say where the construct started.
-    if context and context_mark and mark and context_mark.line != mark.line:
-        context += f" (started at line {context_mark.line + 1}, column {context_mark.column + 1})"
-    what = "; ".join(part for part in (context, error.problem) if part)
-    return Problem(place, f"not valid YAML: {what}")
 
 
 def _join(place: str, key: object) -> str:

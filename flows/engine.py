@@ -10,26 +10,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import answering, contact_form
-from flows.answers import Invalid, normalize, parse_answer, parse_yes_no
+from flows import answering, confirmations, contact_form
+from flows.answering import new_state
+from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
 from flows.events import (
-    AnswerCleared,
     ContactRequested,
-    DataDeleted,
     Inbound,
     Intent,
     LanguageChosen,
+    NextSurveyChosen,
     Step,
-    SubscriptionChanged,
     SurveyStarted,
 )
 from flows.model import Flow, Lang, QuestionType
 from flows.navigation import (
     form_complete,
     form_details,
-    is_empty,
-    next_unanswered,
     number_of,
 )
 from flows.prompts import Sprint, answer_items, prompt, refuse
@@ -38,22 +35,38 @@ from flows.state import Answer, Pending, SessionState, Status
 # After this long without a message, a returning respondent is greeted with where they are.
 WELCOME_BACK_AFTER = timedelta(hours=1)
 _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
+# What a closed survey refuses: anything that would ask or change an answer.
+_NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
 
 
-def new_state(flow: Flow) -> SessionState:
-    return SessionState(flow_id=flow.id, flow_version=flow.version)
+def step(
+    flow: Flow, state: SessionState | None, event: Inbound, *, closed: bool = False
+) -> Step:
+    """Advance one respondent by one inbound message or event.
 
-
-def step(flow: Flow, state: SessionState | None, event: Inbound) -> Step:
-    """Advance one respondent by one inbound message or event."""
+    `closed`: staff closed this survey. Nothing more is asked or recorded; what the
+    respondent may still do with their data (see, delete, be contacted) keeps working.
+    """
     if state is None:
         state = new_state(flow)
-    sprint = Sprint(flow, state, event.now)
+    sprint = Sprint(flow, state, event.now, closed=closed)
     if state.status is Status.NEW:
         _begin(sprint, event.now)
     else:
         _dispatch(sprint, event)
     final = sprint.state.evolve(updated_at=event.now.isoformat())
+    return Step(final, tuple(sprint.replies), tuple(sprint.effects))
+
+
+def start_in_language(flow: Flow, lang: Lang, now: datetime) -> Step:
+    """Start `flow` for someone whose language is known (they finished another survey)."""
+    sprint = Sprint(flow, new_state(flow), now)
+    sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
+    sprint.emit(SurveyStarted(flow.id, flow.version))
+    sprint.say("welcome", lang, title=flow.title)
+    sprint.say("preface", lang, preface=flow.preface)
+    answering.start_questions(sprint, lang, announce=False)
+    final = sprint.state.evolve(updated_at=now.isoformat())
     return Step(final, tuple(sprint.replies), tuple(sprint.effects))
 
 
@@ -71,6 +84,9 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         sprint.say("stale_button", Lang.BOTH)
         prompt(sprint)
         return
+    if sprint.closed and event.intent is Intent.RESTART:
+        prompt(sprint)  # a closed survey is not started again
+        return
     if event.intent is not None:
         _on_intent(sprint, event)
         return
@@ -79,11 +95,17 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         prompt(sprint)
         return
     if sprint.state.pending is not None:
-        _on_confirmation(sprint, text)
+        confirmations.on_confirmation(sprint, text)
         return
     command = parse_command(text)
     if command is not None and not _is_number_answer(sprint.state, sprint.flow, text):
+        if sprint.closed and command.command in _NOT_WHEN_CLOSED:
+            sprint.say("survey_closed", Lang.BOTH, title=sprint.flow.title)
+            return
         _on_command(sprint, command)
+        return
+    if sprint.closed and sprint.state.status is not Status.COMPLETED:
+        prompt(sprint)  # says the survey is closed; the answer is not taken
         return
     if text.startswith("/"):
         # Staff commands are handled before the engine; anyone else learns nothing.
@@ -135,7 +157,7 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
     elif intent is Intent.CONTACT_ME:
         _contact_me(sprint)
     elif intent is Intent.RESTART:
-        _ask_confirmation(sprint, Pending.RESTART)
+        confirmations.ask(sprint, Pending.RESTART)
     elif intent is Intent.RESULTS:
         sprint.say("completion_summary")
         prompt(sprint)
@@ -167,9 +189,11 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif command is Command.CONTACT_ME:
         _contact_me(sprint)
     elif command is Command.RESTART:
-        _ask_confirmation(sprint, Pending.RESTART)
+        confirmations.ask(sprint, Pending.RESTART)
     elif command is Command.DELETE_DATA:
-        _ask_confirmation(sprint, Pending.DELETE)
+        confirmations.ask(sprint, Pending.DELETE)
+    elif command is Command.NEXT_SURVEY:
+        _next_survey(sprint)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
@@ -183,10 +207,20 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         answering.skip(sprint)
 
 
+def _next_survey(sprint: Sprint) -> None:
+    state = sprint.state
+    following = sprint.flow.next
+    if state.status is Status.COMPLETED and not state.editing and following is not None:
+        sprint.emit(NextSurveyChosen(following))
+        return
+    sprint.say("no_next_survey" if following is None else "next_after_finishing")
+    prompt(sprint)
+
+
 def _set_language(sprint: Sprint, lang: Lang) -> None:
     sprint.emit(LanguageChosen(lang))
     if sprint.state.status is Status.LANGUAGE:
-        _start_questions(sprint, lang)
+        answering.start_questions(sprint, lang)
         return
     sprint.update(lang=lang)
     sprint.say("language_set", chosen=lang.value)
@@ -200,20 +234,7 @@ def _on_language_choice(sprint: Sprint, text: str) -> None:
         prompt(sprint)
         return
     sprint.emit(LanguageChosen(lang))
-    _start_questions(sprint, lang)
-
-
-def _start_questions(sprint: Sprint, lang: Lang, *, announce: bool = True) -> None:
-    first = next_unanswered(sprint.flow, sprint.state.answers)
-    sprint.update(lang=lang)
-    if first is None:
-        answering.finish(sprint)
-        return
-    sprint.update(status=Status.ACTIVE, current=first.id, retries=0)
-    if announce:
-        sprint.say("language_set", chosen=lang.value)
-    answering.show_notes(sprint, first.id)
-    prompt(sprint)
+    answering.start_questions(sprint, lang)
 
 
 def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
@@ -262,45 +283,3 @@ def _contact_me(sprint: Sprint) -> None:
     contact_form.enter(sprint)
 
 
-def _ask_confirmation(sprint: Sprint, pending: Pending) -> None:
-    sprint.update(pending=pending)
-    prompt(sprint)
-
-
-def _on_confirmation(sprint: Sprint, text: str) -> None:
-    pending = sprint.state.pending
-    decision = parse_yes_no(text)
-    if decision is None:
-        sprint.say("confirm_invalid", Lang.BOTH)
-        prompt(sprint)
-        return
-    sprint.update(pending=None)
-    if not decision:
-        sprint.say("cancelled")
-        prompt(sprint)
-    elif pending is Pending.RESTART:
-        _restart(sprint)
-    else:
-        _delete(sprint)
-
-
-def _restart(sprint: Sprint) -> None:
-    state = sprint.state
-    flow = sprint.flow
-    for qid, answer in state.answers.items():
-        if not is_empty(answer):
-            sprint.emit(AnswerCleared(qid))
-    rules = flow.contact
-    contact_answer = state.answers.get(rules.question, Answer()) if rules else Answer()
-    if rules is not None and rules.updates in contact_answer.options:
-        sprint.emit(SubscriptionChanged(False))
-    sprint.state = new_state(flow).evolve(lang=state.lang, started_at=sprint.now.isoformat())
-    sprint.emit(SurveyStarted(flow.id, flow.version))
-    sprint.say("restarted")
-    _start_questions(sprint, state.lang, announce=False)
-
-
-def _delete(sprint: Sprint) -> None:
-    sprint.emit(DataDeleted())
-    sprint.state = new_state(sprint.flow)
-    sprint.say("data_deleted", Lang.BOTH)

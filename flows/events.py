@@ -98,6 +98,15 @@ class DataDeleted:
     """The respondent confirmed "delete my data": remove answers and contact data."""
 
 
+@dataclass(frozen=True)
+class NextSurveyChosen:
+    """The respondent finished and asked for the survey offered next (`Flow.next`).
+
+    The dispatcher starts it: it knows which surveys are open; the engine does not."""
+
+    flow_id: str
+
+
 Effect = (
     AnswerRecorded
     | AnswerCleared
@@ -107,6 +116,7 @@ Effect = (
     | ContactRequested
     | SubscriptionChanged
     | DataDeleted
+    | NextSurveyChosen
 )
 
 

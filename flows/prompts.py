@@ -21,6 +21,7 @@ class Sprint:
     now: datetime
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    closed: bool = False  # the survey was closed: nothing more is asked
 
     def say(self, key: str, lang: Lang | None = None, **params: object) -> None:
         self.replies.append(Reply(key, params, lang))
@@ -38,6 +39,9 @@ def prompt(sprint: Sprint) -> None:
     flow = sprint.flow
     if state.pending is not None:
         sprint.say(f"confirm_{state.pending.value}")
+        return
+    if sprint.closed and state.status in (Status.LANGUAGE, Status.ACTIVE):
+        sprint.say("survey_closed", Lang.BOTH, title=flow.title)
         return
     if state.status is Status.LANGUAGE:
         sprint.say("choose_language", Lang.BOTH)

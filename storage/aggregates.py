@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import distinct, func
+from sqlalchemy import Table, bindparam, distinct, func
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
-from storage.db import upsert
+from storage.db import PerDialect, dialect_insert
 from storage.models import AggregateCounter, Answer
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
@@ -43,14 +45,30 @@ class QuestionStats:
     respondents: int
     selections: int
     options: tuple[OptionStat, ...]
-    texts: tuple[FreeText, ...] = ()  # newest first; only for free-text questions
+    texts: tuple[FreeText, ...] = ()  # newest first, at most `text_limit` of them
+    # How many texts the question has (free-text questions; 0 for the others): what
+    # "20 newest of 553,211" counts, from the counters, not from the texts loaded.
+    text_total: int = 0
+
+
+_COUNTER: Table = AggregateCounter.__table__  # type: ignore[attr-defined]
+
+
+@PerDialect
+def _bump(dialect: str) -> Insert:
+    insert = dialect_insert(dialect, _COUNTER)
+    return insert.on_conflict_do_update(
+        index_elements=["flow_id", "question_id", "option_id"],
+        set_={"count": _COUNTER.c.count + insert.excluded["count"]},
+    )
 
 
 def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None:
-    """Add `deltas` to the counters in one upsert.
+    """Add `deltas` to the counters: one upsert statement, executed for each row.
 
-    Rows go in sorted key order, so concurrent transactions lock the counters in the
-    same order and cannot deadlock each other on PostgreSQL.
+    Built once (a multi-row VALUES was compiled anew for every answer). Rows go in
+    sorted key order, so concurrent transactions lock the counters in the same order
+    and cannot deadlock each other on PostgreSQL.
     """
     rows = [
         {"flow_id": f, "question_id": q, "option_id": o, "count": d}
@@ -59,13 +77,8 @@ def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None
     ]
     if not rows:
         return
-    insert = upsert(session, AggregateCounter).values(rows)
-    session.exec(
-        insert.on_conflict_do_update(
-            index_elements=["flow_id", "question_id", "option_id"],
-            set_={"count": AggregateCounter.count + insert.excluded["count"]},
-        )
-    )
+    conn = session.connection()
+    conn.execute(_bump(conn), rows)
 
 
 def percent(part: int, whole: int) -> Decimal:
@@ -84,15 +97,25 @@ def option_ids(question: Question) -> tuple[str, ...]:
     return ()
 
 
-def counters(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
-    # Plain tuples, not ORM objects: read after every answer (the live snapshot), and
-    # building ~80 identity-mapped objects each time was most of that read's cost.
-    rows = session.exec(
-        select(
-            AggregateCounter.question_id, AggregateCounter.option_id, AggregateCounter.count
-        ).where(AggregateCounter.flow_id == flow_id)
-    ).all()
-    return {(question_id, option_id): count for question_id, option_id, count in rows}
+_COUNTERS = select(_COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count).where(
+    _COUNTER.c.flow_id == bindparam("match_flow")
+)
+_QUESTION_COUNTERS = _COUNTERS.where(_COUNTER.c.question_id == bindparam("match_question"))
+
+
+def counters(
+    *, session: Session, flow_id: str, question_id: str | None = None
+) -> dict[tuple[str, str], int]:
+    """{(question id, option id): count} of a flow, or of one of its questions."""
+    # Plain tuples from a statement built once, not ORM objects: read after every answer
+    # (the live snapshot).
+    params = {"match_flow": flow_id}
+    statement = _COUNTERS
+    if question_id is not None:
+        statement = _QUESTION_COUNTERS
+        params["match_question"] = question_id
+    rows = session.connection().execute(statement, params)
+    return {(question, option): count for question, option, count in rows}
 
 
 def question_stats(
@@ -100,10 +123,14 @@ def question_stats(
 ) -> dict[str, QuestionStats]:
     """Per-question statistics from the counters, every option listed in flow order.
 
-    A small read however many respondents there are. Free texts cost a query per text
-    question: by default none are loaded (`text_limit` = how many, newest first; None =
-    all). They come from TEXT questions only: form fields (FIELD, the contact details)
-    are personal information and never leave through statistics.
+    A small read however many respondents there are. Free texts cost one indexed query
+    per text question (`ix_answer_free_text_newest`): by default none are loaded
+    (`text_limit` = how many, newest first; None = all, for offline reports only: half a
+    million texts at a million respondents). They come from TEXT and INTEGER questions
+    only: form fields (FIELD, the contact details) are personal information and never
+    leave through statistics. `text_total` is exact whatever the limit: a free-text
+    answer is one row with a text and no option (`storage.answers`), so the question's
+    respondent counter counts its texts.
     """
     counts = counters(session=session, flow_id=flow.id)
     stats: dict[str, QuestionStats] = {}
@@ -115,11 +142,10 @@ def question_stats(
         per_option = [(o, counts.get((question.id, o), 0)) for o in ids]
         selections = sum(c for _, c in per_option)
         texts: tuple[FreeText, ...] = ()
-        if (
-            text_limit != 0
-            and question.type in (QuestionType.TEXT, QuestionType.INTEGER)
-            and not _is_contact_detail(flow, question.id)
-        ):
+        listed = question.type in (QuestionType.TEXT, QuestionType.INTEGER) and (
+            not _is_contact_detail(flow, question.id)
+        )
+        if listed and text_limit != 0:
             texts = tuple(
                 FreeText(r, t)
                 for r, t in free_texts(
@@ -135,6 +161,7 @@ def question_stats(
                 for o, c in per_option
             ),
             texts=texts,
+            text_total=respondents if listed else 0,
         )
     return stats
 
@@ -147,6 +174,19 @@ def free_texts(
     *, session: Session, flow_id: str, question_id: str, limit: int | None = None
 ) -> list[tuple[int, str]]:
     """(respondent id, text) of a free-text question, newest first."""
+    return [
+        (r, t)
+        for r, t in session.exec(free_texts_query(flow_id, question_id, limit)).all()
+        if t is not None
+    ]
+
+
+def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Select[int, str | None]:
+    """The statement behind `free_texts`: `ix_answer_free_text_newest` read in index order.
+
+    `text IS NOT NULL` must stay in the WHERE clause: a planner uses a partial index only
+    for a query whose conditions imply the index's own.
+    """
     query = (
         select(Answer.respondent_id, Answer.text)
         .where(
@@ -158,7 +198,7 @@ def free_texts(
     )
     if limit is not None:
         query = query.limit(limit)
-    return [(r, t) for r, t in session.exec(query).all() if t is not None]
+    return query
 
 
 def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:

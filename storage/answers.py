@@ -1,14 +1,19 @@
-"""Carrying out the engine's effects: answer rows, counters, respondent flags, contacts."""
+"""Carrying out the engine's effects: answer rows, counters, respondent flags, contacts.
+
+Runs on every answered question, so the answer rows are written with Core statements
+built once (DELETE … RETURNING tells what to count out, no ORM objects are loaded).
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Table, bindparam, delete
+from sqlmodel import Session
 
 from flows.events import (
     AnswerCleared,
@@ -26,13 +31,29 @@ from storage.audit import audit
 from storage.contacts import create_contact
 from storage.inbound import forget_replies
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
+from storage.respondents import RespondentRow, update_respondent
+from storage.session_rows import SessionRow
+
+_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
+_CONTACT: Table = ContactRequest.__table__  # type: ignore[attr-defined]
+_SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]
+_COUNTED = (_ANSWER.c.flow_id, _ANSWER.c.session_id, _ANSWER.c.question_id, _ANSWER.c.option_id)
+_DELETE_QUESTION = (
+    delete(_ANSWER)
+    .where(
+        _ANSWER.c.session_id == bindparam("match_session"),
+        _ANSWER.c.question_id == bindparam("match_question"),
+    )
+    .returning(*_COUNTED)
+)
+_INSERT_ANSWERS = _ANSWER.insert()
 
 
 def apply_effects(
     *,
     session: Session,
-    respondent: Respondent,
-    survey_session: SurveySession,
+    respondent: RespondentRow | Respondent,
+    survey_session: SessionRow | SurveySession,
     effects: Sequence[Effect],
     now: datetime,
 ) -> list[ContactRequest]:
@@ -41,18 +62,21 @@ def apply_effects(
     Call after `save_session_row` (the answer rows reference the session row). After a
     `DataDeleted`, the respondent has no session row any more: do not save it again.
     """
+    conn = session.connection()
     deltas: Counter[CounterKey] = Counter()
     contacts: list[ContactRequest] = []
+    lang: str | None = None
+    subscribed: bool | None = None
     for effect in effects:
         match effect:
             case AnswerRecorded():
-                _replace_answer(session, survey_session, effect, now, deltas)
+                _replace_answer(conn, survey_session, effect, now, deltas)
             case AnswerCleared(question_id=question_id):
-                _delete_answer(session, survey_session, question_id, deltas)
-            case LanguageChosen(lang=lang):
-                respondent.lang = lang.value
-            case SubscriptionChanged(subscribed=subscribed):
-                respondent.subscribed_updates = subscribed
+                _delete_answer(conn, _id(survey_session), question_id, deltas)
+            case LanguageChosen(lang=chosen):
+                lang = chosen.value
+            case SubscriptionChanged(subscribed=wanted):
+                subscribed = wanted
             case ContactRequested(reason=reason, details=details):
                 contacts.append(
                     create_contact(
@@ -64,108 +88,92 @@ def apply_effects(
                     )
                 )
             case DataDeleted():
-                _delete_respondent_data(session, respondent, now, deltas)
+                _delete_respondent_data(session, _id(respondent), now, deltas)
+                subscribed = False
                 contacts.clear()
             case SurveyStarted() | SurveyCompleted():
                 pass  # mirrored by save_session_row
             case _:
                 raise TypeError(f"unknown effect {effect!r}")
-    session.add(respondent)
+    update_respondent(
+        session=session, respondent_id=_id(respondent), lang=lang, subscribed_updates=subscribed
+    )
     bump_counters(session=session, deltas=deltas)
     return contacts
 
 
-def _previous(session: Session, session_id: int, question_id: str) -> list[Answer]:
-    return list(
-        session.exec(
-            select(Answer).where(Answer.session_id == session_id, Answer.question_id == question_id)
-        ).all()
-    )
-
-
 def _replace_answer(
-    session: Session,
-    survey_session: SurveySession,
+    conn: Connection,
+    survey_session: SessionRow | SurveySession,
     effect: AnswerRecorded,
     now: datetime,
     deltas: Counter[CounterKey],
 ) -> None:
     session_id = _id(survey_session)
-    _delete_answer(session, survey_session, effect.question_id, deltas)
+    _delete_answer(conn, session_id, effect.question_id, deltas)
     options = tuple(dict.fromkeys(effect.options))  # one row per distinct option
-    rows = [_row(survey_session, session_id, effect.question_id, o, None, now) for o in options]
+    values: list[tuple[str | None, str | None]] = [(o, None) for o in options]
     if effect.text is not None:
-        rows.append(_row(survey_session, session_id, effect.question_id, None, effect.text, now))
-    session.add_all(rows)
+        values.append((None, effect.text))
+    if not values:
+        return
+    conn.execute(
+        _INSERT_ANSWERS,
+        [
+            {
+                "session_id": session_id,
+                "respondent_id": survey_session.respondent_id,
+                "flow_id": survey_session.flow_id,
+                "flow_version": survey_session.flow_version,
+                "question_id": effect.question_id,
+                "option_id": option_id,
+                "text": text,
+                "created_at": now,
+            }
+            for option_id, text in values
+        ],
+    )
     flow, question = survey_session.flow_id, effect.question_id
     for option in options:
         deltas[(flow, question, option)] += 1
-    if rows:
-        deltas[(flow, question, RESPONDENTS)] += 1
-
-
-def _row(
-    survey_session: SurveySession,
-    session_id: int,
-    question_id: str,
-    option_id: str | None,
-    text: str | None,
-    now: datetime,
-) -> Answer:
-    return Answer(
-        session_id=session_id,
-        respondent_id=survey_session.respondent_id,
-        flow_id=survey_session.flow_id,
-        flow_version=survey_session.flow_version,
-        question_id=question_id,
-        option_id=option_id,
-        text=text,
-        created_at=now,
-    )
+    deltas[(flow, question, RESPONDENTS)] += 1
 
 
 def _delete_answer(
-    session: Session,
-    survey_session: SurveySession,
-    question_id: str,
-    deltas: Counter[CounterKey],
+    conn: Connection, session_id: int, question_id: str, deltas: Counter[CounterKey]
 ) -> None:
     """Delete the question's rows and count them out of the counters."""
-    rows = _previous(session, _id(survey_session), question_id)
-    _count_out(rows, deltas)
-    for row in rows:
-        session.delete(row)
-    session.flush()
+    params = {"match_session": session_id, "match_question": question_id}
+    _count_out(conn.execute(_DELETE_QUESTION, params), deltas)
 
 
-def _count_out(rows: Sequence[Answer], deltas: Counter[CounterKey]) -> None:
+def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> int:
+    """Take deleted answer rows (flow, session, question, option) out of the counters;
+    returns how many there were."""
     answered: set[tuple[str, int, str]] = set()
-    for row in rows:
-        if row.option_id is not None:
-            deltas[(row.flow_id, row.question_id, row.option_id)] -= 1
-        answered.add((row.flow_id, row.session_id, row.question_id))
+    count = 0
+    for flow_id, session_id, question_id, option_id in rows:
+        count += 1
+        if option_id is not None:
+            deltas[(flow_id, question_id, option_id)] -= 1
+        answered.add((flow_id, session_id, question_id))
     for flow_id, _session_id, question_id in answered:
         deltas[(flow_id, question_id, RESPONDENTS)] -= 1
+    return count
 
 
 def _delete_respondent_data(
-    session: Session, respondent: Respondent, now: datetime, deltas: Counter[CounterKey]
+    session: Session, respondent_id: int, now: datetime, deltas: Counter[CounterKey]
 ) -> None:
-    respondent_id = _id(respondent)
-    rows = session.exec(select(Answer).where(Answer.respondent_id == respondent_id)).all()
-    _count_out(rows, deltas)
-    session.exec(delete(Answer).where(col(Answer.respondent_id) == respondent_id))
-    contacts = session.exec(
-        delete(ContactRequest).where(col(ContactRequest.respondent_id) == respondent_id)
+    conn = session.connection()
+    answers = conn.execute(
+        delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
     )
-    for row in session.exec(
-        select(SurveySession).where(SurveySession.respondent_id == respondent_id)
-    ).all():
-        session.delete(row)
+    removed = _count_out(answers, deltas)
+    contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
+    conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     forget_replies(session=session, respondent_id=respondent_id)
-    respondent.subscribed_updates = False
-    session.flush()
-    detail = {"answers": len(rows), "contact_requests": int(contacts.rowcount or 0)}
+    detail = {"answers": removed, "contact_requests": int(contacts.rowcount or 0)}
     audit(
         session=session,
         actor=f"respondent:{respondent_id}",
@@ -175,7 +183,7 @@ def _delete_respondent_data(
     )
 
 
-def _id(row: Respondent | SurveySession) -> int:
+def _id(row: RespondentRow | Respondent | SessionRow | SurveySession) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet (flush it first)")
     return row.id

@@ -26,14 +26,24 @@ MAX_ATTEMPTS = 3  # a chart that failed to draw three times is given up (and log
 
 
 def queue_chart(
-    *, session: Session, channel: str, recipient: str, respondent_id: int, now: datetime
+    *,
+    session: Session,
+    channel: str,
+    recipient: str,
+    respondent_id: int,
+    now: datetime,
+    survey: tuple[str, int] | None = None,
 ) -> Outbox:
+    """`survey`: the (flow id, version) just completed (None: the default survey)."""
+    payload: dict[str, object] = {"respondent_id": respondent_id}
+    if survey is not None:
+        payload["flow_id"], payload["flow_version"] = survey
     return enqueue(
         session=session,
         channel=channel,
         recipient=recipient,
         kind=KIND,
-        payload={"respondent_id": respondent_id},
+        payload=payload,
         now=now,
         status=RENDER,
     )
@@ -41,6 +51,14 @@ def queue_chart(
 
 def respondent_of(item: Outbox) -> int:
     return int(json.loads(item.payload_json)["respondent_id"])
+
+
+def survey_of(item: Outbox) -> tuple[str, int] | None:
+    """The (flow id, version) the chart is for; None for rows queued before versions."""
+    data = json.loads(item.payload_json)
+    if "flow_id" not in data:
+        return None
+    return str(data["flow_id"]), int(data["flow_version"])
 
 
 def claim_charts(

@@ -17,11 +17,11 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
@@ -31,9 +31,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 4000
+SQLITE_MIGRATION_BUSY_MS = 120_000  # start-up: queue behind another worker migrating
 PG_CONNECT_TIMEOUT_S = 3
 PG_STATEMENT_TIMEOUT_MS = 4000
 PG_LOCK_TIMEOUT_MS = 4000
+# Connections kept open per process. SQLAlchemy's default (5, +10 overflow closed again on
+# return) opened and closed a PostgreSQL connection on most pushes at 16 concurrent ones
+# (docs/benchmarks.md). 20 at most per worker: 4 workers stay under max_connections=100.
+PG_POOL_SIZE = 16
+PG_MAX_OVERFLOW = 4
 # serialization_failure, deadlock_detected: the whole transaction may simply be re-run.
 _PG_RETRYABLE = {"40001", "40P01"}
 _READONLY = "surveybot_readonly"
@@ -51,18 +57,37 @@ def normalize_url(url: str) -> URL:
 def make_engine(url: str, *, request_timeouts: bool = True) -> Engine:
     """An engine for `url` (SQLite file or memory, or PostgreSQL).
 
-    `request_timeouts=False` drops PostgreSQL's statement timeout (migrations may take
-    longer than a request may).
+    `request_timeouts=False` drops PostgreSQL's statement timeout and lets SQLite wait
+    for the write lock much longer (migrations may take longer than a request may, and
+    workers starting together queue behind the one migrating).
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if request_timeouts else SQLITE_MIGRATION_BUSY_MS
+        return _sqlite_engine(parsed, busy_ms)
     if parsed.get_backend_name() == "postgresql":
         return _postgres_engine(parsed, request_timeouts=request_timeouts)
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _use_wal(cursor: Any, busy_ms: int) -> None:
+    """Switch the file to WAL once (it stays so). SQLite answers a switch that races with
+    another connection "database is locked" at once, without its busy handler: retry."""
+    deadline = time.monotonic() + busy_ms / 1000
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
+def _sqlite_engine(url: URL, busy_ms: int) -> Engine:
     in_memory = url.database in (None, "", ":memory:")
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
     if in_memory:
@@ -76,10 +101,10 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cursor, busy_ms)
                 cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
@@ -104,6 +129,8 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
     )
 
@@ -200,12 +227,39 @@ def upsert(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlit
     """An INSERT into `model`'s table that supports ON CONFLICT (PostgreSQL, and
     SQLite ≥ 3.24) for this session's database."""
     table: Table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` with ON CONFLICT support for the named dialect.
+
+    The hot path builds its statements once per dialect (see `PerDialect`) so that
+    SQLAlchemy compiles each of them once per engine instead of on every message.
+    """
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no ON CONFLICT insert for {dialect}")
+
+
+class PerDialect(Generic[T]):
+    """A statement built on first use for each dialect name, then reused.
+
+    Core statements built once have a stable cache key, so SQLAlchemy's compiled cache
+    serves them; building them per call cost more than running them (docs/benchmarks.md).
+    """
+
+    def __init__(self, build: Callable[[str], T]) -> None:
+        self._build = build
+        self._built: dict[str, T] = {}
+
+    def __call__(self, conn: Connection) -> T:
+        name = conn.dialect.name
+        built = self._built.get(name)
+        if built is None:
+            built = self._built[name] = self._build(name)
+        return built
 
 
 def ping(engine: Engine) -> bool:

@@ -1,43 +1,89 @@
 """Inbound dedupe: a platform retry of a message being (or already) processed.
 
-The dedupe row is inserted first, inside the message's own transaction. On PostgreSQL a
-concurrent duplicate's INSERT waits for that transaction and then fails on the unique
-constraint, so a WeChat retry that arrives mid-processing never runs the message twice;
-on SQLite, BEGIN IMMEDIATE already queues the second transaction behind the first.
+The dedupe row is inserted first, inside the message's own transaction, with
+INSERT … ON CONFLICT DO NOTHING. On PostgreSQL a concurrent duplicate's INSERT waits for
+that transaction and then inserts nothing, so a WeChat retry that arrives mid-processing
+never runs the message twice; on SQLite, BEGIN IMMEDIATE already queues the second
+transaction behind the first.
+
+These run on every message: Core statements built once (see `storage.db.PerDialect`),
+no ORM objects.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.sql.dml import Insert, Update
+from sqlmodel import Session, col
 
-from storage.models import ProcessedMessage
+from storage.db import PerDialect, dialect_insert
+from storage.models import ProcessedMessage, UTCDateTime
+
+_TABLE: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """The dedupe row of a message this transaction processes."""
+
+    id: int
+    channel: str
+    dedupe_key: str
+
+
+@PerDialect
+def _claim(dialect: str) -> Insert:
+    return (
+        dialect_insert(dialect, _TABLE)
+        .values(
+            channel=bindparam("channel"),
+            dedupe_key=bindparam("dedupe_key"),
+            created_at=bindparam("now", type_=UTCDateTime),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+        .returning(_TABLE.c.id)
+    )
+
+
+_STORED_REPLY = select(_TABLE.c.reply_json).where(
+    _TABLE.c.channel == bindparam("channel"), _TABLE.c.dedupe_key == bindparam("dedupe_key")
+)
+
+
+def _reply_update(*, with_respondent: bool) -> Update:
+    values: dict[str, object] = {"reply_json": bindparam("reply_json")}
+    if with_respondent:
+        values["respondent_id"] = bindparam("respondent_id")
+    return update(_TABLE).where(_TABLE.c.id == bindparam("claimed_id")).values(**values)
+
+
+_SAVE_REPLY = _reply_update(with_respondent=False)
+_SAVE_REPLY_AND_RESPONDENT = _reply_update(with_respondent=True)
 
 
 def claim_inbound(
     *, session: Session, channel: str, dedupe_key: str, now: datetime
-) -> ProcessedMessage | None:
+) -> ClaimedMessage | None:
     """The new dedupe row, or None when this message was already claimed (a retry)."""
-    row = ProcessedMessage(channel=channel, dedupe_key=dedupe_key, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    conn = session.connection()
+    params = {"channel": channel, "dedupe_key": dedupe_key, "now": now}
+    claimed = conn.execute(_claim(conn), params).scalar()
+    if claimed is None:
         return None
-    return row
+    return ClaimedMessage(id=int(claimed), channel=channel, dedupe_key=dedupe_key)
 
 
 def stored_reply(*, session: Session, channel: str, dedupe_key: str) -> list[str] | None:
     """The reply rendered for an earlier copy of this message (None: none stored)."""
-    raw = session.exec(
-        select(ProcessedMessage.reply_json).where(
-            ProcessedMessage.channel == channel, ProcessedMessage.dedupe_key == dedupe_key
-        )
-    ).first()
+    raw = (
+        session.connection()
+        .execute(_STORED_REPLY, {"channel": channel, "dedupe_key": dedupe_key})
+        .scalar()
+    )
     if raw is None:
         return None
     messages = json.loads(raw)
@@ -47,15 +93,20 @@ def stored_reply(*, session: Session, channel: str, dedupe_key: str) -> list[str
 def save_reply(
     *,
     session: Session,
-    processed: ProcessedMessage,
+    processed: ClaimedMessage,
     messages: list[str],
     respondent_id: int | None = None,
 ) -> None:
     """Keep the rendered reply so a retry gets exactly the same answer."""
-    processed.reply_json = json.dumps(list(messages), ensure_ascii=False)
+    params: dict[str, object] = {
+        "claimed_id": processed.id,
+        "reply_json": json.dumps(list(messages), ensure_ascii=False),
+    }
+    statement = _SAVE_REPLY
     if respondent_id is not None:
-        processed.respondent_id = respondent_id
-    session.add(processed)
+        statement = _SAVE_REPLY_AND_RESPONDENT
+        params["respondent_id"] = respondent_id
+    session.connection().execute(statement, params)
 
 
 def forget_replies(*, session: Session, respondent_id: int) -> None:

@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    column,
+    desc,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -101,6 +110,17 @@ class Answer(SQLModel, table=True):
     __table_args__ = (
         Index("ix_answer_flow_question_option", "flow_id", "question_id", "option_id"),
         Index("ix_answer_session_question", "session_id", "question_id"),
+        # "The newest free texts of one question" (staff /stats, the dashboard): read in
+        # index order, LIMIT N, however many texts there are. Option rows are left out.
+        Index(
+            "ix_answer_free_text_newest",
+            "flow_id",
+            "question_id",
+            desc(column("created_at")),
+            desc(column("id")),
+            postgresql_where=sql_text("text IS NOT NULL"),
+            sqlite_where=sql_text("text IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -192,3 +212,24 @@ class AuditLog(SQLModel, table=True):
     action: str
     detail: str = Field(sa_type=Text)
     created_at: datetime = _ts(index=True)
+
+
+class Survey(SQLModel, table=True):
+    """One published version of a survey (flow): the registry `surveybot surveys` manages.
+
+    `source` is the flow file (YAML) exactly as published, so every version stays
+    loadable after the file on disk has changed. A survey is open while its newest
+    version has no `closed_at`; respondents in progress finish on the version their
+    session records, unless the newer version carries an explicit `mapping_json`.
+    """
+
+    __tablename__ = "survey"
+
+    flow_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    source: str = Field(sa_type=Text)
+    checksum: str  # sha256 of `source`
+    mapping_json: str | None = Field(default=None, sa_type=Text)  # flows.mapping.Mapping
+    published_at: datetime = _ts()
+    published_by: str = "cli"
+    closed_at: datetime | None = _ts(nullable=True)

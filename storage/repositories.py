@@ -20,7 +20,13 @@ from storage.contacts import (
     mark_contact_notified,
     open_contacts,
 )
-from storage.inbound import claim_inbound, prune_processed, save_reply, stored_reply
+from storage.inbound import (
+    ClaimedMessage,
+    claim_inbound,
+    prune_processed,
+    save_reply,
+    stored_reply,
+)
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.models import (
     AuditLog,
@@ -40,20 +46,27 @@ from storage.outbox import (
     update_payload,
 )
 from storage.respondents import (
+    RespondentRow,
+    SessionRow,
+    latest_session_row,
     load_session_row,
     load_state,
     lock_respondent,
     save_session_row,
     set_respondent_active,
     subscribed_respondents,
+    update_respondent,
 )
 
 __all__ = [
     "AuditLog",
+    "ClaimedMessage",
     "ContactRequest",
     "Outbox",
     "ProcessedMessage",
     "Respondent",
+    "RespondentRow",
+    "SessionRow",
     "SurveySession",
     "ContactNotFound",
     "ContactStateError",
@@ -73,6 +86,7 @@ __all__ = [
     "kv_delete",
     "kv_get",
     "kv_set",
+    "latest_session_row",
     "load_session_row",
     "load_state",
     "lock_respondent",
@@ -91,5 +105,6 @@ __all__ = [
     "stored_reply",
     "subscribed_respondents",
     "update_payload",
+    "update_respondent",
     "verify",
 ]

@@ -1,16 +1,103 @@
-"""Respondents and their survey-session rows."""
+"""Respondents (their survey-session rows: storage.session_rows, re-exported here).
+
+`lock_respondent` runs on every inbound message: a Core statement built once (compiled
+once per engine) that hands back a plain frozen `RespondentRow`, not an ORM object, so
+there is no unit of work to flush and it is one statement in the common case.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy.sql.dml import Insert, ReturningUpdate
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
 
-from flows.state import SessionState, Status
-from storage.db import upsert
-from storage.models import Respondent, SurveySession
+from storage.broadcasts import held_waiting
+from storage.db import PerDialect, dialect_insert
+from storage.models import Respondent, UTCDateTime
+from storage.session_rows import (  # re-exported: callers know them from here
+    SessionRow,
+    latest_session_row,
+    load_session_row,
+    load_state,
+    save_session_row,
+)
+
+_RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
+# Bind names must differ from column names in INSERT/UPDATE statements.
+_NOW = bindparam("now", type_=UTCDateTime)
+
+
+@dataclass(frozen=True)
+class RespondentRow:
+    """A respondent as read (and locked) for one message; change it with the functions
+    here or through `storage.answers.apply_effects`, never by assignment."""
+
+    id: int
+    channel: str
+    channel_user_id: str
+    lang: str
+    source: str | None
+    active: bool
+    subscribed_updates: bool
+    created_at: datetime
+    last_inbound_at: datetime | None
+    # Broadcasts wait for them (storage.broadcasts), read with the lock: no extra query.
+    has_held_broadcasts: bool = False
+
+
+_RESPONDENT_COLUMNS = (
+    *(_RESPONDENT.c[f.name] for f in fields(RespondentRow) if f.name in _RESPONDENT.c),
+    held_waiting(channel=_RESPONDENT.c.channel, recipient=_RESPONDENT.c.channel_user_id),
+)
+
+
+def _touch(*, with_source: bool) -> ReturningUpdate[tuple[object, ...]]:
+    """Mark the respondent seen; on PostgreSQL the UPDATE holds the row lock (as SELECT …
+    FOR UPDATE did) until the transaction ends."""
+    values: dict[str, object] = {"last_inbound_at": _NOW, "active": True}
+    if with_source:
+        # The first scene a respondent came from is kept.
+        values["source"] = func.coalesce(
+            func.nullif(_RESPONDENT.c.source, ""), bindparam("new_source")
+        )
+    return (
+        update(_RESPONDENT)
+        .where(
+            _RESPONDENT.c.channel == bindparam("match_channel"),
+            _RESPONDENT.c.channel_user_id == bindparam("match_user"),
+        )
+        .values(**values)
+        .returning(*_RESPONDENT_COLUMNS)
+    )
+
+
+_TOUCH = _touch(with_source=False)
+_TOUCH_WITH_SOURCE = _touch(with_source=True)
+
+
+@PerDialect
+def _create_respondent(dialect: str) -> Insert:
+    return (
+        dialect_insert(dialect, _RESPONDENT)
+        .values(
+            channel=bindparam("match_channel"),
+            channel_user_id=bindparam("match_user"),
+            lang="both",
+            source=bindparam("new_source"),
+            active=True,
+            subscribed_updates=False,
+            created_at=_NOW,
+            last_inbound_at=_NOW,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+        .returning(*_RESPONDENT_COLUMNS)
+    )
 
 
 def lock_respondent(
@@ -20,48 +107,47 @@ def lock_respondent(
     channel_user_id: str,
     now: datetime,
     source: str | None = None,
-) -> Respondent:
+) -> RespondentRow:
     """Get or create the respondent and hold its row lock until the transaction ends.
 
     Two messages of one respondent are thus processed one after the other, across
-    processes (PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE serializes all
-    writers already). Load the session state only *after* this call.
+    processes (PostgreSQL: the row lock of the UPDATE; SQLite: BEGIN IMMEDIATE
+    serializes all writers already). Load the session state only *after* this call.
     """
-    respondent = _select_for_update(session, channel, channel_user_id)
-    if respondent is None:
-        # Looked up first: an INSERT … ON CONFLICT per message would burn a sequence
-        # value each time, and respondent numbers (shown in reports) would have gaps.
-        session.exec(
-            upsert(session, Respondent)
-            .values(
-                channel=channel,
-                channel_user_id=channel_user_id,
-                lang="both",
-                source=source,
-                active=True,
-                subscribed_updates=False,
-                created_at=now,
-                last_inbound_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+    conn = session.connection()
+    match = {"match_channel": channel, "match_user": channel_user_id, "now": now}
+    touch, touch_params = _TOUCH, match
+    if source:
+        touch, touch_params = _TOUCH_WITH_SOURCE, {**match, "new_source": source}
+    row = conn.execute(touch, touch_params).first()
+    if row is None:
+        # Updated first, inserted only when missing: an INSERT … ON CONFLICT per message
+        # would burn a sequence value each time, and respondent numbers (shown in
+        # reports) would have gaps.
+        row = conn.execute(_create_respondent(conn), {**match, "new_source": source}).first()
+        if row is None:  # a concurrent first message created it: wait for its lock
+            row = conn.execute(touch, touch_params).first()
+    assert row is not None
+    return _respondent_row(row)
+
+
+def update_respondent(
+    *,
+    session: Session,
+    respondent_id: int,
+    lang: str | None = None,
+    subscribed_updates: bool | None = None,
+) -> None:
+    """Change a respondent's language and/or update subscription (None: unchanged)."""
+    values: dict[str, object] = {}
+    if lang is not None:
+        values["lang"] = lang
+    if subscribed_updates is not None:
+        values["subscribed_updates"] = subscribed_updates
+    if values:
+        session.connection().execute(
+            update(_RESPONDENT).where(_RESPONDENT.c.id == respondent_id).values(**values)
         )
-        respondent = _select_for_update(session, channel, channel_user_id)
-        assert respondent is not None
-    respondent.last_inbound_at = now
-    respondent.active = True
-    if source and not respondent.source:
-        respondent.source = source
-    session.add(respondent)
-    return respondent
-
-
-def _select_for_update(session: Session, channel: str, channel_user_id: str) -> Respondent | None:
-    return session.exec(
-        select(Respondent)
-        .where(Respondent.channel == channel, Respondent.channel_user_id == channel_user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
 
 
 def set_respondent_active(
@@ -83,7 +169,7 @@ def set_respondent_active(
 
 def subscribed_respondents(*, session: Session, channel: str | None = None) -> Sequence[Respondent]:
     """Active respondents who asked for updates (the /broadcast audience)."""
-    query = select(Respondent).where(
+    query = orm_select(Respondent).where(
         col(Respondent.active).is_(True), col(Respondent.subscribed_updates).is_(True)
     )
     if channel is not None:
@@ -91,51 +177,19 @@ def subscribed_respondents(*, session: Session, channel: str | None = None) -> S
     return session.exec(query.order_by(col(Respondent.id))).all()
 
 
-def load_session_row(*, session: Session, respondent_id: int, flow_id: str) -> SurveySession | None:
-    return session.exec(
-        select(SurveySession).where(
-            SurveySession.respondent_id == respondent_id, SurveySession.flow_id == flow_id
-        )
-    ).first()
+def _respondent_row(row: Any) -> RespondentRow:
+    return RespondentRow(*row)  # the columns of _RESPONDENT_COLUMNS, in field order
 
 
-def load_state(*, session: Session, respondent_id: int, flow_id: str) -> SessionState | None:
-    row = load_session_row(session=session, respondent_id=respondent_id, flow_id=flow_id)
-    return SessionState.from_json(row.state_json) if row is not None else None
-
-
-def save_session_row(
-    *, session: Session, respondent_id: int, state: SessionState, now: datetime
-) -> SurveySession:
-    """Insert or update the respondent's row for `state.flow_id` (status/times mirrored)."""
-    row = load_session_row(session=session, respondent_id=respondent_id, flow_id=state.flow_id)
-    if row is None:
-        row = SurveySession(
-            respondent_id=respondent_id,
-            flow_id=state.flow_id,
-            flow_version=state.flow_version,
-            status=state.status.value,
-            state_json="",
-            started_at=_parse(state.started_at) or now,
-            updated_at=now,
-        )
-    row.flow_version = state.flow_version
-    row.status = state.status.value
-    row.state_json = state.to_json()
-    row.updated_at = now
-    if state.started_at:
-        row.started_at = _parse(state.started_at) or row.started_at
-    if state.status is Status.COMPLETED or state.completed_at:
-        row.completed_at = _parse(state.completed_at) or row.completed_at or now
-    else:
-        row.completed_at = None
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _parse(stamp: str | None) -> datetime | None:
-    if not stamp:
-        return None
-    parsed = datetime.fromisoformat(stamp)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+__all__ = [
+    "RespondentRow",
+    "SessionRow",
+    "latest_session_row",
+    "load_session_row",
+    "load_state",
+    "lock_respondent",
+    "save_session_row",
+    "set_respondent_active",
+    "subscribed_respondents",
+    "update_respondent",
+]

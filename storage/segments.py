@@ -10,18 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import distinct, func, text
+from sqlalchemy import (
+    BindParameter,
+    FromClause,
+    Select,
+    Table,
+    bindparam,
+    distinct,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session
 
 from flows.model import Flow
 from storage.aggregates import OptionStat, QuestionStats, option_ids, percent
 from storage.models import Answer
 
 Condition = tuple[str, str]  # (question id, option id)
+_ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -30,42 +41,71 @@ class SegmentStats:
     questions: dict[str, QuestionStats]  # choice questions only, in flow order
 
 
-def _members(flow_id: str, where: Sequence[Condition]) -> SelectOfScalar[int]:
-    """The sessions matching every condition, as a select of distinct session ids."""
-    if not where:
+class _Queries(NamedTuple):
+    size: Select[Any]
+    option_counts: Select[Any]
+    respondent_counts: Select[Any]
+
+
+@cache
+def _queries(conditions: int) -> _Queries:
+    """The statements for a segment of `conditions` conditions, built (and so compiled)
+    once: the completion summary asks for one on every completed survey."""
+    if conditions < 1:
         raise ValueError("a segment needs at least one condition")
-    picks = [aliased(Answer) for _ in where]
+    flow: BindParameter[str] = bindparam("flow")
+    picks = [_ANSWER.alias(f"cond_{i}") for i in range(conditions)]
     base = picks[0]
-    query = select(base.session_id)
-    for alias, (question_id, option_id) in zip(picks, where, strict=True):
-        if alias is not base:
-            query = query.join(alias, col(alias.session_id) == col(base.session_id))
-        query = query.where(
-            col(alias.flow_id) == flow_id,
-            col(alias.question_id) == question_id,
-            col(alias.option_id) == option_id,
+    joined: FromClause = base
+    for alias in picks[1:]:
+        joined = joined.join(alias, alias.c.session_id == base.c.session_id)
+    members = (
+        select(base.c.session_id)
+        .select_from(joined)
+        .where(
+            *(
+                criterion
+                for i, alias in enumerate(picks)
+                for criterion in (
+                    alias.c.flow_id == flow,
+                    alias.c.question_id == bindparam(f"question_{i}"),
+                    alias.c.option_id == bindparam(f"option_{i}"),
+                )
+            )
         )
-    return query.distinct()
+        .distinct()
+    )
+    in_segment = _ANSWER.c.session_id.in_(members)
+    return _Queries(
+        size=select(func.count()).select_from(members.subquery()),
+        option_counts=select(_ANSWER.c.question_id, _ANSWER.c.option_id, func.count())
+        .where(_ANSWER.c.flow_id == flow, in_segment, _ANSWER.c.option_id.is_not(None))
+        .group_by(_ANSWER.c.question_id, _ANSWER.c.option_id),
+        respondent_counts=select(_ANSWER.c.question_id, func.count(distinct(_ANSWER.c.session_id)))
+        .where(_ANSWER.c.flow_id == flow, in_segment)
+        .group_by(_ANSWER.c.question_id),
+    )
+
+
+def _params(flow_id: str, where: Sequence[Condition]) -> dict[str, str]:
+    params = {"flow": flow_id}
+    for i, (question_id, option_id) in enumerate(where):
+        params[f"question_{i}"] = question_id
+        params[f"option_{i}"] = option_id
+    return params
 
 
 def segment_size(*, session: Session, flow_id: str, where: Sequence[Condition]) -> int:
-    members = _members(flow_id, where).subquery()
-    return int(session.exec(select(func.count()).select_from(members)).one())
+    queries = _queries(len(where))
+    return int(session.connection().execute(queries.size, _params(flow_id, where)).scalar_one())
 
 
 def segment_stats(*, session: Session, flow: Flow, where: Sequence[Condition]) -> SegmentStats:
-    members = _members(flow.id, where)
-    in_segment = col(Answer.session_id).in_(members)
-    option_counts = session.exec(
-        select(Answer.question_id, Answer.option_id, func.count())
-        .where(Answer.flow_id == flow.id, in_segment, col(Answer.option_id).is_not(None))
-        .group_by(col(Answer.question_id), col(Answer.option_id))
-    ).all()
-    respondent_counts = session.exec(
-        select(Answer.question_id, func.count(distinct(col(Answer.session_id))))
-        .where(Answer.flow_id == flow.id, in_segment)
-        .group_by(col(Answer.question_id))
-    ).all()
+    queries = _queries(len(where))
+    conn = session.connection()
+    params = _params(flow.id, where)
+    option_counts = conn.execute(queries.option_counts, params).all()
+    respondent_counts = conn.execute(queries.respondent_counts, params).all()
     counts = {(q, o): int(n) for q, o, n in option_counts if o is not None}
     answered = {q: int(n) for q, n in respondent_counts}
     questions: dict[str, QuestionStats] = {}
@@ -84,7 +124,7 @@ def segment_stats(*, session: Session, flow: Flow, where: Sequence[Condition]) -
                 for o, c in per_option
             ),
         )
-    size = segment_size(session=session, flow_id=flow.id, where=where)
+    size = int(conn.execute(queries.size, params).scalar_one())
     return SegmentStats(respondents=size, questions=questions)
 
 

@@ -61,12 +61,15 @@ def _safe_cut(text: str, pos: int) -> int:
 
 def _max_prefix(text: str, limit_bytes: int) -> int:
     """Largest number of characters of `text` whose UTF-8 fits in `limit_bytes`."""
-    used = 0
-    for i, ch in enumerate(text):
-        used += _utf8_len(ch)
-        if used > limit_bytes:
-            return i
-    return len(text)
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit_bytes:
+        return len(text)
+    cut = limit_bytes
+    # Back to the start of the character that straddles the limit (continuation bytes
+    # are 0b10xxxxxx); encoding and decoding once is linear, unlike a per-character sum.
+    while cut > 0 and encoded[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return len(encoded[:cut].decode("utf-8"))
 
 
 def split_utf8(text: str, limit_bytes: int = WECHAT_TEXT_LIMIT_BYTES) -> list[str]:

@@ -10,6 +10,7 @@ import os
 
 import typer
 
+from bot.chart_process import drawer_beside_workers
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
 from bot.cli.serve_cmd import WORKER_HEALTHCHECK_S
@@ -33,17 +34,18 @@ def serve(
     upgrade(settings.database_url)
     metrics_dir = prepare_multiprocess_dir(workers)
     try:
-        uvicorn_workers.run(
-            "benchmarks.bare_app:app_from_env",
-            factory=True,
-            host="127.0.0.1",
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            log_config=configure_logging(log_level),
-            proxy_headers=True,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-        )
+        with drawer_beside_workers(settings):  # as under `serve`
+            uvicorn_workers.run(
+                "benchmarks.bare_app:app_from_env",
+                factory=True,
+                host="127.0.0.1",
+                port=port,
+                workers=workers,
+                log_level=log_level,
+                log_config=configure_logging(log_level),
+                proxy_headers=True,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            )
     finally:
         remove_multiprocess_dir(metrics_dir)
 

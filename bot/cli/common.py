@@ -7,6 +7,7 @@ import typer
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from flows.errors import FlowFileError
+from storage.surveys import RegistryError
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -22,4 +23,7 @@ def runtime_or_exit(settings: Settings) -> Runtime:
         return build_runtime(settings)
     except FlowFileError as exc:
         typer.echo(f"surveybot: the flow file is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    except RegistryError as exc:
+        typer.echo(f"surveybot: {exc}", err=True)
         raise typer.Exit(2) from None

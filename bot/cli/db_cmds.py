@@ -10,6 +10,7 @@ from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import verify as verify_counters
 from storage.db import make_engine, transaction
+from storage.migrate import downgrade as run_downgrade
 from storage.migrate import upgrade as run_upgrade
 
 db_app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -22,6 +23,13 @@ def upgrade(database_url: str = _URL) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
     run_upgrade(settings.database_url)
     typer.echo("database is at the newest revision")
+
+
+@db_app.command("downgrade", help="Undo the migrations after REVISION (e.g. 0001).")
+def downgrade(revision: str = typer.Argument(...), database_url: str = _URL) -> None:
+    settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    run_downgrade(settings.database_url, revision)
+    typer.echo(f"database is at revision {revision}")
 
 
 @db_app.command("verify", help="Recount every aggregate from the answer rows; report differences.")

@@ -7,14 +7,17 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from sqlmodel import Session
 
 from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv, write_xlsx
 from bot.reports.text_report import render_report
 from flows.check import check_file
-from flows.definition import load_flow
+from flows.definition import load_flow, load_flow_text
 from flows.errors import FlowFileError
+from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW, shipped_flow_paths
+from storage import surveys
 from storage.aggregates import question_stats
 from storage.db import make_engine, transaction
 from storage.migrate import upgrade
@@ -45,7 +48,7 @@ def check(
         raise typer.Exit(1)
 
 
-def _flow(path: Path | None):  # type: ignore[no-untyped-def]
+def _flow(path: Path | None) -> Flow:
     try:
         return load_flow(path or DEFAULT_FLOW)
     except FlowFileError as exc:
@@ -53,20 +56,50 @@ def _flow(path: Path | None):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
+def _survey_flow(
+    session: Session, survey: str | None, flow_file: Path | None, default_path: Path | None
+) -> Flow:
+    """--flow FILE, else the newest published version of --survey (default: the default)."""
+    if flow_file is not None:
+        return _flow(flow_file)
+    default = _flow(default_path) if survey is None else None
+    survey_id = survey or default.id  # type: ignore[union-attr]
+    newest = surveys.newest_version(session=session, flow_id=survey_id)
+    if newest is not None:
+        found = surveys.load_source(session=session, flow_id=survey_id, version=newest)
+        assert found is not None
+        return load_flow_text(found[0], source=f"{survey_id} v{newest} (registry)")
+    if default is not None:
+        return default  # nothing published yet (the service never ran on this database)
+    known = ", ".join(v.flow_id for v in surveys.list_versions(session=session)) or "none"
+    typer.echo(f"surveybot: no survey {survey_id!r} is published (published: {known})", err=True)
+    raise typer.Exit(2)
+
+
+_SURVEY = typer.Option(
+    None, "--survey", help="Survey id in the registry (default: the default survey)."
+)
+
+
 def report(
-    flow_file: Path = typer.Option(None, "--flow", help="Flow file (default: the AIAG survey)."),
+    survey: str = _SURVEY,
+    flow_file: Path = typer.Option(None, "--flow", help="Flow file instead of the registry."),
     database_url: str = typer.Option(
         None, "--database-url", help="Override SURVEYBOT_DATABASE_URL."
     ),
     texts: bool = typer.Option(True, "--texts/--no-texts", help="Include free-text answers."),
 ) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
-    flow = _flow(flow_file or settings.flow_path)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with transaction(engine, readonly=True) as session:
-        stats = question_stats(session=session, flow=flow, text_limit=None if texts else 0)
-        typer.echo(render_report(flow, stats, include_texts=texts))
+    try:
+        with transaction(engine, readonly=True) as session:
+            flow = _survey_flow(session, survey, flow_file, settings.flow_path)
+            stats = question_stats(session=session, flow=flow, text_limit=None if texts else 0)
+            versions = surveys.answered_versions(session=session, flow_id=flow.id)
+            typer.echo(render_report(flow, stats, include_texts=texts, versions=versions))
+    finally:
+        engine.dispose()
 
 
 def export(
@@ -74,18 +107,19 @@ def export(
     output: Path = typer.Option(
         None, "--output", "-o", help="File to write (default: stdout for CSV)."
     ),
-    flow_file: Path = typer.Option(None, "--flow", help="Flow file (default: the AIAG survey)."),
+    survey: str = _SURVEY,
+    flow_file: Path = typer.Option(None, "--flow", help="Flow file instead of the registry."),
     database_url: str = typer.Option(
         None, "--database-url", help="Override SURVEYBOT_DATABASE_URL."
     ),
 ) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
-    flow = _flow(flow_file or settings.flow_path)
     if format is ExportFormat.XLSX and output is None:
         raise typer.BadParameter("XLSX needs --output FILE", param_hint="--output")
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with transaction(engine, readonly=True) as session:
+        flow = _survey_flow(session, survey, flow_file, settings.flow_path)
         header, rows = export_rows(session=session, flow=flow)
         if format is ExportFormat.XLSX:
             count = write_xlsx(output, header, rows)

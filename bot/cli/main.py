@@ -9,6 +9,7 @@ from bot.cli import (
     db_cmds,
     flow_cmds,
     serve_cmd,
+    surveys_cmds,
     telegram_cmds,
     web_cmds,
     wechat_cmds,
@@ -26,6 +27,9 @@ app = typer.Typer(
 app.command("serve", help="Run the web service (WeChat, Telegram, health) under uvicorn.")(
     serve_cmd.serve
 )
+app.command(
+    "charts", help="Draw completion charts (`serve` runs one such process beside its workers)."
+)(serve_cmd.charts)
 app.command("chat", help="Take the survey in this terminal, through the real engine and storage.")(
     chat_cmd.chat
 )
@@ -41,6 +45,9 @@ app.command(
     "export-xlsform", help="Write a flow as an XLSForm workbook (default: the AIAG survey)."
 )(xlsform_cmds.export_xlsform_cmd)
 app.add_typer(db_cmds.db_app, name="db", help="Database: migrations and consistency checks.")
+app.add_typer(
+    surveys_cmds.surveys_app, name="surveys", help="Survey registry: list, publish, close."
+)
 app.command("simulate", help="Act as WeChat's server towards a running `surveybot serve`.")(
     wechat_cmds.simulate
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import typer
 
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
+from bot.chart_process import chart_channels, drawer_beside_workers, run_charts
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
 from bot.dev_credentials import ensure_dev_credentials
@@ -53,19 +55,37 @@ def serve(
     metrics_dir = prepare_multiprocess_dir(workers)
     try:
         # Not uvicorn.run: with several workers it leaves Nagle on (+40 ms per reply).
-        uvicorn_workers.run(
-            "bot.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            log_config=log_config,  # JSON lines in every worker, access log included
-            proxy_headers=True,
-            # uvicorn kills a worker that does not answer its ping within this time, and
-            # a spawned worker answers only after importing this CLI module (seconds on
-            # a busy 2-core host): the default 5 s made 4 workers die and respawn forever.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-        )
+        # One chart-drawing process for all workers: matplotlib stays out of them.
+        with drawer_beside_workers(settings):
+            uvicorn_workers.run(
+                "bot.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level,
+                log_config=log_config,  # JSON lines in every worker, access log included
+                proxy_headers=True,
+                # uvicorn kills a worker that does not answer its ping within this time,
+                # and a spawned worker answers only after importing this CLI module
+                # (seconds on a busy 2-core host): the default 5 s made 4 workers die and
+                # respawn forever.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            )
     finally:
         remove_multiprocess_dir(metrics_dir)
+
+
+def charts(
+    log_level: str = typer.Option("info", "--log-level", help="Log level."),
+) -> None:
+    try:
+        configure_logging(log_level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
+    settings = settings_or_exit()
+    if not chart_channels(settings):
+        typer.echo("surveybot: no channel can send images (WeChat app secret or Telegram token)")
+        raise typer.Exit(2)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_charts(settings)

@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_commands import publish_commands
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
-from bot.channels.telegram_inbound import ALLOWED_UPDATES
-from bot.channels.telegram_polling import poll_updates
 from bot.cli.common import runtime_or_exit, settings_or_exit
-from bot.delivery import Delivery
-from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+# python-telegram-bot (~17 MB) is imported by the commands that talk to Telegram only:
+# `surveybot serve --workers 1` serves from this CLI process.
 
 telegram_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -41,6 +39,8 @@ def _config_or_exit(*, need_secret: bool) -> TelegramConfig:
 
 
 def _run_or_exit(coroutine: Coroutine[Any, Any, None]) -> None:
+    from telegram.error import InvalidToken, TelegramError
+
     try:
         asyncio.run(coroutine)
     except InvalidToken:
@@ -68,6 +68,11 @@ def set_webhook(
 
 
 async def _set_webhook(config: TelegramConfig, url: str, drop_pending: bool) -> None:
+    from telegram import Bot
+
+    from bot.channels.telegram_commands import publish_commands
+    from bot.channels.telegram_inbound import ALLOWED_UPDATES
+
     async with Bot(config.token, base_url=config.bot_base_url) as bot:  # getMe checks the token
         await bot.set_webhook(
             url,
@@ -90,15 +95,22 @@ def poll(
 
 
 async def _poll(runtime: Runtime, config: TelegramConfig, timeout: int) -> None:
+    from bot.background import start_background, stop_background
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram_polling import poll_updates
+
     channel = TelegramChannel(config, runtime.service)
     await channel.start()
-    # Staff notifications go out through the outbox, as under `serve`.
-    worker = asyncio.create_task(Delivery(runtime.engine, {"telegram": channel}).run_forever())
+    # The outbox, completion charts and contact re-notification run as under `serve`.
+    tasks = start_background(
+        engine=runtime.engine,
+        senders={"telegram": channel},
+        catalog=runtime.catalog,
+        settings=runtime.settings,
+    )
     try:
         await poll_updates(channel, timeout=timeout)
     finally:
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        await stop_background(tasks)
         await channel.stop()
         runtime.engine.dispose()

@@ -1,4 +1,7 @@
-"""`surveybot import-xlsform | export-xlsform`: author flows in Excel (XLSForm), both ways."""
+"""`surveybot import-xlsform | export-xlsform`: author flows in Excel (XLSForm), both ways.
+
+flows.xlsform (openpyxl, which pulls in numpy) is imported by these commands only.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import typer
 from flows.definition import load_flow
 from flows.errors import FlowFileError
 from flows.surveys import DEFAULT_FLOW
-from flows.xlsform import export_xlsform, flow_yaml, generated_header, import_xlsform
 
 
 def import_xlsform_cmd(
@@ -18,6 +20,8 @@ def import_xlsform_cmd(
         None, "--output", "-o", help="Flow file (YAML) to write; default: print it."
     ),
 ) -> None:
+    from flows.xlsform import flow_yaml, generated_header, import_xlsform
+
     try:
         result = import_xlsform(file)
     except FlowFileError as error:
@@ -49,6 +53,8 @@ def export_xlsform_cmd(
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Workbook (.xlsx) to write."),
 ) -> None:
+    from flows.xlsform import export_xlsform
+
     path = flow_file or DEFAULT_FLOW
     try:
         flow = load_flow(path)

@@ -15,16 +15,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session, col, select
 
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
 from storage.models import Answer, Respondent, SurveySession
 
-FIXED_COLUMNS = ["respondent_id", "channel", "lang", "status", "started_at", "completed_at"]
+# `version`: the survey version the respondent answered (their session's).
+FIXED_COLUMNS = [
+    "respondent_id",
+    "channel",
+    "lang",
+    "status",
+    "version",
+    "started_at",
+    "completed_at",
+]
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,6 +93,7 @@ def _row(
         respondent.channel,
         respondent.lang,
         survey_session.status,
+        str(survey_session.flow_version),
         _iso(survey_session.started_at),
         _iso(survey_session.completed_at),
     ]
@@ -136,6 +143,12 @@ def write_xlsx(
     path: str | Path, header: list[str], rows: Iterable[list[str]], *, sheet: str = "answers"
 ) -> int:
     """A write-only (streaming) workbook; every cell is text, never a formula."""
+    # Imported here: openpyxl (and the numpy it picks up when installed) is ~35 MB that a
+    # web worker carries only once someone downloads an XLSX export.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet[:31])
     count = 0

@@ -3,12 +3,13 @@
 For every choice question: the question in Chinese and English, "选项 百分比", then one
 row per option, "{zh} ({en}) {pct}%", the share of all selections with two decimals (a
 column adds up to ~100 %, as in the seed). Free-text questions list the answers with
-the respondent's number, newest first. Contact-form fields are never printed.
+the respondent's number, newest first; when only the newest are listed, a line before
+them says how many of how many. Contact-form fields are never printed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from flows.model import NO, YES, Flow, Lang, Question, QuestionType, Text
@@ -24,10 +25,26 @@ def option_label(text: Text) -> str:
     return text.zh if text.zh == text.en else f"{text.zh} ({text.en})"
 
 
+def versions_line(versions: Sequence[int]) -> str:
+    """'问卷版本 Versions: 1, 2': which versions of the survey the answers were given under."""
+    if not versions:
+        return "问卷版本：尚无回答 Versions: no answers yet"
+    listed = ", ".join(str(v) for v in versions)
+    return f"问卷版本 {listed} Version{'s' if len(versions) > 1 else ''} {listed}"
+
+
 def render_report(
-    flow: Flow, stats: Mapping[str, QuestionStats], *, include_texts: bool = True
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    *,
+    include_texts: bool = True,
+    versions: Sequence[int] | None = None,
 ) -> str:
-    blocks = [f"{HEADER}\n{flow.title.get(Lang.BOTH)}"]
+    """`versions`: the versions the answers cover, named under the title when given."""
+    head = [HEADER, flow.title.get(Lang.BOTH)]
+    if versions is not None:
+        head.append(versions_line(versions))
+    blocks = ["\n".join(head)]
     for question in flow.questions:
         question_stats = stats.get(question.id)
         if question_stats is None or _is_personal(flow, question):
@@ -64,8 +81,15 @@ def _option_text(question: Question, option_id: str) -> Text:
     return _IMPLICIT.get(option_id, Text(option_id, option_id))
 
 
+def newest_of(shown: int, total: int) -> str:
+    """'最新 20 条，共 553,211 条 20 newest of 553,211'."""
+    return f"最新 {shown} 条，共 {total:,} 条 {shown} newest of {total:,}"
+
+
 def _text_block(question: Question, stats: QuestionStats) -> str:
     lines = [question.text.get(Lang.BOTH)]
+    if len(stats.texts) < stats.text_total:
+        lines.append(newest_of(len(stats.texts), stats.text_total))
     for answer in stats.texts:
         lines.append(f"{answer.respondent_id} {' '.join(answer.text.split())}")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("broadcast", Text("群发：/broadcast 内容", "Message respondents who asked for updates")),
     ("chart", Text("图表：/chart 题号", "Chart of one question")),
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
+    ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
 )
 
 RESPONDENT_COMMANDS: tuple[tuple[str, Text], ...] = (
@@ -30,4 +31,5 @@ RESPONDENT_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("lang", Text("切换语言", "Switch language")),
     ("restart", Text("重新开始", "Start over")),
     ("myanswers", Text("我的答案", "My answers")),
+    ("next", Text("完成后开始后续调查", "After finishing: start the follow-up survey")),
 )

@@ -30,6 +30,7 @@ class StaffCommand(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
     CHART = "chart"
+    SURVEY = "survey"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ _SLASH: dict[str, StaffCommand] = {
     "confirm": StaffCommand.CONFIRM,
     "cancel": StaffCommand.CANCEL,
     "chart": StaffCommand.CHART,
+    "survey": StaffCommand.SURVEY,
+    "surveys": StaffCommand.SURVEY,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -62,6 +65,7 @@ _WORDS: dict[str, StaffCommand] = {
     "仪表板": StaffCommand.DASHBOARD,
     "群发": StaffCommand.BROADCAST,
     "图表": StaffCommand.CHART,
+    "调查": StaffCommand.SURVEY,
     "员工帮助": StaffCommand.HELP,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast

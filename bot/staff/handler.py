@@ -30,6 +30,8 @@ from bot.staff.commands import (
     parse_staff_command,
     split_by,
 )
+from bot.staff.survey_choice import chosen_flow, survey_command
+from bot.survey_catalog import SurveyCatalog
 from bot.web.links import ExportFormat, dashboard_login_url, export_url
 from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from flows.events import Reply
@@ -37,6 +39,7 @@ from flows.model import Flow, Lang, Question
 from storage import repositories as repo
 from storage.crosstab import crosstab
 from storage.progress import survey_progress
+from storage.surveys import answered_versions
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
 AUDIT_ARGUMENT_CHARS = 500
@@ -50,8 +53,10 @@ class StaffHandler:
         settings: Settings,
         signer: Signer,
         renderer: Renderer | None = None,
+        catalog: SurveyCatalog | None = None,
     ) -> None:
-        self.flow = flow
+        self.flow = flow  # the default survey: contact details are read with its labels
+        self.catalog = catalog or SurveyCatalog.fixed(flow)
         self.settings = settings
         self.signer = signer
         self.renderer = renderer or Renderer()
@@ -69,6 +74,7 @@ class StaffHandler:
             StaffCommand.CONFIRM: self._confirm,
             StaffCommand.CANCEL: self._cancel,
             StaffCommand.CHART: self._chart,
+            StaffCommand.SURVEY: self._survey,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
@@ -125,58 +131,73 @@ class StaffHandler:
         ]
         return Result(self._say(Reply("staff_help", {"commands": commands})), "help")
 
+    def _flow(self, call: Call) -> Flow:
+        return chosen_flow(
+            session=call.session, catalog=self.catalog, member=call.member, now=call.now
+        )
+
+    def _survey(self, call: Call) -> Result:
+        return survey_command(call, self.catalog, self._say)
+
     def _stats(self, call: Call) -> Result:
         session = call.session
+        flow = self._flow(call)
         if not call.request.argument:
-            stats = repo.question_stats(session=session, flow=self.flow, text_limit=None)
-            messages = [Message(text) for text in fmt.report_messages(self.flow, stats)]
-            return Result(messages, "stats_report")
+            # The newest texts only: every one of them was 3.8 s and 8 MB at 1M respondents.
+            stats = repo.question_stats(
+                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
+            )
+            versions = answered_versions(session=session, flow_id=flow.id)
+            report = fmt.report_messages(flow, stats, versions=versions)
+            return Result([Message(text) for text in report], "stats_report", {"survey": flow.id})
         first, second = split_by(call.request.argument)
-        question = self._question(first)
+        question = self._question(flow, first)
         if isinstance(question, Reply):
             return Result(self._say(question), "stats_question")
         if second is None:
             all_stats = repo.question_stats(
-                session=session, flow=self.flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
+                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
             )
-            reply = fmt.question_reply(self.flow, question, all_stats[question.id])
+            reply = fmt.question_reply(flow, question, all_stats[question.id])
             return Result(self._say(reply), "stats_question", {"question": question.id})
-        by = self._question(second)
+        by = self._question(flow, second)
         if isinstance(by, Reply):
             return Result(self._say(by), "stats_crosstab")
         for ref, q in ((first, question), (second, by)):
             if not q.is_choice:
-                return Result(self._say(self._unknown(ref, not_choice=True)), "stats_crosstab")
+                unknown = self._unknown(flow, ref, not_choice=True)
+                return Result(self._say(unknown), "stats_crosstab")
         table = crosstab(
-            session=session, flow_id=self.flow.id, row_question=question.id, col_question=by.id
+            session=session, flow_id=flow.id, row_question=question.id, col_question=by.id
         )
-        reply = fmt.crosstab_reply(self.flow, question, by, table)
+        reply = fmt.crosstab_reply(flow, question, by, table)
         return Result(self._say(reply), "stats_crosstab", {"question": question.id, "by": by.id})
 
-    def _question(self, ref: str) -> Question | Reply:
-        question = find_question(self.flow, ref) if ref else None
+    def _question(self, flow: Flow, ref: str) -> Question | Reply:
+        question = find_question(flow, ref) if ref else None
         if question is None:
-            return self._unknown(ref)
-        if fmt.is_private(self.flow, question):
-            params = {"question": question, "number": fmt.number(self.flow, question)}
+            return self._unknown(flow, ref)
+        if fmt.is_private(flow, question):
+            params = {"question": question, "number": fmt.number(flow, question)}
             return Reply("staff_private_question", params)
         return question
 
-    def _unknown(self, ref: str, *, not_choice: bool = False) -> Reply:
-        params = {"ref": ref, "not_choice": not_choice, "questions": fmt.question_list(self.flow)}
+    def _unknown(self, flow: Flow, ref: str, *, not_choice: bool = False) -> Reply:
+        params = {"ref": ref, "not_choice": not_choice, "questions": fmt.question_list(flow)}
         return Reply("staff_unknown_question", params)
 
     def _progress(self, call: Call) -> Result:
+        flow = self._flow(call)
         progress = survey_progress(
             session=call.session,
-            flow_id=self.flow.id,
+            flow_id=flow.id,
             since=fmt.local_midnight(call.now),
             idle_before=call.now - IDLE,
         )
-        stats = repo.question_stats(session=call.session, flow=self.flow)
+        stats = repo.question_stats(session=call.session, flow=flow)
         answered = {qid: s.respondents for qid, s in stats.items()}
         idle_hours = int(IDLE.total_seconds() // 3600)
-        reply = fmt.progress_reply(self.flow, progress, answered, idle_hours=idle_hours)
+        reply = fmt.progress_reply(flow, progress, answered, idle_hours=idle_hours)
         return Result(self._say(reply), "progress")
 
     def _contacts(self, call: Call) -> Result:
@@ -225,13 +246,14 @@ class StaffHandler:
         return Result(self._say(reply), "broadcast_cancelled")
 
     def _chart(self, call: Call) -> Result:
-        question = self._question(call.request.argument)
+        flow = self._flow(call)
+        question = self._question(flow, call.request.argument)
         if isinstance(question, Reply):
             return Result(self._say(question), "chart")
-        stats = repo.question_stats(session=call.session, flow=self.flow)[question.id]
+        stats = repo.question_stats(session=call.session, flow=flow)[question.id]
         params = {
             "question": question,
-            "number": fmt.number(self.flow, question),
+            "number": fmt.number(flow, question),
             "respondents": stats.respondents,
             "chartable": question.is_choice,
         }
@@ -245,7 +267,9 @@ class StaffHandler:
         return Result([Message(caption, image_png=png)], "chart", {"question": question.id})
 
 
-def build_staff_handler(settings: Settings, engine: Engine, flow: Flow) -> StaffHandler | None:
+def build_staff_handler(
+    settings: Settings, engine: Engine, flow: Flow, catalog: SurveyCatalog | None = None
+) -> StaffHandler | None:
     """The hook for `Service`, or None when SURVEYBOT_STAFF names nobody.
 
     The signing key is read now, outside any message's transaction (a nested one would
@@ -255,5 +279,8 @@ def build_staff_handler(settings: Settings, engine: Engine, flow: Flow) -> Staff
     if not settings.staff:
         return None
     return StaffHandler(
-        flow=flow, settings=settings, signer=load_signer(engine, settings.secret_key)
+        flow=flow,
+        settings=settings,
+        signer=load_signer(engine, settings.secret_key),
+        catalog=catalog,
     )

@@ -22,7 +22,7 @@ from storage.progress import Progress
 CHINA = timezone(timedelta(hours=8), "UTC+8")
 # A block of the full report per message, kept under WeChat's 2048-byte passive reply.
 MESSAGE_BYTES = 1800
-TEXT_ANSWERS_SHOWN = 20
+TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
 
 _IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
 _FIELD_LABELS = {
@@ -59,9 +59,11 @@ def number(flow: Flow, question: Question) -> int:
     return flow.position(question.id) + 1
 
 
-def report_messages(flow: Flow, stats: Mapping[str, QuestionStats]) -> list[str]:
+def report_messages(
+    flow: Flow, stats: Mapping[str, QuestionStats], *, versions: Sequence[int] | None = None
+) -> list[str]:
     """The seed-layout report, cut between question blocks into messages that fit."""
-    blocks = render_report(flow, stats).strip().split("\n\n")
+    blocks = render_report(flow, stats, versions=versions).strip().split("\n\n")
     messages: list[str] = []
     current = ""
     for block in blocks:
@@ -102,6 +104,7 @@ def question_reply(flow: Flow, question: Question, stats: QuestionStats) -> Repl
             "selections": stats.selections,
             "rows": rows,
             "texts": texts,
+            "text_total": stats.text_total,
         },
     )
 

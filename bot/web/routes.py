@@ -22,19 +22,20 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.reports.charts import question_chart_png
-from bot.reports.progress_chart import progress_chart_png
 from bot.settings import Settings, StaffMember
+from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
 from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
 from bot.web.exports import write_export_file
 from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
 from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.web.survey_choice import Survey, UnknownSurvey
 from flows.model import Flow, Lang
 from storage import repositories as repo
 from storage.aggregates import question_stats
 from storage.db import run_in_transaction, transaction
+from storage.surveys import answered_versions
 from storage.web_queries import progress_by_day
 
 Clock = Callable[[], datetime]
@@ -48,10 +49,20 @@ def make_web_routes(
     flow: Flow,
     signer: Signer | None = None,
     clock: Clock | None = None,
+    catalog: SurveyCatalog | None = None,
 ) -> list[BaseRoute]:
     """Without `signer`, the key is loaded (or created) on first use: SURVEYBOT_SECRET_KEY,
-    else the one kept in the database (`bot.web.signing.load_signer`)."""
-    web = _StaffWeb(settings, engine, flow, signer, clock or (lambda: datetime.now(UTC)))
+    else the one kept in the database (`bot.web.signing.load_signer`).
+
+    Every page takes `?survey=ID` (default: the default survey, `flow`); `catalog` lists
+    the surveys to choose from (without it, `flow` is the only one)."""
+    web = _StaffWeb(
+        settings,
+        engine,
+        catalog or SurveyCatalog.fixed(flow),
+        signer,
+        clock or (lambda: datetime.now(UTC)),
+    )
     return [
         Route("/dashboard", web.guarded(web.dashboard), methods=["GET"]),
         Route("/dashboard/login", web.guarded(web.login), methods=["GET"]),
@@ -66,11 +77,16 @@ def make_web_routes(
 
 class _StaffWeb:
     def __init__(
-        self, settings: Settings, engine: Engine, flow: Flow, signer: Signer | None, clock: Clock
+        self,
+        settings: Settings,
+        engine: Engine,
+        catalog: SurveyCatalog,
+        signer: Signer | None,
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.flow = flow
+        self.catalog = catalog
         self.clock = clock
         self.env: Environment = make_environment()
         self._signer = signer
@@ -105,6 +121,10 @@ class _StaffWeb:
                     "new one.",
                     base=_base(request),
                 )
+            except UnknownSurvey:
+                return error_page(
+                    self.env, 404, "404", "没有此调查 No such survey", base=_base(request)
+                )
 
         return run
 
@@ -119,6 +139,23 @@ class _StaffWeb:
             repo.audit(session=session, actor=str(member), action=action, detail=text, now=now)
 
         await anyio.to_thread.run_sync(run_in_transaction, self.engine, write)
+
+    async def survey(self, request: Request) -> Survey:
+        """The survey `?survey=` names (default: the default one); 404 for an unknown id."""
+        wanted = request.query_params.get("survey") or self.catalog.default_flow_id
+
+        def read(session: Any) -> Survey:
+            self.catalog.refresh(session)
+            ids = self.catalog.survey_ids()
+            if wanted not in ids:
+                raise UnknownSurvey(wanted)
+            flow = self.catalog.newest_flow(session, wanted)
+            assert flow is not None
+            versions = answered_versions(session=session, flow_id=wanted)
+            explicit = wanted != self.catalog.default_flow_id
+            return Survey(flow, tuple(ids), tuple(versions), explicit)
+
+        return await anyio.to_thread.run_sync(self._read(read))
 
     def _read(self, fn: Callable[[Any], Any]) -> Callable[[], Any]:
         def run() -> Any:
@@ -163,9 +200,10 @@ class _StaffWeb:
 
     async def dashboard(self, request: Request) -> Response:
         member = await self.member(request)
+        survey = await self.survey(request)
         now = self.clock()
         data = await anyio.to_thread.run_sync(
-            self._read(lambda s: gather_dashboard(session=s, flow=self.flow, now=now))
+            self._read(lambda s: gather_dashboard(session=s, flow=survey.flow, now=now))
         )
         return page(
             self.env,
@@ -173,46 +211,62 @@ class _StaffWeb:
             d=data,
             member=str(member),
             base=_base(request),
-            choices=chart_questions(self.flow),
+            choices=chart_questions(survey.flow),
+            survey=survey,
         )
 
     async def crosstab(self, request: Request) -> Response:
         await self.member(request)
-        choices = chart_questions(self.flow)
+        survey = await self.survey(request)
+        flow = survey.flow
+        choices = chart_questions(flow)
         ids = [q.id for q in choices]
         q = request.query_params.get("q") or (ids[0] if ids else "")
         by = request.query_params.get("by") or (ids[1] if len(ids) > 1 else q)
-        context: dict[str, Any] = {"choices": choices, "q": q, "by": by, "base": _base(request)}
+        context: dict[str, Any] = {
+            "choices": choices,
+            "q": q,
+            "by": by,
+            "base": _base(request),
+            "survey": survey,
+        }
         if q not in ids or by not in ids:
             context.update(view=None, error="未知问题 Unknown question")
             return page(self.env, "crosstab.html", status_code=400, **context)
         view = await anyio.to_thread.run_sync(
             self._read(
-                lambda s: gather_crosstab(session=s, flow=self.flow, question_id=q, by_id=by)
+                lambda s: gather_crosstab(session=s, flow=flow, question_id=q, by_id=by)
             )
         )
         return page(self.env, "crosstab.html", view=view, error=None, **context)
 
     async def chart(self, request: Request) -> Response:
         await self.member(request)
+        flow = (await self.survey(request)).flow
         question_id = request.path_params["question_id"]
-        if question_id not in {q.id for q in chart_questions(self.flow)}:
+        if question_id not in {q.id for q in chart_questions(flow)}:
             return error_page(self.env, 404, "404", "没有此图表 No such chart")
-        question = self.flow.question(question_id)
+        question = flow.question(question_id)
 
         def draw() -> bytes:
+            # matplotlib and numpy (~55 MB): loaded by the first chart a worker draws.
+            from bot.reports.charts import question_chart_png
+
             with transaction(self.engine, readonly=True) as session:
-                stats = question_stats(session=session, flow=self.flow)[question_id]
+                stats = question_stats(session=session, flow=flow)[question_id]
             return question_chart_png(question, stats, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
 
     async def progress_chart(self, request: Request) -> Response:
         await self.member(request)
+        flow = (await self.survey(request)).flow
 
         def draw() -> bytes:
+            from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
+
             with transaction(self.engine, readonly=True) as session:
-                days = progress_by_day(session=session, flow_id=self.flow.id)
+                days = progress_by_day(session=session, flow_id=flow.id)
             return progress_chart_png(days, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
@@ -228,14 +282,15 @@ class _StaffWeb:
             member, via = gate.from_token(EXPORT_PURPOSE, token, max_age=EXPORT_TTL_S), "link"
         else:
             member, via = await self.member(request), "dashboard"
-        exported = await anyio.to_thread.run_sync(write_export_file, self.engine, self.flow, fmt)
-        detail = {"format": fmt.value, "rows": exported.rows, "via": via}
+        flow = (await self.survey(request)).flow
+        exported = await anyio.to_thread.run_sync(write_export_file, self.engine, flow, fmt)
+        detail = {"format": fmt.value, "rows": exported.rows, "via": via, "survey": flow.id}
         try:
             await self.audit(member, "export", detail)
         except BaseException:
             exported.path.unlink(missing_ok=True)
             raise
-        filename = f"{self.flow.id}-{self.clock():%Y%m%d-%H%M}.{fmt.value}"
+        filename = f"{flow.id}-{self.clock():%Y%m%d-%H%M}.{fmt.value}"
         return FileResponse(
             exported.path,
             media_type=exported.media_type,

@@ -33,7 +33,14 @@ def test_engine_reply_keys_all_have_templates() -> None:
     flows_dir = Path(__file__).parents[2] / "flows"
     source = "".join(
         (flows_dir / name).read_text(encoding="utf-8")
-        for name in ("engine.py", "answering.py", "contact_form.py", "prompts.py")
+        for name in (
+            "engine.py",
+            "answering.py",
+            "contact_form.py",
+            "prompts.py",
+            "confirmations.py",
+            "mapping.py",
+        )
     )
     said = set(re.findall(r'say\(\s*"([a-z_]+)"', source))
     said |= {f"confirm_{p}" for p in ("restart", "delete")}

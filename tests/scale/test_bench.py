@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 from benchmarks.bare_app import BARE_PATH
 from benchmarks.compare import compare, summary
+from benchmarks.inprocess import measure
 from benchmarks.wechat_load import LoadConfig
 from bot.cli.main import app
+from storage.migrate import upgrade
 from tests.scale.conftest import StartServer
 from tests.scale.server import AES_KEY, APP_ID, TOKEN
 
@@ -44,3 +46,23 @@ async def test_bench_compares_bare_and_survey_on_a_running_server(
     assert stats.exit_code == 0 and "/stats whole survey" in stats.output, stats.output
     rss = CliRunner().invoke(app, ["bench", "rss", str(server.pid)])
     assert rss.exit_code == 0 and "MiB" in rss.output, rss.output
+
+
+async def test_inprocess_counts_the_dispatcher_cpu_of_real_pushes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'inprocess.db'}"
+    for name, value in (
+        ("WECHAT_TOKEN", TOKEN),
+        ("WECHAT_APP_ID", APP_ID),
+        ("WECHAT_ENCODING_AES_KEY", AES_KEY),
+        ("SURVEYBOT_DATABASE_URL", url),
+    ):
+        monkeypatch.setenv(name, value)
+    upgrade(url)
+
+    result = await measure(3)  # every push is answered 200, or measure raises
+
+    assert result.pushes > 20
+    assert 0 < result.dispatcher_ms < result.cpu_ms
+    assert "dispatcher" in result.row()

@@ -126,3 +126,13 @@ def test_random_edits_keep_counters_equal_to_a_recount(engine: Engine) -> None:
             sessions.append(new_respondent(engine, f"n{rng.random()}")[1])
         apply(engine, session_id, effect)  # type: ignore[arg-type]
         _counts(engine)  # verify() is empty after every step
+
+
+def test_the_counters_of_one_question_are_read_alone(engine: Engine) -> None:
+    _, s1 = new_respondent(engine, "u1")
+    apply(engine, s1, AnswerRecorded("tools", ("excel",)), AnswerRecorded("policy", ("yes",)))
+    with transaction(engine) as session:
+        tools = counters(session=session, flow_id="mini", question_id="tools")
+        everything = counters(session=session, flow_id="mini")
+    assert tools == {("tools", ""): 1, ("tools", "excel"): 1}
+    assert everything == {**tools, ("policy", ""): 1, ("policy", "yes"): 1}

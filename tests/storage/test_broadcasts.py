@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -11,7 +12,7 @@ from storage.broadcasts import HELD, MAX_HOLD, hold, take_held
 from storage.db import transaction
 from storage.models import Outbox, Respondent
 from storage.outbox import claim_due
-from storage.respondents import lock_respondent
+from storage.respondents import lock_respondent, update_respondent
 from tests.storage.sample import NOW
 
 
@@ -20,8 +21,9 @@ def subscriber(engine: Engine, user: str, *, subscribed: bool = True) -> None:
         respondent = lock_respondent(
             session=session, channel="wechat", channel_user_id=user, now=NOW
         )
-        respondent.subscribed_updates = subscribed
-        session.add(respondent)
+        update_respondent(
+            session=session, respondent_id=respondent.id, subscribed_updates=subscribed
+        )
 
 
 def take(engine: Engine, user: str, *, after: timedelta = timedelta(hours=1)) -> list[str]:
@@ -59,3 +61,33 @@ def test_dropped_after_unsubscribing_or_when_stale(engine: Engine) -> None:
     with transaction(engine) as session:
         assert session.exec(select(Outbox)).all() == []
         assert len(session.exec(select(Respondent)).all()) == 2
+
+
+def test_one_take_hands_over_the_fresh_and_drops_the_stale(engine: Engine) -> None:
+    subscriber(engine, "w1")
+    with transaction(engine) as session:
+        hold(session=session, channel="wechat", recipient="w1", text="stale", now=NOW)
+        later = NOW + timedelta(days=20)
+        hold(session=session, channel="wechat", recipient="w1", text="fresh", now=later)
+    assert take(engine, "w1", after=MAX_HOLD + timedelta(days=1)) == ["fresh"]
+    with transaction(engine) as session:
+        assert [r.status for r in session.exec(select(Outbox)).all()] == ["sent"]
+
+
+def test_nothing_held_costs_no_query(engine: Engine) -> None:
+    subscriber(engine, "w1")
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with transaction(engine) as session:
+        respondent = lock_respondent(
+            session=session, channel="wechat", channel_user_id="w1", now=NOW
+        )
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert take_held(session=session, respondent=respondent, now=NOW) == []
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    assert statements == []

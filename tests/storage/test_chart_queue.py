@@ -17,6 +17,7 @@ from storage.chart_queue import (
     claim_charts,
     queue_chart,
     respondent_of,
+    survey_of,
 )
 from storage.db import transaction
 from storage.models import Outbox
@@ -65,3 +66,19 @@ def test_nothing_to_draw_drops_the_row_and_failures_are_given_up(engine: Engine)
     with transaction(engine) as session:
         remaining = session.exec(select(Outbox).where(Outbox.status == RENDER)).all()
         assert [r.channel for r in remaining] == []
+
+
+def test_the_chart_names_the_survey_version_it_is_for(engine: Engine) -> None:
+    with transaction(engine) as session:
+        queue_chart(
+            session=session,
+            channel="wechat",
+            recipient="u",
+            respondent_id=3,
+            now=NOW,
+            survey=("aiag_pcf_followup", 2),
+        )
+    queue(engine)  # without a survey: a row from before versions (the default survey)
+    first, second = claim(engine)
+    assert survey_of(first) == ("aiag_pcf_followup", 2) and respondent_of(first) == 3
+    assert survey_of(second) is None

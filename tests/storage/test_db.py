@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from storage.db import make_engine, normalize_url, ping, run_in_transaction, transaction
+from storage.db import (
+    PerDialect,
+    make_engine,
+    normalize_url,
+    ping,
+    run_in_transaction,
+    transaction,
+)
 from storage.kv import kv_get, kv_set
 from tests.storage.sample import NOW
 
@@ -176,3 +185,46 @@ def test_sqlite_memory_engine_is_shared_between_sessions() -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT x FROM t")).scalar() == 1
     engine.dispose()
+
+
+def test_a_per_dialect_statement_is_built_once_per_kind_of_database(engine: Engine) -> None:
+    built: list[str] = []
+
+    @PerDialect
+    def statement(dialect: str) -> str:
+        built.append(dialect)
+        return f"for {dialect}"
+
+    with engine.connect() as first, engine.connect() as second:
+        assert statement(first) == statement(second) == f"for {engine.dialect.name}"
+    assert built == [engine.dialect.name]
+
+
+def _open_after(barrier: Any, url: str, results: Any) -> None:
+    barrier.wait()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            results.put(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+    except BaseException as error:
+        results.put(repr(error))
+    finally:
+        engine.dispose()
+
+
+def test_connections_racing_to_create_a_new_file_all_get_wal(tmp_path: Path) -> None:
+    """SQLite refuses a WAL switch that races another one at once ("database is locked",
+    no busy wait): processes opening a new file together must all come up in WAL."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(20):
+        url = f"sqlite:///{tmp_path / f'race{attempt}.db'}"
+        barrier, results = context.Barrier(6), context.Queue()
+        processes = [
+            context.Process(target=_open_after, args=(barrier, url, results)) for _ in range(6)
+        ]
+        for process in processes:
+            process.start()
+        outcomes = [results.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(30)
+        assert outcomes == ["wal"] * 6

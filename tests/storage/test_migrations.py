@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import threading
+import traceback
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,7 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from storage.db import make_engine
-from storage.migrate import main, upgrade
+from storage.migrate import downgrade, head_revision, main, upgrade
+
+FREE_TEXT_INDEX = "ix_answer_free_text_newest"
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -25,7 +29,7 @@ def test_upgrade_is_idempotent_and_records_the_head(db_url: str) -> None:
     upgrade(db_url)
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert set(SQLModel.metadata.tables) <= tables
@@ -45,10 +49,10 @@ def test_workers_starting_together_migrate_once(db_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert errors == []
+    assert errors == [], "".join(traceback.format_exception(errors[0]))
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     engine.dispose()
 
 
@@ -56,3 +60,35 @@ def test_command_line(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage" in capsys.readouterr().err
     assert main([db_url]) == 0
+
+
+def _revision_and_free_text_index(db_url: str) -> tuple[str | None, dict[str, Any] | None]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+            indexes = inspect(conn).get_indexes("answer")
+    finally:
+        engine.dispose()
+    found = [dict(i) for i in indexes if i["name"] == FREE_TEXT_INDEX]
+    return revision, (found[0] if found else None)
+
+
+def test_revision_0002_adds_and_removes_the_partial_free_text_index(db_url: str) -> None:
+    upgrade(db_url)
+    _, index = _revision_and_free_text_index(db_url)
+    assert index is not None
+    assert index["column_names"] == ["flow_id", "question_id", "created_at", "id"]
+    where = index["dialect_options"].get("postgresql_where") or index["dialect_options"].get(
+        "sqlite_where"
+    )
+    assert "text IS NOT NULL" in str(where)
+    if "postgresql_where" in index["dialect_options"]:  # SQLite does not reflect the order
+        assert index["column_sorting"] == {"created_at": ("desc",), "id": ("desc",)}
+
+    downgrade(db_url, "0001")
+    assert _revision_and_free_text_index(db_url) == ("0001", None)
+
+    upgrade(db_url, "0002")
+    revision, index = _revision_and_free_text_index(db_url)
+    assert revision == "0002" and index is not None

@@ -1,22 +1,21 @@
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from flows.model import Lang
-from flows.state import Answer, SessionState, Status
+from storage.broadcasts import hold
 from storage.db import transaction
 from storage.models import Respondent
 from storage.respondents import (
-    load_session_row,
-    load_state,
     lock_respondent,
-    save_session_row,
     set_respondent_active,
     subscribed_respondents,
+    update_respondent,
 )
 from tests.storage.sample import NOW, at
 
@@ -63,8 +62,7 @@ def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engin
         )
         first_locked.set()
         time.sleep(0.5)
-        respondent.lang = "en"
-        session.add(respondent)
+        update_respondent(session=session, respondent_id=respondent.id, lang="en")
         timeline.append(("first commits", time.monotonic()))
     thread.join(10)
     (_, committing), (_, second_locked), (seen, _) = timeline
@@ -114,7 +112,9 @@ def test_subscribed_respondents_are_the_active_ones_who_asked(engine: Engine) ->
             respondent = lock_respondent(
                 session=session, channel="telegram", channel_user_id=user, now=NOW
             )
-            respondent.subscribed_updates = user != "c"
+            update_respondent(
+                session=session, respondent_id=respondent.id, subscribed_updates=user != "c"
+            )
         set_respondent_active(
             session=session, channel="telegram", channel_user_id="b", active=False, now=NOW
         )
@@ -124,35 +124,33 @@ def test_subscribed_respondents_are_the_active_ones_who_asked(engine: Engine) ->
         assert subscribed_respondents(session=session, channel="wechat") == []
 
 
-def test_session_row_mirrors_the_state(engine: Engine) -> None:
+def test_the_locked_row_is_a_snapshot_changed_through_update_respondent(engine: Engine) -> None:
     with transaction(engine) as session:
-        respondent_id = lock_respondent(
-            session=session, channel="console", channel_user_id="me", now=NOW
-        ).id
-        assert respondent_id is not None
-        assert load_session_row(session=session, respondent_id=respondent_id, flow_id="f") is None
-        state = SessionState(
-            "f",
-            2,
-            status=Status.ACTIVE,
-            lang=Lang.ZH,
-            current="q2",
-            answers={"q1": Answer(("a",))},
-            started_at=NOW.isoformat(),
+        respondent = lock_respondent(
+            session=session, channel="wechat", channel_user_id="o1", now=NOW
         )
-        row = save_session_row(session=session, respondent_id=respondent_id, state=state, now=NOW)
-    assert (row.status, row.flow_version, row.started_at, row.completed_at) == (
-        "active",
-        2,
-        NOW,
-        None,
-    )
-    done = state.evolve(status=Status.COMPLETED, completed_at=at(9).isoformat())
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            respondent.lang = "en"  # type: ignore[misc]
+        update_respondent(session=session, respondent_id=respondent.id, lang="en")
+        update_respondent(session=session, respondent_id=respondent.id)  # nothing to change
     with transaction(engine) as session:
-        again = save_session_row(
-            session=session, respondent_id=respondent_id, state=done, now=at(9)
-        )
-        assert again.id == row.id
-        assert load_state(session=session, respondent_id=respondent_id, flow_id="f") == done
-    assert again.status == "completed" and again.completed_at == at(9)
-    assert again.updated_at == at(9) and again.started_at == NOW
+        again = lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
+        update_respondent(session=session, respondent_id=again.id, subscribed_updates=True)
+    assert (again.lang, again.subscribed_updates) == ("en", False)
+    with transaction(engine) as session:
+        stored = session.get(Respondent, respondent.id)
+        assert stored is not None
+        assert (stored.lang, stored.subscribed_updates) == ("en", True)
+
+
+def test_the_lock_tells_whether_broadcasts_are_held(engine: Engine) -> None:
+    with transaction(engine) as session:
+        first = lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
+        hold(session=session, channel="wechat", recipient="o1", text="news", now=NOW)
+        hold(session=session, channel="telegram", recipient="o2", text="news", now=NOW)
+    assert not first.has_held_broadcasts  # nothing was held yet when it was locked
+    with transaction(engine) as session:
+        held = lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
+        # Same user id on another channel is someone else.
+        other = lock_respondent(session=session, channel="wechat", channel_user_id="o2", now=NOW)
+    assert held.has_held_broadcasts is True and other.has_held_broadcasts is False

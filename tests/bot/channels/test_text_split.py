@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
-from bot.channels.text_split import WECHAT_TEXT_LIMIT_BYTES, split_utf8
+from bot.channels.text_split import WECHAT_TEXT_LIMIT_BYTES, _max_prefix, split_utf8
 
 
 def _size(text: str) -> int:
@@ -116,3 +117,20 @@ def test_a_single_huge_cluster_is_still_split() -> None:
 def test_limit_must_hold_a_character() -> None:
     with pytest.raises(ValueError):
         split_utf8("abc", 3)
+
+
+def test_the_longest_fitting_prefix_is_found_in_one_pass() -> None:
+    """_max_prefix (encode once, back up to a character start) agrees with counting the
+    bytes character by character, for 1- to 4-byte characters at every limit."""
+    rng = random.Random(11)
+    alphabet = "aé碳👍\u0301 \n"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        limit = rng.randint(0, 60)
+        used, expected = 0, len(text)
+        for i, ch in enumerate(text):
+            used += len(ch.encode("utf-8"))
+            if used > limit:
+                expected = i
+                break
+        assert _max_prefix(text, limit) == expected, (text, limit)

@@ -17,6 +17,7 @@ HEADER = [
     "channel",
     "lang",
     "status",
+    "version",
     "started_at",
     "completed_at",
     "role",
@@ -58,6 +59,7 @@ def test_one_row_per_respondent(engine: Engine) -> None:
     assert [row[0] for row in table] == [str(r1), str(r2), str(r3)]
     first = dict(zip(header, table[0], strict=True))
     assert first["channel"] == "telegram" and first["status"] == "active"
+    assert first["version"] == "1"  # the survey version this respondent answered
     assert first["started_at"].startswith("2025-01-27T08:00:00")
     assert (first["role"], first["tools:excel"], first["tools:sap"], first["tools:none"]) == (
         "supplier",
@@ -68,7 +70,7 @@ def test_one_row_per_respondent(engine: Engine) -> None:
     assert (first["policy"], first["contact:now"], first["name"]) == ("yes", "1", "王伟")
     second = dict(zip(header, table[1], strict=True))
     assert (second["role"], second["tools:sap"], second["explain"]) == ("oem", "", "")
-    assert table[2][6:] == [""] * (len(HEADER) - 6)
+    assert table[2][7:] == [""] * (len(HEADER) - 7)
 
 
 def test_csv_has_a_bom_and_no_formulas(engine: Engine, tmp_path: Path) -> None:

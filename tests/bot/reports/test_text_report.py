@@ -56,3 +56,14 @@ def test_percentages_always_show_two_decimals() -> None:
 def test_a_question_without_statistics_is_left_out() -> None:
     report = render_report(small_flow(), {"role": STATS["role"]})
     assert "Tools" not in report and "Role" in report
+
+
+def test_only_the_newest_texts_are_listed_and_the_report_says_of_how_many() -> None:
+    newest = (FreeText(9, "newest"), FreeText(8, "older"))
+    partial = {"explain": QuestionStats("explain", 553_211, 0, (), newest, text_total=553_211)}
+    report = render_report(small_flow(), partial)
+    assert (
+        "请说明 Please explain\n最新 2 条，共 553,211 条 2 newest of 553,211\n9 newest\n" in report
+    )
+    complete = {"explain": QuestionStats("explain", 2, 0, (), newest, text_total=2)}
+    assert "请说明 Please explain\n9 newest\n8 older\n" in render_report(small_flow(), complete)

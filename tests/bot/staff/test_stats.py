@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.reports.text_report import render_report
+from bot.staff import reports as fmt
 from flows.model import Lang
 from storage.aggregates import question_stats
-from tests.bot.reports.seed_population import SEED_PERCENTAGES
+from tests.bot.reports.seed_population import SEED_PERCENTAGES, SEED_TEXTS, TEXT_QUESTION
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, write_seed_population
 
 WECHAT_PASSIVE_BYTES = 2048
@@ -22,13 +23,39 @@ def test_stats_prints_the_seed_report_in_parts_that_fit(chat: Chat) -> None:
     flow = chat.runtime.flow
     with Session(chat.runtime.engine) as session:
         stats = question_stats(session=session, flow=flow, text_limit=None)
-    # Cut only between question blocks: together, exactly the seed-layout report.
-    assert "\n\n".join(texts) == render_report(flow, stats).strip()
+    # Cut only between question blocks: together, exactly the seed-layout report, which
+    # names the survey versions the answers cover.
+    assert "\n\n".join(texts) == render_report(flow, stats, versions=[1]).strip()
+    assert texts[0].splitlines()[2] == "问卷版本 1 Version 1"
     report = "\n".join(texts)
     for question_id, pcts in SEED_PERCENTAGES.items():
         assert flow.question(question_id).text.get(Lang.BOTH) in report
         assert all(f"{p}%" in report for p in pcts)
     assert "是 (Yes) 71.84%" in report and "供应商 (Supplier) 98.73%" in report
+
+
+def test_stats_lists_only_the_newest_texts_and_how_many_there_are(chat: Chat) -> None:
+    """The seed's 20 texts, then three newer ones: the report shows the 20 newest (the
+    three new ones first) and says of how many; the seed's 3 oldest are left out."""
+    write_seed_population(chat.runtime)
+    text_at = SUPPLIER.index("GRI Standards")
+    for n in (1, 2, 3):
+        chat.survey(f"new{n}", [*SUPPLIER[:text_at], f"newer text {n}", *SUPPLIER[text_at + 1 :]])
+    assert fmt.TEXT_ANSWERS_SHOWN == 20
+    report = "\n\n".join(m.text for m in chat.staff("/stats").messages)
+    explain = chat.runtime.flow.question(TEXT_QUESTION).text.get(Lang.BOTH)
+    block = report.split(explain + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert block[0] == "最新 20 条，共 23 条 20 newest of 23"
+    texts = [line.split(" ", 1)[1] for line in block[1:]]
+    assert texts == ["newer text 3", "newer text 2", "newer text 1"] + [
+        t for _, t in SEED_TEXTS[:17]
+    ]
+
+    one = chat.staff(f"/stats {TEXT_QUESTION}").text
+    assert "受访者 Respondents n = 23" in one
+    assert "最新 20 条，共 23 条 20 newest of 23" in one
+    assert one.index("newer text 3") < one.index("newer text 1")
+    assert SEED_TEXTS[-1][1] not in one
 
 
 def test_the_chinese_word_gives_the_same_report(chat: Chat) -> None:

@@ -31,7 +31,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/stats contact_name", "/progress", "/contacts", "/claim", "/claim 9",
                  "/claim 1", "/claim 1", "/done 1 ok", "/done 1", "/export", "/dashboard",
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
-                 "/cancel", "/chart 4", "/chart 11"]:  # fmt: skip
+                 "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
+                 "/survey 1"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.web.dashboard import gather_crosstab, gather_dashboard
+from bot.web.dashboard import Dashboard, chart_questions, gather_crosstab, gather_dashboard
+from bot.web.pages import make_environment
+from bot.web.survey_choice import Survey
 from storage.aggregates import question_stats
 from storage.db import transaction
 from tests.bot.reports.seed_population import RESPONDENTS, SEED_PERCENTAGES, SEED_TEXTS
@@ -75,3 +77,24 @@ def test_the_dashboard_adds_up(site: SeededSite) -> None:
     methodology = views[("methodology", "role")]
     assert methodology.bases == {"oem": 4, "supplier": 312}
     assert str(methodology.pct("not_determined", "oem")) == "100.00"
+
+
+def test_only_the_newest_texts_are_listed_with_their_total(site: SeededSite) -> None:
+    with transaction(site.engine, readonly=True) as session:
+        newest = gather_dashboard(session=session, flow=site.flow, now=NOW, text_limit=5)
+        every = gather_dashboard(session=session, flow=site.flow, now=NOW)
+    explain = {s.question.id: s for s in newest.sections}["reporting_explain"]
+    assert [(t.respondent_id, t.text) for t in explain.texts] == [
+        (site.seed.ids[n], text) for n, text in SEED_TEXTS[:5]
+    ]
+    assert explain.stats.text_total == len(SEED_TEXTS) == 20
+    assert '共 20 条 <span class="shown">5 newest of 20</span>' in _html(site, newest)
+    assert "newest of" not in _html(site, every)  # all 20 shown: nothing to say
+
+
+def _html(site: SeededSite, dashboard: Dashboard) -> str:
+    template = make_environment().get_template("dashboard.html")
+    survey = Survey(site.flow, (site.flow.id,), (1,), explicit=False)
+    return template.render(
+        d=dashboard, member="staff", base="", choices=chart_questions(site.flow), survey=survey
+    )

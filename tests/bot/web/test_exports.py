@@ -47,7 +47,9 @@ async def test_a_signed_csv_link_downloads_every_respondent(sqlite_site: SeededS
     assert len(table) == sqlite_site.seed.started
     assert sum(r["role"] == "oem" for r in table) == 4
     assert sum(r["status"] == "completed" for r in table) == 316
-    assert exports_audited(sqlite_site)[audited:] == [{"format": "csv", "rows": 320, "via": "link"}]
+    assert exports_audited(sqlite_site)[audited:] == [
+        {"format": "csv", "rows": 320, "via": "link", "survey": "aiag_carbon"}
+    ]
     assert leftover_exports() <= before  # the temporary file is gone once sent
 
 
@@ -60,7 +62,8 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
     workbook.close()
     assert rows[0] == export_columns(sqlite_site.flow)
     assert len(rows) == 1 + sqlite_site.seed.started
-    assert exports_audited(sqlite_site)[-1] == {"format": "xlsx", "rows": 320, "via": "link"}
+    audited = {"format": "xlsx", "rows": 320, "via": "link", "survey": "aiag_carbon"}
+    assert exports_audited(sqlite_site)[-1] == audited
 
 
 async def test_the_dashboard_cookie_downloads_too(sqlite_site: SeededSite) -> None:
@@ -69,7 +72,8 @@ async def test_the_dashboard_cookie_downloads_too(sqlite_site: SeededSite) -> No
         response = await client.get("/export/csv")
         assert response.status_code == 200
         assert (await client.get("/export/pdf")).status_code == 404
-    assert exports_audited(sqlite_site)[-1] == {"format": "csv", "rows": 320, "via": "dashboard"}
+    audited = {"format": "csv", "rows": 320, "via": "dashboard", "survey": "aiag_carbon"}
+    assert exports_audited(sqlite_site)[-1] == audited
 
 
 async def test_bad_export_links_are_forbidden(sqlite_site: SeededSite) -> None:

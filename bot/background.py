@@ -1,0 +1,54 @@
+"""The jobs that run beside the request path in every serving process.
+
+The outbox delivery (replies' tails, charts, staff alerts, broadcasts), the completion
+chart drawer (unless a `surveybot charts` process does it) and the re-notification of
+unclaimed contact requests. `serve`'s lifespan and `telegram poll` both start them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Engine
+
+from bot.completion_charts import ChartWorker
+from bot.delivery import ChannelSender, Delivery
+from bot.settings import Settings
+from bot.staff.renotify import Renotifier
+from bot.survey_catalog import SurveyCatalog
+
+
+def start_background(
+    *,
+    engine: Engine,
+    senders: Mapping[str, ChannelSender],
+    catalog: SurveyCatalog,
+    settings: Settings,
+) -> list[asyncio.Task[None]]:
+    tasks: list[asyncio.Task[None]] = []
+    if senders:
+        tasks.append(asyncio.create_task(Delivery(engine, dict(senders)).run_forever()))
+    if senders and settings.chart_worker:
+        # Completion charts are drawn off the reply path, then delivered as images.
+        drawer = ChartWorker(
+            engine,
+            catalog,
+            channels=list(senders),
+            min_respondents=settings.snapshot_min_respondents,
+        )
+        tasks.append(asyncio.create_task(drawer.run_forever()))
+    if settings.staff:
+        # Unclaimed contact requests are brought up again every renotify_hours.
+        staff = tuple((m.channel.value, m.user_id) for m in settings.staff)
+        renotifier = Renotifier(engine, staff=staff, after_hours=settings.renotify_hours)
+        tasks.append(asyncio.create_task(renotifier.run_forever()))
+    return tasks
+
+
+async def stop_background(tasks: Sequence[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

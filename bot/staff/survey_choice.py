@@ -1,0 +1,76 @@
+"""`/survey`: which survey a staff member's reports are about (several run side by side).
+
+The choice is kept per staff member in the shared key-value table, so it holds across
+workers and restarts; without one, reports are about the default survey.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.settings import StaffMember
+from bot.staff.call import Call, Result, Say
+from bot.survey_catalog import SurveyCatalog
+from flows.events import Reply
+from flows.model import Flow
+from storage import surveys as registry
+from storage.kv import kv_get, kv_set
+
+
+def _key(member: StaffMember) -> str:
+    return f"staff_survey:{member}"
+
+
+def chosen_flow(
+    *, session: Session, catalog: SurveyCatalog, member: StaffMember, now: datetime
+) -> Flow:
+    """The newest version of the survey this staff member chose (default: the default)."""
+    catalog.refresh(session)
+    chosen = kv_get(session=session, key=_key(member), now=now)
+    survey_id = chosen if chosen and catalog.newest(chosen) else catalog.default_flow_id
+    flow = catalog.newest_flow(session, survey_id)
+    assert flow is not None  # the default survey is published at start-up
+    return flow
+
+
+def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Result:
+    """`/survey` lists the surveys; `/survey 2` or `/survey aiag_pcf_followup` picks one."""
+    session = call.session
+    catalog.refresh(session, force=True)
+    ids = catalog.survey_ids()
+    ref = call.request.argument.strip()
+    if ref:
+        picked = _resolve(ref, ids)
+        if picked is None:
+            return Result(say(Reply("staff_survey_unknown", {"ref": ref, "ids": ids})), "survey")
+        kv_set(session=session, key=_key(call.member), value=picked, expires_at=None)
+    current = chosen_flow(session=session, catalog=catalog, member=call.member, now=call.now)
+    rows = []
+    for number, survey_id in enumerate(ids, 1):
+        flow = catalog.newest_flow(session, survey_id)
+        assert flow is not None
+        counts = registry.version_counts(session=session, flow_id=survey_id)
+        rows.append(
+            {
+                "number": number,
+                "id": survey_id,
+                "title": flow.title,
+                "version": flow.version,
+                "open": catalog.is_open(survey_id),
+                "started": sum(c.started for c in counts.values()),
+                "completed": sum(c.completed for c in counts.values()),
+                "versions": sorted(counts),
+                "chosen": survey_id == current.id,
+            }
+        )
+    params = {"surveys": rows, "picked": bool(ref), "current": current.title}
+    return Result(say(Reply("staff_surveys", params)), "survey", {"survey": current.id})
+
+
+def _resolve(ref: str, ids: list[str]) -> str | None:
+    if ref.isdigit() and 1 <= int(ref) <= len(ids):
+        return ids[int(ref) - 1]
+    folded = {i.casefold(): i for i in ids}
+    return folded.get(ref.casefold())

@@ -1,0 +1,55 @@
+"""Confirmed actions: "restart" and "delete my data" ask first, then act on yes/no."""
+
+from __future__ import annotations
+
+from flows.answering import new_state, start_questions
+from flows.answers import parse_yes_no
+from flows.events import AnswerCleared, DataDeleted, SubscriptionChanged, SurveyStarted
+from flows.model import Lang
+from flows.navigation import is_empty
+from flows.prompts import Sprint, prompt
+from flows.state import Answer, Pending
+
+
+def ask(sprint: Sprint, pending: Pending) -> None:
+    sprint.update(pending=pending)
+    prompt(sprint)
+
+
+def on_confirmation(sprint: Sprint, text: str) -> None:
+    pending = sprint.state.pending
+    decision = parse_yes_no(text)
+    if decision is None:
+        sprint.say("confirm_invalid", Lang.BOTH)
+        prompt(sprint)
+        return
+    sprint.update(pending=None)
+    if not decision:
+        sprint.say("cancelled")
+        prompt(sprint)
+    elif pending is Pending.RESTART:
+        _restart(sprint)
+    else:
+        _delete(sprint)
+
+
+def _restart(sprint: Sprint) -> None:
+    state = sprint.state
+    flow = sprint.flow
+    for qid, answer in state.answers.items():
+        if not is_empty(answer):
+            sprint.emit(AnswerCleared(qid))
+    rules = flow.contact
+    contact_answer = state.answers.get(rules.question, Answer()) if rules else Answer()
+    if rules is not None and rules.updates in contact_answer.options:
+        sprint.emit(SubscriptionChanged(False))
+    sprint.state = new_state(sprint.flow).evolve(lang=state.lang, started_at=sprint.now.isoformat())
+    sprint.emit(SurveyStarted(flow.id, flow.version))
+    sprint.say("restarted")
+    start_questions(sprint, state.lang, announce=False)
+
+
+def _delete(sprint: Sprint) -> None:
+    sprint.emit(DataDeleted())
+    sprint.state = new_state(sprint.flow)
+    sprint.say("data_deleted", Lang.BOTH)
