@@ -1,18 +1,19 @@
 """Read-only queries behind the staff dashboard: progress per channel and per day.
 
 Both count survey sessions (one per respondent and flow) in SQL, so the dashboard costs
-a few small queries however many respondents there are. Days are UTC calendar days on
-both databases. (Cross-tabs: `storage.crosstab`; overall progress: `storage.progress`.)
+a few small queries however many respondents there are. Days are calendar days at a
+fixed offset from UTC (the dashboard uses China's, UTC+8), the same on both databases.
+(Cross-tabs: `storage.crosstab`; overall progress: `storage.progress`.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Interval, func, literal
 from sqlmodel import Session, col, select
 
 from storage.aggregates import percent
@@ -54,11 +55,13 @@ def progress_by_channel(*, session: Session, flow_id: str) -> list[ChannelProgre
     return [ChannelProgress(str(c), int(s), int(d)) for c, s, d in rows]
 
 
-def progress_by_day(*, session: Session, flow_id: str) -> list[DayProgress]:
-    """Sessions started and completed per UTC day, oldest first, days without either
-    left out; `completed_to_date` is the running total of completions."""
-    started = _per_day(session, flow_id, col(SurveySession.started_at))
-    completed = _per_day(session, flow_id, col(SurveySession.completed_at))
+def progress_by_day(
+    *, session: Session, flow_id: str, utc_offset: timedelta = timedelta(0)
+) -> list[DayProgress]:
+    """Sessions started and completed per day (calendar days at `utc_offset`), oldest
+    first, days without either left out; `completed_to_date` is the running total."""
+    started = _per_day(session, flow_id, col(SurveySession.started_at), utc_offset)
+    completed = _per_day(session, flow_id, col(SurveySession.completed_at), utc_offset)
     out: list[DayProgress] = []
     running = 0
     for day in sorted(started.keys() | completed.keys()):
@@ -67,10 +70,13 @@ def progress_by_day(*, session: Session, flow_id: str) -> list[DayProgress]:
     return out
 
 
-def _per_day(session: Session, flow_id: str, column: Any) -> dict[date, int]:
+def _per_day(session: Session, flow_id: str, column: Any, offset: timedelta) -> dict[date, int]:
     dialect = session.get_bind().dialect.name
-    # PostgreSQL's date() of a timestamptz uses the session time zone: pin it to UTC.
-    day = func.date(func.timezone("UTC", column)) if dialect == "postgresql" else func.date(column)
+    if dialect == "postgresql":
+        # date() of a timestamptz uses the session time zone: pin it to UTC, then shift.
+        day = func.date(func.timezone("UTC", column) + literal(offset, Interval()))
+    else:  # SQLite keeps UTC wall time; its date() takes the shift as a modifier
+        day = func.date(column, f"{int(offset.total_seconds()):+d} seconds")
     rows = session.exec(
         select(day, func.count())
         .where(SurveySession.flow_id == flow_id, column.is_not(None))

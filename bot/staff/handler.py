@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
+from bot.local_time import local_midnight
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands
@@ -191,7 +192,7 @@ class StaffHandler:
         progress = survey_progress(
             session=call.session,
             flow_id=flow.id,
-            since=fmt.local_midnight(call.now),
+            since=local_midnight(call.now),
             idle_before=call.now - IDLE,
         )
         stats = repo.question_stats(session=call.session, flow=flow)

@@ -17,8 +17,8 @@ import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.local_time import local_time
 from bot.render import Renderer
-from bot.staff.reports import local_time
 from bot.staff_alerts import tell_staff
 from flows.events import Reply
 from flows.model import Lang

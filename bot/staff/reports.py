@@ -7,8 +7,8 @@ it. Wording lives in `bot/templates/*/staff_*.j2`; staff replies render bilingua
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
 
+from bot.local_time import local_time
 from bot.reports.text_report import option_label, render_report
 from flows.events import Reply
 from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
@@ -19,7 +19,6 @@ from storage.models import ContactRequest
 from storage.progress import Progress
 
 # China has one time zone and no daylight saving time: "today" for AIAG's staff.
-CHINA = timezone(timedelta(hours=8), "UTC+8")
 # A block of the full report per message, kept under WeChat's 2048-byte passive reply.
 MESSAGE_BYTES = 1800
 TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
@@ -31,14 +30,6 @@ _FIELD_LABELS = {
     FieldKind.PHONE: "电话 Phone",
     FieldKind.EMAIL: "邮箱 E-mail",
 }
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-def local_midnight(now: datetime) -> datetime:
-    return now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def option_text(question: Question, option_id: str) -> Text:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from bot.local_time import CHINA_OFFSET
 from bot.reports.text_report import option_label
 from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
@@ -183,7 +184,9 @@ def gather_dashboard(
         started=sum(c.started for c in channels),
         completed=sum(c.completed for c in channels),
         channels=channels,
-        days=tuple(progress_by_day(session=session, flow_id=flow.id)),
+        days=tuple(
+            progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
+        ),
         started_recently=progress.started_since,
         completed_recently=progress.completed_since,
         waiting=waiting,

@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.local_time import CHINA_OFFSET
 from bot.settings import Settings, StaffMember
 from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
@@ -266,7 +267,9 @@ class _StaffWeb:
             from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
 
             with transaction(self.engine, readonly=True) as session:
-                days = progress_by_day(session=session, flow_id=flow.id)
+                days = progress_by_day(
+                    session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET
+                )
             return progress_chart_png(days, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")

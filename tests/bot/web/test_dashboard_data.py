@@ -45,7 +45,7 @@ def test_the_dashboard_adds_up(site: SeededSite) -> None:
         (site.seed.ids[n], text) for n, text in SEED_TEXTS
     ]
 
-    # Progress over three weeks of UTC days
+    # Progress over three weeks of calendar days (China time)
     assert 20 <= len(dashboard.days) <= 23
     assert sum(d.started for d in dashboard.days) == RESPONDENTS + UNFINISHED
     assert dashboard.days[-1].completed_to_date == RESPONDENTS
