@@ -9,6 +9,7 @@ afresh: an answer is never lost and never counted twice.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
@@ -229,7 +230,9 @@ def _encode(messages: Sequence[Message]) -> list[str]:
     for message in messages:
         # Shallow, not dataclasses.asdict (a deep copy, on every reply): fields are plain.
         data = {**vars(message), "choices": [vars(c) for c in message.choices]}
-        data.pop("image_png", None)  # images are re-rendered, not stored per message
+        image = data.pop("image_png", None)
+        if image:  # rare (a staff /chart): kept, so a retry does not lose the picture
+            data["image_png_b64"] = base64.b64encode(image).decode("ascii")
         out.append(json.dumps(data, ensure_ascii=False))
     return out
 
@@ -239,6 +242,9 @@ def _decode(stored: Sequence[str]) -> tuple[Message, ...]:
     for raw in stored:
         data = json.loads(raw)
         choices = tuple(Choice(**c) for c in data.pop("choices", []))
+        image = data.pop("image_png_b64", None)
         known = {f.name for f in dataclasses.fields(Message)} - {"choices", "image_png"}
-        messages.append(Message(choices=choices, **{k: v for k, v in data.items() if k in known}))
+        fields = {k: v for k, v in data.items() if k in known}
+        png = base64.b64decode(image) if image else None
+        messages.append(Message(choices=choices, image_png=png, **fields))
     return tuple(messages)

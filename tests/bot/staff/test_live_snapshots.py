@@ -9,9 +9,9 @@ import dataclasses
 import json
 
 from bot.completion_charts import ChartWorker
-from bot.envelope import Channel
+from bot.envelope import Channel, Envelope
 from bot.service import Service, ServiceConfig
-from flows.events import Intent
+from flows.events import Inbound, Intent
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -131,3 +131,16 @@ def test_an_oem_gets_no_supplier_segment(chat: Chat) -> None:
     done = chat.survey("o1", OEM)
     assert "Results so far (4 respondents)" in done.text
     assert "suppliers like you" not in done.text
+
+
+def test_a_retried_chart_command_gets_its_picture_again(chat: Chat) -> None:
+    """WeChat retries a push whose reply it did not get: the stored reply, image included."""
+    for user in ("s1", "s2", "s3"):
+        after_role(chat, user)
+    envelope = Envelope(Channel.WECHAT, "o_staff", "retry-chart", Inbound(chat.now, "/chart 1"))
+    first = chat.runtime.service.handle_sync(envelope)
+    again = chat.runtime.service.handle_sync(envelope)
+    assert not first.duplicate and again.duplicate
+    assert first.messages[0].image_png is not None and first.messages[0].image_png.startswith(PNG)
+    assert again.messages == first.messages
+    assert again.messages[0].image_png == first.messages[0].image_png
