@@ -133,14 +133,14 @@ def question_stats(
     respondent counter counts its texts.
     """
     counts = counters(session=session, flow_id=flow.id)
+    by_question: dict[str, dict[str, int]] = {}
+    for (question_id, option_id), count in counts.items():
+        by_question.setdefault(question_id, {})[option_id] = count
     stats: dict[str, QuestionStats] = {}
     for question in flow.questions:
         if question.is_note:
             continue  # display-only: never answered
         respondents = counts.get((question.id, RESPONDENTS), 0)
-        ids = option_ids(question) if question.is_choice else ()
-        per_option = [(o, counts.get((question.id, o), 0)) for o in ids]
-        selections = sum(c for _, c in per_option)
         texts: tuple[FreeText, ...] = ()
         listed = question.type in (QuestionType.TEXT, QuestionType.INTEGER) and (
             not _is_contact_detail(flow, question.id)
@@ -152,18 +152,39 @@ def question_stats(
                     session=session, flow_id=flow.id, question_id=question.id, limit=text_limit
                 )
             )
-        stats[question.id] = QuestionStats(
-            question_id=question.id,
-            respondents=respondents,
-            selections=selections,
-            options=tuple(
-                OptionStat(o, c, percent(c, selections), percent(c, respondents))
-                for o, c in per_option
-            ),
+        stats[question.id] = tally(
+            question,
+            respondents,
+            by_question.get(question.id, {}),
             texts=texts,
             text_total=respondents if listed else 0,
         )
     return stats
+
+
+def tally(
+    question: Question,
+    respondents: int,
+    chosen: Mapping[str, int],
+    *,
+    texts: tuple[FreeText, ...] = (),
+    text_total: int = 0,
+) -> QuestionStats:
+    """One question's statistics from its respondents and each option's count."""
+    ids = option_ids(question) if question.is_choice else ()
+    per_option = [(o, chosen.get(o, 0)) for o in ids]
+    selections = sum(c for _, c in per_option)
+    return QuestionStats(
+        question_id=question.id,
+        respondents=respondents,
+        selections=selections,
+        options=tuple(
+            OptionStat(o, c, percent(c, selections), percent(c, respondents))
+            for o, c in per_option
+        ),
+        texts=texts,
+        text_total=text_total,
+    )
 
 
 def _is_contact_detail(flow: Flow, question_id: str) -> bool:

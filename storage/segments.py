@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from flows.model import Flow
-from storage.aggregates import OptionStat, QuestionStats, option_ids, percent
+from storage.aggregates import QuestionStats, tally
 from storage.models import Answer
 
 Condition = tuple[str, str]  # (question id, option id)
@@ -106,23 +106,17 @@ def segment_stats(*, session: Session, flow: Flow, where: Sequence[Condition]) -
     params = _params(flow.id, where)
     option_counts = conn.execute(queries.option_counts, params).all()
     respondent_counts = conn.execute(queries.respondent_counts, params).all()
-    counts = {(q, o): int(n) for q, o, n in option_counts if o is not None}
+    chosen: dict[str, dict[str, int]] = {}
+    for question_id, option_id, n in option_counts:
+        if option_id is not None:
+            chosen.setdefault(question_id, {})[option_id] = int(n)
     answered = {q: int(n) for q, n in respondent_counts}
     questions: dict[str, QuestionStats] = {}
     for question in flow.questions:
         if not question.is_choice:
             continue
-        respondents = answered.get(question.id, 0)
-        per_option = [(o, counts.get((question.id, o), 0)) for o in option_ids(question)]
-        selections = sum(c for _, c in per_option)
-        questions[question.id] = QuestionStats(
-            question_id=question.id,
-            respondents=respondents,
-            selections=selections,
-            options=tuple(
-                OptionStat(o, c, percent(c, selections), percent(c, respondents))
-                for o, c in per_option
-            ),
+        questions[question.id] = tally(
+            question, answered.get(question.id, 0), chosen.get(question.id, {})
         )
     size = int(conn.execute(queries.size, params).scalar_one())
     return SegmentStats(respondents=size, questions=questions)

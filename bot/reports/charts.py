@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from bot.reports.chart_fonts import DPI, ChartFont, chart_font, encode_png, text_props, wrap
-from flows.model import NO, YES, Flow, Lang, Question, Text
+from bot.reports.labels import option_text
+from flows.model import Flow, Lang, Question, Text
 from flows.state import Answer
 from storage.aggregates import QuestionStats
 
@@ -24,7 +25,6 @@ MAX_RESPONDENT_QUESTIONS = 4
 BAR = "#2f6f9f"
 MINE = "#e07b24"
 OTHERS = "#b7c4cf"
-_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
 _WORDS = {
     "respondents": Text("受访者", "respondents"),
     "selections": Text("选择", "selections"),
@@ -50,7 +50,7 @@ def question_chart_png(
         raise NoChart(f"{question.id} is not a choice question")
     font = font or chart_font()
     lang = font.lang(lang)
-    labels = [_label(font, _option_text(question, o.option_id), lang) for o in stats.options]
+    labels = [_label(font, option_text(question, o.option_id), lang) for o in stats.options]
     rows = sum(label.count("\n") + 1 for label in labels) + len(labels) * 0.4
     title = _title(font, question.text, lang, width=70)
     height = 1.0 + 0.22 * rows + 0.2 * (title.count("\n") + 1)
@@ -142,7 +142,7 @@ def _respondent_panel(
 ) -> None:
     mine = set(answer.options)
     labels = [
-        _label(font, _option_text(question, o.option_id), lang, both_on_one_line=True, width=34)
+        _label(font, option_text(question, o.option_id), lang, both_on_one_line=True, width=34)
         for o in stats.options
     ]
     values = [float(o.pct_of_respondents) for o in stats.options]
@@ -173,13 +173,6 @@ def _style_axis(ax: Any, values: Sequence[float]) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-
-
-def _option_text(question: Question, option_id: str) -> Text:
-    option = question.option(option_id)
-    if option is not None:
-        return option.text
-    return _IMPLICIT.get(option_id, Text(option_id, option_id))
 
 
 def _label(

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from flows.model import NO, YES, Flow, Lang, Question, QuestionType, Text
+from bot.reports.labels import is_personal, option_text
+from flows.model import Flow, Lang, Question, QuestionType, Text
 from storage.aggregates import QuestionStats
 
 HEADER = "AIAG Supply Chain Sustainability"
 COLUMNS = "选项 百分比"
-_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
 
 
 def option_label(text: Text) -> str:
@@ -47,7 +47,7 @@ def render_report(
     blocks = ["\n".join(head)]
     for question in flow.questions:
         question_stats = stats.get(question.id)
-        if question_stats is None or _is_personal(flow, question):
+        if question_stats is None or is_personal(flow, question):
             continue
         if question.is_choice:
             blocks.append(_choice_block(question, question_stats))
@@ -56,29 +56,16 @@ def render_report(
     return "\n\n".join(blocks) + "\n"
 
 
-def _is_personal(flow: Flow, question: Question) -> bool:
-    if question.type is QuestionType.FIELD:
-        return True
-    return flow.contact is not None and question.id in flow.contact.detail_questions
-
-
 def _choice_block(question: Question, stats: QuestionStats) -> str:
     lines = [question.text.get(Lang.BOTH), COLUMNS]
     for option in stats.options:
-        label = option_label(_option_text(question, option.option_id))
+        label = option_label(option_text(question, option.option_id))
         lines.append(f"{label} {_two_decimals(option.pct_of_selections)}%")
     return "\n".join(lines)
 
 
 def _two_decimals(pct: Decimal) -> Decimal:
     return pct.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _option_text(question: Question, option_id: str) -> Text:
-    option = question.option(option_id)
-    if option is not None:
-        return option.text
-    return _IMPLICIT.get(option_id, Text(option_id, option_id))
 
 
 def newest_of(shown: int, total: int) -> str:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.envelope import Envelope, Message, Outcome
 from bot.local_time import local_midnight
 from bot.render import Renderer
+from bot.reports.labels import is_personal
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands
 from bot.staff import reports as fmt
@@ -178,7 +179,7 @@ class StaffHandler:
         question = find_question(flow, ref) if ref else None
         if question is None:
             return self._unknown(flow, ref)
-        if fmt.is_private(flow, question):
+        if is_personal(flow, question):
             params = {"question": question, "number": fmt.number(flow, question)}
             return Reply("staff_private_question", params)
         return question

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.local_time import local_time
+from bot.reports.labels import FIELD_LABELS, is_personal, option_text
 from bot.reports.text_report import option_label, render_report
 from flows.events import Reply
-from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
+from flows.model import Flow, Question
 from storage.aggregates import QuestionStats, option_ids, percent
 from storage.contacts import contact_details
 from storage.crosstab import CrossTab
@@ -23,27 +24,6 @@ from storage.progress import Progress
 MESSAGE_BYTES = 1800
 TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
 
-_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
-_FIELD_LABELS = {
-    FieldKind.NAME: "姓名 Name",
-    FieldKind.COMPANY: "公司 Company",
-    FieldKind.PHONE: "电话 Phone",
-    FieldKind.EMAIL: "邮箱 E-mail",
-}
-
-
-def option_text(question: Question, option_id: str) -> Text:
-    option = question.option(option_id)
-    if option is not None:
-        return option.text
-    return _IMPLICIT.get(option_id, Text(option_id, option_id))
-
-
-def is_private(flow: Flow, question: Question) -> bool:
-    """Contact-form fields: personal information, never in statistics."""
-    if question.type is QuestionType.FIELD:
-        return True
-    return flow.contact is not None and question.id in flow.contact.detail_questions
 
 
 def number(flow: Flow, question: Question) -> int:
@@ -176,7 +156,7 @@ def contact_lines(flow: Flow, contact: ContactRequest) -> list[tuple[str, str]]:
             continue
         kind = flow.question(question_id).field if flow.has_question(question_id) else None
         default = question_id.removeprefix("contact_")
-        lines.append((_FIELD_LABELS.get(kind, default) if kind else default, value))
+        lines.append((FIELD_LABELS.get(kind, default) if kind else default, value))
     return lines
 
 
@@ -198,5 +178,5 @@ def question_list(flow: Flow) -> list[dict[str, object]]:
     return [
         {"number": number(flow, q), "question": q}
         for q in flow.questions
-        if not is_private(flow, q)
+        if not is_personal(flow, q)
     ]

@@ -16,8 +16,9 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from bot.local_time import CHINA_OFFSET
+from bot.reports.labels import FIELD_LABELS, is_personal, option_text
 from bot.reports.text_report import option_label
-from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
+from flows.model import Flow, Question, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
 from storage.contacts import contact_details, open_contacts
 from storage.crosstab import crosstab
@@ -27,13 +28,6 @@ from storage.web_queries import ChannelProgress, DayProgress, progress_by_channe
 TEXT_LIMIT = 500  # free-text answers listed per question, newest first
 RECENT = timedelta(hours=24)  # "in the last 24 h"; an unfinished session idle longer is stale
 CONTACT_LIMIT = 200
-_IMPLICIT = {YES: Text("是", "Yes"), NO: Text("否", "No")}
-_FIELD_HEADINGS = {
-    FieldKind.NAME: "姓名 Name",
-    FieldKind.COMPANY: "公司 Company",
-    FieldKind.PHONE: "电话 Phone",
-    FieldKind.EMAIL: "邮箱 E-mail",
-}
 
 
 @dataclass(frozen=True)
@@ -122,21 +116,12 @@ class CrossTabView:
 
 def is_reportable(flow: Flow, question: Question) -> bool:
     """Shown on the dashboard: everything but the contact form's personal details."""
-    if question.type is QuestionType.FIELD or question.is_note:
-        return False
-    return flow.contact is None or question.id not in flow.contact.detail_questions
+    return not (question.is_note or is_personal(flow, question))
 
 
 def chart_questions(flow: Flow) -> list[Question]:
     """The questions with a chart (and offered in the cross-tab form)."""
     return [q for q in flow.questions if q.is_choice and is_reportable(flow, q)]
-
-
-def option_text(question: Question, option_id: str) -> Text:
-    option = question.option(option_id)
-    if option is not None:
-        return option.text
-    return _IMPLICIT.get(option_id, Text(option_id, option_id))
 
 
 def gather_dashboard(
@@ -207,7 +192,7 @@ def _waiting_label(flow: Flow, question_id: str | None) -> str:
 
 def _detail_heading(flow: Flow, question_id: str) -> str:
     field = flow.question(question_id).field if flow.has_question(question_id) else None
-    heading = _FIELD_HEADINGS.get(field) if field is not None else None
+    heading = FIELD_LABELS.get(field) if field is not None else None
     return heading or question_id.removeprefix("contact_").replace("_", " ")
 
 
