@@ -153,6 +153,8 @@ class Service:
             survey_session=saved,
             effects=[e for e in result.effects if not isinstance(e, NextSurveyChosen)],
             now=now,
+            # Both states at hand: the peer-segment counters follow them without a read.
+            answers=(at.state.answers if at.state is not None else {}, result.state.answers),
         )
         for contact in contacts:
             alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from flows.events import Reply
 from flows.model import Flow, Question, QuestionType
+from flows.peer_segments import SEGMENT_BY, SEGMENT_WITHIN
 from flows.state import SessionState
 from storage.aggregates import (
     RESPONDENTS,
@@ -25,12 +26,9 @@ from storage.aggregates import (
     question_stats,
 )
 from storage.models import ContactRequest
-from storage.segments import segment_stats_within_budget
+from storage.segment_counters import segment_counter_stats
 
 SUMMARY_TOP = 3
-# The completion summary's peer segment: suppliers of the respondent's commodity.
-SEGMENT_WITHIN = ("role", "supplier")
-SEGMENT_BY = "commodity"
 
 
 class Enricher:
@@ -132,11 +130,8 @@ class Enricher:
         by = self.flow.question(by_id)
         for option_id in mine.options:  # the core commodity first, as the question asks
             option = by.option(option_id)
-            peers = segment_stats_within_budget(
-                session=self.session, flow=self.flow, where=[SEGMENT_WITHIN, (by_id, option_id)]
-            )
-            if peers is None:
-                return None  # too slow on this database today: no comparison, no delay
+            # Exact counters kept with the answers: one small read at any size.
+            peers = segment_counter_stats(session=self.session, flow=self.flow, segment=option_id)
             if option is None or peers.respondents < self.min_respondents:
                 continue
             rows, _ = self._rows(peers.questions, skip={role_id, by_id})

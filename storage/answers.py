@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete
+from sqlalchemy import Connection, Table, bindparam, delete, select
 from sqlmodel import Session
 
 from flows.events import (
@@ -26,12 +26,16 @@ from flows.events import (
     SurveyCompleted,
     SurveyStarted,
 )
+from flows.peer_segments import answered_in_rows, answered_in_state
+from flows.peer_segments import delta as segment_delta
+from flows.state import Answer as StateAnswer
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import create_contact
 from storage.inbound import forget_replies
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.respondents import RespondentRow, update_respondent
+from storage.segment_counters import bump_segments, count_out_rows
 from storage.session_rows import SessionRow
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
@@ -56,17 +60,26 @@ def apply_effects(
     survey_session: SessionRow | SurveySession,
     effects: Sequence[Effect],
     now: datetime,
+    answers: tuple[Mapping[str, StateAnswer], Mapping[str, StateAnswer]] | None = None,
 ) -> list[ContactRequest]:
     """Write the effects of one step; returns the new contact requests (to notify staff).
 
     Call after `save_session_row` (the answer rows reference the session row). After a
     `DataDeleted`, the respondent has no session row any more: do not save it again.
+    `answers`: the session's answers before and after the step (the dispatcher has
+    both states); the peer-segment counters follow their difference. Without them, the
+    session's answer rows are read before and after instead.
     """
     conn = session.connection()
+    changes_answers = any(isinstance(e, AnswerRecorded | AnswerCleared) for e in effects)
+    rows_before = None
+    if answers is None and changes_answers:
+        rows_before = _session_answers(conn, _id(survey_session))
     deltas: Counter[CounterKey] = Counter()
     contacts: list[ContactRequest] = []
     lang: str | None = None
     subscribed: bool | None = None
+    deleted = False
     for effect in effects:
         match effect:
             case AnswerRecorded():
@@ -91,6 +104,7 @@ def apply_effects(
                 _delete_respondent_data(session, _id(respondent), now, deltas)
                 subscribed = False
                 contacts.clear()
+                deleted = True
             case SurveyStarted() | SurveyCompleted():
                 pass  # mirrored by save_session_row
             case _:
@@ -99,7 +113,27 @@ def apply_effects(
         session=session, respondent_id=_id(respondent), lang=lang, subscribed_updates=subscribed
     )
     bump_counters(session=session, deltas=deltas)
+    if deleted:
+        return contacts  # every row is gone, counted out of the segments with it
+    change = None
+    if answers is not None and changes_answers:
+        before, after = answers
+        change = segment_delta(answered_in_state(before), answered_in_state(after))
+    elif rows_before is not None:
+        after_rows = _session_answers(conn, _id(survey_session))
+        change = segment_delta(answered_in_rows(rows_before), answered_in_rows(after_rows))
+    if change:
+        bump_segments(session=session, flow_id=survey_session.flow_id, deltas=change)
     return contacts
+
+
+_SESSION_ANSWERS = select(_ANSWER.c.question_id, _ANSWER.c.option_id).where(
+    _ANSWER.c.session_id == bindparam("match_session")
+)
+
+
+def _session_answers(conn: Connection, session_id: int) -> list[tuple[str, str | None]]:
+    return [(q, o) for q, o in conn.execute(_SESSION_ANSWERS, {"match_session": session_id})]
 
 
 def _replace_answer(
@@ -168,8 +202,9 @@ def _delete_respondent_data(
     conn = session.connection()
     answers = conn.execute(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
-    )
+    ).all()
     removed = _count_out(answers, deltas)
+    count_out_rows(session=session, rows=answers)
     contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     forget_replies(session=session, respondent_id=respondent_id)

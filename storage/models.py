@@ -145,6 +145,21 @@ class AggregateCounter(SQLModel, table=True):
     count: int = 0
 
 
+class SegmentCounter(SQLModel, table=True):
+    """Exact counts per peer segment (flows.peer_segments), kept like AggregateCounter.
+
+    question_id "" and option_id "": the segment's size; option_id "": the segment's
+    respondents to the question."""
+
+    __tablename__ = "segment_counter"
+
+    flow_id: str = Field(primary_key=True)
+    segment: str = Field(primary_key=True)
+    question_id: str = Field(primary_key=True)
+    option_id: str = Field(primary_key=True)
+    count: int = 0
+
+
 class ProcessedMessage(SQLModel, table=True):
     """Inbound dedupe (WeChat retries): the stored reply answers a retry identically."""
 

@@ -5,9 +5,10 @@ Every function takes `*, session` and never commits: the caller owns the transac
 functions live in small modules by subject; this module only gathers them.
 """
 
-from storage.aggregates import free_texts, question_stats, recount, verify
+from storage.aggregates import free_texts, question_stats, recount
 from storage.answers import apply_effects
 from storage.audit import audit, recent_audit
+from storage.consistency import verify
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,

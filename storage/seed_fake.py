@@ -2,8 +2,9 @@
 
 Each fake respondent has completed the survey: a respondent row, a completed session
 (a valid state snapshot), one answer row per selected option or text, and the counters
-bumped by exactly what was inserted, in the same transaction as the rows — so
-`surveybot db verify` holds after a seed as after real traffic. Answers follow the
+(live and peer-segment ones) bumped by exactly what was inserted, in the same
+transaction as the rows — so `surveybot db verify` holds after a seed as after real
+traffic. Answers follow the
 flow's conditions (`when:`); the contact form is never filled (no personal data).
 
 PostgreSQL gets the rows through COPY (a million respondents, ~20 million answer rows,
@@ -23,9 +24,11 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from flows.model import Flow, Lang, Question, QuestionType
+from flows.peer_segments import SegmentKey, answered_in_state, contributions
 from flows.state import Answer as StateAnswer
 from flows.state import SessionState, Status
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters, option_ids
+from storage.segment_counters import bump_segments
 
 CHANNEL = "wechat"
 OPENID_PREFIX = "fake_"  # never a real openid (those start with "o")
@@ -40,6 +43,7 @@ class _Batch:
     sessions: list[tuple[object, ...]] = field(default_factory=list)
     answers: list[tuple[object, ...]] = field(default_factory=list)
     deltas: Counter[CounterKey] = field(default_factory=Counter)
+    segments: Counter[SegmentKey] = field(default_factory=Counter)
 
 
 def seed_fake(
@@ -65,6 +69,7 @@ def seed_fake(
             _insert(conn, batch)
             with Session(bind=conn) as session:
                 bump_counters(session=session, deltas=batch.deltas)
+                bump_segments(session=session, flow_id=flow.id, deltas=batch.segments)
         done += size
         answers += len(batch.answers)
         if progress is not None:
@@ -129,6 +134,7 @@ def _generate(
                 )  # fmt: skip
                 answer_id += 1
             batch.deltas[(flow.id, question_id, RESPONDENTS)] += 1
+        batch.segments.update(contributions(answered_in_state(chosen)))
         respondent_id += 1
         session_id += 1
     return batch

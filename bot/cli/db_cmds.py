@@ -8,7 +8,7 @@ from bot.cli.common import settings_or_exit
 from bot.cli.seed_cmd import seed_fake_cmd
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
-from storage.aggregates import verify as verify_counters
+from storage.consistency import verify as verify_counters
 from storage.db import make_engine, transaction
 from storage.migrate import downgrade as run_downgrade
 from storage.migrate import upgrade as run_upgrade

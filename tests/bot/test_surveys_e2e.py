@@ -14,8 +14,8 @@ from bot.survey_publish import SurveyFile, publish_survey
 from flows.definition import load_flow_text
 from flows.mapping import SurveyMapping
 from storage import surveys as registry
-from storage.aggregates import verify
 from storage.chart_queue import KIND, survey_of
+from storage.consistency import verify
 from storage.db import transaction
 from storage.models import Answer, Outbox, Respondent, SurveySession
 from tests.bot.test_wechat_e2e import SUPPLIER

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from flows.events import Intent
-from storage.aggregates import verify
+from storage.consistency import verify
 from storage.db import transaction
 from tests.bot.wechat_harness import Harness
 from tests.flows.script import Script

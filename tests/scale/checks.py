@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from benchmarks.respondents import Respondent, StoredAnswers, expected_counters
 from flows.model import Flow
 from flows.state import Status
-from storage.aggregates import counters, verify
+from storage.aggregates import counters
+from storage.consistency import verify
 from storage.db import transaction
 from storage.models import Answer, ProcessedMessage, SurveySession
 from storage.models import Respondent as RespondentRow

@@ -12,7 +12,8 @@ from bot.cli.main import app
 from flows.definition import load_flow
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
-from storage.aggregates import RESPONDENTS, counters, verify
+from storage.aggregates import RESPONDENTS, counters
+from storage.consistency import verify
 from storage.db import transaction
 from storage.models import Answer, Respondent, SurveySession
 from storage.respondents import lock_respondent

@@ -17,7 +17,8 @@ from flows.events import (
     SurveyStarted,
 )
 from flows.model import Lang
-from storage.aggregates import counters, verify
+from storage.aggregates import counters
+from storage.consistency import verify
 from storage.db import transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.models import Answer, AuditLog, ContactRequest, Respondent, SurveySession

@@ -92,3 +92,29 @@ def test_revision_0002_adds_and_removes_the_partial_free_text_index(db_url: str)
     upgrade(db_url, "0002")
     revision, index = _revision_and_free_text_index(db_url)
     assert revision == "0002" and index is not None
+
+
+def test_revision_0004_fills_the_segment_counters_from_the_answers(db_url: str) -> None:
+    from storage.consistency import verify
+    from storage.db import transaction
+    from storage.segment_counters import recount
+    from tests.storage.test_segment_counters import AIAG, _supplier
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        _supplier(engine, "a", "interior", "chassis")
+        _supplier(engine, "b", "interior")
+        with transaction(engine) as session:
+            kept = recount(session=session, flow_id=AIAG.id)
+        assert kept[("interior", "", "")] == 2
+        downgrade(db_url, "0003")
+        upgrade(db_url)
+        with transaction(engine) as session:
+            assert verify(session=session, flow_id=AIAG.id) == []
+            filled = session.connection().exec_driver_sql(
+                "SELECT segment, question_id, option_id, count FROM segment_counter"
+            )
+            assert {(s, q, o): n for s, q, o, n in filled} == kept
+    finally:
+        engine.dispose()

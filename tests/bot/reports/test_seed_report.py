@@ -21,8 +21,9 @@ from flows.model import Flow, Lang
 from flows.navigation import irrelevant_answered
 from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
-from storage.aggregates import option_ids, percent, question_stats, verify
+from storage.aggregates import option_ids, percent, question_stats
 from storage.answers import apply_effects
+from storage.consistency import verify
 from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
 from tests.bot.reports.seed_population import (

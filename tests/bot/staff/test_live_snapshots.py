@@ -144,3 +144,24 @@ def test_a_retried_chart_command_gets_its_picture_again(chat: Chat) -> None:
     assert first.messages[0].image_png is not None and first.messages[0].image_png.startswith(PNG)
     assert again.messages == first.messages
     assert again.messages[0].image_png == first.messages[0].image_png
+
+
+def test_peer_segments_stay_exact_through_edits_restarts_and_deletions(chat: Chat) -> None:
+    """The dispatcher keeps the segment counters from the states before and after each
+    step; whatever respondents type, they equal a recount from the answer rows."""
+    import random
+
+    from storage.consistency import verify
+    from storage.db import transaction
+
+    rng = random.Random(5)
+    users = ["s1", "s2", "s3", "o1"]
+    for user in users[:3]:
+        chat.survey(user, SUPPLIER)
+    chat.survey("o1", OEM)
+    texts = ["修改 1", "修改 2", "1", "2", "1,4", "3 5", "返回", "跳过", "重新开始", "是",
+             "否", "删除我的数据", "2、7", "中文", "9", "你好"]  # fmt: skip
+    for _ in range(160):
+        chat.send(rng.choice(users), rng.choice(texts))
+        with transaction(chat.runtime.engine) as session:
+            assert verify(session=session, flow_id=chat.runtime.flow.id) == []

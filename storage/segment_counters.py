@@ -1,0 +1,145 @@
+"""Exact peer-segment counters: written in the answer's transaction, read in one query.
+
+The completion summary compares a supplier with the suppliers of their commodity
+(`flows.peer_segments`). Counting those from the answer rows grew with every respondent
+(9 ms at 300 respondents on SQLite, inside the write lock; 4.5 s at a million on
+PostgreSQL), so the step that changes a session's answers adds the change of its
+segment contributions here, like `storage.aggregates` does for the whole survey.
+`recount` computes the same figures from the answer rows (`surveybot db verify`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import Session
+
+from flows.model import Flow
+from flows.peer_segments import (
+    RESPONDENTS,
+    SEGMENT_BY,
+    SEGMENT_WITHIN,
+    SegmentKey,
+    answered_in_rows,
+    contributions,
+)
+from storage.aggregates import QuestionStats, tally
+from storage.db import PerDialect, dialect_insert
+from storage.models import SegmentCounter
+
+_COUNTER: Table = SegmentCounter.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SegmentStats:
+    respondents: int  # in the segment (survey sessions)
+    questions: dict[str, QuestionStats]  # choice questions only, in flow order
+
+
+@PerDialect
+def _bump(dialect: str) -> Insert:
+    insert = dialect_insert(dialect, _COUNTER)
+    return insert.on_conflict_do_update(
+        index_elements=["flow_id", "segment", "question_id", "option_id"],
+        set_={"count": _COUNTER.c.count + insert.excluded["count"]},
+    )
+
+
+def bump_segments(*, session: Session, flow_id: str, deltas: Mapping[SegmentKey, int]) -> None:
+    """Add `deltas` to the flow's segment counters, in key order (no deadlocks between
+    concurrent transactions on PostgreSQL)."""
+    rows = [
+        {"flow_id": flow_id, "segment": s, "question_id": q, "option_id": o, "count": d}
+        for (s, q, o), d in sorted(deltas.items())
+        if d
+    ]
+    if rows:
+        conn = session.connection()
+        conn.execute(_bump(conn), rows)
+
+
+def count_out_rows(*, session: Session, rows: Iterable[Sequence[Any]]) -> None:
+    """Take deleted answer rows (flow, session, question, option) out of the segment
+    counters: whole sessions, as when a respondent deletes their data."""
+    by_session: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
+    for flow_id, session_id, question_id, option_id in rows:
+        by_session.setdefault((flow_id, session_id), []).append((question_id, option_id))
+    by_flow: dict[str, Counter[SegmentKey]] = {}
+    for (flow_id, _session_id), answer_rows in by_session.items():
+        by_flow.setdefault(flow_id, Counter()).subtract(
+            contributions(answered_in_rows(answer_rows))
+        )
+    for flow_id, deltas in sorted(by_flow.items()):
+        bump_segments(session=session, flow_id=flow_id, deltas=deltas)
+
+
+_READ = select(_COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count).where(
+    _COUNTER.c.flow_id == bindparam("match_flow"), _COUNTER.c.segment == bindparam("segment")
+)
+
+
+def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> SegmentStats:
+    """The suppliers of commodity `segment`, from the counters; every choice question
+    listed, with the shape of `storage.aggregates.question_stats`."""
+    rows = session.connection().execute(_READ, {"match_flow": flow.id, "segment": segment})
+    counts = {(q, o): int(n) for q, o, n in rows}
+    questions = {}
+    for question in flow.questions:
+        if not question.is_choice:
+            continue
+        chosen = {o: n for (q, o), n in counts.items() if q == question.id and o != RESPONDENTS}
+        answered = counts.get((question.id, RESPONDENTS), 0)
+        questions[question.id] = tally(question, answered, chosen)
+    return SegmentStats(respondents=counts.get((RESPONDENTS, RESPONDENTS), 0), questions=questions)
+
+
+_MEMBERS = f"""
+    SELECT DISTINCT r.session_id AS session_id, c.option_id AS segment
+    FROM answer r JOIN answer c ON c.session_id = r.session_id
+    WHERE r.flow_id = :flow AND r.question_id = '{SEGMENT_WITHIN[0]}'
+      AND r.option_id = '{SEGMENT_WITHIN[1]}'
+      AND c.question_id = '{SEGMENT_BY}' AND c.option_id IS NOT NULL
+"""
+_RECOUNT = (
+    f"SELECT m.segment, '', '', COUNT(*) FROM ({_MEMBERS}) m GROUP BY m.segment",
+    f"""SELECT m.segment, a.question_id, '', COUNT(DISTINCT a.session_id)
+    FROM ({_MEMBERS}) m JOIN answer a ON a.session_id = m.session_id
+    GROUP BY m.segment, a.question_id""",
+    f"""SELECT m.segment, a.question_id, a.option_id, COUNT(DISTINCT a.session_id)
+    FROM ({_MEMBERS}) m JOIN answer a ON a.session_id = m.session_id
+    WHERE a.option_id IS NOT NULL GROUP BY m.segment, a.question_id, a.option_id""",
+)
+
+
+def recount(*, session: Session, flow_id: str) -> dict[SegmentKey, int]:
+    """The segment counters as they should be, from the answer rows (slow, exact)."""
+    conn = session.connection()
+    out: dict[SegmentKey, int] = {}
+    for statement in _RECOUNT:
+        for segment, question_id, option_id, n in conn.execute(text(statement), {"flow": flow_id}):
+            out[(segment, question_id, option_id)] = int(n)
+    return out
+
+
+def verify(*, session: Session, flow_id: str) -> list[str]:
+    """Differences between the segment counters and a recount (empty: consistent)."""
+    rows = session.connection().execute(
+        select(
+            _COUNTER.c.segment, _COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count
+        ).where(_COUNTER.c.flow_id == flow_id)
+    )
+    stored: dict[SegmentKey, int] = {(s, q, o): int(n) for s, q, o, n in rows}
+    actual = recount(session=session, flow_id=flow_id)
+    problems = []
+    for key in sorted(stored.keys() | actual.keys()):
+        have, want = stored.get(key, 0), actual.get(key, 0)
+        if have != want:
+            segment, question_id, option_id = key
+            label = f"{question_id or '(size)'}:{option_id or '(respondents)'}"
+            problems.append(f"{flow_id} segment {segment} {label}: counter {have}, answers {want}")
+    return problems

@@ -1,0 +1,81 @@
+"""The peer-segment contributions of one session (pure)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flows.peer_segments import (
+    answered_in_rows,
+    answered_in_state,
+    contributions,
+    delta,
+    segments_of,
+)
+from flows.state import Answer
+
+SUPPLIER = {"role": frozenset({"supplier"}), "commodity": frozenset({"interior", "chassis"})}
+
+
+def test_a_supplier_is_in_one_segment_per_commodity() -> None:
+    assert segments_of(SUPPLIER) == ("chassis", "interior")
+    assert segments_of({**SUPPLIER, "role": frozenset({"oem"})}) == ()
+    assert segments_of({"role": frozenset({"supplier"})}) == ()  # no commodity yet
+    assert segments_of({"commodity": frozenset({"interior"})}) == ()
+
+
+def test_contributions_count_size_respondents_and_options() -> None:
+    answered = {**SUPPLIER, "tools": frozenset({"excel", "sap"}), "explain": frozenset()}
+    got = contributions(answered)
+    for segment in ("interior", "chassis"):
+        assert got[(segment, "", "")] == 1
+        assert got[(segment, "tools", "")] == 1 and got[(segment, "tools", "sap")] == 1
+        assert got[(segment, "explain", "")] == 1  # a text answer: answered, no option
+        assert got[(segment, "role", "supplier")] == 1
+    assert sum(got.values()) == 2 * (1 + 4 + 5)
+
+
+def test_delta_of_answering_switching_role_and_changing_commodity() -> None:
+    before = dict(SUPPLIER)
+    assert delta(before, {**before, "policy": frozenset({"yes"})}) == Counter(
+        {
+            ("interior", "policy", ""): 1,
+            ("interior", "policy", "yes"): 1,
+            ("chassis", "policy", ""): 1,
+            ("chassis", "policy", "yes"): 1,
+        }
+    )
+    leaving = delta(before, {**before, "role": frozenset({"oem"})})
+    assert leaving == Counter({k: -n for k, n in contributions(before).items()})
+    moved = delta(before, {**before, "commodity": frozenset({"chassis", "body"})})
+    assert moved[("interior", "", "")] == -1 and moved[("body", "", "")] == 1
+    assert ("chassis", "", "") not in moved  # still there: nothing changes
+    assert delta({"role": frozenset({"oem"})}, {"role": frozenset({"oem"}), "x": frozenset()}) == {}
+
+
+def test_the_state_and_the_rows_say_the_same() -> None:
+    state = {
+        "role": Answer(options=("supplier",)),
+        "commodity": Answer(options=("interior",)),
+        "explain": Answer(text="GRI"),
+        "skipped": Answer(),  # a skip writes no row
+    }
+    rows = [("role", "supplier"), ("commodity", "interior"), ("explain", None)]
+    assert answered_in_state(state) == answered_in_rows(rows)
+    assert "skipped" not in answered_in_state(state)
+
+
+_ANSWERED = st.dictionaries(
+    st.sampled_from(["role", "commodity", "tools", "policy"]),
+    st.frozensets(st.sampled_from(["supplier", "oem", "interior", "body", "excel", "yes"])),
+)
+
+
+@given(_ANSWERED, _ANSWERED, _ANSWERED)
+def test_deltas_add_up_along_any_path(a: dict, b: dict, c: dict) -> None:  # type: ignore[type-arg]
+    total = Counter(contributions(a))
+    for before, after in ((a, b), (b, c)):
+        total.update(delta(before, after))
+    assert {k: n for k, n in total.items() if n} == dict(contributions(c))
