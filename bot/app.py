@@ -107,6 +107,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
                 wechat_api.close()
             if telegram is not None:
                 await telegram.stop()
+            runtime.service.close()
             engine.dispose()
             mark_worker_dead()
 

@@ -9,12 +9,14 @@ afresh: an answer is never lost and never counted twice.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import anyio
@@ -65,10 +67,26 @@ class Service:
         self.config = config or ServiceConfig()
         self.renderer = renderer or Renderer()
         self.staff_handler = staff_handler
+        # SQLite takes one writer at a time: messages queue for one thread instead of
+        # parking a thread each on the write lock (storage.db._writer_turn), which cost
+        # GIL hand-offs and wake-ups under load (docs/benchmarks.md).
+        self._writer = (
+            ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+            if engine.dialect.name == "sqlite"
+            else None
+        )
 
     async def handle(self, envelope: Envelope) -> Outcome:
         # SQLAlchemy here is synchronous: keep it off the event loop.
+        if self._writer is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer, self.handle_sync, envelope)
         return await anyio.to_thread.run_sync(self.handle_sync, envelope)
+
+    def close(self) -> None:
+        """Stop the SQLite writer thread (after the last message)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
     def handle_sync(self, envelope: Envelope) -> Outcome:
         channel = envelope.channel.value

@@ -113,4 +113,5 @@ async def _poll(runtime: Runtime, config: TelegramConfig, timeout: int) -> None:
     finally:
         await stop_background(tasks)
         await channel.stop()
+        runtime.service.close()
         runtime.engine.dispose()

@@ -1,0 +1,76 @@
+"""The dispatcher's threads: SQLite messages queue for one writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.envelope import Channel, Envelope, Outcome
+from bot.service import Service
+from flows.definition import load_flow
+from flows.events import Inbound, Intent
+from flows.surveys import DEFAULT_FLOW
+from storage.consistency import verify
+from storage.db import transaction
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+async def test_concurrent_messages_all_answered_on_the_expected_threads(engine: Engine) -> None:
+    flow = load_flow(DEFAULT_FLOW)
+    service = Service(engine, flow)
+    threads: set[str] = set()
+    handle_sync = service.handle_sync
+
+    def recording(envelope: Envelope) -> Outcome:
+        threads.add(threading.current_thread().name)
+        return handle_sync(envelope)
+
+    service.handle_sync = recording  # type: ignore[method-assign]
+    users = [f"u{i}" for i in range(12)]
+    try:
+        for round_, text in enumerate([None, "3", "2", "1,4"]):
+            intent = Intent.START if text is None else None
+            outcomes = await asyncio.gather(
+                *(
+                    service.handle(
+                        Envelope(
+                            Channel.WECHAT,
+                            user,
+                            f"{user}-{round_}",
+                            Inbound(now=NOW + timedelta(seconds=round_), text=text, intent=intent),
+                        )
+                    )
+                    for user in users
+                )
+            )
+            assert all(o.messages and not o.duplicate for o in outcomes)
+    finally:
+        service.close()
+    with transaction(engine) as session:
+        assert verify(session=session, flow_id=flow.id) == []
+    if engine.dialect.name == "sqlite":
+        assert {name.split("_")[0] for name in threads} == {"sqlite-writer"}
+    else:  # PostgreSQL takes concurrent writers: the thread pool
+        assert not any(name.startswith("sqlite-writer") for name in threads)
+
+
+def test_close_stops_the_writer_thread(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL messages use the shared thread pool: no writer thread")
+    service = Service(engine, load_flow(DEFAULT_FLOW))
+    envelope = Envelope(Channel.WECHAT, "u1", "k1", Inbound(now=NOW, intent=Intent.START))
+    before = set(threading.enumerate())
+    assert asyncio.run(service.handle(envelope)).messages
+    writers = [
+        t for t in threading.enumerate() if t not in before and t.name.startswith("sqlite-writer")
+    ]
+    assert len(writers) == 1
+    service.close()
+    for thread in writers:
+        thread.join(timeout=5)
+    assert not any(t.is_alive() for t in writers)
