@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
-from storage.db import PerDialect, dialect_insert
+from storage import precompiled
+from storage.db import PerDialect, connection_of, dialect_insert
 from storage.models import AggregateCounter, Answer
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
@@ -77,8 +78,8 @@ def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None
     ]
     if not rows:
         return
-    conn = session.connection()
-    conn.execute(_bump(conn), rows)
+    conn = connection_of(session)
+    precompiled.execute_many(conn, _bump(conn), rows)
 
 
 def percent(part: int, whole: int) -> Decimal:
@@ -114,7 +115,7 @@ def counters(
     if question_id is not None:
         statement = _QUESTION_COUNTERS
         params["match_question"] = question_id
-    rows = session.connection().execute(statement, params)
+    rows = precompiled.rows(connection_of(session), statement, params)
     return {(question, option): count for question, option, count in rows}
 
 
@@ -179,8 +180,7 @@ def tally(
         respondents=respondents,
         selections=selections,
         options=tuple(
-            OptionStat(o, c, percent(c, selections), percent(c, respondents))
-            for o, c in per_option
+            OptionStat(o, c, percent(c, selections), percent(c, respondents)) for o, c in per_option
         ),
         texts=texts,
         text_total=text_total,

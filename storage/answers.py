@@ -29,9 +29,11 @@ from flows.events import (
 from flows.peer_segments import answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
+from storage import precompiled
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import create_contact
+from storage.db import connection_of
 from storage.inbound import forget_replies
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.respondents import RespondentRow, update_respondent
@@ -70,7 +72,7 @@ def apply_effects(
     both states); the peer-segment counters follow their difference. Without them, the
     session's answer rows are read before and after instead.
     """
-    conn = session.connection()
+    conn = connection_of(session)
     changes_answers = any(isinstance(e, AnswerRecorded | AnswerCleared) for e in effects)
     rows_before = None
     if answers is None and changes_answers:
@@ -133,7 +135,8 @@ _SESSION_ANSWERS = select(_ANSWER.c.question_id, _ANSWER.c.option_id).where(
 
 
 def _session_answers(conn: Connection, session_id: int) -> list[tuple[str, str | None]]:
-    return [(q, o) for q, o in conn.execute(_SESSION_ANSWERS, {"match_session": session_id})]
+    params = {"match_session": session_id}
+    return [(q, o) for q, o in precompiled.rows(conn, _SESSION_ANSWERS, params)]
 
 
 def _replace_answer(
@@ -151,7 +154,8 @@ def _replace_answer(
         values.append((None, effect.text))
     if not values:
         return
-    conn.execute(
+    precompiled.execute_many(
+        conn,
         _INSERT_ANSWERS,
         [
             {
@@ -178,7 +182,7 @@ def _delete_answer(
 ) -> None:
     """Delete the question's rows and count them out of the counters."""
     params = {"match_session": session_id, "match_question": question_id}
-    _count_out(conn.execute(_DELETE_QUESTION, params), deltas)
+    _count_out(precompiled.rows(conn, _DELETE_QUESTION, params), deltas)
 
 
 def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> int:
@@ -199,7 +203,7 @@ def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> in
 def _delete_respondent_data(
     session: Session, respondent_id: int, now: datetime, deltas: Counter[CounterKey]
 ) -> None:
-    conn = session.connection()
+    conn = connection_of(session)
     answers = conn.execute(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
     ).all()

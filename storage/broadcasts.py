@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from storage.db import connection_of
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import enqueue
 
@@ -92,7 +93,7 @@ class HeldItem:
 
 def held_for(*, session: Session, channel: str, recipient: str) -> list[HeldItem]:
     """The texts held for a recipient, oldest first, locked until the transaction ends."""
-    rows = session.connection().execute(
+    rows = connection_of(session).execute(
         _HELD, {"match_channel": channel, "match_recipient": recipient}
     )
     return [HeldItem(i, str(json.loads(payload)["text"]), at) for i, payload, at in rows]
@@ -116,7 +117,7 @@ def take_held(*, session: Session, respondent: RespondentRow, now: datetime) -> 
             keep.append(item)
         else:
             dropped.append(item.id)
-    conn = session.connection()
+    conn = connection_of(session)
     if dropped:
         conn.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(dropped)))
     if keep:

@@ -20,7 +20,8 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col
 
-from storage.db import PerDialect, dialect_insert
+from storage import precompiled
+from storage.db import PerDialect, connection_of, dialect_insert
 from storage.models import ProcessedMessage, UTCDateTime
 
 _TABLE: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
@@ -69,9 +70,9 @@ def claim_inbound(
     *, session: Session, channel: str, dedupe_key: str, now: datetime
 ) -> ClaimedMessage | None:
     """The new dedupe row, or None when this message was already claimed (a retry)."""
-    conn = session.connection()
+    conn = connection_of(session)
     params = {"channel": channel, "dedupe_key": dedupe_key, "now": now}
-    claimed = conn.execute(_claim(conn), params).scalar()
+    claimed = precompiled.scalar(conn, _claim(conn), params)
     if claimed is None:
         return None
     return ClaimedMessage(id=int(claimed), channel=channel, dedupe_key=dedupe_key)
@@ -80,7 +81,7 @@ def claim_inbound(
 def stored_reply(*, session: Session, channel: str, dedupe_key: str) -> list[str] | None:
     """The reply rendered for an earlier copy of this message (None: none stored)."""
     raw = (
-        session.connection()
+        connection_of(session)
         .execute(_STORED_REPLY, {"channel": channel, "dedupe_key": dedupe_key})
         .scalar()
     )
@@ -106,7 +107,7 @@ def save_reply(
     if respondent_id is not None:
         statement = _SAVE_REPLY_AND_RESPONDENT
         params["respondent_id"] = respondent_id
-    session.connection().execute(statement, params)
+    precompiled.rows(connection_of(session), statement, params)
 
 
 def forget_replies(*, session: Session, respondent_id: int) -> None:

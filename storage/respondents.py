@@ -17,8 +17,9 @@ from sqlalchemy.sql.dml import Insert, ReturningUpdate
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
+from storage import precompiled
 from storage.broadcasts import held_waiting
-from storage.db import PerDialect, dialect_insert
+from storage.db import PerDialect, connection_of, dialect_insert
 from storage.models import Respondent, UTCDateTime
 from storage.session_rows import (  # re-exported: callers know them from here
     SessionRow,
@@ -114,19 +115,19 @@ def lock_respondent(
     processes (PostgreSQL: the row lock of the UPDATE; SQLite: BEGIN IMMEDIATE
     serializes all writers already). Load the session state only *after* this call.
     """
-    conn = session.connection()
+    conn = connection_of(session)
     match = {"match_channel": channel, "match_user": channel_user_id, "now": now}
     touch, touch_params = _TOUCH, match
     if source:
         touch, touch_params = _TOUCH_WITH_SOURCE, {**match, "new_source": source}
-    row = conn.execute(touch, touch_params).first()
+    row = precompiled.first(conn, touch, touch_params)
     if row is None:
         # Updated first, inserted only when missing: an INSERT … ON CONFLICT per message
         # would burn a sequence value each time, and respondent numbers (shown in
         # reports) would have gaps.
-        row = conn.execute(_create_respondent(conn), {**match, "new_source": source}).first()
+        row = precompiled.first(conn, _create_respondent(conn), {**match, "new_source": source})
         if row is None:  # a concurrent first message created it: wait for its lock
-            row = conn.execute(touch, touch_params).first()
+            row = precompiled.first(conn, touch, touch_params)
     assert row is not None
     return _respondent_row(row)
 
@@ -145,7 +146,7 @@ def update_respondent(
     if subscribed_updates is not None:
         values["subscribed_updates"] = subscribed_updates
     if values:
-        session.connection().execute(
+        connection_of(session).execute(
             update(_RESPONDENT).where(_RESPONDENT.c.id == respondent_id).values(**values)
         )
 

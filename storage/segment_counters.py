@@ -28,8 +28,9 @@ from flows.peer_segments import (
     answered_in_rows,
     contributions,
 )
+from storage import precompiled
 from storage.aggregates import QuestionStats, tally
-from storage.db import PerDialect, dialect_insert
+from storage.db import PerDialect, connection_of, dialect_insert
 from storage.models import SegmentCounter
 
 _COUNTER: Table = SegmentCounter.__table__  # type: ignore[attr-defined]
@@ -59,8 +60,8 @@ def bump_segments(*, session: Session, flow_id: str, deltas: Mapping[SegmentKey,
         if d
     ]
     if rows:
-        conn = session.connection()
-        conn.execute(_bump(conn), rows)
+        conn = connection_of(session)
+        precompiled.execute_many(conn, _bump(conn), rows)
 
 
 def count_out_rows(*, session: Session, rows: Iterable[Sequence[Any]]) -> None:
@@ -86,7 +87,8 @@ _READ = select(_COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count).w
 def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> SegmentStats:
     """The suppliers of commodity `segment`, from the counters; every choice question
     listed, with the shape of `storage.aggregates.question_stats`."""
-    rows = session.connection().execute(_READ, {"match_flow": flow.id, "segment": segment})
+    params = {"match_flow": flow.id, "segment": segment}
+    rows = precompiled.rows(connection_of(session), _READ, params)
     counts = {(q, o): int(n) for q, o, n in rows}
     questions = {}
     for question in flow.questions:
@@ -118,7 +120,7 @@ _RECOUNT = (
 
 def recount(*, session: Session, flow_id: str) -> dict[SegmentKey, int]:
     """The segment counters as they should be, from the answer rows (slow, exact)."""
-    conn = session.connection()
+    conn = connection_of(session)
     out: dict[SegmentKey, int] = {}
     for statement in _RECOUNT:
         for segment, question_id, option_id, n in conn.execute(text(statement), {"flow": flow_id}):
@@ -128,7 +130,7 @@ def recount(*, session: Session, flow_id: str) -> dict[SegmentKey, int]:
 
 def verify(*, session: Session, flow_id: str) -> list[str]:
     """Differences between the segment counters and a recount (empty: consistent)."""
-    rows = session.connection().execute(
+    rows = connection_of(session).execute(
         select(
             _COUNTER.c.segment, _COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count
         ).where(_COUNTER.c.flow_id == flow_id)

@@ -15,6 +15,8 @@ from sqlalchemy.sql.dml import Update
 from sqlmodel import Session
 
 from flows.state import SessionState, Status
+from storage import precompiled
+from storage.db import connection_of
 from storage.models import SurveySession, UTCDateTime
 
 _SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]
@@ -48,7 +50,7 @@ _LOAD_SESSION = select(*_SESSION_COLUMNS).where(
 
 def load_session_row(*, session: Session, respondent_id: int, flow_id: str) -> SessionRow | None:
     params = {"match_respondent": respondent_id, "match_flow": flow_id}
-    return _session_row(session.connection().execute(_LOAD_SESSION, params).first())
+    return _session_row(precompiled.first(connection_of(session), _LOAD_SESSION, params))
 
 
 _LATEST_SESSION = (
@@ -66,7 +68,7 @@ def latest_session_row(*, session: Session, respondent_id: int) -> SessionRow | 
     once, a plain row (an ORM query here cost ~0.1 ms more per message).
     """
     params = {"match_respondent": respondent_id}
-    return _session_row(session.connection().execute(_LATEST_SESSION, params).first())
+    return _session_row(precompiled.first(connection_of(session), _LATEST_SESSION, params))
 
 
 def load_state(*, session: Session, respondent_id: int, flow_id: str) -> SessionState | None:
@@ -123,7 +125,7 @@ def save_session_row(
     *, session: Session, respondent_id: int, state: SessionState, now: datetime
 ) -> SessionRow:
     """Insert or update the respondent's row for `state.flow_id` (status/times mirrored)."""
-    conn = session.connection()
+    conn = connection_of(session)
     completing = state.status is Status.COMPLETED or bool(state.completed_at)
     started, completed = _parse(state.started_at), _parse(state.completed_at)
     state_json = state.to_json()
@@ -138,11 +140,11 @@ def save_session_row(
     }
     if completing:
         params["new_completed"] = completed
-    row = conn.execute(_UPDATE_COMPLETING if completing else _UPDATE_OPEN, params).first()
+    row = precompiled.first(conn, _UPDATE_COMPLETING if completing else _UPDATE_OPEN, params)
     if row is None:
         params["new_started"] = started or now
         params["new_completed"] = (completed or now) if completing else None
-        row = conn.execute(_INSERT_SESSION, params).first()
+        row = precompiled.first(conn, _INSERT_SESSION, params)
     assert row is not None
     session_id, started_at, completed_at = row
     return SessionRow(

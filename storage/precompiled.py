@@ -1,0 +1,171 @@
+"""The hot path's Core statements, compiled once per dialect and run on the DBAPI cursor.
+
+`Connection.execute` of a Core statement costs ~20 µs of SQLAlchemy even when its
+compiled form is cached (cache-key lookup, execution context, parameter and result
+processing); the same statement on the sqlite3 cursor takes ~5 µs. A survey step runs
+about ten of them (docs/benchmarks.md). Here a statement is compiled by SQLAlchemy once
+per dialect, with the same type processing (`UTCDateTime`, booleans on SQLite), and run
+on the connection's DBAPI cursor inside the session's transaction.
+
+What is given up is deliberately small: no statement events (`before_cursor_execute`),
+no `IN` lists that expand, no Python-side column defaults (statements pass every value).
+DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
+(`storage.db.is_retryable`) and error handling see what they saw before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Param:
+    key: str  # the name callers pass
+    name: str  # the name in the compiled SQL
+    default: Any  # a value bound in the statement itself (None: the caller gives it)
+    required: bool
+    process: Processor | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positional: bool
+    params: tuple[_Param, ...]  # in placeholder order when positional
+    results: tuple[Processor | None, ...]
+    has_results: bool
+
+
+_CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
+
+
+def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
+    kwargs: dict[str, Any] = {"column_keys": list(columns)} if columns else {}
+    compiled = statement.compile(dialect=dialect, **kwargs)
+    assert isinstance(compiled, SQLCompiler)
+    if "POSTCOMPILE" in compiled.string:
+        raise NotImplementedError("parameters rendered at execution time are not supported")
+    by_name: dict[str, _Param] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.expanding:
+            raise NotImplementedError(f"expanding IN parameter {bind.key!r} is not supported")
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        value = bind.effective_value if not bind.required else None
+        by_name[name] = _Param(bind.key, name, value, bind.required, process)
+    positional = bool(compiled.positional)
+    order = compiled.positiontup if positional else list(by_name)
+    exported = getattr(statement, "exported_columns", ())
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported
+    )
+    return _Compiled(
+        sql=compiled.string,
+        positional=positional,
+        params=tuple(by_name[name] for name in order or ()),
+        results=results,
+        has_results=bool(exported),
+    )
+
+
+def _compiled(conn: Connection, statement: ClauseElement, columns: tuple[str, ...]) -> _Compiled:
+    key = (id(statement), conn.dialect.name, columns)
+    cached = _CACHE.get(key)
+    if cached is None:
+        # The statement is kept with its compiled form: its id stays its own.
+        cached = _CACHE[key] = (statement, _compile(statement, conn.dialect, columns))
+    return cached[1]
+
+
+def _bound(compiled: _Compiled, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    values = []
+    for param in compiled.params:
+        if param.key in given:
+            value = given[param.key]
+        elif param.required:
+            raise KeyError(f"missing value for bound parameter {param.key!r}")
+        else:
+            value = param.default
+        if param.process is not None:
+            value = param.process(value)
+        values.append(value)
+    if compiled.positional:
+        return values
+    return {param.name: value for param, value in zip(compiled.params, values, strict=True)}
+
+
+def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(
+        value if process is None or value is None else process(value)
+        for process, value in zip(compiled.results, row, strict=True)
+    )
+
+
+def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
+    dbapi = conn.dialect.loaded_dbapi
+    if isinstance(error, dbapi.Error):
+        raise DBAPIError.instance(
+            compiled.sql, None, error, dbapi.Error, dialect=conn.dialect
+        ) from error
+    raise error
+
+
+def rows(
+    conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Run `statement` with `params` (by bind key); its result rows as plain tuples."""
+    compiled = _compiled(conn, statement, ())
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.sql, _bound(compiled, params or {}))
+        fetched = cursor.fetchall() if compiled.has_results else []
+    except Exception as error:
+        _raise(conn, compiled, error)
+    finally:
+        cursor.close()
+    if not any(compiled.results):
+        return [tuple(row) for row in fetched]
+    return [_row(compiled, row) for row in fetched]
+
+
+def first(
+    conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first result row, or None."""
+    found = rows(conn, statement, params)
+    return found[0] if found else None
+
+
+def scalar(
+    conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
+) -> Any:
+    """The first column of the first row, or None."""
+    row = first(conn, statement, params)
+    return row[0] if row else None
+
+
+def execute_many(
+    conn: Connection, statement: ClauseElement, params: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run a statement without results once per parameter set (`executemany`). An
+    INSERT without `.values()` writes the columns of the first parameter set."""
+    if not params:
+        return
+    columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
+    compiled = _compiled(conn, statement, columns)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(compiled.sql, [_bound(compiled, p) for p in params])  # type: ignore[arg-type]
+    except Exception as error:
+        _raise(conn, compiled, error)
+    finally:
+        cursor.close()
