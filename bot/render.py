@@ -18,6 +18,7 @@ from flows.model import Lang
 
 TEMPLATES = Path(__file__).parent / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
+RENDERED_KEPT = 4096  # texts kept by one Renderer
 
 
 class Renderer:
@@ -31,15 +32,30 @@ class Renderer:
             auto_reload=False,
         )
         self._templates: dict[tuple[Lang, str], Template] = {}
+        self._rendered: dict[tuple[object, ...], str] = {}
 
     def render(self, reply: Reply, lang: Lang) -> str:
         chosen = reply.lang or lang
+        # Most replies are a question's prompt: the same text for everyone who reaches
+        # it. Replies whose parameters hash (frozen flow objects, numbers, strings) are
+        # rendered once; live figures (lists) are rendered every time.
+        key: tuple[object, ...] | None = (chosen, reply.key, *reply.params.items())
+        try:
+            cached = self._rendered.get(key)  # type: ignore[arg-type]
+        except TypeError:
+            key, cached = None, None
+        if cached is not None:
+            return cached
         template = self._templates.get((chosen, reply.key))
         if template is None:
             template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
             self._templates[(chosen, reply.key)] = template
-        text = template.render(**reply.params)
-        return _BLANK_LINES.sub("\n\n", text).strip()
+        text = _BLANK_LINES.sub("\n\n", template.render(**reply.params)).strip()
+        if key is not None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()  # bounded: many surveys and versions over time
+            self._rendered[key] = text
+        return text
 
     def render_all(self, replies: Iterable[Reply], lang: Lang) -> list[str]:
         texts = (self.render(reply, lang) for reply in replies)

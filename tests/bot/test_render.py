@@ -120,3 +120,18 @@ def test_random_conversations_render_in_all_languages(
                 continue
             for lang in Lang:
                 assert renderer.render(reply, lang).strip()
+
+
+def test_prompts_render_once_and_live_figures_every_time(flow: Flow) -> None:
+    renderer = Renderer()
+    question = flow.question("role")
+    params = {"question": question, "number": 1, "total": 15, "current": None, "optional": False}
+    first = renderer.render(Reply("question", params), Lang.BOTH)
+    assert renderer.render(Reply("question", dict(params)), Lang.BOTH) is first  # kept
+    later = renderer.render(Reply("question", {**params, "number": 2}), Lang.BOTH)
+    assert "【2/15】" in later and "【1/15】" in first
+    assert renderer.render(Reply("question", params), Lang.EN) != first  # per language
+    yes = flow.question("carbon_policy").option("yes")
+    for pct in ("71.84", "50.00"):  # a list of figures: never kept, always current
+        figures = {"items": [{"text": yes.text, "pct": pct}], "respondents": 316, "single": True}
+        assert pct in renderer.render(Reply("snapshot", figures), Lang.EN)
