@@ -1,0 +1,78 @@
+"""Statements run on the DBAPI cursor: same values in and out as through SQLAlchemy."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from storage import precompiled
+from storage.db import connection_of, is_retryable, transaction
+from storage.models import Respondent
+from storage.respondents import lock_respondent
+
+NOW = datetime(2026, 3, 2, 1, 0, 30, 123456, tzinfo=UTC)
+_TABLE = Respondent.__table__  # type: ignore[attr-defined]
+_READ = select(_TABLE.c.id, _TABLE.c.active, _TABLE.c.created_at, _TABLE.c.source).where(
+    _TABLE.c.channel_user_id == bindparam("user")
+)
+
+
+def test_types_and_literals_as_sqlalchemy_gives_them(engine: Engine) -> None:
+    with transaction(engine) as session:
+        made = lock_respondent(session=session, channel="wechat", channel_user_id="u1", now=NOW)
+        conn = connection_of(session)
+        raw = precompiled.first(conn, _READ, {"user": "u1"})
+        via_sqlalchemy = conn.execute(_READ, {"user": "u1"}).first()
+    assert raw == tuple(via_sqlalchemy)  # type: ignore[arg-type]
+    assert raw is not None and raw[0] == made.id
+    assert raw[1] is True and raw[2] == NOW and raw[2].tzinfo is not None
+    deactivate = update(_TABLE).where(_TABLE.c.id == bindparam("rid")).values(active=False)
+    with transaction(engine) as session:
+        conn = connection_of(session)
+        assert precompiled.rows(conn, deactivate, {"rid": made.id}) == []  # the literal False
+        assert precompiled.scalar(conn, select(_TABLE.c.active)) is False
+        assert precompiled.first(conn, _READ, {"user": "nobody"}) is None
+        with pytest.raises(KeyError, match="user"):
+            precompiled.rows(conn, _READ, {})
+
+
+def test_database_errors_arrive_as_sqlalchemy_errors(engine: Engine) -> None:
+    insert = _TABLE.insert()
+    row = {
+        "channel": "wechat",
+        "channel_user_id": "dup",
+        "lang": "both",
+        "active": True,
+        "subscribed_updates": False,
+        "created_at": NOW,
+    }
+    with transaction(engine) as session:
+        precompiled.execute_many(connection_of(session), insert, [row])
+    with pytest.raises(DBAPIError) as raised, transaction(engine) as session:
+        precompiled.execute_many(connection_of(session), insert, [row])  # unique (channel, id)
+    assert "unique" in str(raised.value.orig).lower() or "UNIQUE" in str(raised.value)
+    assert not is_retryable(raised.value)
+
+
+def test_a_locked_sqlite_database_is_retryable(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    path = engine.url.database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        with transaction(engine, readonly=True) as session:
+            other.execute("BEGIN IMMEDIATE")
+            conn = connection_of(session)
+            conn.exec_driver_sql("PRAGMA busy_timeout=10")
+            with pytest.raises(DBAPIError) as raised:
+                precompiled.rows(conn, _TABLE.delete())  # a write inside a reader: locked
+        assert is_retryable(raised.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
