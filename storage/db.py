@@ -144,16 +144,18 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
     REPEATABLE READ, READ ONLY).
     """
     bind = _readonly(engine) if readonly else engine
-    with (
-        _writer_turn(engine, readonly=readonly),
-        Session(bind, expire_on_commit=False) as session,
-        session.begin(),
-    ):
-        session.info[_CONNECTION] = session.connection()
+    # The connection's own transaction, with a Session joined to it for the ORM writes
+    # (contacts, outbox, audit): the Session's transaction bookkeeping cost ~0.1 ms a
+    # message, a third of an empty transaction's SQLAlchemy time.
+    with _writer_turn(engine, readonly=readonly), bind.connect() as conn, conn.begin():
+        session = Session(bind=conn, expire_on_commit=False)
+        session.info[_CONNECTION] = conn
         try:
             yield session
+            session.flush()  # ORM changes go out before the connection commits
         finally:
             session.info.pop(_CONNECTION, None)
+            session.close()
 
 
 _CONNECTION = "surveybot.connection"
