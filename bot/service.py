@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import dataclasses
 import json
 import logging
@@ -80,7 +81,10 @@ class Service:
         # SQLAlchemy here is synchronous: keep it off the event loop.
         if self._writer is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self.handle_sync, envelope)
+            # With the caller's context (the request id of its log lines), as anyio's
+            # thread pool does below; run_in_executor alone would drop it.
+            context = contextvars.copy_context()
+            return await loop.run_in_executor(self._writer, context.run, self.handle_sync, envelope)
         return await anyio.to_thread.run_sync(self.handle_sync, envelope)
 
     def close(self) -> None:

@@ -74,3 +74,27 @@ def test_close_stops_the_writer_thread(engine: Engine) -> None:
     for thread in writers:
         thread.join(timeout=5)
     assert not any(t.is_alive() for t in writers)
+
+
+async def test_the_dispatcher_logs_under_the_request_s_id(engine: Engine) -> None:
+    """Log lines written while a message is dispatched carry the request id the HTTP
+    middleware set (bot.observability), on the SQLite writer thread as in the pool."""
+    from bot.observability.logging import request_id_var
+
+    service = Service(engine, load_flow(DEFAULT_FLOW))
+    seen: list[str | None] = []
+    handle_sync = service.handle_sync
+
+    def recording(envelope: Envelope) -> Outcome:
+        seen.append(request_id_var.get())
+        return handle_sync(envelope)
+
+    service.handle_sync = recording  # type: ignore[method-assign]
+    token = request_id_var.set("req-42")
+    try:
+        envelope = Envelope(Channel.WECHAT, "u1", "k1", Inbound(now=NOW, intent=Intent.START))
+        assert (await service.handle(envelope)).messages
+    finally:
+        request_id_var.reset(token)
+        service.close()
+    assert seen == ["req-42"]
