@@ -37,7 +37,7 @@ from storage.db import connection_of
 from storage.inbound import forget_replies
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.respondents import RespondentRow, update_respondent
-from storage.segment_counters import bump_segments, count_out_rows
+from storage.segment_counters import SegmentKey, bump_segments, counted_out
 from storage.session_rows import SessionRow
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
@@ -70,7 +70,9 @@ def apply_effects(
     `DataDeleted`, the respondent has no session row any more: do not save it again.
     `answers`: the session's answers before and after the step (the dispatcher has
     both states); the peer-segment counters follow their difference. Without them, the
-    session's answer rows are read before and after instead.
+    session's answer rows are read before and after instead. The live counters are
+    written before the segment counters, always: two transactions then lock them in the
+    same order and cannot deadlock on PostgreSQL.
     """
     conn = connection_of(session)
     changes_answers = any(isinstance(e, AnswerRecorded | AnswerCleared) for e in effects)
@@ -81,7 +83,7 @@ def apply_effects(
     contacts: list[ContactRequest] = []
     lang: str | None = None
     subscribed: bool | None = None
-    deleted = False
+    deleted: dict[str, Counter[SegmentKey]] | None = None  # flow → segment deltas
     for effect in effects:
         match effect:
             case AnswerRecorded():
@@ -103,10 +105,9 @@ def apply_effects(
                     )
                 )
             case DataDeleted():
-                _delete_respondent_data(session, _id(respondent), now, deltas)
+                deleted = _delete_respondent_data(session, _id(respondent), now, deltas)
                 subscribed = False
                 contacts.clear()
-                deleted = True
             case SurveyStarted() | SurveyCompleted():
                 pass  # mirrored by save_session_row
             case _:
@@ -115,8 +116,10 @@ def apply_effects(
         session=session, respondent_id=_id(respondent), lang=lang, subscribed_updates=subscribed
     )
     bump_counters(session=session, deltas=deltas)
-    if deleted:
-        return contacts  # every row is gone, counted out of the segments with it
+    if deleted is not None:  # every row is gone: whole sessions leave their segments
+        for flow_id, removed in sorted(deleted.items()):
+            bump_segments(session=session, flow_id=flow_id, deltas=removed)
+        return contacts
     change = None
     if answers is not None and changes_answers:
         before, after = answers
@@ -202,13 +205,14 @@ def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> in
 
 def _delete_respondent_data(
     session: Session, respondent_id: int, now: datetime, deltas: Counter[CounterKey]
-) -> None:
+) -> dict[str, Counter[SegmentKey]]:
+    """Delete everything of the respondent, counting their answers out of `deltas`;
+    returns what leaves the segment counters, per flow."""
     conn = connection_of(session)
     answers = conn.execute(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
     ).all()
     removed = _count_out(answers, deltas)
-    count_out_rows(session=session, rows=answers)
     contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     forget_replies(session=session, respondent_id=respondent_id)
@@ -220,6 +224,7 @@ def _delete_respondent_data(
         detail=json.dumps(detail),
         now=now,
     )
+    return counted_out(answers)
 
 
 def _id(row: RespondentRow | Respondent | SessionRow | SurveySession) -> int:

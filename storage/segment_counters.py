@@ -64,9 +64,9 @@ def bump_segments(*, session: Session, flow_id: str, deltas: Mapping[SegmentKey,
         precompiled.execute_many(conn, _bump(conn), rows)
 
 
-def count_out_rows(*, session: Session, rows: Iterable[Sequence[Any]]) -> None:
-    """Take deleted answer rows (flow, session, question, option) out of the segment
-    counters: whole sessions, as when a respondent deletes their data."""
+def counted_out(rows: Iterable[Sequence[Any]]) -> dict[str, Counter[SegmentKey]]:
+    """What deleted answer rows (flow, session, question, option) take out of the segment
+    counters, per flow: whole sessions, as when a respondent deletes their data."""
     by_session: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
     for flow_id, session_id, question_id, option_id in rows:
         by_session.setdefault((flow_id, session_id), []).append((question_id, option_id))
@@ -75,8 +75,7 @@ def count_out_rows(*, session: Session, rows: Iterable[Sequence[Any]]) -> None:
         by_flow.setdefault(flow_id, Counter()).subtract(
             contributions(answered_in_rows(answer_rows))
         )
-    for flow_id, deltas in sorted(by_flow.items()):
-        bump_segments(session=session, flow_id=flow_id, deltas=deltas)
+    return by_flow
 
 
 _READ = select(_COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
@@ -106,3 +107,27 @@ def test_verify_names_a_wrong_segment_counter(engine: Engine) -> None:
         assert verify(session=session, flow_id=AIAG.id) == [
             "aiag_carbon segment interior (size):(respondents): counter 5, answers 1"
         ]
+
+
+def test_live_counters_are_written_before_segment_counters(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lock order for every step, answers and deletions alike: two PostgreSQL
+    transactions taking the counter rows in opposite orders could deadlock."""
+    from storage import answers
+
+    order: list[str] = []
+    for name, label in (("bump_counters", "live"), ("bump_segments", "segments")):
+        real = getattr(answers, name)
+
+        def spy(*args: object, _real: object = real, _label: str = label, **kw: object) -> None:
+            order.append(_label)
+            _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(answers, name, spy)
+    session_id = _supplier(engine, "a", "interior")
+    assert order == ["live", "segments"]
+    order.clear()
+    apply(engine, session_id, DataDeleted())
+    assert order == ["live", "segments"]
+    _exact(engine)
