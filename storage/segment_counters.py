@@ -88,15 +88,16 @@ def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> Segm
     listed, with the shape of `storage.aggregates.question_stats`."""
     params = {"match_flow": flow.id, "segment": segment}
     rows = precompiled.rows(connection_of(session), _READ, params)
-    counts = {(q, o): int(n) for q, o, n in rows}
+    by_question: dict[str, dict[str, int]] = {}
+    for question_id, option_id, n in rows:
+        by_question.setdefault(question_id, {})[option_id] = int(n)
     questions = {}
     for question in flow.questions:
-        if not question.is_choice:
-            continue
-        chosen = {o: n for (q, o), n in counts.items() if q == question.id and o != RESPONDENTS}
-        answered = counts.get((question.id, RESPONDENTS), 0)
-        questions[question.id] = tally(question, answered, chosen)
-    return SegmentStats(respondents=counts.get((RESPONDENTS, RESPONDENTS), 0), questions=questions)
+        if question.is_choice:
+            counts = by_question.get(question.id, {})
+            questions[question.id] = tally(question, counts.get(RESPONDENTS, 0), counts)
+    size = by_question.get(RESPONDENTS, {}).get(RESPONDENTS, 0)
+    return SegmentStats(respondents=size, questions=questions)
 
 
 _MEMBERS = f"""
