@@ -4,18 +4,22 @@ the dispatcher and the outbox, and the route mounted in a Starlette app."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_sim import WeChatSimulator
 from bot.envelope import Envelope, Message, Outcome
+from storage.db import make_engine
+from storage.migrate import upgrade
 from tests.fakes.wechat_api_server import wechat_api  # noqa: F401  (fixture)
 
 # Tencent's sample account (WXBizMsgCrypt Sample.py), see PLATFORM_NOTES.
@@ -101,3 +105,13 @@ async def make_sim(
     yield factory
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite file: the Telegram survey tests run the real dispatcher on it."""
+    url = f"sqlite:///{tmp_path / 'telegram.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()

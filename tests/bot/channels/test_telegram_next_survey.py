@@ -3,7 +3,7 @@ in the language already chosen, recorded for the same respondent."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +13,12 @@ from sqlmodel import select
 from bot.runtime import register_shipped, shipped_paths
 from bot.service import Service
 from bot.survey_catalog import SurveyCatalog
-from storage.db import make_engine, transaction
-from storage.migrate import upgrade
+from storage.db import transaction
 from storage.models import Answer, Respondent, SurveySession
 from tests.fakes.telegram_api_server import fake_bot_api
 from tests.fakes.telegram_harness import Harness, running
 from tests.fakes.telegram_user import buttons
 from tests.flows.versions import NEXT, V1
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'next.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

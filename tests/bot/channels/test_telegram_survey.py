@@ -7,7 +7,6 @@ options their keyboards showed; a stale tap or a duplicate update changes nothin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,7 @@ from flows.definition import load_flow
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import counters
-from storage.db import make_engine, transaction
-from storage.migrate import upgrade
+from storage.db import transaction
 from storage.models import SurveySession
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import Harness, running
@@ -35,15 +33,6 @@ STALE_REPLY = "按钮已过期"  # bot/templates/zh/stale_button.j2
 def telegram_api() -> Iterator[FakeBotApi]:
     with fake_bot_api() as api:
         yield api
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'telegram.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
