@@ -101,11 +101,15 @@ TEMPLATE_PROBES: dict[str, re.Pattern[str]] = {
 
 
 def evaluated_probes(sent: str, reply: str) -> list[str]:
-    """Template probes in `sent` whose evaluated result shows in `reply` (and not in `sent`)."""
+    """Template probes in `sent` whose evaluated result shows in `reply` (and not in `sent`).
+
+    A probe shown as itself was not evaluated: then a "49" elsewhere (a live percentage
+    such as "49.1 %" on the dashboard) is no evidence, and used to fail the check.
+    """
     return [
         probe
         for probe, result in TEMPLATE_PROBES.items()
-        if probe in sent and result.search(reply) and not result.search(sent)
+        if probe in sent and probe not in reply and result.search(reply) and not result.search(sent)
     ]
 
 
