@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, update
-from sqlalchemy.sql.dml import Insert, ReturningUpdate
+from sqlalchemy.sql.dml import Insert, ReturningUpdate, Update
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -132,6 +132,20 @@ def lock_respondent(
     return _respondent_row(row)
 
 
+def _respondent_update(columns: tuple[str, ...]) -> Update:
+    # Bind names must differ from column names in UPDATE statements.
+    values = {c: bindparam(f"new_{c}", type_=_RESPONDENT.c[c].type) for c in columns}
+    return update(_RESPONDENT).where(_RESPONDENT.c.id == bindparam("match_id")).values(values)
+
+
+# Built once, compiled once per dialect (storage.precompiled): the language is chosen
+# on a survey step.
+_RESPONDENT_UPDATES = {
+    columns: _respondent_update(columns)
+    for columns in [("lang",), ("subscribed_updates",), ("lang", "subscribed_updates")]
+}
+
+
 def update_respondent(
     *,
     session: Session,
@@ -146,9 +160,9 @@ def update_respondent(
     if subscribed_updates is not None:
         values["subscribed_updates"] = subscribed_updates
     if values:
-        connection_of(session).execute(
-            update(_RESPONDENT).where(_RESPONDENT.c.id == respondent_id).values(**values)
-        )
+        statement = _RESPONDENT_UPDATES[tuple(values)]
+        params = {"match_id": respondent_id, **{f"new_{k}": v for k, v in values.items()}}
+        precompiled.rows(connection_of(session), statement, params)
 
 
 def set_respondent_active(
