@@ -5,12 +5,13 @@
 The app `surveybot bench serve` runs (benchmarks.bare_app) is driven through httpx's
 ASGITransport with the signed safe-mode pushes of `benchmarks.wechat_load`, one at a
 time. It reports wall and process CPU per push (both include the in-process client,
-about 0.5 ms of it) and the dispatcher's own CPU: the thread time spent in
-`Service.handle_sync` (dedupe, lock, step, save, render). CPU time barely depends on
-what else the machine runs, so two versions of the request path compare well even on a
-busy host. `--profile N` prints the N costliest functions of the dispatcher (cProfile,
-which roughly doubles the time). Needs the environment of `surveybot bench serve`
-(WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_ENCODING_AES_KEY, SURVEYBOT_DATABASE_URL).
+about 0.5 ms of it) and the dispatcher's own CPU: the thread time spent in the SQLite
+writer's transactions (PostgreSQL: in `Service.handle_sync`): dedupe, lock, step, save,
+render. CPU time barely depends on what else the machine runs, so two versions of the
+request path compare well even on a busy host. `--profile N` prints the N costliest
+functions of the dispatcher (cProfile, which roughly doubles the time). Needs the
+environment of `surveybot bench serve` (WECHAT_TOKEN, WECHAT_APP_ID,
+WECHAT_ENCODING_AES_KEY, SURVEYBOT_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import os
 import pstats
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from benchmarks.bare_app import app_from_env
 from benchmarks.wechat_load import LoadConfig, _Pushes
-from bot.envelope import Envelope, Outcome
 
 WARM_UP = 20  # pushes before measuring: template compilation, statement caches
 
@@ -67,22 +69,30 @@ async def measure(respondents: int, *, profile: cProfile.Profile | None = None) 
         for query, body in requests[:WARM_UP]:
             (await client.post("/wechat", params=query, content=body)).raise_for_status()
         service = app.state.runtime.service
-        handle_sync = service.handle_sync
         spent = 0.0
 
-        def counted(envelope: Envelope) -> Outcome:
-            nonlocal spent
-            started = time.thread_time()
-            if profile is not None:
-                profile.enable()
-            try:
-                return handle_sync(envelope)
-            finally:
+        def counted(run: Callable[..., Any]) -> Callable[..., Any]:
+            def timed(*args: Any) -> Any:
+                nonlocal spent
+                started = time.thread_time()
                 if profile is not None:
-                    profile.disable()
-                spent += time.thread_time() - started
+                    profile.enable()
+                try:
+                    return run(*args)
+                finally:
+                    if profile is not None:
+                        profile.disable()
+                    spent += time.thread_time() - started
 
-        service.handle_sync = counted
+            return timed
+
+        # SQLite: the writer thread's batches (one message each here, sent one at a
+        # time); PostgreSQL: the pool thread's handle_sync.
+        writer = service._writer
+        if writer is not None:
+            writer._run_batch = counted(writer._run_batch)
+        else:
+            service.handle_sync = counted(service.handle_sync)
         measured = requests[WARM_UP:]
         wall, cpu = time.perf_counter(), time.process_time()
         for query, body in measured:

@@ -9,15 +9,12 @@ afresh: an answer is never lost and never counted twice.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextvars
 import dataclasses
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import anyio
@@ -30,6 +27,7 @@ from bot.messages import to_messages
 from bot.observability import metrics
 from bot.render import Renderer
 from bot.snapshots import Enricher
+from bot.sqlite_writer import SQLiteWriter
 from bot.staff_alerts import alert_staff
 from bot.survey_catalog import SurveyCatalog
 from flows.events import NextSurveyChosen, Reply, Step, SurveyCompleted
@@ -68,46 +66,41 @@ class Service:
         self.config = config or ServiceConfig()
         self.renderer = renderer or Renderer()
         self.staff_handler = staff_handler
-        # SQLite takes one writer at a time: messages queue for one thread instead of
-        # parking a thread each on the write lock (storage.db._writer_turn), which cost
-        # GIL hand-offs and wake-ups under load (docs/benchmarks.md).
-        self._writer = (
-            ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        # SQLite takes one writer at a time: its messages queue for one thread, which
+        # commits those waiting together (bot.sqlite_writer, docs/benchmarks.md).
+        self._writer: SQLiteWriter[Envelope, Outcome] | None = (
+            SQLiteWriter(engine, lambda session, envelope: self.process(session, envelope))
             if engine.dialect.name == "sqlite"
             else None
         )
 
     async def handle(self, envelope: Envelope) -> Outcome:
-        # SQLAlchemy here is synchronous: keep it off the event loop.
+        """Dispatch one message; its reply once its transaction has committed."""
         if self._writer is not None:
-            loop = asyncio.get_running_loop()
-            # With the caller's context (the request id of its log lines), as anyio's
-            # thread pool does below; run_in_executor alone would drop it.
-            context = contextvars.copy_context()
-            return await loop.run_in_executor(self._writer, context.run, self.handle_sync, envelope)
+            done = await self._writer.submit(envelope)
+            return _recorded(envelope, done.seconds, done.result, done.error)
+        # SQLAlchemy here is synchronous: keep it off the event loop.
         return await anyio.to_thread.run_sync(self.handle_sync, envelope)
 
     def close(self) -> None:
         """Stop the SQLite writer thread (after the last message)."""
         if self._writer is not None:
-            self._writer.shutdown(wait=True)
+            self._writer.close()
 
     def handle_sync(self, envelope: Envelope) -> Outcome:
-        channel = envelope.channel.value
+        """Dispatch one message in its own transaction, on the calling thread."""
         started = time.perf_counter()
         try:
             outcome = run_in_transaction(
-                self.engine, lambda session: self._process(session, envelope)
+                self.engine, lambda session: self.process(session, envelope)
             )
-        except Exception:
-            metrics.record_message(channel, "error")
-            metrics.record_error("dispatcher")
+        except Exception as error:
+            _recorded(envelope, time.perf_counter() - started, None, error)
             raise
-        metrics.record_dispatch(channel, time.perf_counter() - started)
-        metrics.record_message(channel, "duplicate" if outcome.duplicate else "ok")
-        return outcome
+        return _recorded(envelope, time.perf_counter() - started, outcome, None)
 
-    def _process(self, session: Session, envelope: Envelope) -> Outcome:
+    def process(self, session: Session, envelope: Envelope) -> Outcome:
+        """One message inside the caller's transaction (safe to re-run after a rollback)."""
         now = envelope.inbound.now
         processed = repo.claim_inbound(
             session=session,
@@ -240,6 +233,19 @@ class Service:
             now=now,
         )
         return to_messages(self.renderer, step.replies, step.state)
+
+
+def _recorded(
+    envelope: Envelope, seconds: float, outcome: Outcome | None, error: BaseException | None
+) -> Outcome:
+    channel = envelope.channel.value
+    if error is not None or outcome is None:
+        metrics.record_message(channel, "error")
+        metrics.record_error("dispatcher")
+        raise error or RuntimeError("the dispatcher returned nothing")
+    metrics.record_dispatch(channel, seconds)
+    metrics.record_message(channel, "duplicate" if outcome.duplicate else "ok")
+    return outcome
 
 
 def _closed_reply(catalog: SurveyCatalog, session: Session) -> Reply:

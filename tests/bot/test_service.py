@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.envelope import Channel, Envelope, Outcome
 from bot.service import Service
@@ -24,13 +25,13 @@ async def test_concurrent_messages_all_answered_on_the_expected_threads(engine: 
     flow = load_flow(DEFAULT_FLOW)
     service = Service(engine, flow)
     threads: set[str] = set()
-    handle_sync = service.handle_sync
+    process = service.process
 
-    def recording(envelope: Envelope) -> Outcome:
+    def recording(session: Session, envelope: Envelope) -> Outcome:
         threads.add(threading.current_thread().name)
-        return handle_sync(envelope)
+        return process(session, envelope)
 
-    service.handle_sync = recording  # type: ignore[method-assign]
+    service.process = recording  # type: ignore[method-assign]
     users = [f"u{i}" for i in range(12)]
     try:
         for round_, text in enumerate([None, "3", "2", "1,4"]):
@@ -83,13 +84,13 @@ async def test_the_dispatcher_logs_under_the_request_s_id(engine: Engine) -> Non
 
     service = Service(engine, load_flow(DEFAULT_FLOW))
     seen: list[str | None] = []
-    handle_sync = service.handle_sync
+    process = service.process
 
-    def recording(envelope: Envelope) -> Outcome:
+    def recording(session: Session, envelope: Envelope) -> Outcome:
         seen.append(request_id_var.get())
-        return handle_sync(envelope)
+        return process(session, envelope)
 
-    service.handle_sync = recording  # type: ignore[method-assign]
+    service.process = recording  # type: ignore[method-assign]
     token = request_id_var.set("req-42")
     try:
         envelope = Envelope(Channel.WECHAT, "u1", "k1", Inbound(now=NOW, intent=Intent.START))
