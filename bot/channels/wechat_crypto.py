@@ -96,9 +96,11 @@ class MessageCrypto:
         self._token = token
         self._key = key
         self._app_id = app_id.encode("utf-8")
+        # Immutable and reusable: each message gets its own encryptor/decryptor from it.
+        self._cipher_obj = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
     def _cipher(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
+        return self._cipher_obj
 
     def decrypt(self, encrypt: str) -> str:
         """The XML inside an Encrypt value. Raises MalformedMessage or ForeignAppId.
