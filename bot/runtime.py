@@ -67,6 +67,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     config = ServiceConfig(
         snapshot_min_respondents=settings.snapshot_min_respondents,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
+        db_threads=settings.db_threads,
     )
     staff_handler = build_staff_handler(settings, engine, flow, catalog)
     service = Service(engine, catalog, config=config, staff_handler=staff_handler)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         5, ge=1, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_RESPONDENTS")
     )
     renotify_hours: float = Field(24.0, gt=0, validation_alias=_env("SURVEYBOT_RENOTIFY_HOURS"))
+    # PostgreSQL: messages one worker process dispatches at once, each on its own thread
+    # (SQLite has one writer thread). More threads only contend for the GIL unless the
+    # database is far away (docs/runbook.md, docs/benchmarks.md).
+    db_threads: int = Field(4, ge=1, le=64, validation_alias=_env("SURVEYBOT_DB_THREADS"))
     # Draw completion charts inside each web worker (True), or leave them to the one
     # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of
     # the web workers: ~55 MB each).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.envelope import Channel, Envelope, Outcome
-from bot.service import Service
+from bot.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
@@ -99,3 +100,48 @@ async def test_the_dispatcher_logs_under_the_request_s_id(engine: Engine) -> Non
         request_id_var.reset(token)
         service.close()
     assert seen == ["req-42"]
+
+
+async def test_postgres_dispatches_at_most_db_threads_messages_at_once(engine: Engine) -> None:
+    """More threads than this only fight over the GIL (docs/benchmarks.md); SQLite has
+    its one writer whatever the setting."""
+    service = Service(engine, load_flow(DEFAULT_FLOW), config=ServiceConfig(db_threads=2))
+    running, most = 0, 0
+    guard = threading.Lock()
+    process = service.process
+
+    def counting(session: Session, envelope: Envelope) -> Outcome:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)  # long enough for the others to pile up
+            return process(session, envelope)
+        finally:
+            with guard:
+                running -= 1
+
+    service.process = counting  # type: ignore[method-assign]
+    users = [f"u{i}" for i in range(8)]
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                service.handle(
+                    Envelope(Channel.WECHAT, u, f"{u}-0", Inbound(now=NOW, intent=Intent.START))
+                )
+                for u in users
+            )
+        )
+    finally:
+        service.close()
+    assert all(o.messages for o in outcomes)
+    assert most == (1 if engine.dialect.name == "sqlite" else 2)
+
+
+def test_db_threads_setting_is_validated() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings(SURVEYBOT_DB_THREADS=8).db_threads == 8
+    with pytest.raises(SettingsError, match="DB_THREADS"):
+        load_settings(SURVEYBOT_DB_THREADS=0)
