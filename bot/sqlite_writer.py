@@ -124,7 +124,27 @@ class SQLiteWriter(Generic[Job, T]):
                     stopping = True
                     break
                 batch.append(more)  # type: ignore[arg-type]
-            self._run_batch(batch)
+            try:
+                self._run_batch(batch)
+            except BaseException as error:  # noqa: BLE001 - not an Exception: stop, answer all
+                log.critical("the SQLite writer stops: %r", error)
+                self._fail_all(batch, error)
+                return
+
+    def _fail_all(self, batch: list[_Queued[Job, T]], error: BaseException) -> None:
+        """No caller is left waiting on a writer that stopped; later ones are refused."""
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is not _STOP:
+                batch.append(more)  # type: ignore[arg-type]
+        for queued in batch:
+            queued.done = Done(error=error)
+            _deliver(queued)
 
     def _run_batch(self, batch: list[_Queued[Job, T]]) -> None:
         started = time.perf_counter()

@@ -197,3 +197,17 @@ async def test_a_retried_push_in_the_same_batch_gets_the_same_reply(tmp_path: Pa
         answers = session.exec(text("SELECT count(*) FROM answer")).one()  # type: ignore[call-overload]
     assert answers[0] == 1
     engine.dispose()
+
+
+async def test_a_writer_thread_going_down_does_not_leave_callers_waiting(
+    sqlite_engine: Engine,
+) -> None:
+    def process(session: Session, job: str) -> str:
+        raise SystemExit("the process is stopping")  # not an Exception: not re-run
+
+    writer = SQLiteWriter(sqlite_engine, process)
+    done = await asyncio.wait_for(writer.submit("a"), timeout=10)
+    assert isinstance(done.error, SystemExit)
+    with pytest.raises(RuntimeError, match="closed"):  # refused, not queued forever
+        await writer.submit("b")
+    writer.close()
