@@ -150,11 +150,13 @@ class SQLiteWriter(Generic[Job, T]):
         started = time.perf_counter()
         try:
             results = run_in_transaction(self._engine, lambda s: self._all(s, batch))
-        except Exception:  # noqa: BLE001 - re-run one by one: each gets its own outcome
-            if len(batch) > 1:
+        except Exception as error:  # noqa: BLE001 - handed to the caller(s)
+            if len(batch) == 1:  # it ran alone already: its outcome is this error
+                batch[0].done = Done(error=error, seconds=time.perf_counter() - started)
+            else:  # re-run one by one: each gets its own outcome
                 log.info("a batch of %d messages failed; re-running them one by one", len(batch))
-            for queued in batch:
-                self._run_alone(queued)
+                for queued in batch:
+                    self._run_alone(queued)
         else:
             seconds = time.perf_counter() - started
             for queued, result in zip(batch, results, strict=True):

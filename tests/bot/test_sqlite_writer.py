@@ -211,3 +211,19 @@ async def test_a_writer_thread_going_down_does_not_leave_callers_waiting(
     with pytest.raises(RuntimeError, match="closed"):  # refused, not queued forever
         await writer.submit("b")
     writer.close()
+
+
+async def test_a_message_failing_on_its_own_runs_once(sqlite_engine: Engine) -> None:
+    runs: list[str] = []
+
+    def process(session: Session, job: str) -> str:
+        runs.append(job)
+        raise ValueError("bad")
+
+    writer = SQLiteWriter(sqlite_engine, process)
+    try:
+        done = await writer.submit("a")
+    finally:
+        writer.close()
+    assert isinstance(done.error, ValueError)
+    assert runs == ["a"]  # not re-run: a batch of one has nothing to separate it from
