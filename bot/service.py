@@ -82,7 +82,10 @@ class Service:
         """Dispatch one message; its reply once its transaction has committed."""
         if self._writer is not None:
             done = await self._writer.submit(envelope)
-            return _recorded(envelope, done.seconds, done.result, done.error)
+            if done.error is not None or done.result is None:
+                _record_failure(envelope)
+                raise done.error or RuntimeError("the dispatcher returned nothing")
+            return _record_success(envelope, done.seconds, done.result)
         # SQLAlchemy here is synchronous: keep it off the event loop.
         return await anyio.to_thread.run_sync(self.handle_sync, envelope, limiter=self._threads)
 
@@ -98,10 +101,10 @@ class Service:
             outcome = run_in_transaction(
                 self.engine, lambda session: self.process(session, envelope)
             )
-        except Exception as error:
-            _recorded(envelope, time.perf_counter() - started, None, error)
+        except Exception:
+            _record_failure(envelope)
             raise
-        return _recorded(envelope, time.perf_counter() - started, outcome, None)
+        return _record_success(envelope, time.perf_counter() - started, outcome)
 
     def process(self, session: Session, envelope: Envelope) -> Outcome:
         """One message inside the caller's transaction (safe to re-run after a rollback)."""
@@ -239,14 +242,13 @@ class Service:
         return to_messages(self.renderer, step.replies, step.state)
 
 
-def _recorded(
-    envelope: Envelope, seconds: float, outcome: Outcome | None, error: BaseException | None
-) -> Outcome:
+def _record_failure(envelope: Envelope) -> None:
+    metrics.record_message(envelope.channel.value, "error")
+    metrics.record_error("dispatcher")
+
+
+def _record_success(envelope: Envelope, seconds: float, outcome: Outcome) -> Outcome:
     channel = envelope.channel.value
-    if error is not None or outcome is None:
-        metrics.record_message(channel, "error")
-        metrics.record_error("dispatcher")
-        raise error or RuntimeError("the dispatcher returned nothing")
     metrics.record_dispatch(channel, seconds)
     metrics.record_message(channel, "duplicate" if outcome.duplicate else "ok")
     return outcome

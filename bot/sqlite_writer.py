@@ -60,9 +60,6 @@ class _Queued(Generic[Job, T]):
     done: Done[T] = field(default_factory=Done)
 
 
-_STOP = object()
-
-
 class SQLiteWriter(Generic[Job, T]):
     """One thread running `process(session, job)` for every submitted job, batched."""
 
@@ -77,7 +74,7 @@ class SQLiteWriter(Generic[Job, T]):
         self._engine = engine
         self._process = process
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Queued[Job, T] | None] = queue.SimpleQueue()  # None: stop
         self._closed = False
         self._lock = threading.Lock()
         self._name = name
@@ -103,7 +100,7 @@ class SQLiteWriter(Generic[Job, T]):
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(_STOP)
+            self._queue.put(None)
             thread = self._thread
         if thread is not None:
             thread.join()
@@ -112,18 +109,18 @@ class SQLiteWriter(Generic[Job, T]):
         stopping = False
         while not stopping:
             first = self._queue.get()
-            if first is _STOP:
+            if first is None:
                 return
-            batch: list[_Queued[Job, T]] = [first]  # type: ignore[list-item]
+            batch = [first]
             while len(batch) < self._max_batch:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is _STOP:
+                if more is None:
                     stopping = True
                     break
-                batch.append(more)  # type: ignore[arg-type]
+                batch.append(more)
             try:
                 self._run_batch(batch)
             except BaseException as error:  # noqa: BLE001 - not an Exception: stop, answer all
@@ -140,8 +137,8 @@ class SQLiteWriter(Generic[Job, T]):
                 more = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if more is not _STOP:
-                batch.append(more)  # type: ignore[arg-type]
+            if more is not None:
+                batch.append(more)
         for queued in batch:
             queued.done = Done(error=error)
             _deliver(queued)
