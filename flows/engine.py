@@ -39,9 +39,7 @@ _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LA
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
 
 
-def step(
-    flow: Flow, state: SessionState | None, event: Inbound, *, closed: bool = False
-) -> Step:
+def step(flow: Flow, state: SessionState | None, event: Inbound, *, closed: bool = False) -> Step:
     """Advance one respondent by one inbound message or event.
 
     `closed`: staff closed this survey. Nothing more is asked or recorded; what the
@@ -281,5 +279,3 @@ def _contact_me(sprint: Sprint) -> None:
         prompt(sprint)
         return
     contact_form.enter(sprint)
-
-

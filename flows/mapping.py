@@ -79,9 +79,7 @@ class SurveyMapping:
         raw_options = data.get("options") or {}
         if not isinstance(raw_options, dict):
             raise MappingError("options must map question ids to {old: new} mappings")
-        options = {
-            _slug(q, "options"): _id_map(m, f"options.{q}") for q, m in raw_options.items()
-        }
+        options = {_slug(q, "options"): _id_map(m, f"options.{q}") for q, m in raw_options.items()}
         return cls(version, questions, options)
 
     @classmethod
@@ -169,9 +167,7 @@ def migrate(
         target = mapping.question_target(qid) if old.has_question(qid) else None
         if target is None or not new.has_question(target):
             continue
-        options = tuple(
-            o for o in (mapping.option_target(qid, opt) for opt in answer.options) if o
-        )
+        options = tuple(o for o in (mapping.option_target(qid, opt) for opt in answer.options) if o)
         candidate = Answer(options=tuple(dict.fromkeys(options)), text=answer.text)
         if _fits(new.question(target), candidate, moved):
             moved[target] = candidate

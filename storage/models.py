@@ -90,7 +90,12 @@ class Respondent(SQLModel, table=True):
 
 class SurveySession(SQLModel, table=True):
     __tablename__ = "survey_session"
-    __table_args__ = (UniqueConstraint("respondent_id", "flow_id"),)
+    __table_args__ = (
+        UniqueConstraint("respondent_id", "flow_id"),
+        # The versions a survey's sessions are on, one index probe per version (staff
+        # /stats, the dashboard); per-version counts read the index alone.
+        Index("ix_survey_session_flow_version", "flow_id", "flow_version", "completed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     respondent_id: int = Field(foreign_key="respondent.id")

@@ -74,7 +74,21 @@ def seed_fake(
         answers += len(batch.answers)
         if progress is not None:
             progress(done)
+    _analyze(engine)
     return answers
+
+
+def _analyze(engine: Engine) -> None:
+    """PostgreSQL: fresh planner statistics, as autovacuum would give them some time later.
+
+    Right after a bulk load they still describe the empty tables, and the planner picks
+    plans a long-running database never sees (the newest-texts query: 1.4 s instead of
+    well under a millisecond at 1,000,000 respondents; docs/benchmarks.md)."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite: the app never gathers statistics there; keep its plans as run
+    with engine.begin() as conn:
+        for table in (*_TABLES, "aggregate_counter", "segment_counter"):
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _reserve(conn: Connection) -> tuple[int, int, int]:

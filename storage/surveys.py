@@ -140,11 +140,17 @@ def version_counts(*, session: Session, flow_id: str) -> dict[int, VersionCounts
 
 
 def answered_versions(*, session: Session, flow_id: str) -> list[int]:
-    """The versions that respondents' sessions of `flow_id` are on (what a report covers)."""
-    rows = session.exec(
-        select(SurveySession.flow_version)
-        .where(SurveySession.flow_id == flow_id)
-        .distinct()
-        .order_by(col(SurveySession.flow_version))
-    ).all()
-    return list(rows)
+    """The versions that respondents' sessions of `flow_id` are on (what a report covers).
+
+    A loose index scan: one probe of ix_survey_session_flow_version per version, each
+    "the smallest version above the last one", instead of DISTINCT over every session
+    (170-490 ms at 1,000,000 respondents; docs/benchmarks.md)."""
+    versions: list[int] = []
+    while True:
+        query = select(SurveySession.flow_version).where(SurveySession.flow_id == flow_id)
+        if versions:
+            query = query.where(col(SurveySession.flow_version) > versions[-1])
+        found = session.exec(query.order_by(col(SurveySession.flow_version)).limit(1)).first()
+        if found is None:
+            return versions
+        versions.append(found)

@@ -25,7 +25,6 @@ MESSAGE_BYTES = 1800
 TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
 
 
-
 def number(flow: Flow, question: Question) -> int:
     return flow.position(question.id) + 1
 

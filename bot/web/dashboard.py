@@ -169,9 +169,7 @@ def gather_dashboard(
         started=sum(c.started for c in channels),
         completed=sum(c.completed for c in channels),
         channels=channels,
-        days=tuple(
-            progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
-        ),
+        days=tuple(progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)),
         started_recently=progress.started_since,
         completed_recently=progress.completed_since,
         waiting=waiting,

@@ -235,9 +235,7 @@ class _StaffWeb:
             context.update(view=None, error="未知问题 Unknown question")
             return page(self.env, "crosstab.html", status_code=400, **context)
         view = await anyio.to_thread.run_sync(
-            self._read(
-                lambda s: gather_crosstab(session=s, flow=flow, question_id=q, by_id=by)
-            )
+            self._read(lambda s: gather_crosstab(session=s, flow=flow, question_id=q, by_id=by))
         )
         return page(self.env, "crosstab.html", view=view, error=None, **context)
 
@@ -267,9 +265,7 @@ class _StaffWeb:
             from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
 
             with transaction(self.engine, readonly=True) as session:
-                days = progress_by_day(
-                    session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET
-                )
+                days = progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
             return progress_chart_png(days, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")

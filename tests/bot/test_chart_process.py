@@ -133,6 +133,7 @@ def test_serve_starts_one_drawer_and_keeps_matplotlib_out_of_the_workers(tmp_pat
     finally:
         serve.terminate()
         serve.wait(30)
-    assert not Path(f"/proc/{drawers[0]}").exists() or "Z" in Path(
-        f"/proc/{drawers[0]}/stat"
-    ).read_text().split(")")[1][:3]
+    assert (
+        not Path(f"/proc/{drawers[0]}").exists()
+        or "Z" in Path(f"/proc/{drawers[0]}/stat").read_text().split(")")[1][:3]
+    )

@@ -53,3 +53,19 @@ def test_the_command_seeds_and_verify_agrees(tmp_path) -> None:  # type: ignore[
     assert seeded.exit_code == 0, seeded.output
     assert "added 120 fake respondents" in seeded.output
     assert verified.exit_code == 0 and "aggregates match" in verified.output
+
+
+def test_postgresql_gets_fresh_planner_statistics(engine: Engine) -> None:
+    """Right after a bulk load the planner must not plan for empty tables."""
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as conn:
+            seed_fake(engine, load_flow(DEFAULT_FLOW), 5)
+            tables = conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars().all()
+        assert "sqlite_stat1" not in tables  # SQLite's plans stay those the app runs with
+        return
+    seed_fake(engine, load_flow(DEFAULT_FLOW), 40)
+    with engine.connect() as conn:
+        analyzed = conn.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        )
+        assert {"respondent", "survey_session", "answer"} <= set(analyzed.scalars())

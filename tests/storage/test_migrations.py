@@ -62,16 +62,21 @@ def test_command_line(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([db_url]) == 0
 
 
-def _revision_and_free_text_index(db_url: str) -> tuple[str | None, dict[str, Any] | None]:
+def _revision_and_indexes(db_url: str, table: str) -> tuple[str | None, dict[str, Any]]:
+    """The database's revision and `table`'s indexes by name."""
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
             revision = MigrationContext.configure(conn).get_current_revision()
-            indexes = inspect(conn).get_indexes("answer")
+            indexes = inspect(conn).get_indexes(table)
     finally:
         engine.dispose()
-    found = [dict(i) for i in indexes if i["name"] == FREE_TEXT_INDEX]
-    return revision, (found[0] if found else None)
+    return revision, {str(i["name"]): dict(i) for i in indexes}
+
+
+def _revision_and_free_text_index(db_url: str) -> tuple[str | None, dict[str, Any] | None]:
+    revision, indexes = _revision_and_indexes(db_url, "answer")
+    return revision, indexes.get(FREE_TEXT_INDEX)
 
 
 def test_revision_0002_adds_and_removes_the_partial_free_text_index(db_url: str) -> None:
@@ -118,3 +123,15 @@ def test_revision_0004_fills_the_segment_counters_from_the_answers(db_url: str) 
             assert {(s, q, o): n for s, q, o, n in filled} == kept
     finally:
         engine.dispose()
+
+
+def test_revision_0005_adds_and_removes_the_session_version_index(db_url: str) -> None:
+    name = "ix_survey_session_flow_version"
+    upgrade(db_url)
+    _, indexes = _revision_and_indexes(db_url, "survey_session")
+    assert indexes[name]["column_names"] == ["flow_id", "flow_version", "completed_at"]
+    downgrade(db_url, "0004")
+    revision, indexes = _revision_and_indexes(db_url, "survey_session")
+    assert revision == "0004" and name not in indexes
+    upgrade(db_url)
+    assert name in _revision_and_indexes(db_url, "survey_session")[1]

@@ -113,3 +113,26 @@ def test_current_session_is_the_most_recently_updated(engine: Engine) -> None:
         assert registry.version_counts(session=session, flow_id="b")[2].started == 1
         assert registry.version_counts(session=session, flow_id="b")[2].completed == 0
         assert registry.answered_versions(session=session, flow_id="b") == [2]
+
+
+def test_answered_versions_lists_each_version_once_in_order(engine: Engine) -> None:
+    """One index probe per version (a loose index scan) finds every version, in order."""
+    plan = [("a", 3), ("a", 1), ("a", 3), ("a", 7), ("b", 2), ("a", 1)]
+    with transaction(engine) as session:
+        for n, (flow_id, version) in enumerate(plan):
+            respondent = lock_respondent(
+                session=session, channel="wechat", channel_user_id=f"o{n}", now=NOW
+            )
+            assert respondent.id is not None
+            save_session_row(
+                session=session,
+                respondent_id=respondent.id,
+                state=_state(flow_id, version, Status.ACTIVE),
+                now=NOW,
+            )
+    with transaction(engine, readonly=True) as session:
+        assert registry.answered_versions(session=session, flow_id="a") == [1, 3, 7]
+        assert registry.answered_versions(session=session, flow_id="b") == [2]
+        assert registry.answered_versions(session=session, flow_id="none") == []
+        counts = registry.version_counts(session=session, flow_id="a")
+        assert {v: c.started for v, c in counts.items()} == {1: 2, 3: 2, 7: 1}
