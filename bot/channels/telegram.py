@@ -31,6 +31,7 @@ from bot.channels.telegram_commands import publish_commands
 from bot.channels.telegram_config import TelegramConfig
 from bot.channels.telegram_inbound import Plan, plan_update
 from bot.channels.telegram_keyboards import build_keyboard
+from bot.channels.text_split import split_utf16
 from bot.delivery import DeliveryError
 from bot.envelope import Dispatcher, Outcome
 from bot.observability import metrics
@@ -39,9 +40,6 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024  # updates are a few KB; anything near this is not Telegram
-# Bot API, sendMessage: text is 1-4096 characters (counted here in UTF-16 code units,
-# as Telegram counts entity offsets, so an emoji costs 2 and we never run over).
-MESSAGE_LIMIT = 4096
 
 
 class MalformedUpdate(ValueError):
@@ -55,40 +53,6 @@ def _utc_now() -> datetime:
 def anonymise(chat_id: int | str) -> str:
     """A stable, non-reversible tag for logs: Telegram ids are personal data."""
     return hashlib.sha256(str(chat_id).encode()).hexdigest()[:12]
-
-
-def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Parts of at most `limit` UTF-16 units, cut at line breaks where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.strip().split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if _units(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while _units(line) > limit:  # one line longer than a message: cut it hard
-            cut = _prefix_fitting(line, limit)
-            parts.append(line[:cut])
-            line = line[cut:]
-        current = line
-    if current.strip():
-        parts.append(current)
-    return [p for p in parts if p.strip()]
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix_fitting(text: str, limit: int) -> int:
-    used = 0
-    for i, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return i
-    return len(text)
 
 
 class TelegramChannel:
@@ -187,7 +151,7 @@ class TelegramChannel:
         """Every message of `outcome`, long texts split, the keyboard on the last part."""
         for message in outcome.messages:
             if message.text:
-                parts = split_message(message.text)
+                parts = split_utf16(message.text)
                 for part in parts[:-1]:
                     await self._send(chat_id, part, None)
                 if parts:
@@ -198,7 +162,7 @@ class TelegramChannel:
     async def send_text(self, recipient: str, text: str) -> None:
         """The outbox's sender: staff notifications and broadcasts."""
         try:
-            for part in split_message(text):
+            for part in split_utf16(text):
                 await self._send(recipient, part, None)
         except (Forbidden, BadRequest) as exc:
             raise DeliveryError(f"telegram refused: {exc.message}", retry=False) from None

@@ -1,4 +1,7 @@
-"""Split a reply into parts that fit WeChat's byte limit.
+"""Split a reply into parts that fit a channel's message limit.
+
+`split_utf8` for WeChat (bytes), `split_utf16` for Telegram (UTF-16 code units). Neither
+cuts inside an emoji sequence or a character with its combining marks.
 
 WeChat docs, "被动回复用户消息" (passive reply), and PLATFORM_NOTES: a text reply holds at
 most 2048 **bytes** of UTF-8 (≈680 Chinese characters; an emoji is 4 bytes), not 2048
@@ -12,6 +15,9 @@ from __future__ import annotations
 import unicodedata
 
 WECHAT_TEXT_LIMIT_BYTES = 2048
+# Bot API, sendMessage: text is 1-4096 characters, counted in UTF-16 code units (as
+# Telegram counts entity offsets), so an emoji costs 2 and we never run over.
+TELEGRAM_TEXT_LIMIT_UNITS = 4096
 
 # Preferred cut points, best first. The separator itself is dropped at a cut.
 _SEPARATORS = ("\n\n", "\n", " ")
@@ -106,3 +112,45 @@ def _choose_cut(text: str, window: int, limit_bytes: int) -> tuple[int, int]:
         # One cluster longer than a whole part (hostile input): a plain character cut.
         cut = window
     return cut, 0
+
+
+def utf16_units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (2 for a character above U+FFFF)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_utf16(text: str, limit_units: int = TELEGRAM_TEXT_LIMIT_UNITS) -> list[str]:
+    """Parts of at most `limit_units` UTF-16 units, cut at line breaks where possible.
+
+    Telegram has no per-part quota, so lines are simply packed; a line longer than a
+    whole part is cut between clusters. Blank text gives []."""
+    if limit_units < 2:
+        raise ValueError("limit_units must hold at least one character (2 units)")
+    parts: list[str] = []
+    current = ""
+    for line in text.strip().split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_units(candidate) <= limit_units:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while utf16_units(line) > limit_units:  # one line longer than a message
+            window = _max_utf16_prefix(line, limit_units)
+            cut = _safe_cut(line, window) or window
+            parts.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current.strip():
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def _max_utf16_prefix(text: str, limit_units: int) -> int:
+    """Largest number of characters of `text` that fit in `limit_units` UTF-16 units."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit_units:
+            return i
+    return len(text)

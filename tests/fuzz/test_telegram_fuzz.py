@@ -20,7 +20,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.channels.telegram import MAX_BODY_BYTES, MESSAGE_LIMIT, SECRET_HEADER
+from bot.channels.telegram import MAX_BODY_BYTES, SECRET_HEADER
+from bot.channels.text_split import TELEGRAM_TEXT_LIMIT_UNITS
 from bot.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
@@ -247,5 +248,5 @@ async def test_hostile_text_in_a_valid_update_gets_plain_replies(
             continue
         reply = call.params["text"]
         assert "parse_mode" not in call.params  # plain text: echoed answers stay text
-        assert 0 < len(reply.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT
+        assert 0 < len(reply.encode("utf-16-le")) // 2 <= TELEGRAM_TEXT_LIMIT_UNITS
         assert evaluated_probes(text, reply) == []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.channels import telegram_texts as texts
-from bot.channels.telegram import MAX_BODY_BYTES, split_message
+from bot.channels.telegram import MAX_BODY_BYTES
 from bot.envelope import Channel, Choice, Message, Outcome
 from flows.events import Intent
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
@@ -229,13 +229,6 @@ async def test_a_long_reply_is_split_on_lines_with_the_keyboard_on_the_last_part
     assert all(len(c.params["text"]) <= 4096 for c in calls)
     assert "\n".join(c.params["text"] for c in calls) == "\n".join(lines)
     assert [bool(c.params.get("reply_markup")) for c in calls] == [False, False, True]
-
-
-def test_split_message_cuts_an_overlong_line_and_counts_emoji_as_two() -> None:
-    assert split_message("a" * 5000) == ["a" * 4096, "a" * 904]
-    parts = split_message("😀" * 2049)
-    assert [len(p) for p in parts] == [2048, 1]
-    assert split_message("  \n  ") == []
 
 
 async def test_a_user_who_blocked_the_bot_does_not_make_telegram_retry(

@@ -1,4 +1,4 @@
-"""split_utf8: WeChat's 2048-byte passive reply limit, cut between characters."""
+"""split_utf8 (WeChat's 2048-byte passive reply) and split_utf16 (Telegram's 4096 units)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from bot.channels.text_split import WECHAT_TEXT_LIMIT_BYTES, _max_prefix, split_utf8
+from bot.channels.text_split import (
+    WECHAT_TEXT_LIMIT_BYTES,
+    _max_prefix,
+    split_utf8,
+    split_utf16,
+    utf16_units,
+)
 
 
 def _size(text: str) -> int:
@@ -134,3 +140,34 @@ def test_the_longest_fitting_prefix_is_found_in_one_pass() -> None:
                 expected = i
                 break
         assert _max_prefix(text, limit) == expected, (text, limit)
+
+
+# -- split_utf16 (Telegram) -----------------------------------------------------------
+
+
+def test_utf16_cuts_an_overlong_line_and_counts_emoji_as_two() -> None:
+    assert split_utf16("a" * 5000) == ["a" * 4096, "a" * 904]
+    parts = split_utf16("😀" * 2049)
+    assert [len(p) for p in parts] == [2048, 1]
+    assert split_utf16("  \n  ") == []
+
+
+def test_utf16_packs_whole_lines() -> None:
+    lines = [f"{n:03d} " + "x" * 95 for n in range(100)]  # 99 units each
+    parts = split_utf16("\n".join(lines), 1000)
+    assert [p.count("\n") + 1 for p in parts] == [10] * 10
+    assert "\n".join(parts) == "\n".join(lines)
+
+
+@pytest.mark.parametrize("cluster", ["👍🏽", "👨‍👩‍👧", "🇨🇳", "e\u0301"])
+def test_utf16_hard_cuts_keep_clusters_whole(cluster: str) -> None:
+    text = "a" + cluster * 400
+    for part in split_utf16(text, 101):
+        assert utf16_units(part) <= 101
+        assert part.replace(cluster, "").strip("a") == ""
+    assert "".join(split_utf16(text, 101)) == text
+
+
+def test_utf16_limit_must_hold_a_character() -> None:
+    with pytest.raises(ValueError):
+        split_utf16("abc", 1)
