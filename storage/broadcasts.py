@@ -40,7 +40,7 @@ KIND = "broadcast"
 MAX_HOLD = timedelta(days=30)
 
 
-def hold(*, session: Session, channel: str, recipient: str, text: str, now: datetime) -> Outbox:
+def hold(*, session: Session, channel: str, recipient: str, text: str, now: datetime) -> int:
     return enqueue(
         session=session,
         channel=channel,

@@ -33,7 +33,7 @@ def queue_chart(
     respondent_id: int,
     now: datetime,
     survey: tuple[str, int] | None = None,
-) -> Outbox:
+) -> int:
     """`survey`: the (flow id, version) just completed (None: the default survey)."""
     payload: dict[str, object] = {"respondent_id": respondent_id}
     if survey is not None:
