@@ -72,8 +72,31 @@ def contributions(answered: Answered) -> Counter[SegmentKey]:
 def delta(before: Answered, after: Answered) -> Counter[SegmentKey]:
     """The change to the segment counters when a session's answers go from `before` to
     `after` (zero entries left out)."""
-    if not segments_of(before) and not segments_of(after):
+    segments = segments_of(after)
+    if not segments and not segments_of(before):
         return Counter()  # not a supplier with a commodity: the common case, no work
-    change = contributions(after)
-    change.subtract(contributions(before))
+    if segments != segments_of(before):
+        change = contributions(after)
+        change.subtract(contributions(before))
+    else:  # the same segments (most steps): only the questions whose answer changed
+        change = Counter()
+        for question_id in _changed(before, after):
+            for answered, sign in ((after, 1), (before, -1)):
+                if question_id not in answered:
+                    continue
+                for segment in segments:
+                    change[(segment, question_id, RESPONDENTS)] += sign
+                    for option_id in set(answered[question_id]):
+                        change[(segment, question_id, option_id)] += sign
     return Counter({key: n for key, n in change.items() if n})
+
+
+def _changed(before: Answered, after: Answered) -> list[str]:
+    """Questions answered in one and not the other, or with other options."""
+    return [
+        question_id
+        for question_id in before.keys() | after.keys()
+        if question_id not in before
+        or question_id not in after
+        or set(before[question_id]) != set(after[question_id])
+    ]

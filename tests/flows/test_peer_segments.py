@@ -79,3 +79,26 @@ def test_deltas_add_up_along_any_path(a: dict, b: dict, c: dict) -> None:  # typ
     for before, after in ((a, b), (b, c)):
         total.update(delta(before, after))
     assert {k: n for k, n in total.items() if n} == dict(contributions(c))
+
+
+_SUPPLIER = st.fixed_dictionaries(
+    {
+        "role": st.just(frozenset({"supplier"})),
+        "commodity": st.frozensets(st.sampled_from(["interior", "body"]), min_size=1),
+    }
+)
+
+
+@given(_SUPPLIER, _ANSWERED, _ANSWERED)
+def test_a_step_within_the_same_segments_counts_only_what_changed(
+    segment: dict,  # type: ignore[type-arg]
+    a: dict,  # type: ignore[type-arg]
+    b: dict,  # type: ignore[type-arg]
+) -> None:
+    """Same role and commodities before and after: the short path, checked against the
+    full recount."""
+    before = {**{k: v for k, v in a.items() if k not in segment}, **segment}
+    after = {**{k: v for k, v in b.items() if k not in segment}, **segment}
+    expected = contributions(after)
+    expected.subtract(contributions(before))
+    assert delta(before, after) == Counter({k: n for k, n in expected.items() if n})
