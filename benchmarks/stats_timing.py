@@ -1,7 +1,7 @@
 """How long the whole-survey statistics take on a (large) database.
 
     python -m benchmarks.stats_timing --database-url URL [--repeat 30] [--texts 0|N|all]
-    python -m benchmarks.stats_timing --database-url URL --command
+    python -m benchmarks.stats_timing --database-url URL --command ["/progress"]
 
 Times what staff `/stats` does for the whole survey, in one read-only transaction:
 `question_stats` (the exact counters, plus the newest free texts of each text question)
@@ -9,9 +9,10 @@ and the seed-layout report cut into chat messages (`bot.staff.reports.report_mes
 `--texts 20` (TEXT_ANSWERS_SHOWN) is what the staff command shows; `0` the figures
 alone; `all` every free-text answer (what /stats printed before it was limited).
 
-`--command` runs the real staff command instead: `StaffHandler` with "/stats" from a
-staff member, audit row included, in a transaction rolled back after each run (the
-benchmark database is left as it was). It ignores `--texts`.
+`--command` runs a real staff command instead ("/stats" unless another is given, e.g.
+"/progress", "/survey", "/stats 1"): `StaffHandler` with that text from a staff member,
+audit row included, in a transaction rolled back after each run (the benchmark database
+is left as it was). It ignores `--texts`.
 """
 
 from __future__ import annotations
@@ -43,12 +44,14 @@ BENCH_STAFF = "o_bench_staff"  # never a real openid (those start with "o" + 27 
 
 
 def time_stats(
-    url: str, *, repeat: int, texts: int | None, command: bool = False
+    url: str, *, repeat: int, texts: int | None, command: str | None = None
 ) -> tuple[list[float], int, list[str]]:
-    """(seconds per run, respondents counted, the messages of the last run)."""
+    """(seconds per run, respondents counted, the messages of the last run).
+
+    `command`: a staff command's text to time instead of the report alone."""
     flow = load_flow(DEFAULT_FLOW)
     engine = make_engine(url, request_timeouts=False)
-    run = _command(engine, url, flow) if command else _report(engine, flow, texts)
+    run = _command(engine, url, flow, command) if command else _report(engine, flow, texts)
     timings: list[float] = []
     messages: list[str] = []
     try:
@@ -73,7 +76,7 @@ def _report(engine: Engine, flow: Flow, texts: int | None) -> Callable[[], list[
     return run
 
 
-def _command(engine: Engine, url: str, flow: Flow) -> Callable[[], list[str]]:
+def _command(engine: Engine, url: str, flow: Flow, text: str) -> Callable[[], list[str]]:
     settings = load_settings(
         database_url=url, staff_raw=f"wechat:{BENCH_STAFF}", secret_key="bench-stats-timing"
     )
@@ -82,12 +85,13 @@ def _command(engine: Engine, url: str, flow: Flow) -> Callable[[], list[str]]:
     runs = iter(range(1, 1 << 62))
 
     def run() -> list[str]:
-        inbound = Inbound(now=datetime.now(UTC), text="/stats")
+        inbound = Inbound(now=datetime.now(UTC), text=text)
         envelope = Envelope(Channel.WECHAT, BENCH_STAFF, f"bench-stats-{next(runs)}", inbound)
         with Session(engine) as session:
             outcome = handler(session, envelope)
             session.rollback()
-        assert outcome is not None, "the staff handler did not take /stats"
+        if outcome is None:
+            raise SystemExit(f"the staff handler did not take {text!r}")
         return [m.text for m in outcome.messages]
 
     return run
@@ -102,10 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=str(TEXT_ANSWERS_SHOWN),
         help=f"newest free texts per question: 0, N or all (staff /stats: {TEXT_ANSWERS_SHOWN})",
     )
-    p.add_argument("--command", action="store_true", help="time the real staff command")
+    p.add_argument(
+        "--command",
+        nargs="?",
+        const="/stats",
+        help='time a real staff command (default "/stats"; e.g. "/progress")',
+    )
     args = p.parse_args(argv)
     if not args.database_url:
         p.error("give --database-url (or SURVEYBOT_DATABASE_URL)")
+    if args.command is not None and not args.command.startswith("/"):
+        p.error(f"--command takes a staff command such as /stats, not {args.command!r}")
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
     texts = None if args.texts == "all" else int(args.texts)
     timings, respondents, messages = time_stats(
         args.database_url, repeat=args.repeat, texts=texts, command=args.command
@@ -113,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ordered = sorted(timings)
     ms = {q: 1000 * percentile(ordered, q) for q in (50, 95, 100)}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    what = "staff command /stats" if args.command else f"/stats whole survey (texts={args.texts})"
+    what = f"/stats whole survey (texts={args.texts})"
+    if args.command:
+        what = f"staff command {args.command}"
     size = sum(len(m.encode("utf-8")) for m in messages)
     print(
         f"{what} over {respondents:,} respondents, {args.repeat} runs: "

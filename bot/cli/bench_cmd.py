@@ -82,11 +82,15 @@ def stats(
     database_url: str = typer.Option(None, "--database-url"),
     repeat: int = typer.Option(30, "--repeat", min=1),
     texts: str = typer.Option("0", "--texts", help="Free texts per question: 0, N or all."),
+    command: str = typer.Option(
+        None, "--command", help='Time a real staff command instead, e.g. "/stats", "/progress".'
+    ),
 ) -> None:
     from benchmarks.stats_timing import main
 
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
-    main(["--database-url", settings.database_url, "--repeat", str(repeat), "--texts", texts])
+    argv = ["--database-url", settings.database_url, "--repeat", str(repeat), "--texts", texts]
+    raise typer.Exit(main([*argv, *(["--command", command] if command else [])]))
 
 
 @bench_app.command("rss", help="Resident memory of a running server's workers (Linux).")

@@ -66,3 +66,34 @@ async def test_inprocess_counts_the_dispatcher_cpu_of_real_pushes(
     assert result.pushes > 20
     assert 0 < result.dispatcher_ms < result.cpu_ms
     assert "dispatcher" in result.row()
+
+
+def test_stats_timing_times_the_report_and_any_staff_command(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from benchmarks.stats_timing import main as stats_main
+    from flows.definition import load_flow
+    from flows.surveys import DEFAULT_FLOW
+    from storage.db import make_engine
+    from storage.seed_fake import seed_fake
+
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_fake(engine, load_flow(DEFAULT_FLOW), 25)
+    engine.dispose()
+
+    assert stats_main(["--database-url", url, "--repeat", "2", "--texts", "5"]) == 0
+    assert "/stats whole survey (texts=5) over 25 respondents, 2 runs" in capsys.readouterr().out
+    assert stats_main(["--database-url", url, "--repeat", "2", "--command", "/progress"]) == 0
+    assert "staff command /progress over 25 respondents, 2 runs" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        stats_main(["--database-url", url, "--command", "progress"])
+    assert refused.value.code == 2
+    assert "staff command such as /stats" in capsys.readouterr().err
+
+    result = CliRunner().invoke(
+        app, ["bench", "stats", "--database-url", url, "--repeat", "1", "--command", "/survey"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "staff command /survey over 25 respondents, 1 runs" in result.output
