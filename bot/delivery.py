@@ -9,7 +9,6 @@ they go out in order, and on a failure only the unsent rest is kept for the retr
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ import anyio
 from sqlalchemy import Engine
 
 from bot.observability import metrics
+from bot.observability.logging import hash_id
 from storage import outbox
 from storage.db import run_in_transaction
 from storage.models import Outbox
@@ -40,10 +40,6 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, retry: bool = True) -> None:
         super().__init__(message)
         self.retry = retry
-
-
-def _who(recipient: str) -> str:
-    return hashlib.sha256(recipient.encode()).hexdigest()[:12]
 
 
 class Delivery:
@@ -128,7 +124,11 @@ class Delivery:
             if field in data:
                 outbox.update_payload(session=session, item=item, payload={**data, field: rest})
             log.warning(
-                "outbox %s to %s:%s failed: %s", item.id, item.channel, _who(item.recipient), error
+                "outbox %s to %s:%s failed: %s",
+                item.id,
+                item.channel,
+                hash_id(item.recipient),
+                error,
             )
             outbox.mark_failed(
                 session=session, item=item, error=str(error), now=now, retry=error.retry

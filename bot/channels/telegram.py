@@ -11,7 +11,6 @@ checks the request, carries the plan out and renders `Outcome`s as messages.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -35,6 +34,7 @@ from bot.channels.text_split import split_utf16
 from bot.delivery import DeliveryError
 from bot.envelope import Dispatcher, Outcome
 from bot.observability import metrics
+from bot.observability.logging import hash_id
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,6 @@ class MalformedUpdate(ValueError):
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def anonymise(chat_id: int | str) -> str:
-    """A stable, non-reversible tag for logs: Telegram ids are personal data."""
-    return hashlib.sha256(str(chat_id).encode()).hexdigest()[:12]
 
 
 class TelegramChannel:
@@ -145,7 +140,7 @@ class TelegramChannel:
                 await self.send_outcome(plan.chat_id, outcome)
         except (Forbidden, BadRequest) as exc:
             # Blocked by the user, chat gone: a retry cannot help, so no 503 for these.
-            log.warning("telegram reply to %s refused: %s", anonymise(plan.chat_id), exc.message)
+            log.warning("telegram reply to %s refused: %s", hash_id(plan.chat_id), exc.message)
 
     async def send_outcome(self, chat_id: int | str, outcome: Outcome) -> None:
         """Every message of `outcome`, long texts split, the keyboard on the last part."""

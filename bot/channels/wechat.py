@@ -13,7 +13,6 @@ it is done, as STYLE.md asks.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 import traceback
@@ -50,6 +49,7 @@ from bot.channels.wechat_xml import (
 )
 from bot.envelope import Dispatcher, Envelope, Outcome
 from bot.observability import metrics
+from bot.observability.logging import hash_id
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +90,6 @@ class OutboxSink(Protocol):
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def anonymise(openid: str) -> str:
-    """A stable, non-reversible tag for logs: openids are personal data."""
-    return hashlib.sha256(openid.encode("utf-8")).hexdigest()[:12]
 
 
 class _Refused(Exception):
@@ -179,7 +174,7 @@ class WeChatEndpoint:
             self._late.add(late)
             late.add_done_callback(self._late.discard)
             metrics.record_wechat_late()
-            logger.warning("dispatcher over budget for %s", anonymise(envelope.user_id))
+            logger.warning("dispatcher over budget for %s", hash_id(envelope.user_id))
             return PlainTextResponse(SUCCESS)
         return await self._reply(task.result(), msg, envelope, crypto)
 
@@ -261,7 +256,7 @@ class WeChatEndpoint:
                 metrics.record_error("wechat_late")
                 logger.error(
                     "late wechat delivery failed for %s (attempt %d): %s\n%s",
-                    anonymise(envelope.user_id),
+                    hash_id(envelope.user_id),
                     attempt + 1,
                     type(exc).__name__,
                     "".join(traceback.format_tb(exc.__traceback__)),

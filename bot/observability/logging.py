@@ -9,7 +9,7 @@ it again in every worker process, so uvicorn's own lines (start-up, access log) 
 too. The access log loses its query string: WeChat's carries signatures and nonces.
 
 `RedactPersonalData` is defence in depth, the channels already log hashed ids
-(`anonymise()`): anything shaped like a WeChat openid is replaced by the same 12-hex
+(`hash_id()`): anything shaped like a WeChat openid is replaced by the same 12-hex
 SHA-256 tag the channels use, as is a Telegram id passed as `extra={"user": …}`, and
 access tokens (WeChat `access_token=…`, Telegram `bot<id>:<secret>` URLs) are masked.
 """
@@ -51,7 +51,7 @@ QUIET_LOGGERS = {"urllib3": logging.INFO, "httpcore": logging.INFO, "httpx": log
 
 
 def hash_id(value: str | int) -> str:
-    """The 12-hex tag the channels' `anonymise()` produce for a user id."""
+    """A stable, non-reversible 12-hex tag for logs: user ids are personal data."""
     return hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:12]
 
 
