@@ -34,6 +34,8 @@ SQLITE_BUSY_TIMEOUT_MS = 4000
 SQLITE_MIGRATION_BUSY_MS = 120_000  # start-up: queue behind another worker migrating
 PG_CONNECT_TIMEOUT_S = 3
 PG_STATEMENT_TIMEOUT_MS = 4000
+# Staff pages and exports (`long_read`): no 5 s WeChat wait; a 1M-row cross-tab takes 2-3 s.
+PG_LONG_READ_TIMEOUT_MS = 60_000
 PG_LOCK_TIMEOUT_MS = 4000
 # Connections kept open per process. SQLAlchemy's default (5, +10 overflow closed again on
 # return) opened and closed a PostgreSQL connection on most pushes at 16 concurrent ones
@@ -136,18 +138,26 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+def transaction(
+    engine: Engine, *, readonly: bool = False, long_read: bool = False
+) -> Iterator[Session]:
     """A session in one transaction: committed once at the end, rolled back on error.
 
     `readonly=True` (statistics, exports): one consistent snapshot that never holds up
     the writers (SQLite: a deferred BEGIN instead of taking the write lock; PostgreSQL:
-    REPEATABLE READ, READ ONLY).
+    REPEATABLE READ, READ ONLY). `long_read=True` (read-only staff pages and exports, not
+    a chat reply): PostgreSQL statements may run PG_LONG_READ_TIMEOUT_MS instead of the
+    request's PG_STATEMENT_TIMEOUT_MS.
     """
+    if long_read and not readonly:
+        raise ValueError("long_read is for read-only transactions")
     bind = _readonly(engine) if readonly else engine
     # The connection's own transaction, with a Session joined to it for the ORM writes
     # (contacts, outbox, audit): the Session's transaction bookkeeping cost ~0.1 ms a
     # message, a third of an empty transaction's SQLAlchemy time.
     with _writer_turn(engine, readonly=readonly), bind.connect() as conn, conn.begin():
+        if long_read and engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
         session = Session(bind=conn, expire_on_commit=False)
         session.info[_CONNECTION] = conn
         try:

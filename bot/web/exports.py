@@ -38,7 +38,7 @@ def write_export_file(engine: Engine, flow: Flow, fmt: ExportFormat) -> ExportFi
     os.close(handle)
     path = Path(name)
     try:
-        with transaction(engine, readonly=True) as session:
+        with transaction(engine, readonly=True, long_read=True) as session:
             header, rows = export_rows(session=session, flow=flow)
             if fmt is ExportFormat.XLSX:
                 count = write_xlsx(path, header, rows)

@@ -160,7 +160,7 @@ class _StaffWeb:
 
     def _read(self, fn: Callable[[Any], Any]) -> Callable[[], Any]:
         def run() -> Any:
-            with transaction(self.engine, readonly=True) as session:
+            with transaction(self.engine, readonly=True, long_read=True) as session:
                 return fn(session)
 
         return run
@@ -251,7 +251,7 @@ class _StaffWeb:
             # matplotlib and numpy (~55 MB): loaded by the first chart a worker draws.
             from bot.reports.charts import question_chart_png
 
-            with transaction(self.engine, readonly=True) as session:
+            with transaction(self.engine, readonly=True, long_read=True) as session:
                 stats = question_stats(session=session, flow=flow)[question_id]
             return question_chart_png(question, stats, lang=Lang.BOTH)
 
@@ -264,7 +264,7 @@ class _StaffWeb:
         def draw() -> bytes:
             from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
 
-            with transaction(self.engine, readonly=True) as session:
+            with transaction(self.engine, readonly=True, long_read=True) as session:
                 days = progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
             return progress_chart_png(days, lang=Lang.BOTH)
 

@@ -228,3 +228,34 @@ def test_connections_racing_to_create_a_new_file_all_get_wal(tmp_path: Path) -> 
         for process in processes:
             process.join(30)
         assert outcomes == ["wal"] * 6
+
+
+def test_a_long_read_outlasts_the_request_statement_timeout(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff pages and exports may run past the 4 s a chat reply gets; nothing else may."""
+    import storage.db
+
+    monkeypatch.setattr(storage.db, "PG_STATEMENT_TIMEOUT_MS", 100)
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(ValueError), transaction(engine, long_read=True):
+            pass  # a long write is not a thing
+        if engine.dialect.name != "postgresql":  # no statement timeout: nothing to lift
+            with transaction(engine, readonly=True, long_read=True) as session:
+                assert session.exec(text("SELECT 1")).one() == (1,)  # type: ignore[call-overload]
+            return
+        with (
+            pytest.raises(OperationalError, match="statement timeout"),
+            transaction(engine, readonly=True) as session,
+        ):
+            session.exec(text("SELECT pg_sleep(0.3)"))  # type: ignore[call-overload]
+        with transaction(engine, readonly=True, long_read=True) as session:
+            session.exec(text("SELECT pg_sleep(0.3)"))  # type: ignore[call-overload]
+            timeout = session.exec(text("SHOW statement_timeout")).one()  # type: ignore[call-overload]
+        assert timeout == ("1min",)
+        with transaction(engine, readonly=True) as session:  # SET LOCAL: gone afterwards
+            again = session.exec(text("SHOW statement_timeout")).one()  # type: ignore[call-overload]
+        assert again == ("100ms",)
+    finally:
+        engine.dispose()
