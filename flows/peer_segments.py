@@ -72,10 +72,10 @@ def contributions(answered: Answered) -> Counter[SegmentKey]:
 def delta(before: Answered, after: Answered) -> Counter[SegmentKey]:
     """The change to the segment counters when a session's answers go from `before` to
     `after` (zero entries left out)."""
-    segments = segments_of(after)
-    if not segments and not segments_of(before):
+    segments, segments_before = segments_of(after), segments_of(before)
+    if not segments and not segments_before:
         return Counter()  # not a supplier with a commodity: the common case, no work
-    if segments != segments_of(before):
+    if segments != segments_before:
         change = contributions(after)
         change.subtract(contributions(before))
     else:  # the same segments (most steps): only the questions whose answer changed
