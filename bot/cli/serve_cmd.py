@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 import typer
 
@@ -25,11 +26,19 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    log_format: str = typer.Option(
+        "auto",
+        "--log-format",
+        help="json, text (one readable line a record) or auto: text when stdout is a terminal.",
+    ),
 ) -> None:
+    if log_format == "auto":
+        log_format = "text" if sys.stdout.isatty() else "json"
     try:
-        log_config = configure_logging(log_level)
+        log_config = configure_logging(log_level, log_format)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--log-level") from None
+        param = "--log-format" if "format" in str(exc) else "--log-level"
+        raise typer.BadParameter(str(exc), param_hint=param) from None
     settings = settings_or_exit()
     try:
         TelegramConfig.from_settings(settings)
@@ -64,7 +73,7 @@ def serve(
                 port=port,
                 workers=workers,
                 log_level=log_level,
-                log_config=log_config,  # JSON lines in every worker, access log included
+                log_config=log_config,  # the same lines in every worker, access log included
                 proxy_headers=True,
                 # uvicorn kills a worker that does not answer its ping within this time,
                 # and a spawned worker answers only after importing this CLI module

@@ -1,4 +1,7 @@
-"""JSON log lines on stderr, each with the request id, and no personal data or secrets.
+"""Log lines on stderr, each with the request id, and no personal data or secrets.
+
+JSON by default; `surveybot serve` on a terminal (or `--log-format text`) writes the same
+records as one readable line each (`TextFormatter`).
 
 One line per record: `ts`, `level`, `logger`, `message`, `request_id` (when the record is
 made while a request is handled, see `bot.observability.middleware`), `exc` for an
@@ -47,7 +50,14 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 }
 
 # Their lines print request URLs with credentials: urllib3 and httpcore at DEBUG, httpx at INFO.
-QUIET_LOGGERS = {"urllib3": logging.INFO, "httpcore": logging.INFO, "httpx": logging.WARNING}
+# Alembic's plugin set-up says seven INFO lines on every start: noise for an operator.
+QUIET_LOGGERS = {
+    "urllib3": logging.INFO,
+    "httpcore": logging.INFO,
+    "httpx": logging.WARNING,
+    "alembic.runtime.plugins": logging.WARNING,
+}
+LOG_FORMATS = ("json", "text")
 
 
 def hash_id(value: str | int) -> str:
@@ -130,7 +140,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def log_config(level: str | int = "INFO") -> dict[str, Any]:
+class TextFormatter(logging.Formatter):
+    """One readable line a record, for a person at a terminal: time, level, logger,
+    message, then the request id and `extra=` fields as key=value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
+        line = f"{clock} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        fields = {}
+        request_id = request_id_var.get()
+        if request_id is not None:
+            fields["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                fields[key] = value
+        if fields:
+            line += "  " + " ".join(f"{k}={v}" for k, v in fields.items())
+        if record.exc_info:
+            line += "\n" + redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            line += "\n" + redact(self.formatStack(record.stack_info))
+        return line
+
+
+class MigrationSteps(logging.Filter):
+    """Alembic's migration logger: the "Running upgrade" lines only, not its set-up talk."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or str(record.msg).startswith("Running ")
+
+
+def log_config(level: str | int = "INFO", fmt: str = "json") -> dict[str, Any]:
     """The dictConfig for our process and uvicorn's workers (picklable: plain data)."""
     if isinstance(level, str):
         # uvicorn's --log-level also knows "trace" (5), below DEBUG.
@@ -139,6 +179,8 @@ def log_config(level: str | int = "INFO") -> dict[str, Any]:
         numeric = level
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
+    if fmt not in LOG_FORMATS:
+        raise ValueError(f"unknown log format {fmt!r} (json or text)")
     module = __name__
     loggers: dict[str, Any] = {
         # uvicorn's loggers lose their own handlers and go through ours (root).
@@ -153,19 +195,24 @@ def log_config(level: str | int = "INFO") -> dict[str, Any]:
     }
     for name, floor in QUIET_LOGGERS.items():
         loggers[name] = {"level": max(numeric, floor)}
+    loggers["alembic.runtime.migration"] = {"level": numeric, "filters": ["migration"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
             "redact": {"()": f"{module}.RedactPersonalData"},
             "access": {"()": f"{module}.AccessLogFields"},
+            "migration": {"()": f"{module}.MigrationSteps"},
         },
-        "formatters": {"json": {"()": f"{module}.JsonFormatter"}},
+        "formatters": {
+            "json": {"()": f"{module}.JsonFormatter"},
+            "text": {"()": f"{module}.TextFormatter"},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
-                "formatter": "json",
+                "formatter": fmt,
                 "filters": ["redact"],
             }
         },
@@ -174,8 +221,8 @@ def log_config(level: str | int = "INFO") -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str | int = "INFO") -> dict[str, Any]:
-    """JSON logs for this process; returns the config to hand to uvicorn's workers."""
-    config = log_config(level)
+def configure_logging(level: str | int = "INFO", fmt: str = "json") -> dict[str, Any]:
+    """Logs for this process; returns the config to hand to uvicorn's workers."""
+    config = log_config(level, fmt)
     logging.config.dictConfig(config)
     return config

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from flows.events import Effect
@@ -118,3 +120,25 @@ def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW
             now=now,
         )
         return [c.reference or "" for c in contacts]
+
+
+def wait_for_lock_waiter(engine: Engine, timeout: float = 10.0) -> None:
+    """PostgreSQL: return once another backend waits on a lock (a row we hold), so a
+    test's "meanwhile" really happens; a condition polled, not a guessed sleep. SQLite's
+    second writer waits in BEGIN IMMEDIATE, which nothing reports: return at once."""
+    if engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+            connection.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"no transaction waited on a lock within {timeout} s")

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from storage.db import transaction
 from storage.inbound import claim_inbound, prune_processed, save_reply, stored_reply
-from tests.storage.sample import NOW, at
+from tests.storage.sample import NOW, at, wait_for_lock_waiter
 
 
 def test_a_message_is_claimed_once_and_a_retry_gets_the_stored_reply(engine: Engine) -> None:
@@ -52,10 +52,12 @@ def test_a_retry_during_processing_waits_and_then_sees_the_reply(engine: Engine)
     """Two real concurrent transactions: the retry blocks on the first one's row, then
     finds it claimed and reads the reply the first one stored."""
     first_claimed = threading.Event()
+    retry_claiming = threading.Event()
     retry_result: list[tuple[object, list[str] | None, float]] = []
 
     def retry() -> None:
         first_claimed.wait(5)
+        retry_claiming.set()  # SQLite: BEGIN IMMEDIATE below already waits for the first
         with transaction(engine) as session:
             claimed = claim_inbound(session=session, channel="wechat", dedupe_key="m", now=NOW)
             reply = stored_reply(session=session, channel="wechat", dedupe_key="m")
@@ -67,7 +69,9 @@ def test_a_retry_during_processing_waits_and_then_sees_the_reply(engine: Engine)
         processed = claim_inbound(session=session, channel="wechat", dedupe_key="m", now=NOW)
         assert processed is not None
         first_claimed.set()
-        time.sleep(0.5)  # processing; the retry arrives meanwhile
+        # Processing; the retry arrives meanwhile (and, on PostgreSQL, waits on our row).
+        assert retry_claiming.wait(10)
+        wait_for_lock_waiter(engine)
         save_reply(session=session, processed=processed, messages=["answer"])
         about_to_commit = time.monotonic()
     thread.join(10)

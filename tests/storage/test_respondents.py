@@ -17,7 +17,7 @@ from storage.respondents import (
     subscribed_respondents,
     update_respondent,
 )
-from tests.storage.sample import NOW, at
+from tests.storage.sample import NOW, at, wait_for_lock_waiter
 
 
 def test_lock_respondent_creates_once_then_updates_last_inbound(engine: Engine) -> None:
@@ -42,10 +42,12 @@ def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engin
     with transaction(engine) as session:
         lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
     first_locked = threading.Event()
+    second_locking = threading.Event()
     timeline: list[tuple[str, float]] = []
 
     def second() -> None:
         first_locked.wait(5)
+        second_locking.set()  # SQLite: BEGIN IMMEDIATE below already waits for the first
         with transaction(engine) as session:
             respondent = lock_respondent(
                 session=session, channel="wechat", channel_user_id="o1", now=at(2)
@@ -61,7 +63,10 @@ def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engin
             session=session, channel="wechat", channel_user_id="o1", now=at(1)
         )
         first_locked.set()
-        time.sleep(0.5)
+        # The second transaction is under way (and, on PostgreSQL, waiting on our row)
+        # before we write and commit: events, not a guessed sleep.
+        assert second_locking.wait(10)
+        wait_for_lock_waiter(engine)
         update_respondent(session=session, respondent_id=respondent.id, lang="en")
         timeline.append(("first commits", time.monotonic()))
     thread.join(10)

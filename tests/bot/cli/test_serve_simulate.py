@@ -102,3 +102,44 @@ def test_serve_prints_the_dev_credentials_and_simulator_command(server: Server) 
     output, _ = server.process.communicate(timeout=15)
     assert "development mode" in output
     assert "surveybot simulate --url" in output
+
+
+def test_serve_on_a_terminal_logs_readable_lines_without_migration_chatter(
+    tmp_path: Path,
+) -> None:
+    """A newcomer's first `serve` (stdout a terminal): one readable line a record, the
+    migrations named once each, none of Alembic's plugin set-up lines."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_"))}
+    env["SURVEYBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'tty.db'}"
+    port = free_port()
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(follower)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        process.terminate()
+        _, err = process.communicate(timeout=15)
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+    lines = err.splitlines()
+    assert any("Running upgrade 0004 -> 0005" in line for line in lines), err
+    assert any("Application startup complete" in line for line in lines), err
+    assert not any(line.lstrip().startswith("{") for line in lines), err
+    assert "setup plugin" not in err and "Context impl" not in err

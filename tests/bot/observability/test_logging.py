@@ -160,3 +160,35 @@ logging.getLogger("uvicorn.access").info(
     assert lines[1]["path"] == "/wechat"
     for secret in (OPENID, "SECRETONE", "SECRETTWO", "SECRETTHREE"):
         assert secret not in done.stderr
+
+
+def test_text_format_is_one_readable_redacted_line(tmp_path: Path) -> None:
+    """What `surveybot serve` writes on a terminal: no JSON, the same redaction."""
+    script = f"""
+import logging
+from bot.observability.logging import configure_logging
+configure_logging("info", "text")
+logging.getLogger("bot.x").info("hello %s", {OPENID!r}, extra={{"user": 12345}})
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (line,) = done.stderr.splitlines()
+    assert re.fullmatch(
+        rf"\d\d:\d\d:\d\d INFO    bot\.x: hello {hash_id(OPENID)}  user={hash_id(12345)}", line
+    )
+    assert OPENID not in done.stderr
+
+
+def test_an_unknown_log_format_is_refused() -> None:
+    import pytest
+
+    from bot.observability.logging import log_config
+
+    with pytest.raises(ValueError, match="log format"):
+        log_config("info", "xml")
