@@ -45,8 +45,15 @@ class Respondent:
     expected: StoredAnswers  # the oracle: answer rows the server must hold
 
 
-def random_script(flow: Flow, rng: random.Random, *, invalid_rate: float = 0.05) -> list[str]:
-    """The texts one respondent sends (after subscribing) until the survey is complete."""
+# A fixed reply language: what such a respondent types at the language choice.
+LANGUAGE_CHOICE = {"zh": "1", "en": "2", "both": "3"}
+
+
+def random_script(
+    flow: Flow, rng: random.Random, *, invalid_rate: float = 0.05, language: str | None = None
+) -> list[str]:
+    """The texts one respondent sends (after subscribing) until the survey is complete;
+    `language` ("zh", "en", "both") fixes the language chosen, else it is drawn."""
     state = step(flow, None, Inbound(now=START, intent=Intent.START)).state
     texts: list[str] = []
     now = START
@@ -55,7 +62,7 @@ def random_script(flow: Flow, rng: random.Random, *, invalid_rate: float = 0.05)
             raise RuntimeError(f"respondent script did not finish: {texts}")
         now += timedelta(seconds=20)
         if state.status is Status.LANGUAGE:
-            text = rng.choice(_LANGUAGES)
+            text = LANGUAGE_CHOICE[language] if language else rng.choice(_LANGUAGES)
         elif rng.random() < invalid_rate:
             text = rng.choice(_INVALID)
         else:

@@ -48,6 +48,7 @@ class LoadConfig:
     bare: bool = False
     rate: float | None = None  # pushes per second (open loop); None: closed loop
     seed: int = 1
+    language: str | None = None  # "zh", "en", "both": every respondent picks it; None: mixed
 
 
 class _Pushes:
@@ -58,7 +59,8 @@ class _Pushes:
         rng = random.Random(config.seed)
         run = uuid.uuid4().hex[:8]  # a fresh run never meets respondents of an earlier one
         self.scripts = [
-            (f"o_bench_{run}_{i:06d}", random_script(flow, rng)) for i in range(config.respondents)
+            (f"o_bench_{run}_{i:06d}", random_script(flow, rng, language=config.language))
+            for i in range(config.respondents)
         ]
         self.sim = WeChatSimulator(config.token, config.app_id, config.aes_key, config.url)
         self._msg_id = int(time.time() * 1000)

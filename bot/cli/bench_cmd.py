@@ -77,6 +77,33 @@ def load(
         typer.echo(line)
 
 
+@bench_app.command(
+    "compare", help="This product and a plain WeRoBot bot, side by side in one run (safe mode)."
+)
+def compare_peer(
+    respondents: int = typer.Option(400, "--respondents", min=1),
+    concurrency: int = typer.Option(16, "--concurrency", min=1),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="The order alternates each round."),
+    language: list[str] = typer.Option(
+        ["both", "en"], "--language", help="Reply language the respondents pick: both, en, zh."
+    ),
+    seed: int = typer.Option(1, "--seed"),
+) -> None:
+    from benchmarks.peer_compare import compare_with_peer, summary
+    from benchmarks.respondents import LANGUAGE_CHOICE
+    from benchmarks.wechat_load import LoadConfig
+
+    unknown = [lang for lang in language if lang not in LANGUAGE_CHOICE]
+    if unknown:
+        raise typer.BadParameter(f"unknown {unknown}: use both, en or zh", param_hint="--language")
+    config = LoadConfig(
+        url="", token="", app_id="", respondents=respondents, concurrency=concurrency, seed=seed
+    )
+    pairs = asyncio.run(compare_with_peer(config, rounds=rounds, languages=language))
+    for line in summary(pairs):
+        typer.echo(line)
+
+
 @bench_app.command("stats", help="Time the whole-survey /stats on the configured database.")
 def stats(
     database_url: str = typer.Option(None, "--database-url"),
