@@ -24,6 +24,7 @@ from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.channels.wechat_nonces import DatabasePushNonces
 from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
@@ -47,6 +48,8 @@ def wechat_config(settings: Settings) -> WeChatConfig | None:
         app_secret=settings.wechat_app_secret,
         encoding_aes_key=settings.wechat_encoding_aes_key,
         api_base_url=settings.wechat_api_base_url,
+        message_mode=settings.wechat_message_mode,
+        original_id=settings.wechat_original_id,
     )
 
 
@@ -71,7 +74,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
             wechat_api = WeChatApi.from_config(config, DatabaseTokenStore(engine))
             senders["wechat"] = WeChatSender(wechat_api)
         sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
-        routes.extend(make_wechat_routes(config, runtime.service, sink))
+        nonces = DatabasePushNonces(engine)
+        routes.extend(make_wechat_routes(config, runtime.service, sink, nonces=nonces))
 
     # Staff dashboard and export downloads (signed links, staff-only).
     routes.extend(

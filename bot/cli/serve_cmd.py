@@ -50,7 +50,7 @@ def serve(
         typer.echo(f"  token {dev.token}   app id {dev.app_id}")
         typer.echo(f"  EncodingAESKey {dev.aes_key}")
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat [--aes]")
+        typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat")
     # Several workers: Prometheus values go to per-process files in a shared directory.
     metrics_dir = prepare_multiprocess_dir(workers)
     try:
