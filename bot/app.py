@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import anyio
@@ -32,6 +33,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.web.routes import make_web_routes
 from storage.db import ping
+from storage.readiness import accepts_writes
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -63,7 +65,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         ok = await anyio.to_thread.run_sync(ping, engine)
         return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
+    async def readyz(request: Request) -> Response:
+        # Liveness (/healthz) reads; readiness proves a write (storage.readiness).
+        ok = await anyio.to_thread.run_sync(accepts_writes, engine, datetime.now(UTC))
+        state, status = ("writable", 200) if ok else ("not writable", 503)
+        return JSONResponse({"database": state}, status_code=status)
+
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/readyz", readyz, methods=["GET"]))
     # Prometheus scrapes the app directly; the reverse proxy does not forward /metrics.
     routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
 
