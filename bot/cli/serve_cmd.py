@@ -11,11 +11,11 @@ from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.chart_process import chart_channels, drawer_beside_workers, run_charts
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
+from bot.cli.database_wait import migrate_or_exit
 from bot.dev_credentials import ensure_dev_credentials
 from bot.observability.logging import configure_logging
 from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from storage.db import make_engine
-from storage.migrate import upgrade
 
 WORKER_HEALTHCHECK_S = 60
 
@@ -36,8 +36,9 @@ def serve(
     except TelegramConfigError as exc:
         typer.echo(f"surveybot: bad setting: {exc}", err=True)
         raise typer.Exit(2) from None
-    # Migrate once, before any worker starts (workers never migrate concurrently).
-    upgrade(settings.database_url)
+    # Migrate once, before any worker starts (workers never migrate concurrently); an
+    # unreachable database ends start-up with one line (or a bounded, logged wait).
+    migrate_or_exit(settings.database_url, wait_s=settings.db_wait_s)
     if not settings.wechat_token:
         engine = make_engine(settings.database_url)
         dev = ensure_dev_credentials(engine)

@@ -47,7 +47,13 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 }
 
 # Their lines print request URLs with credentials: urllib3 and httpcore at DEBUG, httpx at INFO.
-QUIET_LOGGERS = {"urllib3": logging.INFO, "httpcore": logging.INFO, "httpx": logging.WARNING}
+QUIET_LOGGERS = {
+    "urllib3": logging.INFO,
+    "httpcore": logging.INFO,
+    "httpx": logging.WARNING,
+    # Seven "setup plugin …" lines on every start-up, before anything worth reading.
+    "alembic.runtime.plugins": logging.WARNING,
+}
 
 
 def hash_id(value: str | int) -> str:
