@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import typer
 
@@ -15,9 +20,48 @@ from bot.cli.database_wait import migrate_or_exit
 from bot.dev_credentials import ensure_dev_credentials
 from bot.observability.logging import configure_logging
 from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+from bot.settings import Settings
 from storage.db import make_engine
 
 WORKER_HEALTHCHECK_S = 60
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _Stopped(BaseException):
+    """SIGTERM/SIGINT, raised so that every `finally` on the way out runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    for sig in _STOP_SIGNALS:  # the cleanup itself must not be interrupted again
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stopping_unwinds() -> Iterator[None]:
+    """A stop signal unwinds the block (so the `charts` child is stopped), then ends the
+    process by that signal as before.
+
+    uvicorn catches SIGTERM itself, shuts down, restores the previous handler and raises
+    the signal again (`Server.capture_signals`); with SIGTERM's default action that
+    killed `serve` on the spot, skipping the `finally` that stops the charts child.
+    """
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in _STOP_SIGNALS}
+    stopped: int | None = None
+    try:
+        yield
+    except _Stopped as exc:
+        stopped = exc.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped is not None:
+        signal.signal(stopped, signal.SIG_DFL)
+        signal.raise_signal(stopped)
 
 
 def serve(
@@ -54,6 +98,19 @@ def serve(
         typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat")
     # Several workers: Prometheus values go to per-process files in a shared directory.
     metrics_dir = prepare_multiprocess_dir(workers)
+    with _stopping_unwinds():
+        _run_workers(settings, host, port, workers, log_level, log_config, metrics_dir)
+
+
+def _run_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    log_config: dict[str, Any],
+    metrics_dir: Path | None,
+) -> None:
     try:
         # Not uvicorn.run: with several workers it leaves Nagle on (+40 ms per reply).
         # One chart-drawing process for all workers: matplotlib stays out of them.
