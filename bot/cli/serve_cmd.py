@@ -24,6 +24,7 @@ from bot.settings import Settings
 from storage.db import make_engine
 
 WORKER_HEALTHCHECK_S = 60
+HEADER_LIMITED_HTTP = "bot.cli.header_limit:HeaderLimitedHttpToolsProtocol"
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -124,6 +125,8 @@ def _run_workers(
                 log_level=log_level,
                 log_config=log_config,  # JSON lines in every worker, access log included
                 proxy_headers=True,
+                # httptools with a 16 KiB limit on the request line and headers (431).
+                http=HEADER_LIMITED_HTTP,
                 # uvicorn kills a worker that does not answer its ping within this time,
                 # and a spawned worker answers only after importing this CLI module
                 # (seconds on a busy 2-core host): the default 5 s made 4 workers die and
