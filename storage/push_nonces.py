@@ -7,8 +7,8 @@ IMMEDIATE queues the second transaction behind the first.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlmodel import Session, col
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from storage.db import upsert
 from storage.models import WeChatPushNonce
@@ -29,8 +29,8 @@ def claim_push_nonce(
     if inserted is not None:
         return True
     stored = session.exec(
-        select(WeChatPushNonce.body_sha256).where(
+        select(col(WeChatPushNonce.body_sha256)).where(
             col(WeChatPushNonce.timestamp) == timestamp, col(WeChatPushNonce.nonce) == nonce
         )
     ).first()
-    return stored is not None and stored[0] == body_sha256
+    return stored == body_sha256
