@@ -56,9 +56,13 @@ def test_a_bounded_wait_retries_with_a_logged_line_until_the_database_answers(
     assert len(retries) == 2 and all("s3cret-pw" not in m for m in retries)
 
 
-def test_the_wait_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_wait_is_bounded(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     def migrate(url: str) -> None:
         raise _refused()
+
+    caplog.set_level(logging.ERROR, logger="bot.cli.database_wait")  # the retry lines
 
     with pytest.raises(typer.Exit) as stopped:
         migrate_or_exit(URL.format(port=5), wait_s=0.3, migrate=migrate)
