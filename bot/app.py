@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import anyio
@@ -24,6 +25,7 @@ from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.channels.wechat_nonces import DatabasePushNonces
 from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
@@ -31,6 +33,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.web.routes import make_web_routes
 from storage.db import ping
+from storage.readiness import accepts_writes
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -47,6 +50,8 @@ def wechat_config(settings: Settings) -> WeChatConfig | None:
         app_secret=settings.wechat_app_secret,
         encoding_aes_key=settings.wechat_encoding_aes_key,
         api_base_url=settings.wechat_api_base_url,
+        message_mode=settings.wechat_message_mode,
+        original_id=settings.wechat_original_id,
     )
 
 
@@ -60,7 +65,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         ok = await anyio.to_thread.run_sync(ping, engine)
         return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
+    async def readyz(request: Request) -> Response:
+        # Liveness (/healthz) reads; readiness proves a write (storage.readiness).
+        ok = await anyio.to_thread.run_sync(accepts_writes, engine, datetime.now(UTC))
+        state, status = ("writable", 200) if ok else ("not writable", 503)
+        return JSONResponse({"database": state}, status_code=status)
+
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/readyz", readyz, methods=["GET"]))
     # Prometheus scrapes the app directly; the reverse proxy does not forward /metrics.
     routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
 
@@ -71,7 +83,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
             wechat_api = WeChatApi.from_config(config, DatabaseTokenStore(engine))
             senders["wechat"] = WeChatSender(wechat_api)
         sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
-        routes.extend(make_wechat_routes(config, runtime.service, sink))
+        nonces = DatabasePushNonces(engine)
+        routes.extend(make_wechat_routes(config, runtime.service, sink, nonces=nonces))
 
     # Staff dashboard and export downloads (signed links, staff-only).
     routes.extend(

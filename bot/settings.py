@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.wechat_config import MessageMode, check_message_mode
 from bot.envelope import Channel
 
 DEFAULT_DATABASE_URL = "sqlite:///surveybot.db"
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of
     # the web workers: ~55 MB each).
     chart_worker: bool = Field(True, validation_alias=_env("SURVEYBOT_CHART_WORKER"))
+    # Start-up with the database unreachable: 0 stops at once with one line; N waits up
+    # to N seconds, retrying with a logged line each time (e.g. PostgreSQL still booting).
+    db_wait_s: float = Field(0.0, ge=0, le=3600, validation_alias=_env("SURVEYBOT_DB_WAIT_S"))
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))
@@ -66,6 +70,11 @@ class Settings(BaseSettings):
         None, validation_alias=_env("WECHAT_ENCODING_AES_KEY")
     )
     wechat_api_base_url: str = Field(WECHAT_API, validation_alias=_env("WECHAT_API_BASE_URL"))
+    # plain | compatible | safe; unset: safe with an EncodingAESKey, plain without.
+    wechat_message_mode: MessageMode | None = Field(
+        None, validation_alias=_env("WECHAT_MESSAGE_MODE")
+    )
+    wechat_original_id: str | None = Field(None, validation_alias=_env("WECHAT_ORIGINAL_ID"))
 
     telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: str | None = Field(
@@ -87,6 +96,17 @@ class Settings(BaseSettings):
         if len(value) != 43 or not value.isalnum():
             raise ValueError("WECHAT_ENCODING_AES_KEY must be 43 letters/digits")
         return value
+
+    @field_validator("wechat_message_mode", "wechat_original_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _message_mode(self) -> Settings:
+        # ValueError: load_settings turns it into one "bad setting" line.
+        check_message_mode(self.wechat_message_mode, has_key=bool(self.wechat_encoding_aes_key))
+        return self
 
     @field_validator("staff_raw")
     @classmethod
@@ -124,6 +144,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        where = ".".join(str(p) for p in first.get("loc", ()))
         message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        raise SettingsError(f"bad setting {where.upper()}: {message}") from None
+        # A check across settings (no loc) names them in its message.
+        prefix = f"bad setting {where.upper()}: " if where else "bad setting: "
+        raise SettingsError(prefix + message) from None

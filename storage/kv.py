@@ -38,3 +38,15 @@ def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | Non
 
 def kv_delete(*, session: Session, key: str) -> None:
     session.exec(delete(KeyValue).where(col(KeyValue.key) == key))
+
+
+def kv_add(*, session: Session, key: str, value: str, expires_at: datetime | None) -> bool:
+    """Insert `key` unless it exists: True for the first caller only (every worker and host
+    agrees, as for the processed-message rows)."""
+    inserted = session.exec(
+        upsert(session, KeyValue)
+        .values(key=key, value=value, expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(KeyValue.key))
+    ).first()
+    return inserted is not None

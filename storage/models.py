@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Index,
     Text,
@@ -253,3 +254,18 @@ class Survey(SQLModel, table=True):
     published_at: datetime = _ts()
     published_by: str = "cli"
     closed_at: datetime | None = _ts(nullable=True)
+
+
+class WeChatPushNonce(SQLModel, table=True):
+    """Plaintext-mode WeChat pushes: which body each (timestamp, nonce) pair carried.
+
+    The URL's signature covers only token, timestamp and nonce, not the body: one signed
+    URL must not carry a second, different body. Rows older than the replay window are
+    pruned (a push that old is refused by its timestamp anyway).
+    """
+
+    __tablename__ = "wechat_push_nonce"
+
+    timestamp: int = Field(sa_type=BigInteger, primary_key=True)
+    nonce: str = Field(primary_key=True)
+    body_sha256: str

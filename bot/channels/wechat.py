@@ -1,8 +1,9 @@
 """The WeChat Official Account push endpoint: `GET /wechat` (URL check), `POST /wechat`.
 
-Flow of a push: size limit → signature → timestamp window → parse (and decrypt) →
-appid → `Envelope` → dispatcher → first part as the passive reply, the rest to the
-outbox (customer-service API). Every refusal is decided before the dispatcher is called.
+Flow of a push: the checks of `wechat_auth` (URL signature and timestamp window, size
+limit, message mode, msg_signature, decryption and appid, account) → `Envelope` →
+dispatcher → first part as the passive reply, the rest to the outbox (customer-service
+API). Every refusal is decided before the dispatcher is called.
 
 WeChat waits 5 s for the reply, then retries up to 3 times and finally shows the user
 "该公众号暂时无法提供服务". So the dispatcher gets `reply_budget` seconds; if it is
@@ -20,33 +21,26 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.text_split import WECHAT_TEXT_LIMIT_BYTES, split_utf8
+from bot.channels.wechat_auth import PushAuthenticator
 from bot.channels.wechat_config import WeChatConfig
-from bot.channels.wechat_crypto import (
-    MessageCrypto,
-    check_msg_signature,
-    check_signature,
-    check_timestamp,
-)
+from bot.channels.wechat_crypto import MessageCrypto, check_signature, check_timestamp
 from bot.channels.wechat_errors import (
+    ForeignAccount,
     ForeignAppId,
     InvalidSignature,
     MalformedMessage,
     PayloadTooLarge,
     ReplayedRequest,
+    ReusedNonce,
 )
 from bot.channels.wechat_inbound import to_envelope
-from bot.channels.wechat_xml import (
-    MAX_BODY_BYTES,
-    WeChatMessage,
-    build_text_reply,
-    extract_encrypt,
-    parse_message,
-)
+from bot.channels.wechat_nonces import PushNonces
+from bot.channels.wechat_xml import WeChatMessage, build_text_reply
 from bot.envelope import Dispatcher, Envelope, Outcome
 from bot.observability import metrics
 from bot.observability.logging import hash_id
@@ -58,6 +52,7 @@ SUCCESS = "success"
 # After "success" WeChat never retries a push: a late failure is retried here instead.
 LATE_ATTEMPTS = 4
 LATE_RETRY_DELAY_S = 0.5  # WeChat's "received, no reply" body: stops its retries
+CLIENT_CLOSED = 499  # nginx's "client closed request": a 4xx, not a server error
 
 
 # Said in the reply when the rest of it cannot be sent (no app secret configured).
@@ -107,6 +102,7 @@ class WeChatEndpoint:
         dispatcher: Dispatcher,
         outbox: OutboxSink,
         *,
+        nonces: PushNonces,
         clock: Callable[[], datetime] = _utc_now,
         reply_budget: float = DEFAULT_REPLY_BUDGET_S,
     ) -> None:
@@ -115,11 +111,7 @@ class WeChatEndpoint:
         self._outbox = outbox
         self._clock = clock
         self._budget = reply_budget
-        self._crypto = (
-            MessageCrypto(config.token, config.encoding_aes_key, config.app_id)
-            if config.encoding_aes_key
-            else None
-        )
+        self._auth = PushAuthenticator(config, nonces)
         self._late: set[asyncio.Task[None]] = set()  # keeps late deliveries referenced
 
     async def handle(self, request: Request) -> Response:
@@ -131,6 +123,10 @@ class WeChatEndpoint:
             metrics.record_message("wechat", "rejected")
             logger.warning("wechat push refused (%d): %s", refused.status, refused)
             return PlainTextResponse(str(refused), status_code=refused.status)
+        except ClientDisconnect:
+            # The sender hung up mid-body: nothing to answer, and not our failure.
+            logger.info("wechat push abandoned by the client before its body was complete")
+            return Response(status_code=CLIENT_CLOSED)
         except Exception as exc:  # the one place turning bugs into a retryable answer
             # A dispatcher failure is already counted as a message error by the dispatcher.
             metrics.record_error("wechat")
@@ -158,8 +154,9 @@ class WeChatEndpoint:
         echostr = q.get("echostr")
         if not echostr:
             raise _Refused(400, "missing echostr")
-        # Plain text: a str returned through a JSON response would arrive quoted.
-        return PlainTextResponse(echostr)
+        # Plain text: a str returned through a JSON response would arrive quoted; nosniff
+        # keeps a browser from sniffing the echoed, caller-chosen text as HTML.
+        return PlainTextResponse(echostr, headers={"X-Content-Type-Options": "nosniff"})
 
     async def _receive(self, request: Request) -> Response:
         now = self._clock()
@@ -181,31 +178,17 @@ class WeChatEndpoint:
     async def _authenticate(
         self, request: Request, now: datetime
     ) -> tuple[WeChatMessage, MessageCrypto | None]:
-        """Every check that can refuse a push, in order.
+        """`wechat_auth`'s checks; its typed errors become the refusal's status here.
 
-        Returns the message and, for a safe-mode push, the crypto to answer it with.
+        Returns the message and, in compatible/safe mode, the crypto to answer it with.
         """
-        q = request.query_params
-        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
-        crypto = self._crypto if q.get("encrypt_type") == "aes" else None
         try:
-            body = await _read_limited(request, MAX_BODY_BYTES)
-            if q.get("encrypt_type") == "aes":
-                if crypto is None:
-                    raise InvalidSignature("safe mode push, but no EncodingAESKey configured")
-                encrypt = extract_encrypt(body)
-                check_msg_signature(
-                    self._config.token, q.get("msg_signature", ""), timestamp, nonce, encrypt
-                )
-            else:
-                check_signature(self._config.token, q.get("signature", ""), timestamp, nonce)
-            check_timestamp(timestamp, now.timestamp())
-            if crypto is not None:
-                body = crypto.decrypt(encrypt).encode("utf-8")  # also checks the appid
-            return parse_message(body), crypto
+            return await self._auth.authenticate(request, now)
         except PayloadTooLarge as exc:
             raise _Refused(413, str(exc)) from None
-        except (InvalidSignature, ReplayedRequest, ForeignAppId) as exc:
+        except (
+            InvalidSignature, ReplayedRequest, ForeignAppId, ReusedNonce, ForeignAccount
+        ) as exc:  # fmt: skip
             raise _Refused(403, str(exc)) from None
         except MalformedMessage as exc:
             raise _Refused(400, str(exc)) from None
@@ -264,21 +247,6 @@ class WeChatEndpoint:
                 await asyncio.sleep(LATE_RETRY_DELAY_S * 2**attempt)
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refusing more than `limit` bytes without reading it all into memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"declared {declared} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"more than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _nonce() -> str:
     return str(secrets.randbelow(10**10))
 
@@ -288,10 +256,14 @@ def make_wechat_routes(
     dispatcher: Dispatcher,
     outbox: OutboxSink,
     *,
+    nonces: PushNonces,
     clock: Callable[[], datetime] = _utc_now,
     reply_budget: float = DEFAULT_REPLY_BUDGET_S,
     path: str = "/wechat",
 ) -> list[Route]:
-    """Routes for the app's Starlette router. `clock` must return an aware datetime."""
-    endpoint = WeChatEndpoint(config, dispatcher, outbox, clock=clock, reply_budget=reply_budget)
+    """Routes for the app's Starlette router. `clock` must return an aware datetime;
+    `nonces` keeps plaintext mode's one body per signed URL (`DatabasePushNonces`)."""
+    endpoint = WeChatEndpoint(
+        config, dispatcher, outbox, nonces=nonces, clock=clock, reply_budget=reply_budget
+    )
     return [Route(path, endpoint.handle, methods=["GET", "POST"])]

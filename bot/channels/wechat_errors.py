@@ -44,3 +44,11 @@ class WeChatApiError(Exception):
 class OutsideWindow(WeChatApiError):
     """errcode 45015: the user has not written within 48 h, customer-service messages
     are refused. Not retryable until the user writes again."""
+
+
+class ReusedNonce(WeChatProtocolError):
+    """Plaintext mode: a (timestamp, nonce) pair already carried another body (→ 403)."""
+
+
+class ForeignAccount(WeChatProtocolError):
+    """A push addressed to another ToUserName than WECHAT_ORIGINAL_ID (→ 403)."""

@@ -61,8 +61,12 @@ class WeChatSimulator:
         account: str = ACCOUNT_ID,
         client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
+        compatible: bool = False,
     ) -> None:
+        """`aes_key` set: safe mode (ciphertext only), or with `compatible=True` WeChat's
+        compatible mode (the plaintext fields and the signed ciphertext side by side)."""
         self.token = token
+        self.compatible = compatible
         self.app_id = app_id
         self.account = account
         self.crypto = MessageCrypto(token, aes_key, app_id) if aes_key else None
@@ -115,7 +119,10 @@ class WeChatSimulator:
             return params, xml.encode("utf-8")
         encrypt = self.crypto.encrypt(xml)
         params |= {"encrypt_type": "aes", "msg_signature": sign(self.token, ts, nonce, encrypt)}
-        body = build_push_xml({"ToUserName": self.account, "Encrypt": encrypt})
+        if self.compatible:
+            body = xml.removesuffix("</xml>") + f"<Encrypt>{cdata(encrypt)}</Encrypt></xml>"
+        else:
+            body = build_push_xml({"ToUserName": self.account, "Encrypt": encrypt})
         return params, body.encode("utf-8")
 
     # --- sending ---------------------------------------------------------------------

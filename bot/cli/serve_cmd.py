@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+<<<<<<< HEAD
 import sys
+=======
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+>>>>>>> edge
 
 import typer
 
@@ -12,13 +20,53 @@ from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.chart_process import chart_channels, drawer_beside_workers, run_charts
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
+from bot.cli.database_wait import migrate_or_exit
 from bot.dev_credentials import ensure_dev_credentials
 from bot.observability.logging import configure_logging
 from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+from bot.settings import Settings
 from storage.db import make_engine
-from storage.migrate import upgrade
 
 WORKER_HEALTHCHECK_S = 60
+HEADER_LIMITED_HTTP = "bot.cli.header_limit:HeaderLimitedHttpToolsProtocol"
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _Stopped(BaseException):
+    """SIGTERM/SIGINT, raised so that every `finally` on the way out runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    for sig in _STOP_SIGNALS:  # the cleanup itself must not be interrupted again
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stopping_unwinds() -> Iterator[None]:
+    """A stop signal unwinds the block (so the `charts` child is stopped), then ends the
+    process by that signal as before.
+
+    uvicorn catches SIGTERM itself, shuts down, restores the previous handler and raises
+    the signal again (`Server.capture_signals`); with SIGTERM's default action that
+    killed `serve` on the spot, skipping the `finally` that stops the charts child.
+    """
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in _STOP_SIGNALS}
+    stopped: int | None = None
+    try:
+        yield
+    except _Stopped as exc:
+        stopped = exc.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped is not None:
+        signal.signal(stopped, signal.SIG_DFL)
+        signal.raise_signal(stopped)
 
 
 def serve(
@@ -45,8 +93,9 @@ def serve(
     except TelegramConfigError as exc:
         typer.echo(f"surveybot: bad setting: {exc}", err=True)
         raise typer.Exit(2) from None
-    # Migrate once, before any worker starts (workers never migrate concurrently).
-    upgrade(settings.database_url)
+    # Migrate once, before any worker starts (workers never migrate concurrently); an
+    # unreachable database ends start-up with one line (or a bounded, logged wait).
+    migrate_or_exit(settings.database_url, wait_s=settings.db_wait_s)
     if not settings.wechat_token:
         engine = make_engine(settings.database_url)
         dev = ensure_dev_credentials(engine)
@@ -59,9 +108,22 @@ def serve(
         typer.echo(f"  token {dev.token}   app id {dev.app_id}")
         typer.echo(f"  EncodingAESKey {dev.aes_key}")
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat [--aes]")
+        typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat")
     # Several workers: Prometheus values go to per-process files in a shared directory.
     metrics_dir = prepare_multiprocess_dir(workers)
+    with _stopping_unwinds():
+        _run_workers(settings, host, port, workers, log_level, log_config, metrics_dir)
+
+
+def _run_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    log_config: dict[str, Any],
+    metrics_dir: Path | None,
+) -> None:
     try:
         # Not uvicorn.run: with several workers it leaves Nagle on (+40 ms per reply).
         # One chart-drawing process for all workers: matplotlib stays out of them.
@@ -75,6 +137,8 @@ def serve(
                 log_level=log_level,
                 log_config=log_config,  # the same lines in every worker, access log included
                 proxy_headers=True,
+                # httptools with a 16 KiB limit on the request line and headers (431).
+                http=HEADER_LIMITED_HTTP,
                 # uvicorn kills a worker that does not answer its ping within this time,
                 # and a spawned worker answers only after importing this CLI module
                 # (seconds on a busy 2-core host): the default 5 s made 4 workers die and

@@ -9,6 +9,8 @@ from bot.settings import StaffMember
 from bot.web.auth import parse_subject
 from bot.web.links import ExportFormat, dashboard_login_url, export_url
 from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, load_signer
+from flows.definition import load_flow
+from flows.surveys import DEFAULT_FLOW
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -23,6 +25,9 @@ def staff_link(
     export: ExportFormat = typer.Option(
         None, "--export", help="A download link for this export format instead of the dashboard."
     ),
+    survey: str = typer.Option(
+        None, "--survey", help="The survey the export link is for (default: SURVEYBOT_FLOW's)."
+    ),
 ) -> None:
     settings = settings_or_exit()
     staff = _member(member, settings.staff)
@@ -33,11 +38,13 @@ def staff_link(
     finally:
         engine.dispose()
     if export is None:
-        url, hours = dashboard_login_url(settings, signer, staff), DASHBOARD_TTL_S / 3600
+        url, valid = dashboard_login_url(settings, signer, staff), f"{DASHBOARD_TTL_S / 3600:g} h"
     else:
-        url, hours = export_url(settings, signer, staff, export), EXPORT_TTL_S / 3600
+        survey_id = survey or load_flow(settings.flow_path or DEFAULT_FLOW).id
+        url = export_url(settings, signer, staff, export, survey_id=survey_id)
+        valid = f"{EXPORT_TTL_S // 60} min, one download"
     typer.echo(url)
-    typer.echo(f"for {staff}, valid for {hours:g} h", err=True)
+    typer.echo(f"for {staff}, valid for {valid}", err=True)
 
 
 def _member(wanted: str | None, staff: tuple[StaffMember, ...]) -> StaffMember:

@@ -73,7 +73,13 @@ def simulate(
     url: str = typer.Option(
         "http://127.0.0.1:8000/wechat", "--url", help="The server's /wechat URL."
     ),
-    aes: bool = typer.Option(False, "--aes", help="Safe mode: encrypt pushes, decrypt replies."),
+    aes: bool | None = typer.Option(
+        None,
+        "--aes/--plain",
+        help="Encrypt pushes and decrypt replies (safe mode), or send plaintext pushes. "
+        "Default: encrypt whenever an EncodingAESKey is configured (the server then refuses "
+        "plaintext pushes).",
+    ),
     user: str = typer.Option(None, "--user", help="The simulated openid (default: from login)."),
 ) -> None:
     settings = settings_or_exit()
@@ -93,6 +99,8 @@ def simulate(
             )
             raise typer.Exit(2)
         token, app_id, aes_key = dev.token, dev.app_id, dev.aes_key
+    if aes is None:
+        aes = aes_key is not None
     if aes and not aes_key:
         raise typer.BadParameter("--aes needs WECHAT_ENCODING_AES_KEY", param_hint="--aes")
     base, _, path = url.partition("/wechat")

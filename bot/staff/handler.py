@@ -215,7 +215,9 @@ class StaffHandler:
         links = [
             {
                 "label": f.value.upper(),
-                "url": export_url(self.settings, self.signer, call.member, f),
+                "url": export_url(
+                    self.settings, self.signer, call.member, f, survey_id=self.flow.id
+                ),
             }
             for f in (ExportFormat.CSV, ExportFormat.XLSX)
         ]

@@ -8,6 +8,7 @@ work and chart drawing run in worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -25,12 +26,14 @@ from starlette.staticfiles import StaticFiles
 from bot.local_time import CHINA_OFFSET
 from bot.settings import Settings, StaffMember
 from bot.survey_catalog import SurveyCatalog
+from bot.web import export_links, sessions
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
 from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
+from bot.web.export_links import ExportGrant, form_token
 from bot.web.exports import write_export_file
-from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
+from bot.web.links import DASHBOARD_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
-from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.web.signing import DASHBOARD_TTL_S, Signer, load_signer
 from bot.web.survey_choice import Survey, UnknownSurvey
 from flows.model import Flow, Lang
 from storage import repositories as repo
@@ -71,7 +74,7 @@ def make_web_routes(
         Route("/dashboard/crosstab", web.guarded(web.crosstab), methods=["GET"]),
         Route("/dashboard/progress.png", web.guarded(web.progress_chart), methods=["GET"]),
         Route("/dashboard/chart/{question_id}.png", web.guarded(web.chart), methods=["GET"]),
-        Route("/export/{fmt}", web.guarded(web.export), methods=["GET"]),
+        Route("/export/{fmt}", web.guarded(web.export), methods=["GET", "POST"]),
         Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
     ]
 
@@ -130,7 +133,12 @@ class _StaffWeb:
         return run
 
     async def member(self, request: Request) -> StaffMember:
-        return (await self.gate()).from_cookie(request.cookies.get(SESSION_COOKIE))
+        cookie = (await self.gate()).from_cookie(request.cookies.get(SESSION_COOKIE))
+        if await sessions.session_member(self.engine, cookie.sid, self.clock()) != str(
+            cookie.member
+        ):
+            raise Forbidden("session ended (signed out or expired)")
+        return cookie.member
 
     async def audit(self, member: StaffMember, action: str, detail: dict[str, Any]) -> None:
         text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
@@ -177,9 +185,10 @@ class _StaffWeb:
         # 403. A page of ours that moves on (meta refresh) starts a same-site navigation.
         target = f"{_base(request)}/dashboard"
         response = page(self.env, "login.html", base=_base(request), target=target)
+        sid = await sessions.open_session(self.engine, member, self.clock(), SESSION_TTL_S)
         response.set_cookie(
             SESSION_COOKIE,
-            gate.session_value(member),
+            gate.session_value(member, sid),
             max_age=SESSION_TTL_S,
             path="/",
             httponly=True,
@@ -189,6 +198,9 @@ class _StaffWeb:
         return response
 
     async def logout(self, request: Request) -> Response:
+        with contextlib.suppress(Forbidden):  # signing out twice, or with a stale cookie
+            cookie = (await self.gate()).from_cookie(request.cookies.get(SESSION_COOKIE))
+            await sessions.close_session(self.engine, cookie.sid)
         response = error_page(
             self.env,
             200,
@@ -275,13 +287,24 @@ class _StaffWeb:
             fmt = ExportFormat(request.path_params["fmt"])
         except ValueError:
             return error_page(self.env, 404, "404", "没有此格式 Unknown export format")
-        token = request.query_params.get("token")
-        if token is not None:
-            gate = await self.gate()
-            member, via = gate.from_token(EXPORT_PURPOSE, token, max_age=EXPORT_TTL_S), "link"
+        grant: ExportGrant | None = None
+        if request.method == "POST":  # the link's download button: spends the link
+            grant = export_links.read_grant(await self.gate(), await form_token(request))
+            export_links.check_survey(request, grant)
+            member, via = grant.member, "link"
+        elif (token := request.query_params.get("token")) is not None:
+            # Opening the link only shows the button (link previews must not spend it).
+            grant = export_links.read_grant(await self.gate(), token)
+            export_links.check_survey(request, grant)
+            await export_links.check_unspent(self.engine, grant, self.clock())
+            return export_links.confirm_page(self.env, request, _base(request), fmt, grant, token)
         else:
             member, via = await self.member(request), "dashboard"
         flow = (await self.survey(request)).flow
+        if grant is not None:
+            if flow.id != grant.survey_id:
+                raise Forbidden("export link is for another survey")
+            await export_links.spend(self.engine, grant, self.clock())
         exported = await anyio.to_thread.run_sync(write_export_file, self.engine, flow, fmt)
         detail = {"format": fmt.value, "rows": exported.rows, "via": via, "survey": flow.id}
         try:

@@ -20,7 +20,8 @@ from storage.db import run_in_transaction
 
 _KEY = "web:secret_key"
 DASHBOARD_TTL_S = 12 * 3600
-EXPORT_TTL_S = 3600
+# An export link holds every respondent's answers: minutes, and one download only.
+EXPORT_TTL_S = 10 * 60
 
 
 class InvalidLink(Exception):

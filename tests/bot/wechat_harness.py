@@ -36,9 +36,13 @@ class Harness:
     api: FakeWeChatApi
 
     def simulator(self, *, safe: bool) -> WeChatSimulator:
+        """safe=False: plaintext pushes, or with a key configured (safe or compatible
+        mode, which refuse unsigned bodies) WeChat's compatible-mode pushes."""
+        keyed = self.runtime.settings.wechat_encoding_aes_key is not None
         return WeChatSimulator(
-            TOKEN, APP_ID, AES_KEY if safe else None, "http://wechat.test", client=self.client
-        )
+            TOKEN, APP_ID, AES_KEY if safe or keyed else None, "http://wechat.test",
+            client=self.client, compatible=keyed and not safe,
+        )  # fmt: skip
 
     async def deliver(self) -> list[str]:
         """Run the outbox worker once (as the app's lifespan would); texts sent to users."""

@@ -70,6 +70,10 @@ class App:
     client: httpx.AsyncClient
     plain: WeChatSimulator
     safe: WeChatSimulator
+    # The same database served in plain mode (no EncodingAESKey): a keyed app refuses
+    # every plaintext push, so plaintext parsing is fuzzed here.
+    plain_app: Starlette
+    plain_client: httpx.AsyncClient
     msg_ids: Iterator[int] = field(default_factory=lambda: itertools.count(10**12))
     echo_ready: bool = False
 
@@ -89,26 +93,29 @@ async def wechat(db_url: str) -> AsyncIterator[App]:
     Snapshots are off (a huge minimum): with many fuzz respondents a peer percentage could
     print a "49" and look like an evaluated `{{ 7*7 }}`.
     """
-    settings_ = load_settings(
-        database_url=db_url,
-        wechat_token=TOKEN,
-        wechat_app_id=APP_ID,
-        wechat_app_secret="fuzz-secret",  # outbox available: long replies are queued
-        wechat_encoding_aes_key=AES_KEY,
-        wechat_api_base_url="http://127.0.0.1:9",  # never called: no lifespan, no worker
-        snapshot_min_respondents=1_000_000,
-    )
-    app = create_app(settings_)
+    common: dict[str, object] = {
+        "database_url": db_url,
+        "wechat_token": TOKEN,
+        "wechat_app_id": APP_ID,
+        "wechat_app_secret": "fuzz-secret",  # outbox available: long replies are queued
+        "wechat_api_base_url": "http://127.0.0.1:9",  # never called: no lifespan, no worker
+        "snapshot_min_respondents": 1_000_000,
+    }
+    app = create_app(load_settings(**common, wechat_encoding_aes_key=AES_KEY))
+    plain_app = create_app(load_settings(**common))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
-    plain = WeChatSimulator(TOKEN, APP_ID, None, "http://wechat.test", client=client)
+    plain_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=plain_app), timeout=30)
+    plain = WeChatSimulator(TOKEN, APP_ID, None, "http://wechat.test", client=plain_client)
     safe = WeChatSimulator(TOKEN, APP_ID, AES_KEY, "http://wechat.test", client=client)
     try:
         for text in ("hi", "1", "2"):  # welcome, language, role = supplier
             assert (await plain.send_text(SEEDED, text)).status == 200
-        yield App(app, client, plain, safe)
+        yield App(app, client, plain, safe, plain_app, plain_client)
     finally:
         await client.aclose()
+        await plain_client.aclose()
         app.state.runtime.engine.dispose()
+        plain_app.state.runtime.engine.dispose()
 
 
 def _assert_well_formed(body: str, sim: WeChatSimulator, sent_xml: str) -> str | None:
@@ -159,14 +166,16 @@ async def test_a_forged_or_garbage_push_changes_nothing_on_postgres_either(
 async def _refused_without_trace(wechat: App, forgery: Forgery) -> None:
     before = db_state(wechat.engine)
     params, body = forge(forgery, int(time.time()))
-    if forgery.raw_query is not None:
-        status, text = await _raw_post(wechat.app, forgery.raw_query, body)
-    else:
-        response = await wechat.client.post(
-            URL, params=params, content=body, headers={"Content-Type": "text/xml"}
-        )
-        status, text = response.status_code, response.text
-    assert status in {400, 403, 413}, (status, text)
+    # Every forgery is refused by the keyed app and by the plain-mode one alike.
+    for app, client in ((wechat.app, wechat.client), (wechat.plain_app, wechat.plain_client)):
+        if forgery.raw_query is not None:
+            status, text = await _raw_post(app, forgery.raw_query, body)
+        else:
+            response = await client.post(
+                URL, params=params, content=body, headers={"Content-Type": "text/xml"}
+            )
+            status, text = response.status_code, response.text
+        assert status in {400, 403, 413}, (status, text)
     after = db_state(wechat.engine)
     assert row_counts(after) == row_counts(before)
     assert after == before

@@ -81,9 +81,11 @@ class WeChatLoad:
         return self.report
 
     async def _respondent(self, client: httpx.AsyncClient, person: Respondent) -> None:
+        # The server has an EncodingAESKey: half the respondents in safe mode, half in
+        # compatible mode (plaintext fields beside the signed ciphertext).
         safe = self.rng.random() < 0.5
         sim = WeChatSimulator(
-            TOKEN, APP_ID, AES_KEY if safe else None, self.base_url, client=client
+            TOKEN, APP_ID, AES_KEY, self.base_url, client=client, compatible=not safe
         )
         create_time = next(self._create_times)
         await self._push(person.openid, lambda: sim.send_event(

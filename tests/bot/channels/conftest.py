@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from bot.channels.wechat import make_wechat_routes
-from bot.channels.wechat_config import WeChatConfig
+from bot.channels.wechat_config import MessageMode, WeChatConfig
 from bot.channels.wechat_sim import WeChatSimulator
 from bot.envelope import Envelope, Message, Outcome
 from storage.db import make_engine
@@ -64,6 +64,17 @@ class RecordingOutbox:
         self.images.append((openid, list(pngs), dedupe_key))
 
 
+@dataclass
+class MemoryPushNonces:
+    """The nonce record's contract in one process (the route tests need no database;
+    `DatabasePushNonces` is tested on both backends in test_wechat_nonces.py)."""
+
+    seen: dict[tuple[int, str], bytes] = field(default_factory=dict)
+
+    async def claim(self, timestamp: int, nonce: str, body: bytes, *, now: float) -> bool:
+        return self.seen.setdefault((timestamp, nonce), body) == body
+
+
 @pytest.fixture
 def dispatcher() -> RecordingDispatcher:
     return RecordingDispatcher()
@@ -83,23 +94,31 @@ async def make_sim(
 ) -> AsyncIterator[SimFactory]:
     """`make_sim(safe=True)`: a simulator talking to the route over ASGI.
 
-    The server accepts safe mode (AES key configured) unless `server_key=None`.
+    The server has the AES key (safe mode) when the simulator encrypts, and none (plain
+    mode) otherwise, unless `server_key` says which; `mode` sets WECHAT_MESSAGE_MODE.
     """
     clients: list[httpx.AsyncClient] = []
 
     def factory(
-        *, safe: bool = False, server_key: str | None = AES_KEY, reply_budget: float = 4.0,
-        app_id: str = APP_ID, token: str = TOKEN,
+        *, safe: bool = False, server_key: str | None | bool = True, reply_budget: float = 4.0,
+        app_id: str = APP_ID, token: str = TOKEN, compatible: bool = False,
+        mode: MessageMode | None = None, original_id: str | None = None,
+        nonces: MemoryPushNonces | None = None,
     ) -> WeChatSimulator:  # fmt: skip
-        config = WeChatConfig(token=TOKEN, app_id=APP_ID, encoding_aes_key=server_key)
+        key = (AES_KEY if safe or compatible else None) if server_key is True else server_key
+        config = WeChatConfig(
+            token=TOKEN, app_id=APP_ID, encoding_aes_key=key or None, message_mode=mode,
+            original_id=original_id,
+        )  # fmt: skip
         routes = make_wechat_routes(
-            config, dispatcher, outbox, clock=lambda: NOW, reply_budget=reply_budget
-        )
+            config, dispatcher, outbox, nonces=nonces or MemoryPushNonces(),
+            clock=lambda: NOW, reply_budget=reply_budget,
+        )  # fmt: skip
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=routes)))
         clients.append(client)
         return WeChatSimulator(
-            token, app_id, AES_KEY if safe else None, "http://wechat.test",
-            client=client, clock=NOW.timestamp,
+            token, app_id, AES_KEY if safe or compatible else None, "http://wechat.test",
+            client=client, clock=NOW.timestamp, compatible=compatible,
         )  # fmt: skip
 
     yield factory

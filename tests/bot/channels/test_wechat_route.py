@@ -23,6 +23,7 @@ from tests.bot.channels.conftest import (
     APP_ID,
     NOW,
     TOKEN,
+    MemoryPushNonces,
     RecordingDispatcher,
     RecordingOutbox,
     SimFactory,
@@ -89,16 +90,20 @@ async def test_safe_mode_push_is_decrypted_and_the_reply_encrypted(
     assert reply.text == "收到 ]]> 👍"  # the simulator verified MsgSignature and decrypted
 
 
-async def test_plaintext_push_is_still_accepted_when_safe_mode_is_configured(
-    make_sim: SimFactory,
+async def test_compatible_mode_push_is_decrypted_and_the_reply_encrypted(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
-    assert (await make_sim(safe=False, server_key=AES_KEY).send_text(OPENID, "B")).text == "ok"
+    reply = await make_sim(compatible=True).send_text(OPENID, "B")
+    assert reply.text == "ok"
+    assert dispatcher.envelopes[0].inbound.text == "B"
 
 
 async def test_official_sample_push_is_accepted(dispatcher: RecordingDispatcher) -> None:
     config = WeChatConfig(token=TOKEN, app_id=APP_ID, encoding_aes_key=AES_KEY)
     sample_now = datetime.fromtimestamp(int(SAMPLE_TIMESTAMP), UTC)
-    routes = make_wechat_routes(config, dispatcher, RecordingOutbox(), clock=lambda: sample_now)
+    routes = make_wechat_routes(
+        config, dispatcher, RecordingOutbox(), nonces=MemoryPushNonces(), clock=lambda: sample_now
+    )
     body = build_push_xml({"ToUserName": "gh_10f6c3c3ac5a", "Encrypt": SAMPLE_ENCRYPT})
     params = {
         "signature": sign(TOKEN, SAMPLE_TIMESTAMP, SAMPLE_NONCE),

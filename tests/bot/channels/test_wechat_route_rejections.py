@@ -133,6 +133,7 @@ async def test_safe_mode_push_with_garbage_ciphertext(make_sim: SimFactory) -> N
     encrypt = "AAAA" * 8
     ts, nonce = str(TS), "1"
     params = {
+        "signature": sign(TOKEN, ts, nonce),  # WeChat signs the URL in every mode
         "timestamp": ts,
         "nonce": nonce,
         "encrypt_type": "aes",

@@ -87,7 +87,7 @@ def test_healthz_reports_the_database(server: Server) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"database": "ok"}
 
 
-@pytest.mark.parametrize("mode", [[], ["--aes"]], ids=["plaintext", "safe-mode"])
+@pytest.mark.parametrize("mode", [[], ["--aes"]], ids=["default", "safe-mode"])
 def test_simulate_chats_with_the_dev_server(server: Server, mode: list[str]) -> None:
     out = simulate(server, *mode, "--user", f"o_dev_{len(mode)}", lines=["3", "2", "1,4"])
     assert "欢迎" in out
@@ -95,6 +95,12 @@ def test_simulate_chats_with_the_dev_server(server: Server, mode: list[str]) -> 
     assert "如果您是供应商，请列出贵厂生产的主要产品/零件" in out
     assert "【3/" in out  # the commodity answer was taken: on to question 3
     assert "HTTP 4" not in out and "HTTP 5" not in out
+
+
+def test_the_dev_server_refuses_plaintext_pushes(server: Server) -> None:
+    # Development mode has an EncodingAESKey, so safe mode: unsigned bodies are refused.
+    out = simulate(server, "--plain", "--user", "o_dev_plain", lines=["3"])
+    assert "HTTP 403" in out and "欢迎" not in out
 
 
 def test_serve_prints_the_dev_credentials_and_simulator_command(server: Server) -> None:

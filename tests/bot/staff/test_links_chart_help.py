@@ -17,6 +17,11 @@ from tests.bot.staff.conftest import OEM, PUBLIC_URL, SECRET, SUPPLIER, Chat, ma
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def grant_member(signer: Signer, token: str) -> str:
+    """The staff member an export token was made for (its subject is a JSON grant)."""
+    return str(json.loads(signer.verify("export", token, max_age=EXPORT_TTL_S))["member"])
+
+
 def links(text: str) -> list[str]:
     return [word for line in text.splitlines() for word in line.split("：") if "://" in word]
 
@@ -24,14 +29,14 @@ def links(text: str) -> list[str]:
 def test_export_links_are_signed_for_the_staff_member(chat: Chat) -> None:
     text = chat.staff("/export").text
     csv_url, xlsx_url = links(text)
-    assert csv_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/csv?token=")
-    assert xlsx_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/xlsx?token=")
+    assert csv_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/csv?survey=aiag_carbon&token=")
+    assert xlsx_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/xlsx?survey=aiag_carbon&token=")
     token = parse_qs(urlsplit(csv_url).query)["token"][0]
-    assert Signer(SECRET).verify("export", token, max_age=EXPORT_TTL_S) == "wechat:o_staff"
-    assert "60 分钟内有效" in text and chat.staff("导出").text.count("token=") == 2
+    assert grant_member(Signer(SECRET), token) == "wechat:o_staff"
+    assert "10 分钟内有效" in text and chat.staff("导出").text.count("token=") == 2
     telegram = chat.staff("/export", channel=Channel.TELEGRAM).text
     token = parse_qs(urlsplit(links(telegram)[0]).query)["token"][0]
-    assert Signer(SECRET).verify("export", token, max_age=EXPORT_TTL_S) == "telegram:900"
+    assert grant_member(Signer(SECRET), token) == "telegram:900"
     assert [e.action for e in chat.audit()] == ["export_link", "export_link", "export_link"]
 
 
@@ -113,7 +118,7 @@ def test_without_a_configured_key_links_use_the_one_kept_in_the_database(db_url:
         text = Chat(runtime).staff("/export").text
         token = parse_qs(urlsplit(links(text)[0]).query)["token"][0]
         signer = load_signer(runtime.engine, None)  # what the web app checks with
-        assert signer.verify("export", token, max_age=EXPORT_TTL_S) == "wechat:o_staff"
+        assert grant_member(signer, token) == "wechat:o_staff"
     finally:
         runtime.engine.dispose()
 

@@ -103,13 +103,26 @@ async def test_a_valid_link_signs_in_and_shows_the_seed_figures(site: SeededSite
 
 
 async def test_the_session_cookie_expires(sqlite_site: SeededSite) -> None:
-    old = signed_in_the_past(SESSION_PURPOSE, "wechat:staff-openid", SESSION_TTL_S + 5)
-    fresh = Signer(SECRET).sign(SESSION_PURPOSE, "wechat:staff-openid")
+    async with sqlite_site.client() as client:
+        await client.get(sqlite_site.login_path())
+        fresh = client.cookies[SESSION_COOKIE]
+    sid = Signer(SECRET).verify(SESSION_PURPOSE, fresh, max_age=60).rsplit(" ", 1)[1]
+    old = signed_in_the_past(SESSION_PURPOSE, f"wechat:staff-openid {sid}", SESSION_TTL_S + 5)
     async with sqlite_site.client() as client:
         client.cookies.set(SESSION_COOKIE, old)
         assert_forbidden_without_data(await client.get("/dashboard"))
         client.cookies.set(SESSION_COOKIE, fresh)
         assert (await client.get("/dashboard")).status_code == 200
+
+
+async def test_a_cookie_signed_with_the_key_but_no_session_is_refused(
+    sqlite_site: SeededSite,
+) -> None:
+    # The old cookie format (member only), and a made-up session id: both need a login.
+    for subject in ("wechat:staff-openid", "wechat:staff-openid made-up-session-id"):
+        async with sqlite_site.client() as client:
+            client.cookies.set(SESSION_COOKIE, Signer(SECRET).sign(SESSION_PURPOSE, subject))
+            assert_forbidden_without_data(await client.get("/dashboard"))
 
 
 async def test_staff_removed_from_the_settings_lose_access_at_once(
@@ -135,10 +148,23 @@ async def test_signing_out_drops_the_cookie(sqlite_site: SeededSite) -> None:
         assert (await client.get("/dashboard")).status_code == 403
 
 
+async def test_signing_out_ends_the_session_for_a_copied_cookie(sqlite_site: SeededSite) -> None:
+    async with sqlite_site.client() as browser:
+        await browser.get(sqlite_site.login_path())
+        copied = browser.cookies[SESSION_COOKIE]
+        async with sqlite_site.client() as thief:
+            thief.cookies.set(SESSION_COOKIE, copied)
+            assert (await thief.get("/dashboard")).status_code == 200
+            await browser.get("/dashboard/logout")
+            assert_forbidden_without_data(await thief.get("/dashboard"))
+            assert_forbidden_without_data(await thief.get("/export/csv"))
+
+
 async def test_an_export_link_is_not_a_login(sqlite_site: SeededSite) -> None:
     url = export_url(
-        staff_settings(sqlite_site.url), sqlite_site.signer, sqlite_site.member, ExportFormat.CSV
-    )
+        staff_settings(sqlite_site.url), sqlite_site.signer, sqlite_site.member, ExportFormat.CSV,
+        survey_id=sqlite_site.flow.id,
+    )  # fmt: skip
     token = url.split("token=", 1)[1]
     async with sqlite_site.client() as client:
         response = await client.get("/dashboard/login", params={"token": token})

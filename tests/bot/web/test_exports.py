@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
 
@@ -20,9 +23,34 @@ from bot.web.signing import EXPORT_TTL_S
 from tests.bot.web.conftest import PUBLIC_URL, SECRET, SeededSite, staff_settings
 
 
-def export_path(site: SeededSite, fmt: ExportFormat, member: StaffMember | None = None) -> str:
-    url = export_url(staff_settings(site.url), site.signer, member or site.member, fmt)
+def export_path(
+    site: SeededSite,
+    fmt: ExportFormat,
+    member: StaffMember | None = None,
+    *,
+    survey_id: str | None = None,
+) -> str:
+    url = export_url(
+        staff_settings(site.url), site.signer, member or site.member, fmt,
+        survey_id=survey_id or site.flow.id,
+    )  # fmt: skip
     return url.removeprefix(PUBLIC_URL)
+
+
+_FORM = re.compile(
+    r'<form method="post" action="([^"]+)">\s*<input type="hidden" name="token" value="([^"]+)">'
+)
+
+
+async def download(client: httpx.AsyncClient, path: str) -> httpx.Response:
+    """As staff do: open the link (a page with a button), then press the button."""
+    opened = await client.get(path)
+    if opened.status_code != 200:
+        return opened
+    match = _FORM.search(opened.text)
+    assert match is not None, opened.text
+    action, token = (html.unescape(g) for g in match.groups())
+    return await client.post(action.removeprefix(PUBLIC_URL), data={"token": token})
 
 
 def leftover_exports() -> set[Path]:
@@ -37,7 +65,7 @@ async def test_a_signed_csv_link_downloads_every_respondent(sqlite_site: SeededS
     before = leftover_exports()
     audited = len(exports_audited(sqlite_site))
     async with sqlite_site.client() as client:
-        response = await client.get(export_path(sqlite_site, ExportFormat.CSV))
+        response = await download(client, export_path(sqlite_site, ExportFormat.CSV))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert 'attachment; filename="aiag_carbon-' in response.headers["content-disposition"]
@@ -55,7 +83,7 @@ async def test_a_signed_csv_link_downloads_every_respondent(sqlite_site: SeededS
 
 async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) -> None:
     async with sqlite_site.client() as client:
-        response = await client.get(export_path(sqlite_site, ExportFormat.XLSX))
+        response = await download(client, export_path(sqlite_site, ExportFormat.XLSX))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
@@ -91,8 +119,61 @@ async def test_bad_export_links_are_forbidden(sqlite_site: SeededSite) -> None:
         for token in (expired, login_token, "forged"):
             response = await client.get("/export/csv", params={"token": token})
             assert response.status_code == 403 and "respondent_id" not in response.text
-        assert (await client.get(outsider)).status_code == 403
+        assert (await download(client, outsider)).status_code == 403
         # A bad token is refused even alongside a valid session cookie.
         await client.get(sqlite_site.login_path())
         assert (await client.get("/export/csv", params={"token": "forged"})).status_code == 403
     assert len(exports_audited(sqlite_site)) == audited
+
+
+# --- issue 14: export links are bound to their survey, short-lived and single use ----
+
+
+async def test_an_export_link_downloads_once(sqlite_site: SeededSite) -> None:
+    path = export_path(sqlite_site, ExportFormat.CSV)
+    audited = len(exports_audited(sqlite_site))
+    async with sqlite_site.client() as client:
+        assert (await download(client, path)).status_code == 200
+        again = await download(client, path)
+        assert again.status_code == 403 and "respondent_id" not in again.text
+        # Replaying the button's POST itself is refused too.
+        token = path.split("token=", 1)[1]
+        replay = await client.post(
+            f"/export/csv?survey={sqlite_site.flow.id}", data={"token": token}
+        )
+        assert replay.status_code == 403
+    assert len(exports_audited(sqlite_site)) == audited + 1
+
+
+async def test_opening_an_export_link_does_not_spend_it(sqlite_site: SeededSite) -> None:
+    # Chat apps fetch a link for its preview: only the button's POST downloads.
+    path = export_path(sqlite_site, ExportFormat.CSV)
+    async with sqlite_site.client() as client:
+        for _ in range(3):
+            page = await client.get(path)
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+            assert "respondent_id" not in page.text
+        assert (await download(client, path)).status_code == 200
+
+
+async def test_an_export_link_is_bound_to_its_survey(sqlite_site: SeededSite) -> None:
+    path = export_path(sqlite_site, ExportFormat.CSV, survey_id="aiag_pcf_followup")
+    retargeted = path.replace("survey=aiag_pcf_followup", f"survey={sqlite_site.flow.id}")
+    assert retargeted != path
+    async with sqlite_site.client() as client:
+        response = await download(client, retargeted)
+    assert response.status_code == 403 and "respondent_id" not in response.text
+
+
+async def test_an_export_link_expires_within_minutes(sqlite_site: SeededSite) -> None:
+    assert EXPORT_TTL_S <= 15 * 60
+
+    class Past(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - EXPORT_TTL_S - 5
+
+    grant = json.dumps({"id": "x1", "member": str(sqlite_site.member), "survey": "aiag_carbon"})
+    expired = URLSafeTimedSerializer(SECRET, salt="surveybot:export", signer=Past).dumps(grant)
+    async with sqlite_site.client() as client:
+        response = await download(client, f"/export/csv?survey=aiag_carbon&token={expired}")
+    assert response.status_code == 403

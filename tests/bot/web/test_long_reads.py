@@ -19,7 +19,7 @@ import bot.web.routes
 import storage.db
 from bot.web.links import ExportFormat
 from tests.bot.web.conftest import SeededSite
-from tests.bot.web.test_exports import export_path
+from tests.bot.web.test_exports import download, export_path
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 
@@ -52,7 +52,7 @@ async def test_slow_staff_pages_and_exports_still_answer(
         crosstab = await client.get(
             "/dashboard/crosstab", params={"q": "methodology", "by": "role"}
         )
-        export = await client.get(export_path(site, ExportFormat.CSV))
+        export = await download(client, export_path(site, ExportFormat.CSV))
     assert dashboard.status_code == 200 and "methodology" in dashboard.text
     assert crosstab.status_code == 200 and "n = 312" in crosstab.text
     assert export.status_code == 200

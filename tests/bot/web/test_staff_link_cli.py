@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,11 +46,13 @@ def test_the_default_link_is_the_first_staff_member_s_dashboard(tmp_path: Path) 
 
 
 def test_an_export_link_for_a_named_member(tmp_path: Path) -> None:
-    code, out, _ = invoke(env_for(tmp_path), "--for", "telegram:42", "--export", "xlsx")
+    code, out, err = invoke(env_for(tmp_path), "--for", "telegram:42", "--export", "xlsx")
     assert code == 0
     url = out.strip()
     assert urlsplit(url).path == "/export/xlsx"
-    assert Signer(SECRET).verify("export", token_of(url), max_age=EXPORT_TTL_S) == "telegram:42"
+    grant = json.loads(Signer(SECRET).verify("export", token_of(url), max_age=EXPORT_TTL_S))
+    assert grant["member"] == "telegram:42" and grant["survey"] == "aiag_carbon"
+    assert "10 min, one download" in err
 
 
 def test_without_a_configured_key_the_database_s_key_signs(tmp_path: Path) -> None:
