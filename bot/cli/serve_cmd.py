@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-<<<<<<< HEAD
-import sys
-=======
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
->>>>>>> edge
 
 import typer
 
