@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of
     # the web workers: ~55 MB each).
     chart_worker: bool = Field(True, validation_alias=_env("SURVEYBOT_CHART_WORKER"))
+    # Retention (bot.retention): dedupe rows (platform retries stop within minutes; Telegram
+    # reuses update ids after a week), payloads of sent outbox rows, and the details of
+    # handled contact requests: the consent notice in the flow files states this number.
+    processed_retention_days: float = Field(
+        7.0, gt=0, validation_alias=_env("SURVEYBOT_PROCESSED_RETENTION_DAYS")
+    )
+    outbox_retention_days: float = Field(
+        7.0, gt=0, validation_alias=_env("SURVEYBOT_OUTBOX_RETENTION_DAYS")
+    )
+    contact_retention_days: float = Field(
+        30.0, ge=0, validation_alias=_env("SURVEYBOT_CONTACT_RETENTION_DAYS")
+    )
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))
