@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 
 from bot.app import create_app
@@ -28,11 +30,20 @@ from storage.models import (
     ProcessedMessage,
     SurveySession,
 )
-from tests.bot.staff.conftest import START, SUPPLIER, Chat, chat, make_runtime  # noqa: F401
+from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
 RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000",
              "zhang.san@example.com", "工作日下午"]  # fmt: skip
 PERSONAL = ("张三", "上海汽车零部件有限公司", "8613800138000", "zhang.san@example.com")
+
+
+@pytest.fixture
+def chat(db_url: str) -> Iterator[Chat]:
+    runtime = make_runtime(db_url)
+    try:
+        yield Chat(runtime)
+    finally:
+        runtime.engine.dispose()
 
 
 def job(chat: Chat, at: datetime, **policy: timedelta) -> RetentionJob:
