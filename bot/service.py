@@ -147,10 +147,13 @@ class Service:
         if held:
             messages = (*(Message(text) for text in held), *outcome.messages)
             outcome = dataclasses.replace(outcome, messages=messages)
+        kept = outcome.messages
+        if outcome.personal:
+            kept = (Message(self.renderer.render(Reply("reply_not_kept"), Lang.BOTH)),)
         repo.save_reply(
             session=session,
             processed=processed,
-            messages=_encode(outcome.messages),
+            messages=_encode(kept),
             respondent_id=respondent.id,
         )
         return outcome
