@@ -9,6 +9,7 @@ lock before its details are forgotten.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -121,3 +122,19 @@ def has_unhandled_contact(*, session: Session, respondent_id: int) -> bool:
         .limit(1)
     )
     return found.first() is not None
+
+
+def handled_respondents(*, session: Session, respondent_ids: Sequence[int]) -> set[int]:
+    """Those of `respondent_ids` whose contact requests are all done (at least one)."""
+    if not respondent_ids:
+        return set()
+    rows = connection_of(session).execute(
+        select(_CONTACT.c.respondent_id, _CONTACT.c.status).where(
+            _CONTACT.c.respondent_id.in_(list(respondent_ids))
+        )
+    )
+    done: set[int] = set()
+    open_: set[int] = set()
+    for respondent_id, status in rows:
+        (done if status == ContactStatus.DONE.value else open_).add(int(respondent_id))
+    return done - open_

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from bot.app import create_app
+from bot.reports.export import export_rows
 from bot.retention import Pruned, RetentionJob, RetentionPolicy
 from flows.state import SessionState
 from storage import repositories as repo
@@ -171,3 +172,29 @@ async def test_the_app_runs_the_retention_job(db_url: str) -> None:
         assert processed_count(chat) == 0
     finally:
         runtime.engine.dispose()
+
+
+def exported(chat: Chat) -> dict[str, str]:
+    with transaction(chat.runtime.engine, readonly=True) as session:
+        header, rows = export_rows(session=session, flow=chat.runtime.flow)
+        (row,) = list(rows)
+    return dict(zip(header, row, strict=True))
+
+
+def test_exports_leave_out_the_details_of_handled_requests(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    chat.staff("/claim C-000001")
+    claimed = exported(chat)
+    assert (claimed["contact_name"], claimed["contact_email"]) == ("张三", "zhang.san@example.com")
+
+    chat.staff("/done C-000001")
+
+    handled = exported(chat)
+    assert [handled[q] for q in ("contact_name", "contact_company", "contact_phone")] == [
+        "",
+        "",
+        "",
+    ]
+    assert handled["contact_email"] == "" and handled["contact_time"] == ""
+    assert handled["contact:right_now"] == "1"  # the answers themselves stay
+    assert handled["reporting_explain"] == "GRI Standards"
