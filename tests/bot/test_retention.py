@@ -18,7 +18,10 @@ from sqlmodel import Session, col, select
 from bot.app import create_app
 from bot.reports.export import export_rows
 from bot.retention import Pruned, RetentionJob, RetentionPolicy
+from bot.settings import Settings
+from flows.definition import load_flow
 from flows.state import SessionState
+from flows.surveys import DEFAULT_FLOW
 from storage import repositories as repo
 from storage.consistency import verify
 from storage.db import transaction
@@ -198,3 +201,13 @@ def test_exports_leave_out_the_details_of_handled_requests(chat: Chat) -> None:
     assert handled["contact_email"] == "" and handled["contact_time"] == ""
     assert handled["contact:right_now"] == "1"  # the answers themselves stay
     assert handled["reporting_explain"] == "GRI Standards"
+
+
+@pytest.mark.parametrize("name", ["aiag_carbon.yaml", "aiag_pcf_followup.yaml"])
+def test_the_consent_notice_promises_what_the_job_does(name: str) -> None:
+    days = f"{Settings.model_fields['contact_retention_days'].default:g}"  # 30
+    notice = load_flow(DEFAULT_FLOW.parent / name).question("contact_consent").notice
+    assert notice is not None
+    assert f"需求处理完毕 {days} 天后删除这些信息" in notice.zh
+    assert f"We delete them {days} days after your request has been handled" in notice.en
+    assert "until your request has been handled" not in notice.en
