@@ -2,10 +2,11 @@
 
 Multiple choice: one 0/1 column per option (`question:option`), blank when the
 question was not answered; single choice and yes/no: the option id; free text and form
-fields: the text, left blank once the respondent's contact requests have all been
-handled (the details served the follow-up, which is over: PIPL purpose limitation; the
-retention job deletes them later). Rows stream from the database in batches, so an export of a million
-respondents never holds them all in memory (consume the rows inside the transaction).
+fields: the text. Contact-form fields are left blank once the respondent's contact
+requests have all been handled (the details served the follow-up, which is over: PIPL
+purpose limitation; the retention job deletes them later). Rows stream from the
+database in batches, so an export of a million respondents never holds them all in
+memory (consume the rows inside the transaction).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from sqlmodel import Session, col, select
 from bot.reports.labels import is_personal
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
-from storage.retention import handled_respondents
 from storage.models import Answer, Respondent, SurveySession
+from storage.retention import handled_respondents
 
 # `version`: the survey version the respondent answered (their session's).
 FIXED_COLUMNS = [
