@@ -94,6 +94,9 @@ async def test_delete_my_data_leaves_no_trace_of_the_person(harness: Harness) ->
     again = await sim.send_text(OPENID, "是", msg_id=CONFIRM_MSG_ID)
     assert again.text == done.text
     assert traces(engine) == []
+    # and their next message starts afresh, as a new respondent
+    hello = await sim.send_text(OPENID, "你好")
+    assert "欢迎" in hello.text + "".join(await harness.deliver())
 
 
 async def _pending_tails(harness: Harness) -> list[str]:
