@@ -1,8 +1,9 @@
 """The jobs that run beside the request path in every serving process.
 
 The outbox delivery (replies' tails, charts, staff alerts, broadcasts), the completion
-chart drawer (unless a `surveybot charts` process does it) and the re-notification of
-unclaimed contact requests. `serve`'s lifespan and `telegram poll` both start them.
+chart drawer (unless a `surveybot charts` process does it), the re-notification of
+unclaimed contact requests and the retention job (bot.retention). `serve`'s lifespan
+and `telegram poll` both start them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from bot.completion_charts import ChartWorker
 from bot.delivery import ChannelSender, Delivery
+from bot.retention import RetentionJob, RetentionPolicy
 from bot.settings import Settings
 from bot.staff.renotify import Renotifier
 from bot.survey_catalog import SurveyCatalog
@@ -44,6 +46,9 @@ def start_background(
         staff = tuple((m.channel.value, m.user_id) for m in settings.staff)
         renotifier = Renotifier(engine, staff=staff, after_hours=settings.renotify_hours)
         tasks.append(asyncio.create_task(renotifier.run_forever()))
+    # Dedupe rows, sent payloads and handled contacts' details are kept for a while only.
+    job = RetentionJob(engine, catalog, policy=RetentionPolicy.from_settings(settings))
+    tasks.append(asyncio.create_task(job.run_forever()))
     return tasks
 
 

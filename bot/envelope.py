@@ -62,6 +62,9 @@ class Message:
 class Outcome:
     messages: tuple[Message, ...]
     duplicate: bool = False  # a retry of an already-processed push: same reply, no change
+    # Shows someone's personal data (staff /contacts, /claim): the copy kept for a retry
+    # says so instead, so that nothing outlives the person's "delete my data".
+    personal: bool = False
 
     @property
     def text(self) -> str:

@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.pseudonyms import Pseudonyms
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
 from bot.staff.handler import build_staff_handler
 from bot.survey_catalog import SurveyCatalog
 from bot.survey_publish import publish_shipped
+from bot.web.signing import load_signer
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
@@ -68,6 +70,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         snapshot_min_respondents=settings.snapshot_min_respondents,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
         db_threads=settings.db_threads,
+        pseudonyms=Pseudonyms.from_secret(load_signer(engine, settings.secret_key).secret),
     )
     staff_handler = build_staff_handler(settings, engine, flow, catalog)
     service = Service(engine, catalog, config=config, staff_handler=staff_handler)

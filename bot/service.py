@@ -25,6 +25,7 @@ from bot import survey_router as router
 from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
 from bot.observability import metrics
+from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
 from bot.snapshots import Enricher
 from bot.sqlite_writer import SQLiteWriter
@@ -49,6 +50,8 @@ class ServiceConfig:
     # PostgreSQL: messages dispatched at once (threads). 16 cost 7.7-7.8 ms of CPU a push
     # in GIL hand-offs where 4 cost 6.1 ms, for 25 % more pushes/s (docs/benchmarks.md).
     db_threads: int = 4
+    # Dedupe keys are keyed hashes of (sender, message key): no user id in clear.
+    pseudonyms: Pseudonyms = Pseudonyms()
 
 
 class Service:
@@ -109,16 +112,15 @@ class Service:
     def process(self, session: Session, envelope: Envelope) -> Outcome:
         """One message inside the caller's transaction (safe to re-run after a rollback)."""
         now = envelope.inbound.now
+        channel = envelope.channel.value
+        dedupe_key = self.config.pseudonyms.dedupe_key(
+            channel, envelope.user_id, envelope.dedupe_key
+        )
         processed = repo.claim_inbound(
-            session=session,
-            channel=envelope.channel.value,
-            dedupe_key=envelope.dedupe_key,
-            now=now,
+            session=session, channel=channel, dedupe_key=dedupe_key, now=now
         )
         if processed is None:
-            stored = repo.stored_reply(
-                session=session, channel=envelope.channel.value, dedupe_key=envelope.dedupe_key
-            )
+            stored = repo.stored_reply(session=session, channel=channel, dedupe_key=dedupe_key)
             return Outcome(_decode(stored or []), duplicate=True)
         if envelope.event is ChannelEvent.UNSUBSCRIBE:
             repo.set_respondent_active(
@@ -145,10 +147,13 @@ class Service:
         if held:
             messages = (*(Message(text) for text in held), *outcome.messages)
             outcome = dataclasses.replace(outcome, messages=messages)
+        kept = outcome.messages
+        if outcome.personal:
+            kept = (Message(self.renderer.render(Reply("reply_not_kept"), Lang.BOTH)),)
         repo.save_reply(
             session=session,
             processed=processed,
-            messages=_encode(outcome.messages),
+            messages=_encode(kept),
             respondent_id=respondent.id,
         )
         return outcome

@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     # Start-up with the database unreachable: 0 stops at once with one line; N waits up
     # to N seconds, retrying with a logged line each time (e.g. PostgreSQL still booting).
     db_wait_s: float = Field(0.0, ge=0, le=3600, validation_alias=_env("SURVEYBOT_DB_WAIT_S"))
+    # Retention (bot.retention): dedupe rows (platform retries stop within minutes; Telegram
+    # reuses update ids after a week), payloads of sent outbox rows, and the details of
+    # handled contact requests: the consent notice in the flow files states this number.
+    processed_retention_days: float = Field(
+        7.0, gt=0, validation_alias=_env("SURVEYBOT_PROCESSED_RETENTION_DAYS")
+    )
+    outbox_retention_days: float = Field(
+        7.0, gt=0, validation_alias=_env("SURVEYBOT_OUTBOX_RETENTION_DAYS")
+    )
+    contact_retention_days: float = Field(
+        30.0, ge=0, validation_alias=_env("SURVEYBOT_CONTACT_RETENTION_DAYS")
+    )
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))

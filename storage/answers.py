@@ -34,7 +34,7 @@ from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import create_contact
 from storage.db import connection_of
-from storage.inbound import forget_replies
+from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.respondents import RespondentRow, update_respondent
 from storage.segment_counters import SegmentKey, bump_segments, counted_out
@@ -105,7 +105,7 @@ def apply_effects(
                     )
                 )
             case DataDeleted():
-                deleted = _delete_respondent_data(session, _id(respondent), now, deltas)
+                deleted = _delete_respondent_data(session, respondent, now, deltas)
                 subscribed = False
                 contacts.clear()
             case SurveyStarted() | SurveyCompleted():
@@ -204,10 +204,15 @@ def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> in
 
 
 def _delete_respondent_data(
-    session: Session, respondent_id: int, now: datetime, deltas: Counter[CounterKey]
+    session: Session,
+    respondent: RespondentRow | Respondent,
+    now: datetime,
+    deltas: Counter[CounterKey],
 ) -> dict[str, Counter[SegmentKey]]:
-    """Delete everything of the respondent, counting their answers out of `deltas`;
-    returns what leaves the segment counters, per flow."""
+    """Delete everything of the respondent, counting their answers out of `deltas`, and
+    what else identifies them (storage.erasure); returns what leaves the segment
+    counters, per flow."""
+    respondent_id = _id(respondent)
     conn = connection_of(session)
     answers = conn.execute(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
@@ -215,8 +220,17 @@ def _delete_respondent_data(
     removed = _count_out(answers, deltas)
     contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
-    forget_replies(session=session, respondent_id=respondent_id)
-    detail = {"answers": removed, "contact_requests": int(contacts.rowcount or 0)}
+    outbox = erase_identity(
+        session=session,
+        respondent_id=respondent_id,
+        channel=respondent.channel,
+        channel_user_id=respondent.channel_user_id,
+    )
+    detail = {
+        "answers": removed,
+        "contact_requests": int(contacts.rowcount or 0),
+        "outbox_rows": outbox,
+    }
     audit(
         session=session,
         actor=f"respondent:{respondent_id}",

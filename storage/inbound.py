@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col
 
@@ -117,9 +117,3 @@ def forget_replies(*, session: Session, respondent_id: int) -> None:
         .where(col(ProcessedMessage.respondent_id) == respondent_id)
         .values(reply_json=None)
     )
-
-
-def prune_processed(*, session: Session, before: datetime) -> int:
-    """Delete dedupe rows older than `before` (platform retries stop within minutes)."""
-    result = session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.created_at) < before))
-    return int(result.rowcount or 0)

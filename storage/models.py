@@ -67,6 +67,10 @@ class ContactStatus(StrEnum):
     DONE = "done"
 
 
+# An outbox payload after the retention job (or an erasure) cleared it.
+CLEARED = "{}"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -200,7 +204,18 @@ class ContactRequest(SQLModel, table=True):
 
 class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # "Delete my data": every row addressed to the person (storage.erasure).
+        Index("ix_outbox_channel_recipient", "channel", "recipient"),
+        # Sent rows whose payload the retention job has not cleared yet (storage.retention).
+        Index(
+            "ix_outbox_sent_payload",
+            "sent_at",
+            postgresql_where=sql_text(f"sent_at IS NOT NULL AND payload_json <> '{CLEARED}'"),
+            sqlite_where=sql_text(f"sent_at IS NOT NULL AND payload_json <> '{CLEARED}'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str

@@ -24,7 +24,6 @@ from storage.contacts import (
 from storage.inbound import (
     ClaimedMessage,
     claim_inbound,
-    prune_processed,
     save_reply,
     stored_reply,
 )
@@ -58,6 +57,7 @@ from storage.respondents import (
     subscribed_respondents,
     update_respondent,
 )
+from storage.retention import prune_processed
 
 __all__ = [
     "AuditLog",

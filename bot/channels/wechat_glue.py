@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -53,6 +54,8 @@ class DatabaseOutboxSink:
         if not self.available:
             return
         now = self.clock()
+        # An event's key names the openid: kept only as a hash ("delete my data").
+        key = hashlib.sha256(key.encode("utf-8")).hexdigest()
 
         def write(session: Session) -> None:
             claimed = repo.claim_inbound(

@@ -22,10 +22,13 @@ _QR_SCENE_PREFIX = "qrscene_"
 
 
 def message_dedupe_key(msg: WeChatMessage) -> str:
-    """WeChat's own retry identity: MsgId for messages, user + time + event for events."""
+    """WeChat's own retry identity: MsgId for messages, user + time + event (+ its key)
+    for events. The dispatcher keys it by the sender as well (a MsgId is per user)."""
     if msg.msg_type != "event" and msg.msg_id:
         return msg.msg_id
-    return f"{msg.from_user}:{msg.create_time}:{msg.event or msg.msg_type}"
+    key = f"{msg.from_user}:{msg.create_time}:{msg.event or msg.msg_type}"
+    # Two menu clicks in the same second are two events: the EventKey tells them apart.
+    return f"{key}:{msg.event_key}" if msg.event_key else key
 
 
 def _envelope(

@@ -2,8 +2,11 @@
 
 Multiple choice: one 0/1 column per option (`question:option`), blank when the
 question was not answered; single choice and yes/no: the option id; free text and form
-fields: the text. Rows stream from the database in batches, so an export of a million
-respondents never holds them all in memory (consume the rows inside the transaction).
+fields: the text. Contact-form fields are left blank once the respondent's contact
+requests have all been handled (the details served the follow-up, which is over: PIPL
+purpose limitation; the retention job deletes them later). Rows stream from the
+database in batches, so an export of a million respondents never holds them all in
+memory (consume the rows inside the transaction).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
+from bot.reports.labels import is_personal
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
 from storage.models import Answer, Respondent, SurveySession
+from storage.retention import handled_respondents
 
 # `version`: the survey version the respondent answered (their session's).
 FIXED_COLUMNS = [
@@ -67,8 +72,14 @@ def _rows(session: Session, flow: Flow, batch_size: int) -> Iterator[list[str]]:
         if not batch:
             return
         answers = _answers(session, [s.id for s, _ in batch if s.id is not None])
+        handled = handled_respondents(
+            session=session, respondent_ids=[r.id for _, r in batch if r.id is not None]
+        )
         for survey_session, respondent in batch:
-            yield _row(flow, survey_session, respondent, answers[survey_session.id or 0])
+            given = answers[survey_session.id or 0]
+            yield _row(
+                flow, survey_session, respondent, given, personal=respondent.id not in handled
+            )
         after = batch[-1][0].id or after
 
 
@@ -87,6 +98,8 @@ def _row(
     survey_session: SurveySession,
     respondent: Respondent,
     answers: dict[str, list[Answer]],
+    *,
+    personal: bool = True,
 ) -> list[str]:
     row = [
         str(respondent.id),
@@ -101,6 +114,8 @@ def _row(
         if question.is_note:
             continue
         given = answers.get(question.id, [])
+        if not personal and is_personal(flow, question):
+            given = []
         chosen = [a.option_id for a in given if a.option_id is not None]
         texts = [a.text for a in given if a.text is not None]
         if question.type is QuestionType.MULTI:

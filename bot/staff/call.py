@@ -35,3 +35,4 @@ class Result:
     messages: list[Message]
     action: str  # the audit log's action
     detail: dict[str, object] = field(default_factory=dict)  # added to the audit detail
+    personal: bool = False  # shows a respondent's contact details (see Outcome.personal)

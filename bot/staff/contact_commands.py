@@ -21,7 +21,8 @@ def list_open(call: Call, flow: Flow, say: Say) -> Result:
     found = repo.open_contacts(session=call.session, limit=CONTACTS_SHOWN + 1)
     shown = found[:CONTACTS_SHOWN]
     reply = fmt.contacts_reply(flow, shown, more=len(found) > CONTACTS_SHOWN)
-    return Result(say(reply), "contacts_viewed", {"shown": [c.reference for c in shown]})
+    refs = [c.reference for c in shown]
+    return Result(say(reply), "contacts_viewed", {"shown": refs}, personal=bool(shown))
 
 
 def move(call: Call, flow: Flow, say: Say, *, done: bool) -> Result:
@@ -57,4 +58,5 @@ def move(call: Call, flow: Flow, say: Say, *, done: bool) -> Result:
         "note": note,
         "details": [] if done else fmt.contact_lines(flow, contact),
     }
-    return Result(say(Reply("staff_contact_updated", params)), action)
+    # Claimed: the details; done: the staff note, which may name the person too.
+    return Result(say(Reply("staff_contact_updated", params)), action, personal=True)

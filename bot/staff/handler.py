@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
 from bot.local_time import local_midnight
+from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
 from bot.reports.labels import is_personal
 from bot.settings import Settings, StaffMember
@@ -31,6 +32,7 @@ from bot.staff.commands import (
     find_question,
     parse_staff_command,
     split_by,
+    split_reference,
 )
 from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.survey_catalog import SurveyCatalog
@@ -61,6 +63,7 @@ class StaffHandler:
         self.catalog = catalog or SurveyCatalog.fixed(flow)
         self.settings = settings
         self.signer = signer
+        self.pseudonyms = Pseudonyms.from_secret(signer.secret)
         self.renderer = renderer or Renderer()
         self._commands: dict[StaffCommand, Callable[[Call], Result]]
         self._commands = {
@@ -98,9 +101,13 @@ class StaffHandler:
                 return None
         call = Call(session, request, member, now)
         result = self._commands[request.command](call)
+        argument = request.argument
+        if request.command is StaffCommand.DONE:
+            # The note may name the person: it lives (and is erased) with the request only.
+            argument = split_reference(argument)[0]
         detail = {
             "command": request.command.value,
-            "argument": request.argument[:AUDIT_ARGUMENT_CHARS],
+            "argument": argument[:AUDIT_ARGUMENT_CHARS],
             **result.detail,
         }
         repo.audit(
@@ -110,7 +117,7 @@ class StaffHandler:
             detail=json.dumps(detail, ensure_ascii=False, default=str),
             now=now,
         )
-        return Outcome(tuple(result.messages))
+        return Outcome(tuple(result.messages), personal=result.personal)
 
     def _note_denied(self, session: Session, text: str, member: StaffMember, now: datetime) -> None:
         request = parse_staff_command(text)
@@ -119,9 +126,9 @@ class StaffHandler:
         if request.command is StaffCommand.HELP:
             return  # /help is the respondents' help too
         detail = json.dumps({"command": request.command.value})
-        repo.audit(
-            session=session, actor=str(member), action="staff_denied", detail=detail, now=now
-        )
+        # Not staff: a respondent, whose id must not outlive their "delete my data".
+        actor = self.pseudonyms.actor(str(member))
+        repo.audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
 
     def _say(self, reply: Reply) -> list[Message]:
         return [Message(self.renderer.render(reply, Lang.BOTH))]

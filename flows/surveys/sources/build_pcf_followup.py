@@ -96,15 +96,15 @@ SURVEY = [
       "Do you agree that AIAG collects the personal information above to contact you?",
       relevant="selected(${contact}, 'right_now')", snapshot="no", **{
           HINT_ZH: "个人信息告知：为跟进您的碳减排支持需求，AIAG 将收集您的姓名、公司、电话和/或"
-          "电子邮箱以及方便联系的时间，仅用于联系您、跟进该需求。这些信息将保存至您的需求处理"
-          "完毕或您要求删除为止。您可以随时发送“删除我的数据”删除这些信息。如不同意，我们不会"
+          "电子邮箱以及方便联系的时间，仅用于联系您、跟进该需求。我们会在您的需求处理完毕 30 天"
+          "后删除这些信息；您也可以随时发送“删除我的数据”立即删除。如不同意，我们不会"
           "收集，您的问卷答案不受影响。",
           HINT_EN: "Personal information notice: to follow up on your request for "
           "carbon-reduction support, AIAG will collect your name, company, phone number "
           "and/or e-mail address and your preferred contact time, and use them only to "
-          "contact you about this request. We keep them until your request has been handled "
-          'or you ask us to delete them. You can send "delete my data" at any time to have '
-          "them deleted. If you do not agree, we collect nothing and your survey answers are "
+          "contact you about this request. We delete them 30 days after your request has "
+          'been handled; you can also send "delete my data" at any time to have them deleted '
+          "at once. If you do not agree, we collect nothing and your survey answers are "
           "not affected.",
       }),
     q("text", "contact_name", "请告诉我们您的姓名。", "Please tell us your name.",

@@ -24,7 +24,7 @@ from storage.db import transaction
 from storage.models import SurveySession
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import Harness, running
-from tests.fakes.telegram_user import buttons
+from tests.fakes.telegram_user import TelegramUser, buttons
 
 STALE_REPLY = "按钮已过期"  # bot/templates/zh/stale_button.j2
 
@@ -241,3 +241,34 @@ async def test_lang_switches_through_buttons_mid_survey(tg: Harness, engine: Eng
     await ok(await user.tap("English"))
     assert state_of(engine).lang.value == "en"
     assert [label for label, _ in buttons(api.last_message(me))] == ["1. OEM", "2. Supplier"]
+
+
+async def test_an_update_id_reused_by_another_user_is_not_answered_with_a_stored_reply(
+    tg: Harness, engine: Engine
+) -> None:
+    # Given A's answers shown to A under update id N (Telegram picks update ids afresh
+    # after a week without updates, so N comes round again, for anyone)
+    a, api = tg.user, tg.api
+    await a.say("/start")
+    await a.tap("双语 Both")
+    await a.tap("2. 供应商 Supplier")
+    await a.say("我的答案")
+    mine = a.last_update["update_id"]
+    answers_of_a = api.sent_texts(a.user_id)[-1]
+    assert "供应商 Supplier" in answers_of_a
+
+    # When B's first message arrives under the same update id
+    b = TelegramUser(tg.client, api, user_id=6002, first_update_id=mine)
+    await ok(await b.say("/start"))
+
+    # Then B is welcomed as a new respondent and never sees A's answers
+    to_b = api.sent_texts(b.user_id)
+    assert to_b and answers_of_a not in to_b
+    assert not any("供应商 Supplier" in text for text in to_b)
+    assert [label for label, _ in buttons(api.last_message(b.user_id))] == [
+        "中文",
+        "English",
+        "双语 Both",
+    ]
+    with transaction(engine) as session:
+        assert len(session.exec(select(SurveySession)).all()) == 2

@@ -169,7 +169,7 @@ async def test_subscribe_and_scan_start_with_the_qr_scene_as_source(
         Envelope(
             channel=Channel.WECHAT,
             user_id=OPENID,
-            dedupe_key=f"{OPENID}:1234:{event}",
+            dedupe_key=f"{OPENID}:1234:{event}" + (f":{key}" if key else ""),
             inbound=Inbound(now=NOW, intent=Intent.START),
             source=source,
         )

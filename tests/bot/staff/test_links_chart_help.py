@@ -101,8 +101,11 @@ def test_non_staff_learn_nothing_privileged(chat: Chat) -> None:
         assert session.exec(select(KeyValue).where(KeyValue.key.startswith("staff:"))).all() == []
         assert session.exec(select(Outbox)).all() == []
     denied = [(e.actor, e.action, json.loads(e.detail)["command"]) for e in chat.audit()]
-    assert denied[0] == ("wechat:s1", "staff_denied", "stats")
+    assert denied[0][1:] == ("staff_denied", "stats")
     assert {action for _, action, _ in denied} == {"staff_denied"}
+    # A respondent, not staff: a keyed hash, the same for each attempt (counted, unnamed).
+    assert {actor for actor, _, _ in denied} == {denied[0][0]}
+    assert denied[0][0].startswith("anon:") and "s1" not in denied[0][0]
     assert len(denied) == 11  # every slash attempt but /help (the respondents' help too)
 
 
