@@ -23,7 +23,7 @@ from bot.channels.telegram_config import TelegramConfig
 from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
-from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
 from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
@@ -70,8 +70,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         if config.app_secret and config.app_id:
             wechat_api = WeChatApi.from_config(config, DatabaseTokenStore(engine))
             senders["wechat"] = WeChatSender(wechat_api)
-        sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
-        routes.extend(make_wechat_routes(config, runtime.service, sink))
+        # Long replies: queued or paged by the dispatcher (bot.reply_delivery).
+        routes.extend(make_wechat_routes(config, runtime.service))
 
     # Staff dashboard and export downloads (signed links, staff-only).
     routes.extend(

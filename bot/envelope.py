@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from bot.passive_slot import PassiveSlot
 from flows.events import Inbound
 
 
@@ -33,6 +34,9 @@ class Envelope:
     inbound: Inbound
     source: str | None = None  # e.g. the WeChat QR-code scene a respondent came from
     event: ChannelEvent | None = None
+    # Channels that answer in their HTTP response (WeChat): whether it can still carry
+    # the reply when the dispatcher plans it (bot.delivery_plan).
+    slot: PassiveSlot | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,9 @@ class Message:
 class Outcome:
     messages: tuple[Message, ...]
     duplicate: bool = False  # a retry of an already-processed push: same reply, no change
+    # Planned channels (WeChat): the text of the HTTP response; the rest of the reply is
+    # already in the outbox or the pending pages. None: answer "success".
+    passive: str | None = None
 
     @property
     def text(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
         None, validation_alias=_env("WECHAT_ENCODING_AES_KEY")
     )
     wechat_api_base_url: str = Field(WECHAT_API, validation_alias=_env("WECHAT_API_BASE_URL"))
+    # "auto": what a reply's passive message cannot hold goes through the customer-service
+    # API when it can be used, else it is paged ("更多 / more"); "off": always paged.
+    wechat_customer_service: Literal["auto", "off"] = Field(
+        "auto", validation_alias=_env("WECHAT_CUSTOMER_SERVICE")
+    )
 
     telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: str | None = Field(
