@@ -129,7 +129,7 @@ async def test_completion_my_answers_and_results_lose_nothing(follower: Follower
     for sent, passive in follower.transcript:
         assert len(passive.encode("utf-8")) <= 2048, sent
     if not follower.api:  # the long ones were paged, not cut
-        assert [sent for sent, _ in follower.transcript].count("更多") >= 2
+        assert "更多" in [sent for sent, _ in follower.transcript]
 
 
 async def test_a_follower_who_only_taps_completes_the_supplier_path(db_url: str) -> None:
