@@ -65,7 +65,9 @@ def test_over_budget_everything_goes_to_the_outbox_or_waits_unseen() -> None:
 
 
 def test_unseen_text_leads_the_next_reply() -> None:
-    plan = plan_reply([Message("问题2")], passive_open=True, customer_service=False, unseen=["问题1"])
+    plan = plan_reply(
+        [Message("问题2")], passive_open=True, customer_service=False, unseen=["问题1"]
+    )
     assert plan.passive == "问题1\n\n问题2" and plan.unseen == ()
 
 
