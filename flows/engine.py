@@ -74,11 +74,20 @@ def _begin(sprint: Sprint, now: datetime) -> None:
     flow = sprint.flow
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
-    total = number_of(flow, flow.questions[0].id, {})[1] if flow.questions else 0
+    total = _longest_path(flow)
     # About 20 seconds a question (a tap or a number), rounded to whole minutes.
     minutes = max(1, round(total / 3))
     sprint.say("welcome", Lang.BOTH, title=flow.title, questions=total, minutes=minutes)
     prompt(sprint)
+
+
+def _longest_path(flow: Flow) -> int:
+    """Questions asked at most, as far as the first answer decides (OEM or supplier)."""
+    if not flow.questions:
+        return 0
+    first = flow.questions[0]
+    answers = [{first.id: Answer(options=(option.id,))} for option in first.options] or [{}]
+    return max(number_of(flow, first.id, given)[1] for given in answers)
 
 
 def _dispatch(sprint: Sprint, event: Inbound) -> None:

@@ -43,6 +43,7 @@ class LinkMaker:
         return tap_link(content, label, next(self._ids))
 
 
-def plain(text: str) -> str:
-    """`text` with every link replaced by its label (what a client without links shows)."""
-    return LINK.sub(r"\1", text)
+def plain(text: str, mark: str = "{}") -> str:
+    """`text` with every link replaced by its label (what a client without links shows);
+    `mark` formats the label, e.g. "[{}]" to see where the links were."""
+    return LINK.sub(lambda m: mark.format(m[1]), text)

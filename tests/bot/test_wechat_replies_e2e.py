@@ -90,7 +90,7 @@ async def test_first_contact_is_one_message_and_the_intro_is_there_on_request(
     passive = follower.transcript[-1][1]
     assert len(passive.encode("utf-8")) < 1200  # well under one message
     assert flow.title.zh in first and flow.title.en in first
-    assert "共12题，约4分钟" in first and "12 questions, about 4 minutes" in first
+    assert "共14题，约5分钟" in first and "14 questions, about 5 minutes" in first
     assert "请选择语言" in first and "Please choose a language" in first
     assert "msgmenucontent=中文" in passive and "msgmenucontent=简介" in passive
     assert not follower.api or follower.seen_api == 0  # nothing for the API

@@ -56,8 +56,8 @@ def test_first_message_greets_with_the_size_of_the_survey_and_language_choice(
 ) -> None:
     script.send("hello")
     assert script.keys == ["welcome", "choose_language"]
-    assert script.reply("welcome")["questions"] == 12  # before any condition applies
-    assert script.reply("welcome")["minutes"] == 4
+    assert script.reply("welcome")["questions"] == 14  # the supplier path, the longer
+    assert script.reply("welcome")["minutes"] == 5
     assert script.state.status is Status.LANGUAGE
     assert any(isinstance(e, SurveyStarted) for e in script.effects)
 
