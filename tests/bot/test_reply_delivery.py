@@ -102,3 +102,24 @@ async def test_outside_the_window_the_unsent_rest_leads_the_next_reply(db_url: s
         whole = following.shown + "".join(sent)
         assert "AIAG Sustainability Team" in whole
         assert whole.index("AIAG Sustainability Team") < whole.index("OEM or a Supplier?")
+
+
+async def test_telegram_gets_no_wechat_links_or_pages_from_the_same_dispatcher(
+    db_url: str,
+) -> None:
+    async with open_harness(db_url, wechat_app_secret=None) as harness:
+        service = harness.runtime.service
+        now = datetime.now(UTC)
+        for channel in (Channel.TELEGRAM, Channel.WECHAT):
+            texts = []
+            for key, text in (("1", None), ("2", "简介"), ("3", "更多"), ("4", "3")):
+                intent = Intent.START if text is None else None
+                inbound = Inbound(now=now, text=text, intent=intent)
+                outcome = await service.handle(Envelope(channel, "u1", key, inbound))
+                texts.append(outcome.text + (outcome.passive or ""))
+            joined = "\n".join(texts)
+            if channel is Channel.TELEGRAM:
+                assert "weixin://" not in joined and "(1/" not in joined
+                assert "AIAG Sustainability Team" in texts[1]  # the whole preface at once
+            else:
+                assert "weixin://bizmsgmenu" in joined and "(1/" in joined
