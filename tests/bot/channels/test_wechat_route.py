@@ -281,3 +281,14 @@ async def test_dispatcher_exception_is_503_without_details(
     logged = caplog.text
     assert "RuntimeError" in logged
     assert OPENID not in logged and "my secret answer" not in logged
+
+
+async def test_a_tapped_link_arrives_as_its_text_with_bizmsgmenuid_ignored(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
+) -> None:
+    """A tap sends the link's msgmenucontent as a text message; real accounts add
+    <bizmsgmenuid>, which changes nothing."""
+    sim = make_sim(safe=True)
+    xml = sim.push_xml(OPENID, "text", Content="☑ 1,3", MsgId=4242, bizmsgmenuid="7")
+    assert (await sim.send_xml(xml)).status == 200
+    assert dispatcher.envelopes[0].inbound == Inbound(now=NOW, text="☑ 1,3")
