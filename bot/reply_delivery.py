@@ -125,18 +125,29 @@ def keep_unseen(
 
 
 def plan(session: Session, envelope: Envelope, planner: ReplyPlanner, outcome: Outcome) -> Outcome:
-    """Apply the channel's delivery plan in this transaction; keep the passive part."""
+    """Apply the channel's delivery plan in this transaction; keep the passive part.
+
+    A reply that fits one message (most) costs one key-value read: whether the API was
+    refused is only looked up for a reply that overflows."""
     now = envelope.inbound.now
     channel, user = envelope.channel.value, envelope.user_id
     pending = load_pending(session=session, channel=channel, user_id=user, now=now)
-    usable = api_usable(session=session, channel=channel, now=now)
-    chosen = planner.plan(
-        outcome.messages,
-        passive_open=envelope.slot.take() if envelope.slot is not None else True,
-        customer_service=planner.customer_service and usable,
-        unseen=pending.unseen,
-    )
-    apply_plan(session=session, channel=channel, user_id=user, plan=chosen, now=now)
+    passive_open = envelope.slot.take() if envelope.slot is not None else True
+
+    def planned(customer_service: bool) -> DeliveryPlan:
+        return planner.plan(
+            outcome.messages,
+            passive_open=passive_open,
+            customer_service=customer_service,
+            unseen=pending.unseen,
+        )
+
+    chosen = planned(planner.customer_service)
+    overflows = chosen.texts or chosen.images
+    if overflows and not api_usable(session=session, channel=channel, now=now):
+        chosen = planned(False)
+    if chosen.texts or chosen.images or chosen.pages or chosen.unseen or pending != Pending():
+        apply_plan(session=session, channel=channel, user_id=user, plan=chosen, now=now)
     return dataclasses.replace(outcome, passive=chosen.passive)
 
 
