@@ -24,7 +24,7 @@ from bot.channels.telegram_config import TelegramConfig
 from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatConfig
-from bot.channels.wechat_glue import DatabaseOutboxSink, DatabaseTokenStore, WeChatSender
+from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
 from bot.channels.wechat_nonces import DatabasePushNonces
 from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
@@ -82,9 +82,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         if config.app_secret and config.app_id:
             wechat_api = WeChatApi.from_config(config, DatabaseTokenStore(engine))
             senders["wechat"] = WeChatSender(wechat_api)
-        sink = DatabaseOutboxSink(engine, available=wechat_api is not None)
+        # Long replies: queued or paged by the dispatcher (bot.reply_delivery).
         nonces = DatabasePushNonces(engine)
-        routes.extend(make_wechat_routes(config, runtime.service, sink, nonces=nonces))
+        routes.extend(make_wechat_routes(config, runtime.service, nonces=nonces))
 
     # Staff dashboard and export downloads (signed links, staff-only).
     routes.extend(

@@ -28,7 +28,7 @@ from storage.respondents import load_state
 
 log = logging.getLogger(__name__)
 
-# After the reply's queued text parts (bot.channels.wechat_glue.TAIL_DELAY, 1.5 s), so the
+# After the reply's queued text parts (bot.reply_delivery.TAIL_DELAY, 1.5 s), so the
 # chart arrives below the summary it illustrates.
 FOLLOW_REPLY = timedelta(seconds=2)
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import anyio
 from sqlalchemy import Engine
 
+from bot import reply_delivery
 from bot.observability import metrics
 from bot.observability.logging import hash_id
 from storage import outbox
@@ -35,11 +36,13 @@ class ChannelSender(Protocol):
 
 
 class DeliveryError(Exception):
-    """A send failed; `retry` says whether trying again can help (e.g. not for 45015)."""
+    """A send failed; `retry` says whether trying again can help (e.g. not for 45015);
+    `api_refused`: the channel's API refuses this account altogether (WeChat 48001)."""
 
-    def __init__(self, message: str, *, retry: bool = True) -> None:
+    def __init__(self, message: str, *, retry: bool = True, api_refused: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
+        self.api_refused = api_refused
 
 
 class Delivery:
@@ -130,8 +133,19 @@ class Delivery:
                 hash_id(item.recipient),
                 error,
             )
-            outbox.mark_failed(
+            gave_up = outbox.mark_failed(
                 session=session, item=item, error=str(error), now=now, retry=error.retry
             )
+            if error.api_refused:
+                reply_delivery.refuse_api(session=session, channel=item.channel, now=now)
+            if gave_up and item.kind == reply_delivery.REPLY_KIND and field == "texts" and rest:
+                # Never lost: what the API could not deliver leads their next reply.
+                reply_delivery.keep_unseen(
+                    session=session,
+                    channel=item.channel,
+                    user_id=item.recipient,
+                    texts=rest,
+                    now=now,
+                )
 
         run_in_transaction(self.engine, apply)

@@ -3,6 +3,9 @@
 `surveybot serve` without WECHAT_TOKEN makes a token, an EncodingAESKey and an app id,
 keeps them in the database (so restarts and `surveybot simulate` find the same ones)
 and runs in development mode. Never used when WECHAT_TOKEN is set.
+
+Development mode also has an app secret and a customer-service API on a loopback port,
+played by `surveybot simulate` (bot.channels.wechat_sim_api).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from storage import repositories as repo
 from storage.db import run_in_transaction
 
 KEY = "dev:wechat_credentials"
+DEV_API_PORT = 8765  # `surveybot simulate` plays WeChat's API here
+DEV_APP_SECRET = "dev-app-secret"
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -27,6 +32,11 @@ class DevCredentials:
     token: str
     app_id: str
     aes_key: str
+    api_port: int = DEV_API_PORT
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
 
 def _new() -> DevCredentials:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from bot.passive_slot import PassiveSlot
 from flows.events import Inbound
 
 
@@ -33,6 +34,9 @@ class Envelope:
     inbound: Inbound
     source: str | None = None  # e.g. the WeChat QR-code scene a respondent came from
     event: ChannelEvent | None = None
+    # Channels that answer in their HTTP response (WeChat): whether it can still carry
+    # the reply when the dispatcher plans it (bot.delivery_plan).
+    slot: PassiveSlot | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class Outcome:
     # Shows someone's personal data (staff /contacts, /claim): the copy kept for a retry
     # says so instead, so that nothing outlives the person's "delete my data".
     personal: bool = False
+    # Planned channels (WeChat): the text of the HTTP response; the rest of the reply is
+    # already in the outbox or the pending pages. None: answer "success".
+    passive: str | None = None
 
     @property
     def text(self) -> str:

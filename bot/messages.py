@@ -18,10 +18,12 @@ _DONE = Text("完成", "Done")
 
 
 def to_messages(
-    renderer: Renderer, replies: Sequence[Reply], state: SessionState
+    renderer: Renderer, replies: Sequence[Reply], state: SessionState, *, links: bool = False
 ) -> tuple[Message, ...]:
-    """All replies of one step as one message (WeChat can answer a push only once)."""
-    texts = renderer.render_all(replies, state.lang)
+    """All replies of one step as one message (WeChat can answer a push only once).
+
+    `links`: options and commands as WeChat tap links (the channel has no buttons)."""
+    texts = renderer.render_all(replies, state.lang, links=links)
     if not texts:
         return ()
     choices: tuple[Choice, ...] = ()

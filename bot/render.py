@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
+from bot.render_taps import Taps
 from flows.events import Reply
 from flows.model import Lang
 
@@ -34,12 +35,13 @@ class Renderer:
         self._templates: dict[tuple[Lang, str], Template] = {}
         self._rendered: dict[tuple[object, ...], str] = {}
 
-    def render(self, reply: Reply, lang: Lang) -> str:
+    def render(self, reply: Reply, lang: Lang, *, links: bool = False) -> str:
+        """`links`: options and command words as WeChat tap links (bot.render_taps)."""
         chosen = reply.lang or lang
         # Most replies are a question's prompt: the same text for everyone who reaches
         # it. Replies whose parameters hash (frozen flow objects, numbers, strings) are
         # rendered once; live figures (lists) are rendered every time.
-        key: tuple[object, ...] | None = (chosen, reply.key, *reply.params.items())
+        key: tuple[object, ...] | None = (chosen, links, reply.key, *reply.params.items())
         try:
             cached = self._rendered.get(key)  # type: ignore[arg-type]
         except TypeError:
@@ -50,15 +52,16 @@ class Renderer:
         if template is None:
             template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
             self._templates[(chosen, reply.key)] = template
-        text = _BLANK_LINES.sub("\n\n", template.render(**reply.params)).strip()
+        rendered = template.render(**reply.params, taps=Taps(links=links))
+        text = _BLANK_LINES.sub("\n\n", rendered).strip()
         if key is not None:
             if len(self._rendered) >= RENDERED_KEPT:
                 self._rendered.clear()  # bounded: many surveys and versions over time
             self._rendered[key] = text
         return text
 
-    def render_all(self, replies: Iterable[Reply], lang: Lang) -> list[str]:
-        texts = (self.render(reply, lang) for reply in replies)
+    def render_all(self, replies: Iterable[Reply], lang: Lang, *, links: bool = False) -> list[str]:
+        texts = (self.render(reply, lang, links=links) for reply in replies)
         return [text for text in texts if text]
 
 

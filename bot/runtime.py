@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.channels.wechat_pages import WeChatPlanner
+from bot.delivery_plan import ReplyPlanner
 from bot.pseudonyms import Pseudonyms
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
@@ -56,6 +58,15 @@ def register_shipped(engine: Engine, paths: list[Path]) -> None:
                 raise
 
 
+def planners(settings: Settings) -> tuple[ReplyPlanner, ...]:
+    """Delivery rules of the channels answering in their HTTP response (WeChat)."""
+    if not settings.wechat_token:
+        return ()
+    api = bool(settings.wechat_app_id and settings.wechat_app_secret)
+    usable = api and settings.wechat_customer_service == "auto"
+    return (WeChatPlanner(customer_service=usable),)
+
+
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade(settings.database_url)
@@ -73,5 +84,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         pseudonyms=Pseudonyms.from_secret(load_signer(engine, settings.secret_key).secret),
     )
     staff_handler = build_staff_handler(settings, engine, flow, catalog)
-    service = Service(engine, catalog, config=config, staff_handler=staff_handler)
+    service = Service(
+        engine, catalog, config=config, staff_handler=staff_handler, planners=planners(settings)
+    )
     return Runtime(settings, engine, flow, service, catalog)

@@ -14,14 +14,16 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import reply_delivery
 from bot import survey_router as router
+from bot.delivery_plan import ReplyPlanner
 from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
 from bot.observability import metrics
@@ -31,7 +33,7 @@ from bot.snapshots import Enricher
 from bot.sqlite_writer import SQLiteWriter
 from bot.staff_alerts import alert_staff
 from bot.survey_catalog import SurveyCatalog
-from flows.events import NextSurveyChosen, Reply, Step, SurveyCompleted
+from flows.events import Inbound, NextSurveyChosen, Reply, Step, SurveyCompleted
 from flows.model import Flow, Lang, Text
 from storage import repositories as repo
 from storage.broadcasts import take_held
@@ -63,6 +65,7 @@ class Service:
         config: ServiceConfig | None = None,
         renderer: Renderer | None = None,
         staff_handler: StaffHandler | None = None,
+        planners: Sequence[ReplyPlanner] = (),
     ) -> None:
         self.engine = engine
         # A bare Flow: that one survey, open, without the registry (tests, `surveybot chat`).
@@ -72,6 +75,9 @@ class Service:
         self.config = config or ServiceConfig()
         self.renderer = renderer or Renderer()
         self.staff_handler = staff_handler
+        # Channels answering in their HTTP response (WeChat): their delivery plan is
+        # applied in the answer's transaction (bot.reply_delivery).
+        self.planners: Mapping[str, ReplyPlanner] = {p.channel: p for p in planners}
         # SQLite takes one writer at a time: its messages queue for one thread, which
         # commits those waiting together (bot.sqlite_writer, docs/benchmarks.md).
         self._writer: SQLiteWriter[Envelope, Outcome] | None = (
@@ -119,9 +125,13 @@ class Service:
         processed = repo.claim_inbound(
             session=session, channel=channel, dedupe_key=dedupe_key, now=now
         )
+        planner = self.planners.get(envelope.channel.value)
         if processed is None:
             stored = repo.stored_reply(session=session, channel=channel, dedupe_key=dedupe_key)
-            return Outcome(_decode(stored or []), duplicate=True)
+            kept = _decode(stored or [])
+            if planner is not None:  # what was stored is the passive reply, nothing more
+                return Outcome(kept, duplicate=True, passive=kept[0].text if kept else None)
+            return Outcome(kept, duplicate=True)
         if envelope.event is ChannelEvent.UNSUBSCRIBE:
             repo.set_respondent_active(
                 session=session,
@@ -139,15 +149,23 @@ class Service:
             now=now,
             source=envelope.source,
         )
-        # Broadcasts held back (WeChat's 48-hour window) go out with this reply.
-        held = take_held(session=session, respondent=respondent, now=now)
-        outcome = self.staff_handler(session, envelope) if self.staff_handler else None
-        if outcome is None:
-            outcome = self._survey_step(session, envelope, respondent)
-        if held:
-            messages = (*(Message(text) for text in held), *outcome.messages)
-            outcome = dataclasses.replace(outcome, messages=messages)
+        page = reply_delivery.next_page(session, envelope, planner) if planner is not None else None
+        if page is not None:
+            outcome = page
+        else:
+            # Broadcasts held back (WeChat's 48-hour window) go out with this reply.
+            held = take_held(session=session, respondent=respondent, now=now)
+            staff = self.staff_handler(session, envelope) if self.staff_handler else None
+            outcome = staff or self._survey_step(session, envelope, respondent, planner)
+            if held:
+                messages = (*(Message(text) for text in held), *outcome.messages)
+                outcome = dataclasses.replace(outcome, messages=messages)
+            if planner is not None:
+                outcome = reply_delivery.plan(session, envelope, planner, outcome)
+        # A planned channel's retry gets its passive reply again; the rest is queued.
         kept = outcome.messages
+        if planner is not None:
+            kept = (Message(outcome.passive),) if outcome.passive else ()
         if outcome.personal:
             kept = (Message(self.renderer.render(Reply("reply_not_kept"), Lang.BOTH)),)
         repo.save_reply(
@@ -159,17 +177,24 @@ class Service:
         return outcome
 
     def _survey_step(
-        self, session: Session, envelope: Envelope, respondent: repo.RespondentRow
+        self,
+        session: Session,
+        envelope: Envelope,
+        respondent: repo.RespondentRow,
+        planner: ReplyPlanner | None = None,
     ) -> Outcome:
         now = envelope.inbound.now
         assert respondent.id is not None  # flushed by lock_respondent
+        links = planner is not None  # WeChat: options and commands as tap links
+        inbound, notes = envelope.inbound, tuple[Reply, ...]()
+        if planner is not None and planner.is_more(inbound.text):
+            # "更多" with no page left: said so, and the question asked again.
+            inbound, notes = Inbound(now=now), (Reply("no_more_pages", lang=Lang.BOTH),)
         at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
         if at is None:  # nobody may start: the survey was closed
             closed = _closed_reply(self.catalog, session)
             return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
-        flow, result = router.advance(
-            session=session, catalog=self.catalog, at=at, inbound=envelope.inbound
-        )
+        flow, result = router.advance(session=session, catalog=self.catalog, at=at, inbound=inbound)
         chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
         saved = repo.save_session_row(
             session=session, respondent_id=respondent.id, state=result.state, now=now
@@ -192,7 +217,7 @@ class Service:
             min_respondents=self.config.snapshot_min_respondents,
             contacts=contacts,
         )
-        replies = enricher.enrich(result.replies)
+        replies = (*notes, *enricher.enrich(result.replies))
         if any(isinstance(e, SurveyCompleted) for e in result.effects):
             # The completion chart takes ~0.5 s of CPU to draw: neither inside this
             # transaction (finishing respondents queued behind it into lock timeouts) nor
@@ -206,9 +231,9 @@ class Service:
                 now=now,
                 survey=(flow.id, flow.version),
             )
-        messages = to_messages(self.renderer, replies, result.state)
+        messages = to_messages(self.renderer, replies, result.state, links=links)
         if chosen:
-            opened = self._open_next(session, envelope, respondent, chosen[0], result)
+            opened = self._open_next(session, envelope, respondent, chosen[0], result, links)
             messages = (*messages, *opened)
         return Outcome(messages)
 
@@ -219,6 +244,7 @@ class Service:
         respondent: repo.RespondentRow,
         flow_id: str,
         finished: Step,
+        links: bool,
     ) -> tuple[Message, ...]:
         """The respondent asked for the survey offered next: start it in this transaction."""
         assert respondent.id is not None
@@ -232,7 +258,8 @@ class Service:
             inbound=envelope.inbound,
         )
         if started is None:
-            return to_messages(self.renderer, [Reply("next_unavailable")], finished.state)
+            unavailable = [Reply("next_unavailable")]
+            return to_messages(self.renderer, unavailable, finished.state, links=links)
         _, step = started
         saved = repo.save_session_row(
             session=session, respondent_id=respondent.id, state=step.state, now=now
@@ -244,7 +271,7 @@ class Service:
             effects=step.effects,
             now=now,
         )
-        return to_messages(self.renderer, step.replies, step.state)
+        return to_messages(self.renderer, step.replies, step.state, links=links)
 
 
 def _record_failure(envelope: Envelope) -> None:

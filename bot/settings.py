@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,6 +88,11 @@ class Settings(BaseSettings):
         None, validation_alias=_env("WECHAT_MESSAGE_MODE")
     )
     wechat_original_id: str | None = Field(None, validation_alias=_env("WECHAT_ORIGINAL_ID"))
+    # "auto": what a reply's passive message cannot hold goes through the customer-service
+    # API when it can be used, else it is paged ("更多 / more"); "off": always paged.
+    wechat_customer_service: Literal["auto", "off"] = Field(
+        "auto", validation_alias=_env("WECHAT_CUSTOMER_SERVICE")
+    )
 
     telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: str | None = Field(

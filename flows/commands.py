@@ -30,6 +30,7 @@ class Command(StrEnum):
     DELETE_DATA = "delete_data"
     CHANGE = "change"  # with ParsedCommand.number, the question number shown to them
     NEXT_SURVEY = "next_survey"  # after finishing: start the survey offered next
+    INTRO = "intro"  # the survey's preface (引言), shown on request
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ _WORDS: dict[str, Command] = {
     "next": Command.NEXT_SURVEY,
     "next survey": Command.NEXT_SURVEY,
     "/next": Command.NEXT_SURVEY,
+    "简介": Command.INTRO,
+    "介绍": Command.INTRO,
+    "引言": Command.INTRO,
+    "intro": Command.INTRO,
+    "/intro": Command.INTRO,
     "/lang zh": Command.LANG_ZH,
     "/lang en": Command.LANG_EN,
     "/lang both": Command.LANG_BOTH,

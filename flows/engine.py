@@ -14,6 +14,7 @@ from flows import answering, confirmations, contact_form
 from flows.answering import new_state
 from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
+from flows.drafts import parse_draft
 from flows.events import (
     ContactRequested,
     Inbound,
@@ -69,12 +70,24 @@ def start_in_language(flow: Flow, lang: Lang, now: datetime) -> Step:
 
 
 def _begin(sprint: Sprint, now: datetime) -> None:
+    """First contact: short enough for one WeChat message; the preface on request."""
     flow = sprint.flow
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
-    sprint.say("welcome", Lang.BOTH, title=flow.title)
-    sprint.say("preface", Lang.BOTH, preface=flow.preface)
+    total = _longest_path(flow)
+    # About 20 seconds a question (a tap or a number), rounded to whole minutes.
+    minutes = max(1, round(total / 3))
+    sprint.say("welcome", Lang.BOTH, title=flow.title, questions=total, minutes=minutes)
     prompt(sprint)
+
+
+def _longest_path(flow: Flow) -> int:
+    """Questions asked at most, as far as the first answer decides (OEM or supplier)."""
+    if not flow.questions:
+        return 0
+    first = flow.questions[0]
+    answers = [{first.id: Answer(options=(option.id,))} for option in first.options] or [{}]
+    return max(number_of(flow, first.id, given)[1] for given in answers)
 
 
 def _dispatch(sprint: Sprint, event: Inbound) -> None:
@@ -192,6 +205,10 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         confirmations.ask(sprint, Pending.DELETE)
     elif command is Command.NEXT_SURVEY:
         _next_survey(sprint)
+    elif command is Command.INTRO:
+        lang = Lang.BOTH if status is Status.LANGUAGE else None
+        sprint.say("preface", lang, preface=sprint.flow.preface)
+        prompt(sprint)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
@@ -239,6 +256,14 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     state = sprint.state
     assert state.current is not None
     question = sprint.flow.question(state.current)
+    draft = parse_draft(question, text)
+    if draft is not None:  # a tap on a multiple-choice option: shown, not yet answered
+        if isinstance(draft, Invalid):
+            refuse(sprint, question, draft)
+            prompt(sprint)
+        else:
+            prompt(sprint, selected=draft)
+        return
     result = parse_answer(question, text)
     if isinstance(result, Invalid):
         sprint.update(retries=state.retries + 1)

@@ -33,8 +33,10 @@ class Sprint:
         self.state = self.state.evolve(**changes)
 
 
-def prompt(sprint: Sprint) -> None:
-    """Ask again for whatever the respondent owes us now."""
+def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
+    """Ask again for whatever the respondent owes us now.
+
+    `selected`: a multiple-choice selection being built by taps (flows.drafts)."""
     state = sprint.state
     flow = sprint.flow
     if state.pending is not None:
@@ -64,14 +66,16 @@ def prompt(sprint: Sprint) -> None:
         )
         return
     number, total = number_of(flow, question.id, state.answers)
-    sprint.say(
-        "question",
-        question=question,
-        number=number,
-        total=total,
-        current=state.answers.get(question.id),
-        optional=not is_required(question, state.answers),
-    )
+    params: dict[str, object] = {
+        "question": question,
+        "number": number,
+        "total": total,
+        "current": state.answers.get(question.id),
+        "optional": not is_required(question, state.answers),
+    }
+    if selected is not None:
+        params["selected"] = selected
+    sprint.replies.append(Reply("question", params))
 
 
 def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:

@@ -142,9 +142,11 @@ def mark_failed(
     now: datetime,
     retry: bool = True,
     max_attempts: int = MAX_ATTEMPTS,
-) -> None:
+) -> bool:
     """Schedule a retry with exponential backoff; give up after `max_attempts`
-    (or at once when `retry` is False, e.g. an error no retry can fix)."""
+    (or at once when `retry` is False, e.g. an error no retry can fix).
+
+    Returns True when it gave up."""
     row = _current(session, item)
     row.attempts += 1
     row.last_error = error[:2000]
@@ -161,6 +163,7 @@ def mark_failed(
     else:
         row.next_attempt_at = now + backoff(row.attempts)
     session.add(row)
+    return row.status == OutboxStatus.FAILED.value
 
 
 def failed_items(*, session: Session, limit: int = 50) -> Sequence[Outbox]:

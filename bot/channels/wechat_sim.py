@@ -17,6 +17,7 @@ import httpx
 from defusedxml.ElementTree import fromstring
 
 from bot.channels.wechat_crypto import MessageCrypto, check_msg_signature, sha1_signature
+from bot.channels.wechat_links import plain
 from bot.channels.wechat_xml import WeChatMessage, cdata, parse_message
 
 ACCOUNT_ID = "gh_aiag_sim"  # the Official Account's original id (ToUserName of pushes)
@@ -47,6 +48,11 @@ class SimReply:
     @property
     def text(self) -> str | None:
         return self.message.content if self.message else None
+
+    @property
+    def shown(self) -> str:
+        """What the follower reads: tap links shown as their labels."""
+        return plain(self.text or "")
 
 
 class WeChatSimulator:

@@ -18,7 +18,7 @@ from bot.chart_process import chart_channels, drawer_beside_workers, run_charts
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
 from bot.cli.database_wait import migrate_or_exit
-from bot.dev_credentials import ensure_dev_credentials
+from bot.dev_credentials import DEV_APP_SECRET, ensure_dev_credentials
 from bot.observability.logging import configure_logging
 from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from bot.settings import Settings
@@ -101,6 +101,9 @@ def serve(
         os.environ["WECHAT_TOKEN"] = dev.token
         os.environ["WECHAT_APP_ID"] = dev.app_id
         os.environ["WECHAT_ENCODING_AES_KEY"] = dev.aes_key
+        # The customer-service API, played by `surveybot simulate` while it runs.
+        os.environ.setdefault("WECHAT_APP_SECRET", DEV_APP_SECRET)
+        os.environ.setdefault("WECHAT_API_BASE_URL", dev.api_url)
         typer.echo("No WECHAT_TOKEN set: development mode with generated credentials")
         typer.echo(f"  token {dev.token}   app id {dev.app_id}")
         typer.echo(f"  EncodingAESKey {dev.aes_key}")

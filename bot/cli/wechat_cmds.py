@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 import typer
@@ -11,9 +14,11 @@ import typer
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_errors import WeChatApiError
 from bot.channels.wechat_glue import DatabaseTokenStore
+from bot.channels.wechat_links import plain
 from bot.channels.wechat_sim import SimReply, WeChatSimulator
+from bot.channels.wechat_sim_api import SimulatedCustomerService
 from bot.cli.common import settings_or_exit
-from bot.dev_credentials import load_dev_credentials
+from bot.dev_credentials import DevCredentials, load_dev_credentials
 from bot.wechat_menu import MenuKey, menu_definition
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -26,7 +31,9 @@ SIM_HELP = """Type a message as a WeChat user would. Special inputs:
   :click start|answers|contact|results   tap a menu button
   :voice TEXT          a voice message recognised as TEXT
   :image               send a picture
-  :quit                leave"""
+  :quit                leave
+[Links] are what a follower taps; type the number or word beside one instead."""
+LINK_MARK = "[{}]"
 
 _CLICKS = {
     "start": MenuKey.START_SURVEY,
@@ -40,7 +47,7 @@ def _show(reply: SimReply) -> None:
     if reply.status != 200:
         typer.echo(f"[HTTP {reply.status}] {reply.body}")
     elif reply.text:
-        typer.echo(reply.text)
+        typer.echo(plain(reply.text, LINK_MARK))
     else:
         typer.echo("(no reply: success)")
     typer.echo("")
@@ -81,6 +88,9 @@ def simulate(
         "plaintext pushes).",
     ),
     user: str = typer.Option(None, "--user", help="The simulated openid (default: from login)."),
+    images: Path = typer.Option(
+        Path("simulated-images"), "--images", help="Where images sent to you are saved."
+    ),
 ) -> None:
     settings = settings_or_exit()
     token, app_id, aes_key = (
@@ -88,6 +98,7 @@ def simulate(
         settings.wechat_app_id,
         settings.wechat_encoding_aes_key,
     )
+    dev: DevCredentials | None = None
     if not token:
         upgrade(settings.database_url)
         dev = load_dev_credentials(make_engine(settings.database_url))
@@ -126,7 +137,32 @@ def simulate(
         finally:
             await sim.aclose()
 
-    anyio.run(run)
+    with _customer_service(dev, openid, images):
+        anyio.run(run)
+
+
+@contextlib.contextmanager
+def _customer_service(dev: DevCredentials | None, openid: str, images: Path) -> Iterator[None]:
+    """Development mode: play WeChat's customer-service API for `surveybot serve`."""
+    if dev is None:  # a real account: its messages go to the real WeChat
+        yield
+        return
+    try:
+        api = SimulatedCustomerService(dev.api_port, images, _echo, openid=openid)
+    except OSError:
+        typer.echo(f"(port {dev.api_port} busy: customer-service messages are not shown)")
+        yield
+        return
+    api.start()
+    typer.echo(f"Playing WeChat's customer-service API on {dev.api_url}; images go to {images}/")
+    try:
+        yield
+    finally:
+        api.stop()
+
+
+def _echo(text: str) -> None:
+    typer.echo(f"\n{plain(text, LINK_MARK)}\n")
 
 
 @wechat_app.command("menu", help="Publish the bilingual menu through WeChat's API.")

@@ -69,10 +69,10 @@ async def test_finishing_offers_the_follow_up_and_it_starts_in_the_same_language
     await sim.send_text("o_next", "hi")
     replies = [await sim.send_text("o_next", text) for text in SUPPLIER]
     sent = await harness.deliver()  # every customer-service text so far
-    done = replies[-1].text + "".join(sent)
+    done = replies[-1].shown + "".join(sent)
     assert "回复“后续调查”即可在这里直接开始" in done and 'Reply "next"' in done
     started = await sim.send_text("o_next", "后续调查")
-    text = started.text + "".join((await harness.deliver())[len(sent) :])
+    text = started.shown + "".join((await harness.deliver())[len(sent) :])
     assert "AIAG 产品碳足迹（PCF）后续调查" in text
     assert "请选择语言" not in text  # the language carried over (the bilingual layout)
     assert "【1/" in text
@@ -92,13 +92,13 @@ async def test_next_in_english_continues_in_english(mini: Harness) -> None:
     for text in ("hi", "2", "1", "3", "skip"):
         await sim.send_text("o_en", text)
     done = await sim.send_text("o_en", "40")
-    assert 'Reply "next" to start it right here.' in done.text
-    assert "后续调查" not in done.text  # English only
+    assert 'Reply "next" to start it right here.' in done.shown
+    assert "后续调查" not in done.shown  # English only
     started = await sim.send_text("o_en", "next")
-    assert "Welcome to the Follow-up survey" in started.text and "欢迎" not in started.text
-    assert "Calculated a PCF" in started.text
+    assert "Welcome to the Follow-up survey" in started.shown and "欢迎" not in started.shown
+    assert "Calculated a PCF" in started.shown
     again = await sim.send_text("o_en", "yes")
-    assert "Thanks" in again.text
+    assert "Thanks" in again.shown
     assert ("mini_next", 1, "pcf", "yes") in _rows(mini, "o_en")
 
 
@@ -109,7 +109,7 @@ async def test_next_survey_closed_is_said_and_nothing_starts(mini: Harness) -> N
     for text in ("hi", "2", "1", "3", "skip", "40"):
         await sim.send_text("o_c", text)
     reply = await sim.send_text("o_c", "next")
-    assert "not open at the moment" in reply.text
+    assert "not open at the moment" in reply.shown
     with transaction(mini.runtime.engine, readonly=True) as session:
         flows = session.exec(select(SurveySession.flow_id)).all()
     assert flows == ["mini"]
@@ -121,13 +121,13 @@ async def test_without_a_mapping_respondents_finish_on_their_version(mini: Harne
         await sim.send_text("o_old", text)
     _publish(mini, V2)
     reply = await sim.send_text("o_old", "1 2")  # version 1's `tools` question
-    assert "Remarks" in reply.text  # still version 1's next question
+    assert "Remarks" in reply.shown  # still version 1's next question
     await sim.send_text("o_new", "hi")
     fresh = await sim.send_text("o_new", "2")
-    assert "Role" in fresh.text
+    assert "Role" in fresh.shown
     await sim.send_text("o_new", "1")
     new_q = await sim.send_text("o_new", "1")  # version 2's `software`: sheets
-    assert "Region" in new_q.text
+    assert "Region" in new_q.shown
     assert _rows(mini, "o_old") == [
         ("mini", 1, "role", "supplier"),
         ("mini", 1, "tools", "excel"),
@@ -146,14 +146,14 @@ async def test_a_mapping_moves_respondents_in_progress(mini: Harness) -> None:
         await sim.send_text("o_move", text)
     _publish(mini, V2, MAPPING)
     reply = await sim.send_text("o_move", "1")  # meant for v1's `remarks`: not taken
-    assert "This survey has been updated" in reply.text and "Region" in reply.text
+    assert "This survey has been updated" in reply.shown and "Region" in reply.shown
     assert _rows(mini, "o_move") == [
         ("mini", 2, "role", "supplier"),
         ("mini", 2, "software", "sheets"),
     ]
     await sim.send_text("o_move", "1")  # region: China
     done = await sim.send_text("o_move", "12")
-    assert "Thanks" in done.text
+    assert "Thanks" in done.shown
     with transaction(mini.runtime.engine, readonly=True) as session:
         counts = registry.version_counts(session=session, flow_id="mini")
     assert 1 not in counts and counts[2].completed == 1
@@ -167,17 +167,17 @@ async def test_a_closed_survey_refuses_answers_and_newcomers(mini: Harness) -> N
     with transaction(mini.runtime.engine) as session:
         registry.close(session=session, flow_id="mini", now=datetime.now(UTC))
     refused = await sim.send_text("o_mid", "1")
-    assert "has closed and takes no more answers" in refused.text
-    assert "已结束" in refused.text  # closed notices are bilingual
+    assert "has closed and takes no more answers" in refused.shown
+    assert "已结束" in refused.shown  # closed notices are bilingual
     assert _rows(mini, "o_mid") == []
     newcomer = await sim.send_text("o_late", "hi")
-    assert "has closed" in newcomer.text
+    assert "has closed" in newcomer.shown
     with transaction(mini.runtime.engine, readonly=True) as session:
         owners = session.exec(select(SurveySession.respondent_id)).all()
     assert len(owners) == 1  # the newcomer got no session
     _publish(mini, V2)  # a new version opens the survey again
     reopened = await sim.send_text("o_late", "hi")
-    assert "Mini survey" in reopened.text and "has closed" not in reopened.text
+    assert "Mini survey" in reopened.shown and "has closed" not in reopened.shown
 
 
 async def test_the_completion_chart_is_drawn_for_the_survey_just_finished(mini: Harness) -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
@@ -49,11 +51,56 @@ def recorded(script: Script) -> list[AnswerRecorded]:
     return [e for e in script.effects if isinstance(e, AnswerRecorded)]
 
 
-def test_first_message_greets_with_preface_and_language_choice(script: Script) -> None:
+def test_first_message_greets_with_the_size_of_the_survey_and_language_choice(
+    script: Script,
+) -> None:
     script.send("hello")
-    assert script.keys == ["welcome", "preface", "choose_language"]
+    assert script.keys == ["welcome", "choose_language"]
+    assert script.reply("welcome")["questions"] == 14  # the supplier path, the longer
+    assert script.reply("welcome")["minutes"] == 5
     assert script.state.status is Status.LANGUAGE
     assert any(isinstance(e, SurveyStarted) for e in script.effects)
+
+
+@pytest.mark.parametrize("word", ["简介", "intro", "Intro.", "介绍"])
+def test_the_preface_is_shown_on_request_and_the_question_asked_again(
+    script: Script, word: str
+) -> None:
+    script.send("hello")
+    script.send(word)
+    assert script.keys == ["preface", "choose_language"]
+    assert script.last is not None and script.last.replies[0].lang is Lang.BOTH  # none chosen
+    script.send("English")
+    script.send(word)
+    assert script.keys == ["preface", "question"]
+    assert script.last.replies[0].lang is None  # in theirs
+
+
+def to_commodity(script: Script) -> tuple[str, str]:
+    """At the first multiple-choice question; its first two option ids."""
+    script.answer_all("hi", "3", "2")
+    assert script.current == "commodity"
+    first, second, *_ = script.flow.question("commodity").options
+    return first.id, second.id
+
+
+def test_a_tapped_selection_is_shown_not_recorded_and_done_answers(script: Script) -> None:
+    first, second = to_commodity(script)
+    script.send("☑ 1,2")
+    assert script.keys == ["question"]
+    assert script.reply("question")["selected"] == (first, second)
+    assert recorded(script) == [] and script.current == "commodity"
+    script.send("☑")  # everything untapped: still a draft
+    assert script.reply("question")["selected"] == ()
+    script.send("1,2")
+    assert recorded(script)[0].options == (first, second)
+
+
+def test_a_tapped_selection_breaking_a_rule_is_refused(script: Script) -> None:
+    to_commodity(script)
+    script.send("☑ 1,99")
+    assert script.keys == ["invalid_answer", "question"]
+    assert "selected" not in script.reply("question")
 
 
 def test_language_choice_then_first_question(script: Script) -> None:

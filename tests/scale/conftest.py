@@ -59,10 +59,16 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     started: list[ServerProcess] = []
 
     def start(
-        database_url: str, *, workers: int, command: tuple[str, ...] = ("serve",)
+        database_url: str,
+        *,
+        workers: int,
+        command: tuple[str, ...] = ("serve",),
+        env: dict[str, str] | None = None,
     ) -> ServerProcess:
         log = tmp_path / f"server-{len(started)}.log"
-        server = ServerProcess(database_url, workers=workers, log_path=log, command=command)
+        server = ServerProcess(
+            database_url, workers=workers, log_path=log, command=command, env=env
+        )
         started.append(server)
         server.wait_healthy()
         return server

@@ -51,6 +51,7 @@ class ServerProcess:
         workers: int,
         log_path: Path,
         command: tuple[str, ...] = ("serve",),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -62,7 +63,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             argv,
             cwd=ROOT,
-            env=server_env(database_url),
+            env=server_env(database_url, **(env or {})),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,10 +1,11 @@
-"""Fixtures of the WeChat channel tests: the official sample account, recording fakes of
-the dispatcher and the outbox, and the route mounted in a Starlette app."""
+"""Fixtures of the WeChat channel tests: the official sample account, a recording fake of
+the dispatcher, and the route mounted in a Starlette app."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,37 +32,32 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 @dataclass
 class RecordingDispatcher:
-    """Stands in for bot.service: records envelopes, answers a scripted outcome."""
+    """Stands in for bot.service: records envelopes, answers a scripted outcome, and
+    plans it as the real dispatcher does: passive if the route's slot is still open."""
 
     reply: str | Outcome | Exception = "ok"
     delay: float = 0.0
+    plan_first: bool = False  # plan (take the slot) before the delay, as if committing
     envelopes: list[Envelope] = field(default_factory=list)
+    passive_open: list[bool] = field(default_factory=list)
 
     async def handle(self, envelope: Envelope) -> Outcome:
         self.envelopes.append(envelope)
+        if self.plan_first and envelope.slot is not None:
+            envelope.slot.take()
         if self.delay:
             await asyncio.sleep(self.delay)
         if isinstance(self.reply, Exception):
             raise self.reply
-        if isinstance(self.reply, Outcome):
-            return self.reply
-        return Outcome((Message(self.reply),) if self.reply else ())
-
-
-@dataclass
-class RecordingOutbox:
-    texts: list[tuple[str, list[str], str]] = field(default_factory=list)
-    images: list[tuple[str, list[bytes], str]] = field(default_factory=list)
-    fail: bool = False
-    available: bool = True
-
-    async def enqueue_texts(self, openid: str, parts: Sequence[str], *, dedupe_key: str) -> None:
-        if self.fail:
-            raise RuntimeError("outbox down")
-        self.texts.append((openid, list(parts), dedupe_key))
-
-    async def enqueue_images(self, openid: str, pngs: Sequence[bytes], *, dedupe_key: str) -> None:
-        self.images.append((openid, list(pngs), dedupe_key))
+        outcome = (
+            self.reply
+            if isinstance(self.reply, Outcome)
+            else Outcome((Message(self.reply),) if self.reply else ())
+        )
+        open_ = envelope.slot.take() if envelope.slot is not None else True
+        self.passive_open.append(open_)
+        planned = outcome.passive if outcome.passive is not None else (outcome.text or None)
+        return dataclasses.replace(outcome, passive=planned if open_ else None)
 
 
 @dataclass
@@ -80,18 +76,11 @@ def dispatcher() -> RecordingDispatcher:
     return RecordingDispatcher()
 
 
-@pytest.fixture
-def outbox() -> RecordingOutbox:
-    return RecordingOutbox()
-
-
 SimFactory = Callable[..., WeChatSimulator]
 
 
 @pytest.fixture
-async def make_sim(
-    dispatcher: RecordingDispatcher, outbox: RecordingOutbox
-) -> AsyncIterator[SimFactory]:
+async def make_sim(dispatcher: RecordingDispatcher) -> AsyncIterator[SimFactory]:
     """`make_sim(safe=True)`: a simulator talking to the route over ASGI.
 
     The server has the AES key (safe mode) when the simulator encrypts, and none (plain
@@ -111,7 +100,7 @@ async def make_sim(
             original_id=original_id,
         )  # fmt: skip
         routes = make_wechat_routes(
-            config, dispatcher, outbox, nonces=nonces or MemoryPushNonces(),
+            config, dispatcher, nonces=nonces or MemoryPushNonces(),
             clock=lambda: NOW, reply_budget=reply_budget,
         )  # fmt: skip
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=routes)))

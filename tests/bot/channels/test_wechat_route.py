@@ -11,8 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.channels.text_split import split_utf8
-from bot.channels.wechat import NO_API_NOTICE, make_wechat_routes
+from bot.channels.wechat import make_wechat_routes
 from bot.channels.wechat_config import WeChatConfig
 from bot.channels.wechat_sim import build_push_xml, sign
 from bot.envelope import Channel, ChannelEvent, Envelope, Message, Outcome
@@ -25,7 +24,6 @@ from tests.bot.channels.conftest import (
     TOKEN,
     MemoryPushNonces,
     RecordingDispatcher,
-    RecordingOutbox,
     SimFactory,
 )
 from tests.bot.channels.test_wechat_crypto import (
@@ -102,7 +100,7 @@ async def test_official_sample_push_is_accepted(dispatcher: RecordingDispatcher)
     config = WeChatConfig(token=TOKEN, app_id=APP_ID, encoding_aes_key=AES_KEY)
     sample_now = datetime.fromtimestamp(int(SAMPLE_TIMESTAMP), UTC)
     routes = make_wechat_routes(
-        config, dispatcher, RecordingOutbox(), nonces=MemoryPushNonces(), clock=lambda: sample_now
+        config, dispatcher, nonces=MemoryPushNonces(), clock=lambda: sample_now
     )
     body = build_push_xml({"ToUserName": "gh_10f6c3c3ac5a", "Encrypt": SAMPLE_ENCRYPT})
     params = {
@@ -222,78 +220,58 @@ async def test_other_events_answer_success_without_dispatch(
 
 # --- replies ---------------------------------------------------------------------------
 async def test_empty_outcome_answers_success(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
     dispatcher.reply = ""
     reply = await make_sim().send_text(OPENID, "hi")
     assert (reply.status, reply.body, reply.message) == (200, "success", None)
-    assert outbox.texts == []
 
 
-@pytest.mark.parametrize("safe", [False, True])
-async def test_long_reply_first_part_passive_rest_to_the_outbox(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox, safe: bool
+async def test_the_route_sends_only_the_planned_passive_part(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
-    paragraphs = [f"第{i}段：" + "碳排放数据" * 60 for i in range(8)]  # ~920 bytes each
-    dispatcher.reply = Outcome(tuple(Message(p) for p in paragraphs))
-    expected = split_utf8("\n\n".join(paragraphs))
-    assert len(expected) > 2
-
-    reply = await make_sim(safe=safe).send_text(OPENID, "结果", msg_id=555)
-
-    assert reply.text == expected[0]
-    assert len(reply.text.encode()) <= 2048
-    assert outbox.texts == [(OPENID, expected[1:], "555")]
+    dispatcher.reply = Outcome((Message("第一页"), Message("x" * 5000)), passive="第一页 (1/3)")
+    reply = await make_sim(safe=True).send_text(OPENID, "结果", msg_id=555)
+    assert reply.text == "第一页 (1/3)"
 
 
-async def test_without_the_customer_service_api_the_reply_says_so(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+async def test_slow_dispatcher_answers_success_and_is_told_the_slot_closed(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
-    outbox.available = False
-    dispatcher.reply = Outcome((Message("碳排放数据" * 400),))  # ~6 KB: needs three parts
-    reply = await make_sim().send_text(OPENID, "结果", msg_id=556)
-    assert reply.text.endswith(NO_API_NOTICE)
-    assert len(reply.text.encode()) <= 2048
-    assert outbox.texts == []
-
-
-async def test_images_go_to_the_outbox(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
-) -> None:
-    dispatcher.reply = Outcome((Message("图表如下"), Message("", image_png=b"\x89PNG...")))
-    reply = await make_sim().send_text(OPENID, "结果", msg_id=9)
-    assert reply.text == "图表如下"
-    assert outbox.images == [(OPENID, [b"\x89PNG..."], "9")]
-
-
-async def test_slow_dispatcher_answers_success_and_delivers_later(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
-) -> None:
+    """Over budget: "success" now, and the dispatcher plans the whole reply for later
+    (outbox or next message) in its own transaction: nothing stays in this process."""
     dispatcher.reply, dispatcher.delay = "late answer", 0.2
     reply = await make_sim(reply_budget=0.05).send_text(OPENID, "hi", msg_id=42)
     assert reply.body == "success"
     for _ in range(100):
-        if outbox.texts:
+        if dispatcher.passive_open:
             break
         await asyncio.sleep(0.01)
-    assert outbox.texts == [(OPENID, ["late answer"], "42")]
+    assert dispatcher.passive_open == [False]
 
 
-async def test_a_late_failure_after_success_is_retried_not_lost(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+async def test_a_reply_planned_in_time_is_awaited_past_the_budget(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
-    """WeChat never retries a push answered "success": the route must retry it itself."""
-    dispatcher.reply, dispatcher.delay = RuntimeError("statement timeout"), 0.2
-    reply = await make_sim(reply_budget=0.05).send_text(OPENID, "hi", msg_id=43)
+    """Planned as passive before the budget ran out: the commit is waited for, never
+    answered "success" (which would lose the passive part)."""
+    dispatcher.reply, dispatcher.delay, dispatcher.plan_first = "committed answer", 0.2, True
+    reply = await make_sim(reply_budget=0.05).send_text(OPENID, "hi", msg_id=44)
+    assert reply.text == "committed answer"
+
+
+async def test_a_late_failure_after_success_is_logged_without_details(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher.reply, dispatcher.delay = RuntimeError(f"timeout for {OPENID}"), 0.1
+    with caplog.at_level(logging.ERROR):
+        reply = await make_sim(reply_budget=0.02).send_text(OPENID, "hi", msg_id=43)
+        for _ in range(100):
+            if "late wechat dispatch failed" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
     assert reply.body == "success"
-    await asyncio.sleep(0.3)  # the first attempt has failed by now (it took 0.2 s)
-    dispatcher.reply, dispatcher.delay = "answer after retry", 0.0
-    for _ in range(300):
-        if outbox.texts:
-            break
-        await asyncio.sleep(0.01)
-    assert outbox.texts == [(OPENID, ["answer after retry"], "43")]
-    assert [e.dedupe_key for e in dispatcher.envelopes] == ["43", "43"]
+    assert "RuntimeError" in caplog.text and OPENID not in caplog.text
 
 
 # --- failures ---------------------------------------------------------------------------
@@ -310,9 +288,12 @@ async def test_dispatcher_exception_is_503_without_details(
     assert OPENID not in logged and "my secret answer" not in logged
 
 
-async def test_outbox_failure_is_503_so_wechat_retries(
-    make_sim: SimFactory, dispatcher: RecordingDispatcher, outbox: RecordingOutbox
+async def test_a_tapped_link_arrives_as_its_text_with_bizmsgmenuid_ignored(
+    make_sim: SimFactory, dispatcher: RecordingDispatcher
 ) -> None:
-    dispatcher.reply, outbox.fail = "x" * 5000, True
-    reply = await make_sim().send_text(OPENID, "hi")
-    assert reply.status == 503
+    """A tap sends the link's msgmenucontent as a text message; real accounts add
+    <bizmsgmenuid>, which changes nothing."""
+    sim = make_sim(safe=True)
+    xml = sim.push_xml(OPENID, "text", Content="☑ 1,3", MsgId=4242, bizmsgmenuid="7")
+    assert (await sim.send_xml(xml)).status == 200
+    assert dispatcher.envelopes[0].inbound == Inbound(now=NOW, text="☑ 1,3")

@@ -105,7 +105,7 @@ async def test_a_push_logs_json_with_its_request_id_and_no_openid(
 ) -> None:
     sim = harness.simulator(safe=True)
     await sim.send_event(OPENID, "subscribe")
-    await sim.send_text(OPENID, "hi")
+    await sim.send_text(OPENID, "简介")  # the preface: longer than one passive reply
     # A send WeChat refuses: the outbox worker logs the error, which quotes the openid.
     harness.api.fail_next("/cgi-bin/message/custom/send", 40003, f"invalid openid {OPENID}")
     await harness.deliver()

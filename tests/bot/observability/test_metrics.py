@@ -75,7 +75,8 @@ async def test_a_failed_customer_service_send_counts_as_outbound_failure(
     harness: Harness,
 ) -> None:
     sim = harness.simulator(safe=False)
-    await sim.send_event(OPENID, "subscribe")  # the preface's tail goes to the outbox
+    await sim.send_event(OPENID, "subscribe")
+    await sim.send_text(OPENID, "简介")  # the preface's tail goes to the outbox
     harness.api.fail_next(CUSTOM_SEND, 45015, "response out of time limit")
     before = await scrape(harness.client)
     await harness.deliver()
