@@ -53,7 +53,9 @@ def _rows(h: Harness, openid: str) -> list[tuple[str, int, str, str | None]]:
 def _consistent(h: Harness, *flow_ids: str) -> None:
     with transaction(h.runtime.engine, readonly=True) as session:
         for flow_id in flow_ids:
-            assert verify(session=session, flow_id=flow_id) == []
+            flow = h.runtime.catalog.newest_flow(session, flow_id)
+            assert flow is not None
+            assert verify(session=session, flow=flow) == []
 
 
 async def test_startup_publishes_the_shipped_survey_and_its_next(harness: Harness) -> None:

@@ -116,7 +116,7 @@ def test_revision_0004_fills_the_segment_counters_from_the_answers(db_url: str) 
         downgrade(db_url, "0003")
         upgrade(db_url)
         with transaction(engine) as session:
-            assert verify(session=session, flow_id=AIAG.id) == []
+            assert verify(session=session, flow=AIAG) == []
             filled = session.connection().exec_driver_sql(
                 "SELECT segment, question_id, option_id, count FROM segment_counter"
             )
