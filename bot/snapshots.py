@@ -41,7 +41,13 @@ class Enricher:
 
     def enrich(self, replies: Sequence[Reply]) -> list[Reply]:
         out: list[Reply] = []
+        # The last answer's snapshot is left out when the summary follows in the same
+        # message: the summary covers that question too, and may show a segment's figure
+        # for it, which beside everyone's would tell the rest's by difference.
+        summary_follows = any(r.key == "completion_summary" for r in replies)
         for reply in replies:
+            if reply.key == "snapshot" and summary_follows:
+                continue
             if reply.key == "snapshot":
                 snapshot = self._snapshot(reply)
                 if snapshot is not None:

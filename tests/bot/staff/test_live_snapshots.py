@@ -15,7 +15,7 @@ from bot.completion_charts import ChartWorker
 from bot.envelope import Channel, Envelope
 from bot.service import Service, ServiceConfig
 from flows.events import Inbound, Intent
-from flows.model import Flow
+from flows.model import Flow, Lang
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, make_runtime
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -224,22 +224,64 @@ def draw_charts(chat: Chat, *, channels: tuple[str, ...] = ("wechat",)) -> dict[
     return images
 
 
-def test_completion_summary_compares_with_suppliers_of_the_same_commodity(chat: Chat) -> None:
-    lonely = chat.survey("s1", SUPPLIER)
-    assert "参与人数较少" in lonely.text and "与您同类" not in lonely.text
-    chat.survey("s2", SUPPLIER)
-    chat.survey("o1", OEM)
-    done = chat.survey("s3", SUPPLIER)
-    text = done.text
-    assert "目前的调查结果（共 4 位受访者）" in text and "Results so far (4 respondents)" in text
-    assert "与您同类（内饰）的 3 家供应商相比" in text
-    assert "Compared with 3 suppliers like you (Interior):" in text
-    segment = text.split("Compared with 3 suppliers like you (Interior):")[1]
-    assert "Not Yet Determined" not in segment.split("Which function")[0]  # the OEM's answer
-    assert "ISO14064 100.00%" in segment
-    assert "Are you an OEM or a Supplier?" not in segment.split("AIAG has launched")[0]
-    assert "wenjuan.com" in text  # the follow-up survey invitation
-    assert all(m.image_png is None for m in done.messages)  # the chart follows, drawn apart
+def test_seen_a_segment_of_five_is_not_compared(live: Chat) -> None:
+    """Seen: "Compared with 5 suppliers like you (Chassis): … No 100.00%" told every
+    Chassis supplier how each of the other four answered."""
+    for user in ("s1", "s2", "s3", "s4"):
+        live.survey(user, SUPPLIER)
+    text = live.survey("s5", SUPPLIER).text
+    assert "Results so far" in text and "目前的调查结果" in text
+    assert "respondents in your group" not in text and "同组" not in text
+    assert "100%" not in text and "100.0" not in text
+    assert "No most (incl. you)" in text  # five unanimous answers: coarsened
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "unanimous"),
+    [
+        ("中文", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+        (
+            "English",
+            "Compared with the 10 respondents in your group (Supplier · Interior):",
+            "ISO14064 most (incl. you)",
+        ),
+        ("3", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+    ],
+)
+def test_a_declared_segment_of_ten_replaces_everyone_s_figures_on_what_it_compares(
+    live: Chat, language: str, header: str, unanimous: str
+) -> None:
+    for number in range(9):
+        live.survey(f"s{number}", SUPPLIER)
+    live.survey("o1", OEM)
+    text = live.survey("s9", [language, *SUPPLIER[1:]]).text
+    assert header in text
+    compared = text.split(header)[1]
+    assert unanimous in compared
+    english = "Compared with the 10 respondents in your group (Supplier · Interior):"
+    assert (english in text) is (language != "中文")
+    flow = live.runtime.flow
+    for defining in ("role", "commodity"):  # what defines the segment is not compared
+        assert flow.question(defining).text.get(Lang.ZH if language == "中文" else Lang.EN) not in (
+            compared
+        )
+    # Everyone's figures are not shown beside the segment's on the same questions: the
+    # difference would be the OEM's answers.
+    assert "11 respondents" not in text and "11 位受访者" not in text
+    assert "100%" not in text
+
+
+def test_an_oem_gets_no_supplier_segment(live: Chat) -> None:
+    for number in range(10):
+        live.survey(f"s{number}", SUPPLIER)
+    done = live.survey("o1", OEM).text
+    assert "Results so far (only the questions you have answered):" in done
+    assert "Are you an OEM or a Supplier? (of 11 respondents)" in done
+    # Nobody else is an OEM, but of two options "only you" would tell that every other
+    # respondent is a supplier: coarsened. Of several, it is said without a percentage.
+    assert "Supplier most; OEM a few (incl. you)" in done
+    assert "ISO14064 most; GHG Protocol most; Not Yet Determined only you" in done
+    assert "respondents in your group" not in done
 
 
 def test_the_completion_chart_follows_through_the_outbox(chat: Chat) -> None:
@@ -261,14 +303,6 @@ def test_no_chart_for_a_respondent_who_deleted_their_data(chat: Chat) -> None:
     chat.send("s4", "删除我的数据")
     chat.send("s4", "是")
     assert set(draw_charts(chat)) == {"s1", "s2", "s3"}
-
-
-def test_an_oem_gets_no_supplier_segment(chat: Chat) -> None:
-    for user in ("s1", "s2", "s3"):
-        chat.survey(user, SUPPLIER)
-    done = chat.survey("o1", OEM)
-    assert "Results so far (4 respondents)" in done.text
-    assert "suppliers like you" not in done.text
 
 
 def test_a_retried_chart_command_gets_its_picture_again(chat: Chat) -> None:
