@@ -64,22 +64,16 @@ def test_no_snapshot_below_five_respondents_then_one_line_in_the_reply(live: Cha
     assert "【2/" in fifth  # the snapshot opens the message that asks the next question
 
 
+_ALONE_ZH = "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。"
+_ALONE_EN = (
+    "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
+    "so far only you chose Chassis."
+)
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [
-        ("中文", "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。"),
-        (
-            "English",
-            "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
-            "so far only you chose Chassis.",
-        ),
-        (
-            "3",
-            "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。 / "
-            "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
-            "so far only you chose Chassis.",
-        ),
-    ],
+    [("中文", _ALONE_ZH), ("English", _ALONE_EN), ("3", f"{_ALONE_ZH} / {_ALONE_EN}")],
 )
 def test_seen_nobody_else_chose_it_is_said_without_a_percentage(
     live: Chat, language: str, expected: str
@@ -105,12 +99,8 @@ def test_seen_nobody_else_chose_it_is_said_without_a_percentage(
         ),
     ],
 )
-def test_also_is_about_the_others_on_a_named_base(
-    live: Chat, language: str, expected: str
-) -> None:
-    for user, commodity in zip(
-        ("s1", "s2", "s3", "s4", "s5", "s6", "s7"), "1112222", strict=True
-    ):
+def test_also_is_about_the_others_on_a_named_base(live: Chat, language: str, expected: str) -> None:
+    for user, commodity in zip(("s1", "s2", "s3", "s4", "s5", "s6", "s7"), "1112222", strict=True):
         after_commodity(live, user, commodity)
     text = after_commodity(live, "s8", "1", language)
     assert text.splitlines()[0] == expected
