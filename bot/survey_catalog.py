@@ -126,6 +126,7 @@ class SurveyCatalog:
     def declared_segments(self, session: Session) -> dict[str, tuple[Segment, ...]]:
         """Each survey's peer segments as its newest version declares them: what the
         segment counters follow (`bot.segment_rebuild` recounts on a change)."""
+        self.refresh(session)  # a cached listing within its interval: no query
         out: dict[str, tuple[Segment, ...]] = {}
         for flow_id in self.survey_ids():
             flow = self.newest_flow(session, flow_id)

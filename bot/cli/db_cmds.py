@@ -40,17 +40,21 @@ def verify(database_url: str = _URL) -> None:
     run_upgrade(settings.database_url)
     # A recount reads every answer row: far longer than a request's statement timeout.
     engine = make_engine(settings.database_url, request_timeouts=False)
-    with transaction(engine) as session:
-        # Every published survey, its segment counters as its newest version declares them
-        # (before anything is published: the configured flow file's).
-        catalog = SurveyCatalog(default.id)
-        flows = [catalog.newest_flow(session, i) for i in catalog.survey_ids()] or [default]
-        differences = [
-            line
-            for flow in flows
-            if flow is not None
-            for line in verify_counters(session=session, flow=flow)
-        ]
+    try:
+        with transaction(engine) as session:
+            # Every published survey, its segment counters as its newest version declares
+            # them (before anything is published: the configured flow file's).
+            catalog = SurveyCatalog(default.id)
+            catalog.refresh(session)
+            flows = [catalog.newest_flow(session, i) for i in catalog.survey_ids()] or [default]
+            differences = [
+                line
+                for flow in flows
+                if flow is not None
+                for line in verify_counters(session=session, flow=flow)
+            ]
+    finally:
+        engine.dispose()
     if differences:
         for line in differences:
             typer.echo(line)
