@@ -107,9 +107,7 @@ def respondent_chart_png(
     axes = figure.subplots(nrows=len(questions), gridspec_kw={"height_ratios": sizes})
     for ax, question in zip(_as_list(axes), questions, strict=True):
         words = {o: w for (q, o), w in (coarse or {}).items() if q == question.id}
-        _respondent_panel(
-            ax, font, question, stats[question.id], answers[question.id], lang, words
-        )
+        _respondent_panel(ax, font, question, stats[question.id], answers[question.id], lang, words)
     figure.suptitle(font.clean(_word("title", lang)), fontsize=12, **text_props(font))
     figure.legend(
         handles=[
@@ -162,9 +160,7 @@ def _respondent_panel(
         _label(font, option_text(question, o.option_id), lang, both_on_one_line=True, width=34)
         for o in stats.options
     ]
-    values = [
-        0.0 if o.option_id in coarse else float(o.pct_of_respondents) for o in stats.options
-    ]
+    values = [0.0 if o.option_id in coarse else float(o.pct_of_respondents) for o in stats.options]
     colors = [MINE if o.option_id in mine else OTHERS for o in stats.options]
     bars = ax.barh(range(len(values)), values, color=colors, height=0.7)
     ax.bar_label(
