@@ -43,21 +43,37 @@ def completion_chart(
     min_respondents: int,
     min_cell: int = Thresholds.min_cell,
 ) -> bytes | None:
-    """The PNG, or None when none of the respondent's answers may be compared yet. The
-    figures follow the privacy rule of the text (bot.disclosure): a question below the
-    threshold is left out, a coarsened figure is drawn as a word."""
+    """The PNG, or None when none of the respondent's answers may be compared yet."""
     # matplotlib and numpy (~55 MB): only a worker that draws a chart loads them.
     from bot.reports.charts import relevant_questions, respondent_chart_png
 
+    shown, coarse = chart_figures(
+        flow, stats, state, min_respondents=min_respondents, min_cell=min_cell
+    )
+    if not relevant_questions(flow, shown, state.answers):
+        return None
+    return respondent_chart_png(flow, shown, state.answers, lang=state.lang, coarse=coarse)
+
+
+def chart_figures(
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    state: SessionState,
+    *,
+    min_respondents: int,
+    min_cell: int,
+) -> tuple[dict[str, QuestionStats], dict[tuple[str, str], str]]:
+    """What the chart may show, by the privacy rule of the text (bot.disclosure): the
+    respondent's answered questions above the threshold, and which (question, option)
+    figures are coarsened ("few" / "most" / "alone": drawn as a word, not a bar)."""
     shown: dict[str, QuestionStats] = {}
     coarse: dict[tuple[str, str], str] = {}
     for question_id, stat in stats.items():
         answer = state.answers.get(question_id)
         if not flow.has_question(question_id) or answer is None:
             continue
-        question = flow.question(question_id)
         figures = question_figures(
-            question,
+            flow.question(question_id),
             {o.option_id: o.count for o in stat.options},
             stat.respondents,
             set(answer.options),
@@ -70,9 +86,7 @@ def completion_chart(
         for f in figures.figures:
             if f.shown is not Shown.EXACT:
                 coarse[(question_id, f.option_id)] = f.shown.value
-    if not relevant_questions(flow, shown, state.answers):
-        return None
-    return respondent_chart_png(flow, shown, state.answers, lang=state.lang, coarse=coarse)
+    return shown, coarse
 
 
 class ChartWorker:
