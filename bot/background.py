@@ -39,6 +39,7 @@ def start_background(
             catalog,
             channels=list(senders),
             min_respondents=settings.snapshot_min_respondents,
+            min_cell=settings.snapshot_min_cell,
         )
         tasks.append(asyncio.create_task(drawer.run_forever()))
     if settings.staff:

@@ -45,6 +45,7 @@ def run_charts(settings: Settings) -> None:
         runtime.catalog,
         channels=chart_channels(settings),
         min_respondents=settings.snapshot_min_respondents,
+        min_cell=settings.snapshot_min_cell,
     )
     try:
         asyncio.run(drawer.run_forever())

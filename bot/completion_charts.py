@@ -1,8 +1,9 @@
 """The completion chart: a respondent's answers against everyone's, drawn off the reply path.
 
 The dispatcher queues a chart when a survey is completed (storage.chart_queue); this
-worker draws it from the live statistics, with the snapshot's privacy threshold (a
-question answered by fewer than N respondents is left out; nothing to show, no chart),
+worker draws it from the live statistics, with the snapshot's privacy rule (a question
+answered by fewer than N respondents is left out, small counts are words, not bars;
+nothing to show, no chart),
 and hands the PNG to the delivery worker. A respondent who deleted their data since
 gets nothing.
 """
@@ -17,6 +18,7 @@ import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.disclosure import Shown, Thresholds, question_figures
 from bot.survey_catalog import SurveyCatalog
 from flows.model import Flow
 from flows.state import SessionState
@@ -34,16 +36,57 @@ FOLLOW_REPLY = timedelta(seconds=2)
 
 
 def completion_chart(
-    flow: Flow, stats: Mapping[str, QuestionStats], state: SessionState, *, min_respondents: int
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    state: SessionState,
+    *,
+    min_respondents: int,
+    min_cell: int = Thresholds.min_cell,
 ) -> bytes | None:
     """The PNG, or None when none of the respondent's answers may be compared yet."""
     # matplotlib and numpy (~55 MB): only a worker that draws a chart loads them.
     from bot.reports.charts import relevant_questions, respondent_chart_png
 
-    shown = {q: s for q, s in stats.items() if s.respondents >= min_respondents}
+    shown, coarse = chart_figures(
+        flow, stats, state, min_respondents=min_respondents, min_cell=min_cell
+    )
     if not relevant_questions(flow, shown, state.answers):
         return None
-    return respondent_chart_png(flow, shown, state.answers, lang=state.lang)
+    return respondent_chart_png(flow, shown, state.answers, lang=state.lang, coarse=coarse)
+
+
+def chart_figures(
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    state: SessionState,
+    *,
+    min_respondents: int,
+    min_cell: int,
+) -> tuple[dict[str, QuestionStats], dict[tuple[str, str], str]]:
+    """What the chart may show, by the privacy rule of the text (bot.disclosure): the
+    respondent's answered questions above the threshold, and which (question, option)
+    figures are coarsened ("few" / "most" / "alone": drawn as a word, not a bar)."""
+    shown: dict[str, QuestionStats] = {}
+    coarse: dict[tuple[str, str], str] = {}
+    for question_id, stat in stats.items():
+        answer = state.answers.get(question_id)
+        if not flow.has_question(question_id) or answer is None:
+            continue
+        figures = question_figures(
+            flow.question(question_id),
+            {o.option_id: o.count for o in stat.options},
+            stat.respondents,
+            set(answer.options),
+            min_group=min_respondents,
+            min_cell=min_cell,
+        )
+        if figures is None:
+            continue
+        shown[question_id] = stat
+        for f in figures.figures:
+            if f.shown is not Shown.EXACT:
+                coarse[(question_id, f.option_id)] = f.shown.value
+    return shown, coarse
 
 
 class ChartWorker:
@@ -54,6 +97,7 @@ class ChartWorker:
         *,
         channels: Collection[str],
         min_respondents: int,
+        min_cell: int = Thresholds.min_cell,
         batch: int = 10,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -63,6 +107,7 @@ class ChartWorker:
         )
         self.channels = tuple(channels)
         self.min_respondents = min_respondents
+        self.min_cell = min_cell
         self.batch = batch
         self.clock = clock
 
@@ -109,7 +154,9 @@ class ChartWorker:
             stats = question_stats(session=session, flow=flow) if state else {}
         if state is None:
             return None
-        return completion_chart(flow, stats, state, min_respondents=self.min_respondents)
+        return completion_chart(
+            flow, stats, state, min_respondents=self.min_respondents, min_cell=self.min_cell
+        )
 
     def _flow(self, session: Session, item: Outbox) -> Flow:
         survey = survey_of(item)

@@ -79,6 +79,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     assert flow is not None  # registered just above
     config = ServiceConfig(
         snapshot_min_respondents=settings.snapshot_min_respondents,
+        snapshot_min_segment=settings.snapshot_min_segment,
+        snapshot_min_cell=settings.snapshot_min_cell,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
         db_threads=settings.db_threads,
         pseudonyms=Pseudonyms.from_secret(load_signer(engine, settings.secret_key).secret),

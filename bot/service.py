@@ -24,6 +24,7 @@ from sqlmodel import Session
 from bot import reply_delivery
 from bot import survey_router as router
 from bot.delivery_plan import ReplyPlanner
+from bot.disclosure import Thresholds
 from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
 from bot.messages import to_messages
 from bot.observability import metrics
@@ -34,7 +35,7 @@ from bot.sqlite_writer import SQLiteWriter
 from bot.staff_alerts import alert_staff
 from bot.survey_catalog import SurveyCatalog
 from flows.events import Inbound, NextSurveyChosen, Reply, Step, SurveyCompleted
-from flows.model import Flow, Lang, Text
+from flows.model import Flow, Lang, SnapshotMode, Text
 from storage import repositories as repo
 from storage.broadcasts import take_held
 from storage.chart_queue import queue_chart
@@ -48,6 +49,8 @@ StaffHandler = Callable[[Session, Envelope], "Outcome | None"]
 @dataclass(frozen=True)
 class ServiceConfig:
     snapshot_min_respondents: int = 5
+    snapshot_min_segment: int = 10  # a peer segment's figures (bot.disclosure)
+    snapshot_min_cell: int = 3  # a count or its complement below this is coarsened
     staff: Sequence[tuple[str, str]] = ()  # (channel, user id) pairs notified of contacts
     # PostgreSQL: messages dispatched at once (threads). 16 cost 7.7-7.8 ms of CPU a push
     # in GIL hand-offs where 4 cost 6.1 ms, for 25 % more pushes/s (docs/benchmarks.md).
@@ -207,6 +210,7 @@ class Service:
             now=now,
             # Both states at hand: the peer-segment counters follow them without a read.
             answers=(at.state.answers if at.state is not None else {}, result.state.answers),
+            segments=self.catalog.declared_segments(session),
         )
         for contact in contacts:
             alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
@@ -214,11 +218,16 @@ class Service:
             session=session,
             flow=flow,
             state=result.state,
-            min_respondents=self.config.snapshot_min_respondents,
+            thresholds=Thresholds(
+                min_group=self.config.snapshot_min_respondents,
+                min_segment=self.config.snapshot_min_segment,
+                min_cell=self.config.snapshot_min_cell,
+            ),
             contacts=contacts,
         )
         replies = (*notes, *enricher.enrich(result.replies))
-        if any(isinstance(e, SurveyCompleted) for e in result.effects):
+        completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
+        if completed and flow.snapshots is not SnapshotMode.OFF:
             # The completion chart takes ~0.5 s of CPU to draw: neither inside this
             # transaction (finishing respondents queued behind it into lock timeouts) nor
             # before the reply (many at once overran WeChat's 5 s). Queued here, drawn and

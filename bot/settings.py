@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     snapshot_min_respondents: int = Field(
         5, ge=1, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_RESPONDENTS")
     )
+    # The privacy rule of live figures (docs/snapshots.md): a peer segment's minimum size,
+    # and the smallest count (or complement) shown exactly; below it "a few" / "most".
+    snapshot_min_segment: int = Field(
+        10, ge=1, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_SEGMENT")
+    )
+    snapshot_min_cell: int = Field(3, ge=2, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_CELL"))
     renotify_hours: float = Field(24.0, gt=0, validation_alias=_env("SURVEYBOT_RENOTIFY_HOURS"))
     # PostgreSQL: messages one worker process dispatches at once, each on its own thread
     # (SQLite has one writer thread). More threads only contend for the GIL unless the

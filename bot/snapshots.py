@@ -1,34 +1,26 @@
 """Fill the engine's data-free replies with live figures from storage.
 
-The engine stays pure: it says "snapshot of question X" or "completion summary"; the
-figures come from the exact aggregate counters read inside the same transaction. No
-snapshot is shown while fewer than `min_respondents` answered (privacy: early
-respondents must not infer one another's answers).
+The engine stays pure: it says "snapshot of question X" or "completion summary", and only
+when the flow's `snapshots:` mode allows it; the figures come from the exact aggregate
+counters read inside the same transaction. What may be shown follows `bot.disclosure`
+(docs/snapshots.md): figures on a named base, small counts coarsened, nothing about a
+small group, and only about questions the respondent has already answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.disclosure import QuestionFigures, Thresholds, question_figures
+from bot.summary import figure_params, summary_params
 from flows.events import Reply
-from flows.model import Flow, Question, QuestionType
-from flows.peer_segments import SEGMENT_BY, SEGMENT_WITHIN
+from flows.model import Flow, Question
 from flows.state import SessionState
-from storage.aggregates import (
-    RESPONDENTS,
-    QuestionStats,
-    counters,
-    option_ids,
-    percent,
-    question_stats,
-)
+from storage.aggregates import RESPONDENTS, counters
 from storage.models import ContactRequest
-from storage.segment_counters import segment_counter_stats
-
-SUMMARY_TOP = 3
 
 
 class Enricher:
@@ -38,31 +30,36 @@ class Enricher:
         session: Session,
         flow: Flow,
         state: SessionState,
-        min_respondents: int,
+        thresholds: Thresholds,
         contacts: Sequence[ContactRequest],
     ) -> None:
         self.session = session
         self.flow = flow
         self.state = state
-        self.min_respondents = min_respondents
+        self.thresholds = thresholds
         self.contacts = contacts
-        self._stats: dict[str, QuestionStats] | None = None
-
-    @property
-    def stats(self) -> dict[str, QuestionStats]:
-        if self._stats is None:
-            self._stats = question_stats(session=self.session, flow=self.flow)
-        return self._stats
 
     def enrich(self, replies: Sequence[Reply]) -> list[Reply]:
         out: list[Reply] = []
+        # The last answer's snapshot is left out when the summary follows in the same
+        # message: the summary covers that question too, and may show a segment's figure
+        # for it, which beside everyone's would tell the rest's by difference.
+        summary_follows = any(r.key == "completion_summary" for r in replies)
         for reply in replies:
+            if reply.key == "snapshot" and summary_follows:
+                continue
             if reply.key == "snapshot":
                 snapshot = self._snapshot(reply)
                 if snapshot is not None:
                     out.append(snapshot)
             elif reply.key == "completion_summary":
-                out.append(self._summary(reply))
+                params = summary_params(
+                    session=self.session,
+                    flow=self.flow,
+                    state=self.state,
+                    thresholds=self.thresholds,
+                )
+                out.append(Reply(reply.key, params, reply.lang))
             elif reply.key == "contact_created":
                 reference = self.contacts[0].reference if self.contacts else None
                 out.append(Reply(reply.key, {**reply.params, "reference": reference}, reply.lang))
@@ -71,70 +68,43 @@ class Enricher:
         return out
 
     def _snapshot(self, reply: Reply) -> Reply | None:
+        """The figures of the question just answered, for the options chosen."""
         question: Question = reply.params["question"]
-        if question.is_note or not question.is_choice:
+        answer = self.state.answers.get(question.id)
+        if question.is_note or not question.is_choice or answer is None or not answer.options:
             return None
-        # After nearly every answer: the one question's counters, not the whole survey's
-        # statistics (`question_stats` computes percentages for every question).
+        # After nearly every answer: the one question's counters, not the whole survey's.
         counts = counters(session=self.session, flow_id=self.flow.id, question_id=question.id)
-        respondents = counts.get((question.id, RESPONDENTS), 0)
-        if respondents < self.min_respondents:
+        figures = snapshot_figures(
+            question,
+            {o: n for (_q, o), n in counts.items() if o != RESPONDENTS},
+            counts.get((question.id, RESPONDENTS), 0),
+            answer.options,
+            self.thresholds,
+        )
+        if figures is None:
             return None
-        known = option_ids(question)
-        items = [
-            {"text": option.text, "pct": percent(counts.get((question.id, oid), 0), respondents)}
-            for oid in reply.params["options"]
-            if oid in known and (option := question.option(oid)) is not None
-        ]
-        if not items:
-            return None
-        single = question.type in (QuestionType.SINGLE, QuestionType.YES_NO)
-        params = {"items": items, "respondents": respondents, "single": single}
+        params: dict[str, Any] = {
+            "base": figures.base,
+            "items": [figure_params(question, f) for f in figures.figures],
+            "at_most": self.thresholds.min_cell - 1,
+        }
         return Reply("snapshot", params, reply.lang)
 
-    def _summary(self, reply: Reply) -> Reply:
-        rows, respondents = self._rows(self.stats)
-        params = {"rows": rows, "respondents": respondents, "segment": self._segment()}
-        return Reply(reply.key, params, reply.lang)
 
-    def _rows(
-        self, stats_by_question: Mapping[str, QuestionStats], skip: Collection[str] = ()
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Each question's leading answers (questions below the threshold left out)."""
-        rows = []
-        respondents = 0
-        for question in self.flow.questions:
-            stats = stats_by_question.get(question.id)
-            if not question.is_choice or not question.snapshot or stats is None:
-                continue
-            if stats.respondents < self.min_respondents or question.id in skip:
-                continue
-            respondents = max(respondents, stats.respondents)
-            top = sorted(stats.options, key=lambda o: -o.count)[:SUMMARY_TOP]
-            options = [
-                {"text": option.text, "pct": o.pct_of_respondents}
-                for o in top
-                if o.count > 0 and (option := question.option(o.option_id)) is not None
-            ]
-            rows.append({"question": question, "options": options})
-        return rows, respondents
-
-    def _segment(self) -> dict[str, Any] | None:
-        """Suppliers of the respondent's commodity, when enough of them answered."""
-        (role_id, supplier), by_id = SEGMENT_WITHIN, SEGMENT_BY
-        if not (self.flow.has_question(role_id) and self.flow.has_question(by_id)):
-            return None
-        role, mine = self.state.answers.get(role_id), self.state.answers.get(by_id)
-        if role is None or supplier not in role.options or mine is None:
-            return None
-        by = self.flow.question(by_id)
-        for option_id in mine.options:  # the core commodity first, as the question asks
-            option = by.option(option_id)
-            # Exact counters kept with the answers: one small read at any size.
-            peers = segment_counter_stats(session=self.session, flow=self.flow, segment=option_id)
-            if option is None or peers.respondents < self.min_respondents:
-                continue
-            rows, _ = self._rows(peers.questions, skip={role_id, by_id})
-            if rows:
-                return {"label": option.text, "respondents": peers.respondents, "rows": rows}
-        return None
+def snapshot_figures(
+    question: Question,
+    counts: dict[str, int],
+    base: int,
+    mine: Sequence[str],
+    thresholds: Thresholds,
+) -> QuestionFigures | None:
+    return question_figures(
+        question,
+        counts,
+        base,
+        set(mine),
+        min_group=thresholds.min_group,
+        min_cell=thresholds.min_cell,
+        options=[o for o in mine if question.option(o) is not None],
+    )

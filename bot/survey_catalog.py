@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from flows.definition import load_flow_text
 from flows.mapping import SurveyMapping
-from flows.model import Flow
+from flows.model import Flow, Segment
 from storage import surveys as registry
 
 REFRESH_S = 2.0
@@ -122,6 +122,17 @@ class SurveyCatalog:
         self.refresh(session)
         newest = self.newest(flow_id)
         return self.flow(session, flow_id, newest.version) if newest is not None else None
+
+    def declared_segments(self, session: Session) -> dict[str, tuple[Segment, ...]]:
+        """Each survey's peer segments as its newest version declares them: what the
+        segment counters follow (`bot.segment_rebuild` recounts on a change)."""
+        self.refresh(session)  # a cached listing within its interval: no query
+        out: dict[str, tuple[Segment, ...]] = {}
+        for flow_id in self.survey_ids():
+            flow = self.newest_flow(session, flow_id)
+            if flow is not None and flow.segments:
+                out[flow_id] = flow.segments
+        return out
 
     def mapping_to(
         self, session: Session, flow_id: str, from_version: int

@@ -18,6 +18,7 @@ from flows.errors import FlowFileError
 from flows.flow_yaml import read_yaml_file
 from flows.mapping import MappingError, SurveyMapping, check_mapping
 from flows.model import Flow
+from storage import segment_counters
 from storage import surveys as registry
 from storage.surveys import RegistryError
 
@@ -32,6 +33,8 @@ class SurveyFile:
 class PublishResult:
     flow: Flow
     added: bool  # False: this exact version was already published
+    # Segment counters kept after a rebuild (the `segments:` declaration changed), or None.
+    segments_rebuilt: int | None = None
 
 
 def read_survey_file(path: Path) -> SurveyFile:
@@ -65,6 +68,7 @@ def publish_survey(
     flow = survey.flow
     if mapping is not None:
         _check_against_registry(session, flow, mapping)
+    changed = segments_changed(session, flow)
     added = registry.publish(
         session=session,
         flow_id=flow.id,
@@ -74,7 +78,22 @@ def publish_survey(
         mapping_json=mapping.to_json() if mapping is not None else None,
         actor=actor,
     )
-    return PublishResult(flow, added)
+    rebuilt = None
+    if added and changed:
+        rebuilt = segment_counters.rebuild(session=session, flow_id=flow.id, declared=flow.segments)
+    return PublishResult(flow, added, rebuilt)
+
+
+def segments_changed(session: Session, flow: Flow) -> bool:
+    """Whether `flow` declares other peer segments than the survey's newest version: the
+    segment counters follow the newest declaration, so they are rebuilt on publish."""
+    newest = registry.newest_version(session=session, flow_id=flow.id)
+    if newest is None:
+        return bool(flow.segments)
+    found = registry.load_source(session=session, flow_id=flow.id, version=newest)
+    assert found is not None  # newest_version read it from the registry
+    old = load_flow_text(found[0], source=f"{flow.id} v{newest} (registry)")
+    return old.segments != flow.segments
 
 
 def _check_against_registry(session: Session, flow: Flow, mapping: SurveyMapping) -> None:

@@ -9,7 +9,7 @@ from flows.events import (
     SubscriptionChanged,
     SurveyCompleted,
 )
-from flows.model import Flow, Lang, Question
+from flows.model import Flow, Lang, Question, SnapshotMode
 from flows.navigation import (
     form_complete,
     form_details,
@@ -87,7 +87,8 @@ def finish(sprint: Sprint) -> None:
     sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
     sprint.emit(SurveyCompleted(flow.id, flow.version))
     sprint.say("completed", closing=flow.closing)
-    sprint.say("completion_summary")
+    if flow.snapshots is not SnapshotMode.OFF:
+        sprint.say("completion_summary")
     if flow.followup is not None or flow.next is not None:
         sprint.say("followup", text=flow.followup, offer_next=flow.next is not None)
 

@@ -37,6 +37,8 @@ from flows.model import (
     Option,
     Question,
     QuestionType,
+    Segment,
+    SnapshotMode,
     Text,
 )
 
@@ -49,7 +51,8 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 
 _FLOW_KEYS = _keys(
-    "spec_version id version title preface closing questions", "followup next contact"
+    "spec_version id version title preface closing questions",
+    "followup next contact snapshots segments",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -69,6 +72,7 @@ _OPTION_KEYS = _keys("id text", "exclusive")
 _CLAUSE_KEYS = _keys("question any_of")
 _TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
 _CONTACT_KEYS = _keys("question", "right_now updates on_request details")
+_SEGMENT_KEYS = _keys("by", "within")
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string", list: "a list"}
 
 T = TypeVar("T")
@@ -215,6 +219,9 @@ class _Reader:
         raw_questions = self.items(top, "questions", "")
         questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
         contact = self.contact(top["contact"]) if "contact" in top else None
+        snapshots = self.choice(top, "snapshots", "", SnapshotMode) or SnapshotMode.AFTER_EACH
+        raw_segments = self.items(top, "segments", "")
+        segments = tuple(self.segment(s, f"segments[{i}]") for i, s in enumerate(raw_segments))
         if contact is not None:
             questions = tuple(
                 replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
@@ -230,6 +237,8 @@ class _Reader:
             next=next_flow,
             questions=questions,
             contact=contact,
+            snapshots=snapshots,
+            segments=segments,
         )
 
     def question(self, raw: object, index: int) -> Question:
@@ -276,6 +285,23 @@ class _Reader:
         data = self.mapping(raw, place, _CLAUSE_KEYS)
         # `any_of: []` is structurally fine; check_flow explains why it never holds.
         return Clause(self.string(data, "question", place), self.strings(data, "any_of", place))
+
+    def segment(self, raw: object, place: str) -> Segment:
+        data = self.mapping(raw, place, _SEGMENT_KEYS)
+        within = data.get("within", {})
+        if not isinstance(within, dict):
+            self.report(f"{place}.within", f"must be a mapping, got {_describe(within)}")
+            within = {}
+        pairs = []
+        for question_id, option_id in within.items():
+            if isinstance(question_id, str) and isinstance(option_id, str):
+                pairs.append((question_id, option_id))
+            else:
+                self.report(
+                    _join(f"{place}.within", question_id),
+                    f"must map a question id to an option id, got {_describe(option_id)}",
+                )
+        return Segment(by=self.string(data, "by", place), within=tuple(pairs))
 
     def contact(self, raw: object) -> ContactRules:
         data = self.mapping(raw, "contact", _CONTACT_KEYS)

@@ -24,7 +24,7 @@ from flows.events import (
     Step,
     SurveyStarted,
 )
-from flows.model import Flow, Lang, QuestionType
+from flows.model import Flow, Lang, QuestionType, SnapshotMode
 from flows.navigation import (
     form_complete,
     form_details,
@@ -170,11 +170,23 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
     elif intent is Intent.RESTART:
         confirmations.ask(sprint, Pending.RESTART)
     elif intent is Intent.RESULTS:
-        sprint.say("completion_summary")
+        _results(sprint)
         prompt(sprint)
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
         sprint.say("unsupported_input", Lang.BOTH)
         prompt(sprint)
+
+
+def _results(sprint: Sprint) -> None:
+    """The menu's Results: figures of the questions already answered (the enricher keeps
+    to those), when the flow's `snapshots:` mode shows any now."""
+    mode = sprint.flow.snapshots
+    if mode is SnapshotMode.OFF:
+        sprint.say("results_off")
+    elif mode is SnapshotMode.ON_COMPLETION and sprint.state.completed_at is None:
+        sprint.say("results_later")
+    else:
+        sprint.say("completion_summary")
 
 
 def _welcome_back(sprint: Sprint) -> None:
@@ -274,7 +286,11 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         prompt(sprint)
         return
     answering.record(sprint, question, Answer(options=result.options, text=result.text))
-    if question.snapshot and question.is_choice:
+    if (
+        question.snapshot
+        and question.is_choice
+        and sprint.flow.snapshots is SnapshotMode.AFTER_EACH
+    ):
         sprint.say("snapshot", question=question, options=result.options)
     answering.advance(sprint)
 

@@ -114,6 +114,30 @@ class Question:
         return self.type is QuestionType.NOTE
 
 
+class SnapshotMode(StrEnum):
+    """When a respondent sees live figures (the flow file's `snapshots:`)."""
+
+    AFTER_EACH = "after_each"  # after each answer, on completion, and on request
+    ON_COMPLETION = "on_completion"  # only once the survey is completed
+    OFF = "off"  # never
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A peer segment declared in the flow file (`segments: [{within: …, by: …}]`).
+
+    A session is in one segment per option it chose at `by`, provided it answered each
+    `within` question with its option: "suppliers (role = supplier), by commodity"."""
+
+    by: str
+    within: tuple[tuple[str, str], ...] = ()  # (question id, option id), all required
+
+    @property
+    def key(self) -> str:
+        """The declaration's name in the counters: `role=supplier/commodity`."""
+        return "/".join([*(f"{q}={o}" for q, o in sorted(self.within)), self.by])
+
+
 @dataclass(frozen=True)
 class ContactRules:
     """Which answers of which question turn into follow-up effects."""
@@ -137,6 +161,8 @@ class Flow:
     contact: ContactRules | None = None
     followup: Text | None = None  # invitation shown on completion (e.g. the next survey)
     next: str | None = None  # id of the flow to offer once this one is completed
+    snapshots: SnapshotMode = SnapshotMode.AFTER_EACH
+    segments: tuple[Segment, ...] = ()
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,11 +1,13 @@
 """Peer segments of the completion summary, as counter contributions (pure).
 
-A respondent's peers are the suppliers of the same commodity: a survey session is in
-segment X when it answered `role` = `supplier` and chose X among its commodities (one
-segment per commodity chosen). Storage keeps exact per-segment counters in the answer's
-transaction, as it does for the whole survey: each step adds `delta(before, after)`, the
-difference of what the session contributed before and after it. So the summary reads a
-few counters however many respondents there are, instead of scanning answer rows.
+The segments are the flow file's `segments:` declarations (`flows.model.Segment`), e.g.
+`{within: {role: supplier}, by: commodity}`: a survey session is in segment
+`role=supplier/commodity:X` when it answered `role` = `supplier` and chose X among its
+commodities (one segment per option chosen at `by`). Storage keeps exact per-segment
+counters in the answer's transaction, as it does for the whole survey: each step adds
+`delta(before, after)`, the difference of what the session contributed before and after
+it. So the summary reads a few counters however many respondents there are, instead of
+scanning answer rows.
 
 A session contributes, for each of its segments:
 - (segment, "", "") = 1: the segment's size;
@@ -18,15 +20,20 @@ questions with at least one row (an option or a text).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
+from flows.model import Segment
 from flows.state import Answer
 
-SEGMENT_WITHIN = ("role", "supplier")  # (question, option) every member answered
-SEGMENT_BY = "commodity"  # one segment per option chosen here
 RESPONDENTS = ""  # option id of "answered the question"; question id "" too: the size
-SegmentKey = tuple[str, str, str]  # segment (option of SEGMENT_BY), question id, option id
+SegmentKey = tuple[str, str, str]  # segment (`segment_id`), question id, option id
 Answered = Mapping[str, Collection[str]]
+Declared = Sequence[Segment]
+
+
+def segment_id(segment: Segment, option_id: str) -> str:
+    """The counters' name of one segment: the declaration's key and the `by` option."""
+    return f"{segment.key}:{option_id}"
 
 
 def answered_in_state(answers: Mapping[str, Answer]) -> dict[str, frozenset[str]]:
@@ -49,18 +56,19 @@ def answered_in_rows(rows: Iterable[tuple[str, str | None]]) -> dict[str, frozen
     return {question_id: frozenset(chosen) for question_id, chosen in out.items()}
 
 
-def segments_of(answered: Answered) -> tuple[str, ...]:
-    """The segments a session is in (none: not a supplier, or no commodity yet)."""
-    question_id, option_id = SEGMENT_WITHIN
-    if option_id not in answered.get(question_id, ()):
-        return ()
-    return tuple(sorted(answered.get(SEGMENT_BY, ())))
+def segments_of(answered: Answered, declared: Declared) -> tuple[str, ...]:
+    """The segments a session is in (none: e.g. not a supplier, or no commodity yet)."""
+    out: list[str] = []
+    for segment in declared:
+        if all(option_id in answered.get(q, ()) for q, option_id in segment.within):
+            out += (segment_id(segment, option) for option in answered.get(segment.by, ()))
+    return tuple(sorted(out))
 
 
-def contributions(answered: Answered) -> Counter[SegmentKey]:
+def contributions(answered: Answered, declared: Declared) -> Counter[SegmentKey]:
     """What one session adds to the segment counters."""
     out: Counter[SegmentKey] = Counter()
-    for segment in segments_of(answered):
+    for segment in segments_of(answered, declared):
         out[(segment, RESPONDENTS, RESPONDENTS)] += 1
         for question_id, options in answered.items():
             out[(segment, question_id, RESPONDENTS)] += 1
@@ -69,15 +77,17 @@ def contributions(answered: Answered) -> Counter[SegmentKey]:
     return out
 
 
-def delta(before: Answered, after: Answered) -> Counter[SegmentKey]:
+def delta(before: Answered, after: Answered, declared: Declared) -> Counter[SegmentKey]:
     """The change to the segment counters when a session's answers go from `before` to
     `after` (zero entries left out)."""
-    segments, segments_before = segments_of(after), segments_of(before)
+    if not declared:
+        return Counter()
+    segments, segments_before = segments_of(after, declared), segments_of(before, declared)
     if not segments and not segments_before:
-        return Counter()  # not a supplier with a commodity: the common case, no work
+        return Counter()  # in no segment (e.g. not a supplier): the common case, no work
     if segments != segments_before:
-        change = contributions(after)
-        change.subtract(contributions(before))
+        change = contributions(after, declared)
+        change.subtract(contributions(before, declared))
     else:  # the same segments (most steps): only the questions whose answer changed
         change = Counter()
         for question_id in _changed(before, after):

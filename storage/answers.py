@@ -26,7 +26,7 @@ from flows.events import (
     SurveyCompleted,
     SurveyStarted,
 )
-from flows.peer_segments import answered_in_rows, answered_in_state
+from flows.peer_segments import Declared, answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
 from storage import precompiled
@@ -63,6 +63,7 @@ def apply_effects(
     effects: Sequence[Effect],
     now: datetime,
     answers: tuple[Mapping[str, StateAnswer], Mapping[str, StateAnswer]] | None = None,
+    segments: Mapping[str, Declared] | None = None,
 ) -> list[ContactRequest]:
     """Write the effects of one step; returns the new contact requests (to notify staff).
 
@@ -72,12 +73,15 @@ def apply_effects(
     both states); the peer-segment counters follow their difference. Without them, the
     session's answer rows are read before and after instead. The live counters are
     written before the segment counters, always: two transactions then lock them in the
-    same order and cannot deadlock on PostgreSQL.
+    same order and cannot deadlock on PostgreSQL. `segments`: each survey's declared
+    peer segments (its newest version's `segments:`), flow id → declarations; a survey
+    left out keeps no segment counters.
     """
+    declared = segments or {}
     conn = connection_of(session)
     changes_answers = any(isinstance(e, AnswerRecorded | AnswerCleared) for e in effects)
     rows_before = None
-    if answers is None and changes_answers:
+    if answers is None and changes_answers and declared.get(survey_session.flow_id):
         rows_before = _session_answers(conn, _id(survey_session))
     deltas: Counter[CounterKey] = Counter()
     contacts: list[ContactRequest] = []
@@ -105,7 +109,7 @@ def apply_effects(
                     )
                 )
             case DataDeleted():
-                deleted = _delete_respondent_data(session, respondent, now, deltas)
+                deleted = _delete_respondent_data(session, respondent, now, deltas, declared)
                 subscribed = False
                 contacts.clear()
             case SurveyStarted() | SurveyCompleted():
@@ -121,12 +125,13 @@ def apply_effects(
             bump_segments(session=session, flow_id=flow_id, deltas=removed)
         return contacts
     change = None
+    mine = declared.get(survey_session.flow_id, ())
     if answers is not None and changes_answers:
         before, after = answers
-        change = segment_delta(answered_in_state(before), answered_in_state(after))
+        change = segment_delta(answered_in_state(before), answered_in_state(after), mine)
     elif rows_before is not None:
         after_rows = _session_answers(conn, _id(survey_session))
-        change = segment_delta(answered_in_rows(rows_before), answered_in_rows(after_rows))
+        change = segment_delta(answered_in_rows(rows_before), answered_in_rows(after_rows), mine)
     if change:
         bump_segments(session=session, flow_id=survey_session.flow_id, deltas=change)
     return contacts
@@ -208,6 +213,7 @@ def _delete_respondent_data(
     respondent: RespondentRow | Respondent,
     now: datetime,
     deltas: Counter[CounterKey],
+    declared: Mapping[str, Declared],
 ) -> dict[str, Counter[SegmentKey]]:
     """Delete everything of the respondent, counting their answers out of `deltas`, and
     what else identifies them (storage.erasure); returns what leaves the segment
@@ -238,7 +244,7 @@ def _delete_respondent_data(
         detail=json.dumps(detail),
         now=now,
     )
-    return counted_out(answers)
+    return counted_out(answers, declared)
 
 
 def _id(row: RespondentRow | Respondent | SessionRow | SurveySession) -> int:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from flows.model import Flow
 from storage import aggregates, segment_counters
 
 
-def verify(*, session: Session, flow_id: str) -> list[str]:
-    """Differences of the survey's live counters and of its peer-segment counters from
-    the answer rows (empty: both exact)."""
-    return aggregates.verify(session=session, flow_id=flow_id) + segment_counters.verify(
-        session=session, flow_id=flow_id
+def verify(*, session: Session, flow: Flow) -> list[str]:
+    """Differences of the survey's live counters and of its peer-segment counters (as
+    `flow` declares them: the survey's newest version) from the answer rows (empty: both
+    exact)."""
+    return aggregates.verify(session=session, flow_id=flow.id) + segment_counters.verify(
+        session=session, flow_id=flow.id, declared=flow.segments
     )

@@ -148,7 +148,7 @@ def _generate(
                 )  # fmt: skip
                 answer_id += 1
             batch.deltas[(flow.id, question_id, RESPONDENTS)] += 1
-        batch.segments.update(contributions(answered_in_state(chosen)))
+        batch.segments.update(contributions(answered_in_state(chosen), flow.segments))
         respondent_id += 1
         session_id += 1
     return batch

@@ -1,11 +1,13 @@
 """Exact peer-segment counters: written in the answer's transaction, read in one query.
 
-The completion summary compares a supplier with the suppliers of their commodity
-(`flows.peer_segments`). Counting those from the answer rows grew with every respondent
-(9 ms at 300 respondents on SQLite, inside the write lock; 4.5 s at a million on
-PostgreSQL), so the step that changes a session's answers adds the change of its
-segment contributions here, like `storage.aggregates` does for the whole survey.
-`recount` computes the same figures from the answer rows (`surveybot db verify`).
+The completion summary compares a respondent with the peers of their declared segments
+(`flows.peer_segments`: e.g. the suppliers of their commodity). Counting those from the
+answer rows grew with every respondent (9 ms at 300 respondents on SQLite, inside the
+write lock; 4.5 s at a million on PostgreSQL), so the step that changes a session's
+answers adds the change of its segment contributions here, like `storage.aggregates`
+does for the whole survey.
+`recount` computes the same figures from the answer rows (`surveybot db verify`);
+`rebuild` recounts a survey whose declaration changed (on publish, or by command).
 """
 
 from __future__ import annotations
@@ -15,18 +17,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import Table, bindparam, delete, select, text
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from flows.model import Flow
+from flows.model import Flow, Segment
 from flows.peer_segments import (
     RESPONDENTS,
-    SEGMENT_BY,
-    SEGMENT_WITHIN,
+    Declared,
     SegmentKey,
     answered_in_rows,
     contributions,
+    segment_id,
 )
 from storage import precompiled
 from storage.aggregates import QuestionStats, tally
@@ -64,16 +66,19 @@ def bump_segments(*, session: Session, flow_id: str, deltas: Mapping[SegmentKey,
         precompiled.execute_many(conn, _bump(conn), rows)
 
 
-def counted_out(rows: Iterable[Sequence[Any]]) -> dict[str, Counter[SegmentKey]]:
+def counted_out(
+    rows: Iterable[Sequence[Any]], declared: Mapping[str, Declared]
+) -> dict[str, Counter[SegmentKey]]:
     """What deleted answer rows (flow, session, question, option) take out of the segment
-    counters, per flow: whole sessions, as when a respondent deletes their data."""
+    counters, per flow (`declared`: each flow's segments): whole sessions, as when a
+    respondent deletes their data."""
     by_session: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
     for flow_id, session_id, question_id, option_id in rows:
         by_session.setdefault((flow_id, session_id), []).append((question_id, option_id))
     by_flow: dict[str, Counter[SegmentKey]] = {}
     for (flow_id, _session_id), answer_rows in by_session.items():
         by_flow.setdefault(flow_id, Counter()).subtract(
-            contributions(answered_in_rows(answer_rows))
+            contributions(answered_in_rows(answer_rows), declared.get(flow_id, ()))
         )
     return by_flow
 
@@ -84,7 +89,7 @@ _READ = select(_COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count).w
 
 
 def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> SegmentStats:
-    """The suppliers of commodity `segment`, from the counters; every choice question
+    """The members of segment `segment` (a `segment_id`), from the counters; every choice question
     listed, with the shape of `storage.aggregates.question_stats`."""
     params = {"match_flow": flow.id, "segment": segment}
     rows = precompiled.rows(connection_of(session), _READ, params)
@@ -100,35 +105,62 @@ def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> Segm
     return SegmentStats(respondents=size, questions=questions)
 
 
-_MEMBERS = f"""
-    SELECT DISTINCT r.session_id AS session_id, c.option_id AS segment
-    FROM answer r JOIN answer c ON c.session_id = r.session_id
-    WHERE r.flow_id = :flow AND r.question_id = '{SEGMENT_WITHIN[0]}'
-      AND r.option_id = '{SEGMENT_WITHIN[1]}'
-      AND c.question_id = '{SEGMENT_BY}' AND c.option_id IS NOT NULL
-"""
-_RECOUNT = (
-    f"SELECT m.segment, '', '', COUNT(*) FROM ({_MEMBERS}) m GROUP BY m.segment",
-    f"""SELECT m.segment, a.question_id, '', COUNT(DISTINCT a.session_id)
-    FROM ({_MEMBERS}) m JOIN answer a ON a.session_id = m.session_id
-    GROUP BY m.segment, a.question_id""",
-    f"""SELECT m.segment, a.question_id, a.option_id, COUNT(DISTINCT a.session_id)
-    FROM ({_MEMBERS}) m JOIN answer a ON a.session_id = m.session_id
-    WHERE a.option_id IS NOT NULL GROUP BY m.segment, a.question_id, a.option_id""",
-)
+def _members(segment: Segment) -> tuple[str, dict[str, str]]:
+    """(session, option at `by`) of the sessions in the declaration's segments: a query
+    built from the declaration, every id a bound parameter."""
+    params = {"by": segment.by}
+    within = []
+    for i, (question_id, option_id) in enumerate(segment.within):
+        params[f"wq{i}"], params[f"wo{i}"] = question_id, option_id
+        within.append(
+            f"AND EXISTS (SELECT 1 FROM answer w{i} WHERE w{i}.session_id = c.session_id"
+            f" AND w{i}.question_id = :wq{i} AND w{i}.option_id = :wo{i})"
+        )
+    members = f"""
+        SELECT DISTINCT c.session_id AS session_id, c.option_id AS segment
+        FROM answer c
+        WHERE c.flow_id = :flow AND c.question_id = :by AND c.option_id IS NOT NULL
+        {" ".join(within)}
+    """
+    return members, params
 
 
-def recount(*, session: Session, flow_id: str) -> dict[SegmentKey, int]:
+def _recount_statements(members: str) -> tuple[str, ...]:
+    return (
+        f"SELECT m.segment, '', '', COUNT(*) FROM ({members}) m GROUP BY m.segment",
+        f"""SELECT m.segment, a.question_id, '', COUNT(DISTINCT a.session_id)
+        FROM ({members}) m JOIN answer a ON a.session_id = m.session_id
+        GROUP BY m.segment, a.question_id""",
+        f"""SELECT m.segment, a.question_id, a.option_id, COUNT(DISTINCT a.session_id)
+        FROM ({members}) m JOIN answer a ON a.session_id = m.session_id
+        WHERE a.option_id IS NOT NULL GROUP BY m.segment, a.question_id, a.option_id""",
+    )
+
+
+def recount(*, session: Session, flow_id: str, declared: Declared) -> dict[SegmentKey, int]:
     """The segment counters as they should be, from the answer rows (slow, exact)."""
     conn = connection_of(session)
     out: dict[SegmentKey, int] = {}
-    for statement in _RECOUNT:
-        for segment, question_id, option_id, n in conn.execute(text(statement), {"flow": flow_id}):
-            out[(segment, question_id, option_id)] = int(n)
+    for segment in declared:
+        members, params = _members(segment)
+        for statement in _recount_statements(members):
+            for option, question_id, option_id, n in conn.execute(
+                text(statement), {"flow": flow_id, **params}
+            ):
+                out[(segment_id(segment, option), question_id, option_id)] = int(n)
     return out
 
 
-def verify(*, session: Session, flow_id: str) -> list[str]:
+def rebuild(*, session: Session, flow_id: str, declared: Declared) -> int:
+    """Replace the flow's segment counters by a recount under `declared` (a survey whose
+    declaration changed); returns how many counters it keeps."""
+    counts = recount(session=session, flow_id=flow_id, declared=declared)
+    connection_of(session).execute(delete(_COUNTER).where(_COUNTER.c.flow_id == flow_id))
+    bump_segments(session=session, flow_id=flow_id, deltas=counts)
+    return len(counts)
+
+
+def verify(*, session: Session, flow_id: str, declared: Declared) -> list[str]:
     """Differences between the segment counters and a recount (empty: consistent)."""
     rows = connection_of(session).execute(
         select(
@@ -136,7 +168,7 @@ def verify(*, session: Session, flow_id: str) -> list[str]:
         ).where(_COUNTER.c.flow_id == flow_id)
     )
     stored: dict[SegmentKey, int] = {(s, q, o): int(n) for s, q, o, n in rows}
-    actual = recount(session=session, flow_id=flow_id)
+    actual = recount(session=session, flow_id=flow_id, declared=declared)
     problems = []
     for key in sorted(stored.keys() | actual.keys()):
         have, want = stored.get(key, 0), actual.get(key, 0)

@@ -6,6 +6,7 @@ import typer
 
 from bot.cli.common import settings_or_exit
 from bot.cli.seed_cmd import seed_fake_cmd
+from bot.survey_catalog import SurveyCatalog
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify as verify_counters
@@ -35,12 +36,25 @@ def downgrade(revision: str = typer.Argument(...), database_url: str = _URL) -> 
 @db_app.command("verify", help="Recount every aggregate from the answer rows; report differences.")
 def verify(database_url: str = _URL) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
-    flow = load_flow(settings.flow_path or DEFAULT_FLOW)
+    default = load_flow(settings.flow_path or DEFAULT_FLOW)
     run_upgrade(settings.database_url)
     # A recount reads every answer row: far longer than a request's statement timeout.
     engine = make_engine(settings.database_url, request_timeouts=False)
-    with transaction(engine) as session:
-        differences = verify_counters(session=session, flow_id=flow.id)
+    try:
+        with transaction(engine) as session:
+            # Every published survey, its segment counters as its newest version declares
+            # them (before anything is published: the configured flow file's).
+            catalog = SurveyCatalog(default.id)
+            catalog.refresh(session)
+            flows = [catalog.newest_flow(session, i) for i in catalog.survey_ids()] or [default]
+            differences = [
+                line
+                for flow in flows
+                if flow is not None
+                for line in verify_counters(session=session, flow=flow)
+            ]
+    finally:
+        engine.dispose()
     if differences:
         for line in differences:
             typer.echo(line)

@@ -1,4 +1,4 @@
-"""`surveybot surveys list | publish FILE | close ID`: the survey registry."""
+"""`surveybot surveys list | publish FILE | close ID | rebuild-segments ID`: the registry."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from bot.cli.common import settings_or_exit
+from bot.survey_catalog import SurveyCatalog
 from bot.survey_publish import (
     MappingError,
     RegistryError,
@@ -19,6 +20,7 @@ from bot.survey_publish import (
     read_survey_file,
 )
 from flows.errors import FlowFileError
+from storage import segment_counters
 from storage import surveys as registry
 from storage.db import make_engine, transaction
 from storage.migrate import upgrade
@@ -32,7 +34,8 @@ _DATABASE = typer.Option(None, "--database-url", help="Override SURVEYBOT_DATABA
 def _engine(database_url: str | None) -> Iterator[Engine]:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    # Not a chat reply: a publish that rebuilds segment counters reads every answer row.
+    engine = make_engine(settings.database_url, request_timeouts=False)
     try:
         yield engine
     finally:
@@ -109,6 +112,26 @@ def publish(
     )
     size = f"{len(flow.questions)} questions"
     typer.echo(f"published {flow.id} version {flow.version} ({size}); {how}")
+    if result.segments_rebuilt is not None:
+        typer.echo(f"peer segments changed: {result.segments_rebuilt} segment counters rebuilt")
+
+
+@surveys_app.command(
+    "rebuild-segments",
+    help="Recount a survey's peer-segment counters from its answers, as its newest version "
+    "declares them (`segments:`).",
+)
+def rebuild_segments(
+    survey_id: str = typer.Argument(..., help="The survey id, e.g. aiag_carbon."),
+    database_url: str = _DATABASE,
+) -> None:
+    with _engine(database_url) as engine, transaction(engine) as session:
+        flow = SurveyCatalog(survey_id).newest_flow(session, survey_id)
+        if flow is None:
+            raise _fail(f"{survey_id} is not published")
+        kept = segment_counters.rebuild(session=session, flow_id=flow.id, declared=flow.segments)
+    declared = ", ".join(s.key for s in flow.segments) or "none declared"
+    typer.echo(f"{survey_id} version {flow.version} segments ({declared}): {kept} counters")
 
 
 @surveys_app.command("close", help="Close a survey: no new answers; given answers are kept.")

@@ -15,6 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from bot.disclosure import percent_text
 from bot.reports.chart_fonts import DPI, ChartFont, chart_font, encode_png, text_props, wrap
 from bot.reports.labels import option_text
 from flows.model import Flow, Lang, Question, Text
@@ -34,6 +35,10 @@ _WORDS = {
     "everyone": Text("其他选项", "other options"),
     "title": Text("您的答案与全体受访者", "Your answers vs. all respondents"),
     "nothing": Text("暂无可比较的答案", "No answers to compare yet"),
+    # Coarsened figures (bot.disclosure): drawn as words, not bars.
+    "few": Text("少数", "a few"),
+    "most": Text("大多数", "most"),
+    "alone": Text("仅您", "only you"),
 }
 WIDTH_IN = 8.0
 
@@ -84,9 +89,12 @@ def respondent_chart_png(
     *,
     lang: Lang,
     font: ChartFont | None = None,
+    coarse: Mapping[tuple[str, str], str] | None = None,
 ) -> bytes:
     """Up to four choice questions the respondent answered, their own options
-    highlighted against the share of all respondents choosing each option."""
+    highlighted against the share of all respondents choosing each option. `coarse`:
+    (question, option) → "few" / "most" / "alone", figures shown as a word, no bar
+    (the privacy rule, bot.disclosure)."""
     font = font or chart_font()
     lang = font.lang(lang)
     questions = relevant_questions(flow, stats, answers)
@@ -98,7 +106,8 @@ def respondent_chart_png(
     figure = Figure(figsize=(WIDTH_IN, 1.0 + 0.3 * sum(sizes)), dpi=DPI, layout="constrained")
     axes = figure.subplots(nrows=len(questions), gridspec_kw={"height_ratios": sizes})
     for ax, question in zip(_as_list(axes), questions, strict=True):
-        _respondent_panel(ax, font, question, stats[question.id], answers[question.id], lang)
+        words = {o: w for (q, o), w in (coarse or {}).items() if q == question.id}
+        _respondent_panel(ax, font, question, stats[question.id], answers[question.id], lang, words)
     figure.suptitle(font.clean(_word("title", lang)), fontsize=12, **text_props(font))
     figure.legend(
         handles=[
@@ -138,18 +147,33 @@ def relevant_questions(
 
 
 def _respondent_panel(
-    ax: Any, font: ChartFont, question: Question, stats: QuestionStats, answer: Answer, lang: Lang
+    ax: Any,
+    font: ChartFont,
+    question: Question,
+    stats: QuestionStats,
+    answer: Answer,
+    lang: Lang,
+    coarse: Mapping[str, str],
 ) -> None:
     mine = set(answer.options)
     labels = [
         _label(font, option_text(question, o.option_id), lang, both_on_one_line=True, width=34)
         for o in stats.options
     ]
-    values = [float(o.pct_of_respondents) for o in stats.options]
+    values = [0.0 if o.option_id in coarse else float(o.pct_of_respondents) for o in stats.options]
     colors = [MINE if o.option_id in mine else OTHERS for o in stats.options]
     bars = ax.barh(range(len(values)), values, color=colors, height=0.7)
     ax.bar_label(
-        bars, labels=[f"{o.pct_of_respondents}%" for o in stats.options], padding=3, fontsize=8
+        bars,
+        labels=[
+            font.clean(_word(coarse[o.option_id], lang))
+            if o.option_id in coarse
+            else f"{percent_text(o.count, stats.respondents)}%"
+            for o in stats.options
+        ],
+        padding=3,
+        fontsize=8,
+        **text_props(font),
     )
     ax.set_yticks(range(len(labels)), labels=labels, fontsize=8, **text_props(font))
     for tick, option in zip(ax.get_yticklabels(), stats.options, strict=True):

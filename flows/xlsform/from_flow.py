@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.model import Flow, Option, Question, QuestionType, Text
+from flows.model import Flow, Option, Question, QuestionType, SnapshotMode, Text
 from flows.xlsform.columns import EN, LANGUAGES, ZH, header
 from flows.xlsform.constraint import write_constraint, write_required
 from flows.xlsform.relevant import write_relevant
@@ -46,6 +46,8 @@ SETTINGS_COLUMNS = [
     "next",
     *(f"contact_{key}" for key in _CONTACT_KEYS),
     "contact_details",
+    "snapshots",
+    "segments",
 ]
 _TYPES = {
     QuestionType.SINGLE: "select_one",
@@ -145,6 +147,8 @@ def _settings_row(flow: Flow) -> dict[str, object]:
         **_texts("closing", flow.closing),
         **_texts("followup", flow.followup),
         "next": flow.next or "",
+        "snapshots": "" if flow.snapshots is SnapshotMode.AFTER_EACH else flow.snapshots.value,
+        "segments": " ".join(segment.key for segment in flow.segments),
     }
     rules = flow.contact
     if rules is not None:

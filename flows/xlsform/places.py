@@ -52,6 +52,7 @@ _SETTINGS_COLUMNS = {
     "contact.updates": "contact_updates",
     "contact.on_request": "contact_on_request",
     "contact.details": "contact_details",
+    "snapshots": "snapshots",
 }
 
 
@@ -85,6 +86,8 @@ class Places:
     def _top(self, place: str, message: str) -> Problem:
         if place == "questions":
             return Problem(self.survey, message)
+        if place.startswith("segments"):  # one cell holds every declaration
+            return Problem(self.settings, f"segments: {place}: {message}")
         key = re.sub(r"\[\d+\]$", "", place)
         base, _, lang = key.partition(".")
         if key in _SETTINGS_COLUMNS:

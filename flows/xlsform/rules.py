@@ -82,6 +82,8 @@ SETTINGS: dict[str, Rule] = {
     "contact_updates": _READ,
     "contact_on_request": _READ,
     "contact_details": _READ,
+    "snapshots": _READ,  # after_each (default), on_completion or off
+    "segments": _READ,  # peer segments, space-separated: role=supplier/commodity
     "style": _ignored("a chat has no theme"),
     "instance_name": _ignored("answers are stored per respondent"),
     "public_key": _ignored("answers are stored by the bot, not submitted"),

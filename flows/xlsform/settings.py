@@ -1,4 +1,5 @@
-"""The settings sheet: the flow's header (id, version, texts, next) and its contact rules.
+"""The settings sheet: the flow's header (id, version, texts, next, live figures and peer
+segments) and its contact rules.
 
 XLSForm reads one row of settings; besides `form_id`, `version`, `form_title` and
 `default_language`, our extensions carry what a flow has and a form does not: the
@@ -58,8 +59,30 @@ def read_settings(sheet: Sheet | None, findings: Findings) -> Settings:
         out.header["followup"] = table.texts(row, "followup")
     if plain["next"]:
         out.header["next"] = plain["next"]
+    if plain["snapshots"]:
+        out.header["snapshots"] = plain["snapshots"]  # the flow reader names wrong values
+    segments = [_segment(s, out.place, findings) for s in plain["segments"].split()]
+    if segments:
+        out.header["segments"] = [s for s in segments if s is not None]
     out.contact = _contact(plain, out.place, findings)
     return out
+
+
+def _segment(cell: str, place: str, findings: Findings) -> dict[str, Any] | None:
+    """`role=supplier/commodity` → {within: {role: supplier}, by: commodity}: the name a
+    segment has in the counters (flows.model.Segment.key)."""
+    *within, by = cell.split("/")
+    pairs = [part.split("=") for part in within]
+    if not by or "=" in by or any(len(pair) != 2 or not all(pair) for pair in pairs):
+        findings.problem(
+            place,
+            f"segments {cell!r}: write question=option/…/by_question, e.g. role=supplier/commodity",
+        )
+        return None
+    segment: dict[str, Any] = {"by": by}
+    if pairs:
+        segment = {"within": {q: o for q, o in pairs}, **segment}
+    return segment
 
 
 def _contact(plain: dict[str, str], place: str, findings: Findings) -> dict[str, Any]:

@@ -61,6 +61,8 @@ def flow_yaml(data: dict[str, Any], *, header: str = "") -> str:
             **shaped["contact"],
             "details": _InlineList(shaped["contact"]["details"]),
         }
+    if "segments" in shaped:
+        shaped["segments"] = [_Inline(segment) for segment in shaped["segments"]]
     text = yaml.dump(
         shaped,
         Dumper=_Dumper,

@@ -20,7 +20,7 @@ from storage.chart_queue import KIND
 from storage.db import transaction
 from storage.models import Outbox
 from tests.bot.cli.test_serve_simulate import free_port
-from tests.bot.staff.conftest import SUPPLIER, Chat, make_runtime
+from tests.bot.staff.conftest import SUPPLIER, Chat, make_runtime, write_seed_population
 
 CREDENTIALS = {
     "WECHAT_TOKEN": "charttoken",
@@ -54,6 +54,7 @@ def test_the_drawer_process_draws_and_is_restarted_after_a_crash(
     for key, value in {**CREDENTIALS, "SURVEYBOT_DATABASE_URL": url}.items():
         monkeypatch.setenv(key, value)
     runtime = make_runtime(url, snapshot_min_respondents=1)
+    write_seed_population(runtime)  # others to compare with (no charts of their own)
     chat = Chat(runtime)
     engine = runtime.engine
 
@@ -124,6 +125,7 @@ def test_serve_starts_one_drawer_and_keeps_matplotlib_out_of_the_workers(tmp_pat
         assert workers  # uvicorn's worker processes
         runtime = make_runtime(env["SURVEYBOT_DATABASE_URL"], snapshot_min_respondents=1)
         try:
+            write_seed_population(runtime)  # others to compare with (no charts of their own)
             Chat(runtime).survey("w1", SUPPLIER)  # queues a completion chart
         finally:
             runtime.engine.dispose()

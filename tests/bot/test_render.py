@@ -61,14 +61,50 @@ def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow)
     assert "您是" not in renderer.render(reply, Lang.EN)
 
 
+def _item(text: object, shown: str, count: int | None = None, pct: str | None = None) -> dict:  # type: ignore[type-arg]
+    others = None if count is None else count - 1
+    return {
+        "text": text,
+        "shown": shown,
+        "mine": True,
+        "count": count,
+        "others": others,
+        "pct": pct,
+    }
+
+
 def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
+    """ "you and 3 others (4 of 8)": "also" only about others, on a named base."""
     yes = flow.question("carbon_policy").option("yes")
-    reply = Reply(
-        "snapshot",
-        {"items": [{"text": yes.text, "pct": "71.84"}], "respondents": 316, "single": True},
+    exact = Reply(
+        "snapshot", {"items": [_item(yes.text, "exact", 4, "50")], "base": 8, "at_most": 2}
     )
-    assert renderer.render(reply, Lang.ZH) == "你和 71.84% 的受访者一样选择了“是”（共 316 人）"
-    assert renderer.render(reply, Lang.EN) == "Like 71.84% of 316 respondents, you answered Yes."
+    assert renderer.render(exact, Lang.ZH) == "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。"
+    assert (
+        renderer.render(exact, Lang.EN)
+        == "Of 8 respondents, you and 3 others chose Yes (4 of 8, 50%)."
+    )
+    assert renderer.render(exact, Lang.BOTH) == (
+        "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。 / "
+        "Of 8 respondents, you and 3 others chose Yes (4 of 8, 50%)."
+    )
+    alone = Reply("snapshot", {"items": [_item(yes.text, "alone")], "base": 316, "at_most": 2})
+    assert renderer.render(alone, Lang.EN) == "Of 316 respondents, so far only you chose Yes."
+    assert renderer.render(alone, Lang.ZH) == "316 位受访者中，目前只有你选择了“是”。"
+    few = Reply("snapshot", {"items": [_item(yes.text, "few")], "base": 9, "at_most": 2})
+    assert (
+        renderer.render(few, Lang.EN)
+        == "Of 9 respondents, you and a few others (at most 2) chose Yes."
+    )
+    assert renderer.render(few, Lang.ZH) == "9 位受访者中，你和少数其他人（最多 2 人）选择了“是”。"
+    most = Reply("snapshot", {"items": [_item(yes.text, "most")], "base": 9, "at_most": 2})
+    assert renderer.render(most, Lang.EN) == (
+        "Of 9 respondents, you and most others (all but at most 2) chose Yes."
+    )
+    assert (
+        renderer.render(most, Lang.ZH)
+        == "9 位受访者中，你和大多数其他人（最多 2 人例外）选择了“是”。"
+    )
 
 
 def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
@@ -132,6 +168,6 @@ def test_prompts_render_once_and_live_figures_every_time(flow: Flow) -> None:
     assert "【2/15】" in later and "【1/15】" in first
     assert renderer.render(Reply("question", params), Lang.EN) != first  # per language
     yes = flow.question("carbon_policy").option("yes")
-    for pct in ("71.84", "50.00"):  # a list of figures: never kept, always current
-        figures = {"items": [{"text": yes.text, "pct": pct}], "respondents": 316, "single": True}
-        assert pct in renderer.render(Reply("snapshot", figures), Lang.EN)
+    for pct in ("72", "50"):  # a list of figures: never kept, always current
+        figures = {"items": [_item(yes.text, "exact", 9, pct)], "base": 16, "at_most": 2}
+        assert f"{pct}%" in renderer.render(Reply("snapshot", figures), Lang.EN)

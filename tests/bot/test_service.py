@@ -53,7 +53,7 @@ async def test_concurrent_messages_all_answered_on_the_expected_threads(engine: 
     finally:
         service.close()
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
     if engine.dialect.name == "sqlite":
         assert {name.split("_")[0] for name in threads} == {"sqlite-writer"}
     else:  # PostgreSQL takes concurrent writers: the thread pool

@@ -193,7 +193,7 @@ async def test_a_retried_push_in_the_same_batch_gets_the_same_reply(tmp_path: Pa
     assert not original.duplicate and retried.duplicate
     assert retried.messages == original.messages and other.messages
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
         answers = session.exec(text("SELECT count(*) FROM answer")).one()  # type: ignore[call-overload]
     assert answers[0] == 1
     engine.dispose()

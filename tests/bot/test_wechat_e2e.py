@@ -36,7 +36,7 @@ async def test_a_supplier_completes_the_survey(harness: Harness, safe: bool) -> 
     assert stored["reporting_explain"] == ([], ["GRI Standards"])
     assert stored["contact"] == (["on_request"], [])
     with transaction(harness.runtime.engine) as session:
-        assert verify(session=session, flow_id="aiag_carbon") == []
+        assert verify(session=session, flow=harness.runtime.flow) == []
 
 
 async def test_bad_answers_get_a_bilingual_reprompt_and_change_nothing(harness: Harness) -> None:
@@ -103,4 +103,4 @@ async def test_retry_storm_records_every_answer_exactly_once(harness: Harness) -
         stored = {q: (sorted(o), t) for q, (o, t) in harness.answers(openid).items()}
         assert stored == _expected(flow, texts), openid
     with transaction(harness.runtime.engine) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []

@@ -400,3 +400,65 @@ def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
     assert check_file(missing) == [
         Problem(str(missing), "cannot read the file: No such file or directory")
     ]
+
+
+SEGMENTS_HEAD = HEAD + "snapshots: on_completion\n"
+
+
+def with_segments(segments: str, *questions: str) -> str:
+    return flow_yaml(*questions, head=SEGMENTS_HEAD + f"segments: {segments}\n")
+
+
+def test_a_declared_segment_is_read_and_clean(tmp_path: Path) -> None:
+    text = with_segments("[{within: {role: supplier}, by: parts}]", ROLE, PARTS, yes_no("q"))
+    assert check(tmp_path, text) == []
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        (
+            "[{within: {role: supplier}, by: part}]",
+            [Problem("segments[0].by", "unknown question 'part'")],
+        ),
+        (
+            "[{within: {role: boss}, by: parts}]",
+            [Problem("segments[0].within.role", "'role' has no option 'boss'")],
+        ),
+        ("[{by: notes}]", [Problem("segments[0].by", "'notes' is not a choice question")]),
+        (
+            "[{within: {notes: x}, by: role}]",
+            [Problem("segments[0].within.notes", "'notes' is not a choice question")],
+        ),
+        (
+            "[{by: q}]",  # the last question: nothing after it to compare
+            [
+                Problem(
+                    "segments[0]",
+                    "no choice question (with a snapshot) comes after the questions that "
+                    "define this segment: there is nothing to compare",
+                )
+            ],
+        ),
+        ("[{by: role}, {by: role}]", [Problem("segments[1]", "the same segment as segments[0]")]),
+        (
+            "[{by: role, among: x}]",
+            [Problem("segments[0].among", "unknown key (allowed: by, within)")],
+        ),
+        (
+            "[{within: [role], by: role}]",
+            [Problem("segments[0].within", "must be a mapping, got a list")],
+        ),
+    ],
+)
+def test_segment_declarations_are_checked(
+    tmp_path: Path, segments: str, expected: list[Problem]
+) -> None:
+    assert check(tmp_path, with_segments(segments, ROLE, PARTS, NOTES, yes_no("q"))) == expected
+
+
+def test_snapshots_takes_three_values(tmp_path: Path) -> None:
+    text = flow_yaml(ROLE, head=HEAD + "snapshots: sometimes\n")
+    assert check(tmp_path, text) == [
+        Problem("snapshots", "must be one of after_each, on_completion, off; got 'sometimes'")
+    ]

@@ -8,7 +8,7 @@ import pytest
 
 from flows.definition import CONTACT_ROLE, load_flow, parse_flow
 from flows.errors import FlowFileError, Problem
-from flows.model import Clause, FieldKind, Flow, QuestionType
+from flows.model import Clause, FieldKind, Flow, QuestionType, Segment, SnapshotMode
 from flows.surveys import DEFAULT_FLOW
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,7 +73,9 @@ def load_error(tmp_path: Path, text: str) -> FlowFileError:
 
 
 def test_shipped_flow_loads_with_its_identity(flow: Flow) -> None:
-    assert (flow.id, flow.version, flow.spec_version) == ("aiag_carbon", 1, 1)
+    assert (flow.id, flow.version, flow.spec_version) == ("aiag_carbon", 2, 1)
+    assert flow.snapshots is SnapshotMode.AFTER_EACH
+    assert flow.segments == (Segment(by="commodity", within=(("role", "supplier"),)),)
     assert "https://aiag.org.cn/ACAC/" in flow.closing.zh
     assert "https://aiag.org.cn/ACAC/" in flow.closing.en
     assert flow.followup is not None

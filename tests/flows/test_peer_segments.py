@@ -7,7 +7,9 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flows.model import Segment
 from flows.peer_segments import (
+    Declared,
     answered_in_rows,
     answered_in_state,
     contributions,
@@ -16,20 +18,29 @@ from flows.peer_segments import (
 )
 from flows.state import Answer
 
+SUPPLIERS = (Segment(by="commodity", within=(("role", "supplier"),)),)
+# A second declaration of the same survey: by commodity alone (suppliers and OEMs).
+BOTH: Declared = (*SUPPLIERS, Segment(by="commodity"))
+
+
+def s(commodity: str) -> str:
+    return f"role=supplier/commodity:{commodity}"
+
+
 SUPPLIER = {"role": frozenset({"supplier"}), "commodity": frozenset({"interior", "chassis"})}
 
 
 def test_a_supplier_is_in_one_segment_per_commodity() -> None:
-    assert segments_of(SUPPLIER) == ("chassis", "interior")
-    assert segments_of({**SUPPLIER, "role": frozenset({"oem"})}) == ()
-    assert segments_of({"role": frozenset({"supplier"})}) == ()  # no commodity yet
-    assert segments_of({"commodity": frozenset({"interior"})}) == ()
+    assert segments_of(SUPPLIER, SUPPLIERS) == (s("chassis"), s("interior"))
+    assert segments_of({**SUPPLIER, "role": frozenset({"oem"})}, SUPPLIERS) == ()
+    assert segments_of({"role": frozenset({"supplier"})}, SUPPLIERS) == ()  # no commodity yet
+    assert segments_of({"commodity": frozenset({"interior"})}, SUPPLIERS) == ()
 
 
 def test_contributions_count_size_respondents_and_options() -> None:
     answered = {**SUPPLIER, "tools": frozenset({"excel", "sap"}), "explain": frozenset()}
-    got = contributions(answered)
-    for segment in ("interior", "chassis"):
+    got = contributions(answered, SUPPLIERS)
+    for segment in (s("interior"), s("chassis")):
         assert got[(segment, "", "")] == 1
         assert got[(segment, "tools", "")] == 1 and got[(segment, "tools", "sap")] == 1
         assert got[(segment, "explain", "")] == 1  # a text answer: answered, no option
@@ -39,20 +50,21 @@ def test_contributions_count_size_respondents_and_options() -> None:
 
 def test_delta_of_answering_switching_role_and_changing_commodity() -> None:
     before = dict(SUPPLIER)
-    assert delta(before, {**before, "policy": frozenset({"yes"})}) == Counter(
+    assert delta(before, {**before, "policy": frozenset({"yes"})}, SUPPLIERS) == Counter(
         {
-            ("interior", "policy", ""): 1,
-            ("interior", "policy", "yes"): 1,
-            ("chassis", "policy", ""): 1,
-            ("chassis", "policy", "yes"): 1,
+            (s("interior"), "policy", ""): 1,
+            (s("interior"), "policy", "yes"): 1,
+            (s("chassis"), "policy", ""): 1,
+            (s("chassis"), "policy", "yes"): 1,
         }
     )
-    leaving = delta(before, {**before, "role": frozenset({"oem"})})
-    assert leaving == Counter({k: -n for k, n in contributions(before).items()})
-    moved = delta(before, {**before, "commodity": frozenset({"chassis", "body"})})
-    assert moved[("interior", "", "")] == -1 and moved[("body", "", "")] == 1
-    assert ("chassis", "", "") not in moved  # still there: nothing changes
-    assert delta({"role": frozenset({"oem"})}, {"role": frozenset({"oem"}), "x": frozenset()}) == {}
+    leaving = delta(before, {**before, "role": frozenset({"oem"})}, SUPPLIERS)
+    assert leaving == Counter({k: -n for k, n in contributions(before, SUPPLIERS).items()})
+    moved = delta(before, {**before, "commodity": frozenset({"chassis", "body"})}, SUPPLIERS)
+    assert moved[(s("interior"), "", "")] == -1 and moved[(s("body"), "", "")] == 1
+    assert (s("chassis"), "", "") not in moved  # still there: nothing changes
+    oem = {"role": frozenset({"oem"})}
+    assert delta(oem, {**oem, "x": frozenset()}, SUPPLIERS) == {}
 
 
 def test_the_state_and_the_rows_say_the_same() -> None:
@@ -75,10 +87,10 @@ _ANSWERED = st.dictionaries(
 
 @given(_ANSWERED, _ANSWERED, _ANSWERED)
 def test_deltas_add_up_along_any_path(a: dict, b: dict, c: dict) -> None:  # type: ignore[type-arg]
-    total = Counter(contributions(a))
+    total = Counter(contributions(a, SUPPLIERS))
     for before, after in ((a, b), (b, c)):
-        total.update(delta(before, after))
-    assert {k: n for k, n in total.items() if n} == dict(contributions(c))
+        total.update(delta(before, after, SUPPLIERS))
+    assert {k: n for k, n in total.items() if n} == dict(contributions(c, SUPPLIERS))
 
 
 _SUPPLIER = st.fixed_dictionaries(
@@ -99,6 +111,31 @@ def test_a_step_within_the_same_segments_counts_only_what_changed(
     full recount."""
     before = {**{k: v for k, v in a.items() if k not in segment}, **segment}
     after = {**{k: v for k, v in b.items() if k not in segment}, **segment}
-    expected = contributions(after)
-    expected.subtract(contributions(before))
-    assert delta(before, after) == Counter({k: n for k, n in expected.items() if n})
+    expected = contributions(after, SUPPLIERS)
+    expected.subtract(contributions(before, SUPPLIERS))
+    assert delta(before, after, SUPPLIERS) == Counter({k: n for k, n in expected.items() if n})
+
+
+def test_a_survey_without_declared_segments_counts_none() -> None:
+    assert segments_of(SUPPLIER, ()) == ()
+    assert contributions(SUPPLIER, ()) == Counter()
+    assert delta({}, SUPPLIER, ()) == Counter()
+
+
+def test_each_declaration_names_its_own_segments() -> None:
+    oem = {"role": frozenset({"oem"}), "commodity": frozenset({"body"})}
+    assert segments_of(oem, BOTH) == ("commodity:body",)
+    assert segments_of(SUPPLIER, BOTH) == (
+        "commodity:chassis",
+        "commodity:interior",
+        s("chassis"),
+        s("interior"),
+    )
+
+
+@given(_ANSWERED, _ANSWERED, _ANSWERED)
+def test_deltas_add_up_with_several_declarations(a: dict, b: dict, c: dict) -> None:  # type: ignore[type-arg]
+    total = Counter(contributions(a, BOTH))
+    for before, after in ((a, b), (b, c)):
+        total.update(delta(before, after, BOTH))
+    assert {k: n for k, n in total.items() if n} == dict(contributions(c, BOTH))

@@ -48,7 +48,7 @@ def assert_exactly_once(engine: Engine, flow: Flow, people: Sequence[Respondent]
             f"{first.texts}: stored {stored.get(first.openid)}, expected {first.expected}"
         )
     with transaction(engine, readonly=True) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
         have = {k: v for k, v in counters(session=session, flow_id=flow.id).items() if v}
         assert have == expected_counters(flow.id, [p.expected for p in people])
         # Half-written would be a dedupe row without its reply, or a session not finished.

@@ -27,7 +27,7 @@ def test_seeded_respondents_are_complete_and_counted_exactly(engine: Engine) -> 
     seed_fake(engine, flow, 50, seed=8)  # a second run continues above the first
 
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
         assert session.exec(select(func.count()).select_from(Respondent)).one() == 300
         assert session.exec(select(func.count()).select_from(Answer)).one() > answers
         counts = counters(session=session, flow_id=flow.id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from flows.definition import load_flow
 from flows.events import Effect
 from flows.model import (
     Clause,
@@ -20,6 +21,7 @@ from flows.model import (
     Text,
 )
 from flows.state import SessionState, Status
+from flows.surveys import DEFAULT_FLOW
 from storage.answers import apply_effects
 from storage.db import transaction
 from storage.models import Respondent, SurveySession
@@ -105,6 +107,11 @@ def new_respondent(
         return respondent.id, row.id
 
 
+# The peer segments the dispatcher would pass: those the shipped AIAG survey declares.
+_AIAG = load_flow(DEFAULT_FLOW)
+DECLARED = {_AIAG.id: _AIAG.segments}
+
+
 def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW) -> list[str]:
     """Apply effects to one session in their own transaction; the new contacts' references."""
     with transaction(engine) as session:
@@ -118,6 +125,7 @@ def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW
             survey_session=survey_session,
             effects=effects,
             now=now,
+            segments=DECLARED,
         )
         return [c.reference or "" for c in contacts]
 

@@ -22,12 +22,12 @@ from storage.consistency import verify
 from storage.db import transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.models import Answer, AuditLog, ContactRequest, Respondent, SurveySession
-from tests.storage.sample import NOW, apply, new_respondent
+from tests.storage.sample import NOW, apply, new_respondent, small_flow
 
 
 def _counts(engine: Engine) -> dict[tuple[str, str], int]:
     with transaction(engine) as session:
-        assert verify(session=session, flow_id="mini") == []
+        assert verify(session=session, flow=small_flow()) == []
         return {k: v for k, v in counters(session=session, flow_id="mini").items() if v}
 
 

@@ -103,24 +103,33 @@ def test_revision_0004_fills_the_segment_counters_from_the_answers(db_url: str) 
     from storage.consistency import verify
     from storage.db import transaction
     from storage.segment_counters import recount
-    from tests.storage.test_segment_counters import AIAG, _supplier
+    from tests.storage.test_segment_counters import AIAG, _supplier, seg
 
     upgrade(db_url)
     engine = make_engine(db_url)
+
+    def stored() -> dict[tuple[str, str, str], int]:
+        with transaction(engine) as session:
+            rows = session.connection().exec_driver_sql(
+                "SELECT segment, question_id, option_id, count FROM segment_counter"
+            )
+            return {(s, q, o): n for s, q, o, n in rows}
+
     try:
         _supplier(engine, "a", "interior", "chassis")
         _supplier(engine, "b", "interior")
         with transaction(engine) as session:
-            kept = recount(session=session, flow_id=AIAG.id)
-        assert kept[("interior", "", "")] == 2
+            kept = recount(session=session, flow_id=AIAG.id, declared=AIAG.segments)
+        assert kept[(seg("interior"), "", "")] == 2
         downgrade(db_url, "0003")
-        upgrade(db_url)
+        upgrade(db_url)  # 0004 fills them as it named them, 0009 names the declaration
         with transaction(engine) as session:
-            assert verify(session=session, flow_id=AIAG.id) == []
-            filled = session.connection().exec_driver_sql(
-                "SELECT segment, question_id, option_id, count FROM segment_counter"
-            )
-            assert {(s, q, o): n for s, q, o, n in filled} == kept
+            assert verify(session=session, flow=AIAG) == []
+        assert stored() == kept
+        downgrade(db_url, "0005")  # 0004's names again: the commodity alone
+        assert stored() == {(s.split(":")[1], q, o): n for (s, q, o), n in kept.items()}
+        upgrade(db_url)
+        assert stored() == kept
     finally:
         engine.dispose()
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from flows.definition import load_flow
 from flows.events import AnswerCleared, AnswerRecorded, DataDeleted, Effect
+from flows.peer_segments import segment_id
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
 from storage.db import transaction
@@ -18,6 +19,13 @@ from storage.segment_counters import recount, segment_counter_stats
 from tests.storage.sample import apply, new_respondent
 
 AIAG = load_flow(DEFAULT_FLOW)
+(SUPPLIERS,) = AIAG.segments
+
+
+def seg(commodity: str) -> str:
+    return segment_id(SUPPLIERS, commodity)
+
+
 COMMODITIES = ["interior", "exterior", "body", "chassis"]
 METHODS = ["iso14064", "ghg_protocol", "cdm"]
 
@@ -36,8 +44,8 @@ def _supplier(engine: Engine, user: str, *commodities: str) -> int:
 
 def _exact(engine: Engine) -> dict[tuple[str, str, str], int]:
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=AIAG.id) == []
-        return recount(session=session, flow_id=AIAG.id)
+        assert verify(session=session, flow=AIAG) == []
+        return recount(session=session, flow_id=AIAG.id, declared=AIAG.segments)
 
 
 def test_the_summary_reads_a_segment_from_its_counters(engine: Engine) -> None:
@@ -47,9 +55,9 @@ def test_the_summary_reads_a_segment_from_its_counters(engine: Engine) -> None:
     apply(engine, oem, AnswerRecorded("role", ("oem",)), AnswerRecorded("commodity", ("interior",)))
     _exact(engine)
     with transaction(engine) as session:
-        interior = segment_counter_stats(session=session, flow=AIAG, segment="interior")
-        chassis = segment_counter_stats(session=session, flow=AIAG, segment="chassis")
-        nobody = segment_counter_stats(session=session, flow=AIAG, segment="body")
+        interior = segment_counter_stats(session=session, flow=AIAG, segment=seg("interior"))
+        chassis = segment_counter_stats(session=session, flow=AIAG, segment=seg("chassis"))
+        nobody = segment_counter_stats(session=session, flow=AIAG, segment=seg("body"))
     assert (interior.respondents, chassis.respondents, nobody.respondents) == (2, 1, 0)
     commodity = {o.option_id: o.count for o in interior.questions["commodity"].options}
     assert (commodity["interior"], commodity["chassis"], commodity["body"]) == (2, 1, 0)
@@ -67,7 +75,7 @@ def test_leaving_and_joining_a_segment_moves_every_answer(engine: Engine) -> Non
     apply(engine, session_id, AnswerCleared("commodity"))
     assert _exact(engine) == {}
     apply(engine, session_id, AnswerRecorded("commodity", ("body",)))
-    assert _exact(engine)[("body", "methodology", "iso14064")] == 1
+    assert _exact(engine)[(seg("body"), "methodology", "iso14064")] == 1
 
 
 def test_random_edits_and_deletions_keep_the_counters_exact(engine: Engine) -> None:
@@ -100,12 +108,13 @@ def test_verify_names_a_wrong_segment_counter(engine: Engine) -> None:
     with transaction(engine) as session:
         session.exec(
             update(SegmentCounter)
-            .where(SegmentCounter.segment == "interior", SegmentCounter.question_id == "")  # type: ignore[arg-type]
+            .where(SegmentCounter.segment == seg("interior"), SegmentCounter.question_id == "")  # type: ignore[arg-type]
             .values(count=5)
         )
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=AIAG.id) == [
-            "aiag_carbon segment interior (size):(respondents): counter 5, answers 1"
+        assert verify(session=session, flow=AIAG) == [
+            "aiag_carbon segment role=supplier/commodity:interior (size):(respondents): "
+            "counter 5, answers 1"
         ]
 
 

@@ -105,7 +105,7 @@ def _write_population(engine: Engine, flow: Flow) -> dict[int, int]:
 def test_report_prints_every_seed_percentage(engine: Engine, flow: Flow) -> None:
     ids = _write_population(engine, flow)
     with transaction(engine) as session:
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
         stats = question_stats(session=session, flow=flow, text_limit=None)
     report = render_report(flow, stats)
     lines = report.splitlines()

@@ -118,5 +118,10 @@ def write_seed_population(runtime: Runtime) -> None:
                 for q, a in population.answers[number].items()
             ]
             apply_effects(
-                session=session, respondent=respondent, survey_session=row, effects=effects, now=now
+                session=session,
+                respondent=respondent,
+                survey_session=row,
+                effects=effects,
+                now=now,
+                segments={flow.id: flow.segments},
             )

@@ -7,16 +7,36 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from collections.abc import Iterator
+
+import pytest
 
 from bot.completion_charts import ChartWorker
 from bot.envelope import Channel, Envelope
 from bot.service import Service, ServiceConfig
 from flows.events import Inbound, Intent
-from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
+from flows.model import Flow, Lang
+from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, make_runtime
 
 PNG = b"\x89PNG\r\n\x1a\n"
-# The bilingual snapshot line once 3 respondents (the test threshold) chose 供应商 Supplier.
-SUPPLIER_SNAPSHOT = "你和 100.00% 的受访者一样选择了“供应商”（共 3 人） / Like 100.00% of 3 respondents, you answered Supplier."  # noqa: E501
+
+
+@pytest.fixture
+def live(db_url: str) -> Iterator[Chat]:
+    """The default privacy thresholds: k = 5, segments 10, cells 3."""
+    runtime = make_runtime(db_url, snapshot_min_respondents=5)
+    try:
+        yield Chat(runtime)
+    finally:
+        runtime.engine.dispose()
+
+
+def with_flow(chat: Chat, **changes: object) -> Flow:
+    """Run a changed survey (e.g. another `snapshots:` mode) on the same database."""
+    flow = dataclasses.replace(chat.runtime.flow, _index={}, **changes)
+    config = ServiceConfig(snapshot_min_respondents=5)
+    chat.runtime.service = Service(chat.runtime.engine, flow, config=config)
+    return flow
 
 
 def after_role(chat: Chat, user: str, language: str = "3", role: str = "2") -> str:
@@ -25,50 +45,158 @@ def after_role(chat: Chat, user: str, language: str = "3", role: str = "2") -> s
     return chat.send(user, role).text
 
 
-def test_no_snapshot_below_the_threshold_then_one_line_in_the_reply(chat: Chat) -> None:
-    first = after_role(chat, "s1")
-    second = after_role(chat, "s2")
-    for text in (first, second):
+def after_commodity(chat: Chat, user: str, commodity: str, language: str = "3") -> str:
+    after_role(chat, user, language)
+    return chat.send(user, commodity).text
+
+
+def test_no_snapshot_below_five_respondents_then_one_line_in_the_reply(live: Chat) -> None:
+    for user in ("s1", "s2", "s3", "s4"):
+        text = after_role(live, user)
         assert text.startswith("【2/")  # straight to the next question: nothing to compare yet
         assert "受访者" not in text and "respondents" not in text
-    third = after_role(chat, "s3")
-    assert third.splitlines()[0] == SUPPLIER_SNAPSHOT
-    assert "【2/" in third  # the snapshot opens the message that asks the next question
-
-
-def test_multiple_choice_snapshot_names_each_chosen_option(chat: Chat) -> None:
-    for user in ("s1", "s2", "s3"):
-        after_role(chat, user)
-        reply = chat.send(user, "1,4").text
-    assert reply.splitlines()[0] == (
-        "共 3 位受访者中，100.00% 选择了“内饰”，100.00% 选择了“底盘” / "
-        "Of 3 respondents, 100.00% also chose Interior, 100.00% also chose Chassis."
+    fifth = after_role(live, "s5")
+    # Five suppliers: the four others all chose it too, so "most", never "100%".
+    assert fifth.splitlines()[0] == (
+        "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“供应商”。 / "
+        "Of 5 respondents, you and most others (all but at most 2) chose Supplier."
     )
+    assert "【2/" in fifth  # the snapshot opens the message that asks the next question
 
 
-def test_snapshot_in_the_respondent_s_language(chat: Chat) -> None:
-    after_role(chat, "s1")
-    after_role(chat, "s2")
-    english = after_role(chat, "o1", language="English", role="1")
-    assert english.splitlines()[0] == "Like 33.33% of 3 respondents, you answered OEM."
-    assert "你和" not in english
+_ALONE_ZH = "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。"
+_ALONE_EN = (
+    "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
+    "so far only you chose Chassis."
+)
 
 
-def test_a_question_can_switch_its_snapshot_off(chat: Chat) -> None:
-    flow = chat.runtime.flow
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("中文", _ALONE_ZH), ("English", _ALONE_EN), ("3", f"{_ALONE_ZH} / {_ALONE_EN}")],
+)
+def test_seen_nobody_else_chose_it_is_said_without_a_percentage(
+    live: Chat, language: str, expected: str
+) -> None:
+    """Seen: "Of 5 respondents, 20.00% also chose Assy Components" when only the
+    respondent themself had chosen it."""
+    for user in ("s1", "s2", "s3", "s4"):
+        after_commodity(live, user, "1")
+    text = after_commodity(live, "s5", "1,4", language)
+    assert text.splitlines()[0] == expected
+    assert "%" not in text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("中文", "8 位受访者中，你和另外 3 人选择了“内饰”（4/8，50%）。"),
+        ("English", "Of 8 respondents, you and 3 others chose Interior (4 of 8, 50%)."),
+        (
+            "3",
+            "8 位受访者中，你和另外 3 人选择了“内饰”（4/8，50%）。 / "
+            "Of 8 respondents, you and 3 others chose Interior (4 of 8, 50%).",
+        ),
+    ],
+)
+def test_also_is_about_the_others_on_a_named_base(live: Chat, language: str, expected: str) -> None:
+    for user, commodity in zip(("s1", "s2", "s3", "s4", "s5", "s6", "s7"), "1112222", strict=True):
+        after_commodity(live, user, commodity)
+    text = after_commodity(live, "s8", "1", language)
+    assert text.splitlines()[0] == expected
+
+
+def summary_of(chat: Chat, user: str) -> str:
+    """The menu's Results, as tapped."""
+    return chat.send(user, intent=Intent.RESULTS).text
+
+
+def test_seen_every_row_states_its_own_base(live: Chat) -> None:
+    """Seen: a header "Results so far (8 respondents)" above rows computed on 7."""
+    for user, commodity in zip(("s1", "s2", "s3", "s4", "s5", "s6"), "111222", strict=True):
+        after_commodity(live, user, commodity)
+    after_role(live, "o1", role="1")  # an OEM: never asked the commodity
+    text = after_commodity(live, "s7", "1", "English")
+    results = summary_of(live, "s7")
+    assert "Results so far (only the questions you have answered):" in results
+    assert "Are you an OEM or a Supplier? (of 8 respondents)" in results
+    assert "Supplier most (incl. you)" in results  # 6 of the 7 others: "all but 1"
+    commodity_row = results.split("(of 7 respondents)")[1].splitlines()[1]
+    assert "Interior 57% (incl. you)" in commodity_row  # 4 of 7, on its own base of 7
+    assert "Exterior 43%" in commodity_row
+    assert "Body" not in commodity_row  # nobody's choice: "a few" leads no list
+    assert text.startswith("Of 7 respondents, you and 3 others chose Interior (4 of 7, 57%).")
+    assert "(8 respondents)" not in results
+
+
+def test_results_cover_only_the_questions_already_answered(live: Chat) -> None:
+    """Seen: at question 5, the menu's Results showed questions 5-14 before they were
+    answered."""
+    for user in ("s1", "s2", "s3", "s4", "s5"):
+        live.survey(user, SUPPLIER)
+    after_commodity(live, "s6", "1", "English")
+    live.send("s6", "2")  # function
+    results = summary_of(live, "s6")
+    flow = live.runtime.flow
+    for answered in ("role", "commodity", "function"):
+        assert f"{flow.question(answered).text.en} (of 6 respondents)" in results
+    figures = results.split("[4/")[0]  # the next question is asked again below them
+    for later in flow.questions[flow.position("function") + 1 :]:
+        assert later.text.en not in figures
+    assert "[4/" in results
+
+
+def test_results_before_any_answer_say_when_they_appear(live: Chat) -> None:
+    for user in ("s1", "s2", "s3", "s4", "s5"):
+        live.survey(user, SUPPLIER)
+    live.send("n1", intent=Intent.START)
+    live.send("n1", "English")
+    results = summary_of(live, "n1")
+    assert "Results appear here for the questions you have answered." in results
+    assert "%" not in results.split("Results appear")[1].split("\n")[0]
+
+
+def test_on_completion_shows_nothing_before_the_end(live: Chat) -> None:
+    from flows.model import SnapshotMode
+
+    for user in ("s1", "s2", "s3", "s4", "s5"):
+        live.survey(user, SUPPLIER)
+    with_flow(live, snapshots=SnapshotMode.ON_COMPLETION)
+    text = after_role(live, "s6", language="English")
+    assert text.startswith("[2/")  # no figure after the answer
+    assert summary_of(live, "s6").startswith(
+        "This survey shows its results once you have answered all its questions."
+    )
+    done = live.survey("s7", SUPPLIER).text
+    assert "Results so far" in done and "结果" in done
+
+
+def test_snapshots_off_show_no_figure_at_all(live: Chat) -> None:
+    from flows.model import SnapshotMode
+
+    for user in ("s1", "s2", "s3", "s4", "s5"):
+        live.survey(user, SUPPLIER)
+    with_flow(live, snapshots=SnapshotMode.OFF)
+    done = live.survey("s6", SUPPLIER)
+    assert "受访者中" not in done.text and "respondents" not in done.text
+    assert summary_of(live, "s6").startswith("本调查不向受访者显示结果。")
+    assert not [item for item in live.outbox() if item.kind == "image"]  # no chart either
+    english = live.survey("s7", ["English", "2"]).text
+    assert english.startswith("[2/")
+
+
+def test_a_question_can_switch_its_snapshot_off(live: Chat) -> None:
+    flow = live.runtime.flow
     quiet = tuple(
         dataclasses.replace(q, snapshot=False) if q.id == "role" else q for q in flow.questions
     )
-    service = Service(
-        chat.runtime.engine,
-        dataclasses.replace(flow, questions=quiet, _index={}),
-        config=ServiceConfig(snapshot_min_respondents=1),
-    )
-    chat.runtime.service = service
-    for user in ("s1", "s2", "s3"):
-        assert after_role(chat, user).startswith("【2/")
-    # Other questions keep theirs (here from 1 respondent on).
-    assert chat.send("s3", "1").text.startswith("共 1 位受访者中，100.00% 选择了“内饰”")
+    with_flow(live, questions=quiet)
+    for user in ("s1", "s2", "s3", "s4", "s5"):
+        assert after_role(live, user).startswith("【2/")
+    # Other questions keep theirs.
+    for user in ("s1", "s2", "s3", "s4"):
+        live.send(user, "1")
+    assert live.send("s5", "1").text.startswith("5 位受访者中")
 
 
 def draw_charts(chat: Chat, *, channels: tuple[str, ...] = ("wechat",)) -> dict[str, bytes]:
@@ -86,22 +214,64 @@ def draw_charts(chat: Chat, *, channels: tuple[str, ...] = ("wechat",)) -> dict[
     return images
 
 
-def test_completion_summary_compares_with_suppliers_of_the_same_commodity(chat: Chat) -> None:
-    lonely = chat.survey("s1", SUPPLIER)
-    assert "参与人数较少" in lonely.text and "与您同类" not in lonely.text
-    chat.survey("s2", SUPPLIER)
-    chat.survey("o1", OEM)
-    done = chat.survey("s3", SUPPLIER)
-    text = done.text
-    assert "目前的调查结果（共 4 位受访者）" in text and "Results so far (4 respondents)" in text
-    assert "与您同类（内饰）的 3 家供应商相比" in text
-    assert "Compared with 3 suppliers like you (Interior):" in text
-    segment = text.split("Compared with 3 suppliers like you (Interior):")[1]
-    assert "Not Yet Determined" not in segment.split("Which function")[0]  # the OEM's answer
-    assert "ISO14064 100.00%" in segment
-    assert "Are you an OEM or a Supplier?" not in segment.split("AIAG has launched")[0]
-    assert "wenjuan.com" in text  # the follow-up survey invitation
-    assert all(m.image_png is None for m in done.messages)  # the chart follows, drawn apart
+def test_seen_a_segment_of_five_is_not_compared(live: Chat) -> None:
+    """Seen: "Compared with 5 suppliers like you (Chassis): … No 100.00%" told every
+    Chassis supplier how each of the other four answered."""
+    for user in ("s1", "s2", "s3", "s4"):
+        live.survey(user, SUPPLIER)
+    text = live.survey("s5", SUPPLIER).text
+    assert "Results so far" in text and "目前的调查结果" in text
+    assert "respondents in your group" not in text and "同组" not in text
+    assert "100%" not in text and "100.0" not in text
+    assert "No most (incl. you)" in text  # five unanimous answers: coarsened
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "unanimous"),
+    [
+        ("中文", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+        (
+            "English",
+            "Compared with the 10 respondents in your group (Supplier · Interior):",
+            "ISO14064 most (incl. you)",
+        ),
+        ("3", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+    ],
+)
+def test_a_declared_segment_of_ten_replaces_everyone_s_figures_on_what_it_compares(
+    live: Chat, language: str, header: str, unanimous: str
+) -> None:
+    for number in range(9):
+        live.survey(f"s{number}", SUPPLIER)
+    live.survey("o1", OEM)
+    text = live.survey("s9", [language, *SUPPLIER[1:]]).text
+    assert header in text
+    compared = text.split(header)[1]
+    assert unanimous in compared
+    english = "Compared with the 10 respondents in your group (Supplier · Interior):"
+    assert (english in text) is (language != "中文")
+    flow = live.runtime.flow
+    for defining in ("role", "commodity"):  # what defines the segment is not compared
+        assert flow.question(defining).text.get(Lang.ZH if language == "中文" else Lang.EN) not in (
+            compared
+        )
+    # Everyone's figures are not shown beside the segment's on the same questions: the
+    # difference would be the OEM's answers.
+    assert "11 respondents" not in text and "11 位受访者" not in text
+    assert "100%" not in text
+
+
+def test_an_oem_gets_no_supplier_segment(live: Chat) -> None:
+    for number in range(10):
+        live.survey(f"s{number}", SUPPLIER)
+    done = live.survey("o1", OEM).text
+    assert "Results so far (only the questions you have answered):" in done
+    assert "Are you an OEM or a Supplier? (of 11 respondents)" in done
+    # Nobody else is an OEM, but of two options "only you" would tell that every other
+    # respondent is a supplier: coarsened. Of several, it is said without a percentage.
+    assert "Supplier most; OEM a few (incl. you)" in done
+    assert "ISO14064 most; GHG Protocol most; Not Yet Determined only you" in done
+    assert "respondents in your group" not in done
 
 
 def test_the_completion_chart_follows_through_the_outbox(chat: Chat) -> None:
@@ -123,14 +293,6 @@ def test_no_chart_for_a_respondent_who_deleted_their_data(chat: Chat) -> None:
     chat.send("s4", "删除我的数据")
     chat.send("s4", "是")
     assert set(draw_charts(chat)) == {"s1", "s2", "s3"}
-
-
-def test_an_oem_gets_no_supplier_segment(chat: Chat) -> None:
-    for user in ("s1", "s2", "s3"):
-        chat.survey(user, SUPPLIER)
-    done = chat.survey("o1", OEM)
-    assert "Results so far (4 respondents)" in done.text
-    assert "suppliers like you" not in done.text
 
 
 def test_a_retried_chart_command_gets_its_picture_again(chat: Chat) -> None:
@@ -164,4 +326,4 @@ def test_peer_segments_stay_exact_through_edits_restarts_and_deletions(chat: Cha
     for _ in range(160):
         chat.send(rng.choice(users), rng.choice(texts))
         with transaction(chat.runtime.engine) as session:
-            assert verify(session=session, flow_id=chat.runtime.flow.id) == []
+            assert verify(session=session, flow=chat.runtime.flow) == []

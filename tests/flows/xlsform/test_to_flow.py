@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from flows.errors import FlowFileError, Problem
-from flows.model import Clause, FieldKind, Option, QuestionType, Text
-from flows.xlsform import import_xlsform
+from flows.model import Clause, FieldKind, Option, QuestionType, Segment, SnapshotMode, Text
+from flows.xlsform import flow_yaml, import_xlsform
 from tests.flows.xlsform.forms import EN, ROLE, ROLE_CHOICES, SETTINGS, ZH, question, write_form
 
 
@@ -229,3 +229,41 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     path.write_text("type,name\n", encoding="utf-8")
     [problem] = problems(path)
     assert problem.place == "f.xlsx" and "not an Excel .xlsx workbook" in problem.message
+
+
+def test_settings_declare_live_figures_and_peer_segments(tmp_path: Path) -> None:
+    survey = [ROLE, question("select_multiple goods", "goods"), question("select_one yn", "agree")]
+    choices = [
+        *ROLE_CHOICES,
+        {"list_name": "goods", "name": "steel", ZH: "钢", EN: "Steel"},
+        {"list_name": "goods", "name": "glass", ZH: "玻璃", EN: "Glass"},
+        {"list_name": "yn", "name": "yes", ZH: "是", EN: "Yes"},
+        {"list_name": "yn", "name": "no", ZH: "否", EN: "No"},
+    ]
+    settings = {**SETTINGS, "snapshots": "on_completion", "segments": "role=supplier/goods role"}
+    imported = import_xlsform(write_form(tmp_path / "f.xlsx", survey, choices, settings))
+    flow = imported.flow
+    assert flow.snapshots is SnapshotMode.ON_COMPLETION
+    assert flow.segments == (
+        Segment(by="goods", within=(("role", "supplier"),)),
+        Segment(by="role"),
+    )
+    assert "segments:\n  - {within: {role: supplier}, by: goods}" in flow_yaml(imported.data)
+
+
+def test_segment_and_snapshot_settings_problems_name_their_column(tmp_path: Path) -> None:
+    survey = [ROLE, question("text", "why"), question("select_one role", "again")]
+    settings = {**SETTINGS, "snapshots": "sometimes", "segments": "role=/x"}
+    found = {str(p) for p in problems(write_form(tmp_path / "f.xlsx", survey, settings=settings))}
+    assert found == {
+        "settings sheet, row 2: segments 'role=/x': write question=option/…/by_question, e.g. "
+        "role=supplier/commodity",
+        "settings sheet, row 2: snapshots: must be one of after_each, on_completion, off; got "
+        "'sometimes'",
+    }
+    settings = {**SETTINGS, "segments": "why nobody=yes/role"}
+    found = {str(p) for p in problems(write_form(tmp_path / "f.xlsx", survey, settings=settings))}
+    assert found == {
+        "settings sheet, row 2: segments: segments[0].by: 'why' is not a choice question",
+        "settings sheet, row 2: segments: segments[1].within.nobody: unknown question 'nobody'",
+    }
