@@ -19,8 +19,8 @@ from flows.navigation import (
     is_required,
     next_unanswered,
     notes_before,
-    question_by_number,
 )
+from flows import numbering
 from flows.prompts import Sprint, prompt
 from flows.state import Answer, SessionState, Status
 
@@ -123,14 +123,14 @@ def skip(sprint: Sprint) -> None:
     advance(sprint)
 
 
-def change(sprint: Sprint, number: int) -> None:
+def change(sprint: Sprint, number: str) -> None:
     state = sprint.state
     if state.status not in (Status.ACTIVE, Status.COMPLETED):
         sprint.say("not_now", Lang.BOTH)
         prompt(sprint)
         return
-    target = question_by_number(sprint.flow, number, state.answers)
-    if target is None:
+    target = numbering.find(sprint.flow, number)
+    if target is None or not is_relevant(sprint.flow, target.id, state.answers):
         sprint.say("change_unknown", Lang.BOTH, number=number)
         prompt(sprint)
         return

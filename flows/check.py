@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flows.check_conditions import SINGLE_ANSWER, a_kind, check_conditions
 from flows.errors import FlowFileError, Problem, question_place
+from flows.numbering import check_numbers
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
 
 # Ids are stored with every answer forever: keep them plain ASCII snake_case.
@@ -50,6 +51,7 @@ def check_flow(flow: Flow) -> list[Problem]:
     for index, question in enumerate(flow.questions):
         problems += _check_required_unless(question, index, positions)
     problems += _check_contact(flow, positions)
+    problems += check_numbers(flow)
     return problems
 
 

@@ -36,6 +36,12 @@ class Command(StrEnum):
 class ParsedCommand:
     command: Command
     number: int | None = None
+    suffix: str = ""  # "修改 10a": the letter of a follow-up question's number
+
+    @property
+    def label(self) -> str:
+        """The question number as the survey shows it: "5", "10a"."""
+        return f"{self.number or ''}{self.suffix}"
 
 
 # "b" or "h" alone are deliberately absent: too easy to send by accident.
@@ -91,7 +97,7 @@ _WORDS: dict[str, Command] = {
     **_LANG_WORDS,
 }
 # "修改 5", "改5", "修改第5题", "change 5", "edit #5"
-_CHANGE = re.compile(r"(?:修改|改|/?change|/?edit)\s*#?\s*(?:第\s*)?([0-9]{1,4})\s*题?")
+_CHANGE = re.compile(r"(?:修改|改|/?change|/?edit)\s*#?\s*(?:第\s*)?([0-9]{1,4})([a-z]?)\s*题?")
 # Telegram appends the bot's name to commands sent in groups: "/help@aiag_survey_bot".
 _BOT_SUFFIX = re.compile(r"^(/[a-z]+)@\w+")
 # IMEs and phones add a full stop or exclamation mark on their own.
@@ -118,7 +124,7 @@ def parse_command(raw: str) -> ParsedCommand | None:
         return ParsedCommand(command)
     change = _CHANGE.fullmatch(key)
     if change and int(change[1]) >= 1:
-        return ParsedCommand(Command.CHANGE, int(change[1]))
+        return ParsedCommand(Command.CHANGE, int(change[1]), change[2])
     return None
 
 

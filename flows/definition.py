@@ -63,7 +63,7 @@ _QUESTION_SCALARS: dict[str, type] = {
 }
 _QUESTION_KEYS = _keys(
     "id type text",
-    "options when notice constraint_message field " + " ".join(_QUESTION_SCALARS),
+    "options when notice constraint_message field number " + " ".join(_QUESTION_SCALARS),
 )
 _OPTION_KEYS = _keys("id text", "exclusive")
 _CLAUSE_KEYS = _keys("question any_of")
@@ -248,6 +248,8 @@ class _Reader:
         message = self.text(data, "constraint_message", place)
         kind = self.choice(data, "field", place, FieldKind)
         extra: dict[str, Any] = {}
+        if "number" in data:
+            extra["number"] = self.number(data["number"], place)
         for key, scalar_type in _QUESTION_SCALARS.items():
             value = self.scalar(data, key, place, scalar_type)
             if value is not None:
@@ -263,6 +265,15 @@ class _Reader:
             field=kind,
             **extra,
         )
+
+    def number(self, value: object, place: str) -> str | None:
+        """`number: 5` or `number: "10a"`; checked further by flows.numbering."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            return value.strip().casefold()
+        self.report(_join(place, "number"), f"must be a number like 5 or 10a, got {_describe(value)}")
+        return None
 
     def option(self, raw: object, place: str) -> Option:
         data = self.mapping(raw, place, _OPTION_KEYS)

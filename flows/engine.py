@@ -24,11 +24,8 @@ from flows.events import (
     SurveyStarted,
 )
 from flows.model import Flow, Lang, QuestionType
-from flows.navigation import (
-    form_complete,
-    form_details,
-    number_of,
-)
+from flows import numbering
+from flows.navigation import form_complete, form_details
 from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
 
@@ -167,7 +164,8 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
 def _welcome_back(sprint: Sprint) -> None:
     state = sprint.state
     if state.status is Status.ACTIVE and state.current is not None:
-        number, total = number_of(sprint.flow, state.current, state.answers)
+        number = numbering.label(sprint.flow, state.current)
+        total = numbering.total(sprint.flow)
         sprint.say("welcome_back", number=number, total=total, title=sprint.flow.title)
     elif state.status is not Status.LANGUAGE:
         sprint.say("welcome_back", number=None, total=None, title=sprint.flow.title)
@@ -195,7 +193,7 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
-        answering.change(sprint, parsed.number or 0)
+        answering.change(sprint, parsed.label)
     elif status is not Status.ACTIVE:
         sprint.say("not_now", Lang.BOTH)
         prompt(sprint)

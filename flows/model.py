@@ -98,6 +98,8 @@ class Question:
     max_value: int | None = None
     # The flow's own words for a refused answer (XLSForm's constraint_message).
     constraint_message: Text | None = None
+    # The survey's own number ("5", "10a"); flows.numbering derives one when absent.
+    number: str | None = None
 
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:

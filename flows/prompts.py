@@ -7,7 +7,8 @@ from datetime import datetime
 
 from flows.events import Effect, Reply
 from flows.model import Flow, Lang, Question
-from flows.navigation import is_required, number_of, relevant_questions
+from flows import numbering
+from flows.navigation import is_required, relevant_questions
 from flows.parsed import CONSTRAINT_REASONS, Invalid
 from flows.state import Answer, SessionState, Status
 
@@ -59,16 +60,19 @@ def prompt(sprint: Sprint) -> None:
             question=question,
             number=None,
             total=None,
+            last_step=False,
             current=None,
             optional=not is_required(question, answers),
         )
         return
-    number, total = number_of(flow, question.id, state.answers)
+    number = numbering.label(flow, question.id)
     sprint.say(
         "question",
         question=question,
         number=number,
-        total=total,
+        total=numbering.total(flow),
+        # The contact form is outside the count: "最后一步（可选）/ Last step (optional)".
+        last_step=number is None,
         current=state.answers.get(question.id),
         optional=not is_required(question, state.answers),
     )
@@ -95,9 +99,10 @@ def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
 def answer_items(sprint: Sprint) -> list[dict[str, object]]:
     """The respondent's own answers, numbered as the questions are numbered when asked."""
     items: list[dict[str, object]] = []
-    for number, question in enumerate(relevant_questions(sprint.flow, sprint.state.answers), 1):
+    for question in relevant_questions(sprint.flow, sprint.state.answers):
         answer = sprint.state.answers.get(question.id)
         if answer is not None:
+            number = numbering.label(sprint.flow, question.id)
             items.append({"number": number, "question": question, "answer": answer})
     return items
 

@@ -34,6 +34,7 @@ SURVEY_COLUMNS = [
     *(header("constraint_message", lang) for lang in _BOTH),
     "field",
     "snapshot",
+    "number",
 ]
 CHOICES_COLUMNS = ["list_name", "name", *(header("label", lang) for lang in _BOTH), "exclusive"]
 _SETTINGS_TEXTS = ("form_title", "preface", "closing", "followup")
@@ -120,6 +121,7 @@ def _survey_row(
         "constraint": write_constraint(question),
         "field": question.field.value if question.field else "",
         "snapshot": "" if question.snapshot else "no",
+        "number": question.number or "",
     }
     if not question.is_note:
         row["required"] = write_required(question)

@@ -35,6 +35,7 @@ _QUESTION_COLUMNS = {
     "max_length": "constraint",
     "field": "field",
     "snapshot": "snapshot",
+    "number": "number",
 }
 _TRANSLATED = {"text": "label", "notice": "hint", "constraint_message": "constraint_message"}
 _OPTION_COLUMNS = {"id": "name", "exclusive": "exclusive", "text": "label"}

@@ -48,6 +48,7 @@ SURVEY: dict[str, Rule] = {
     # Extensions (ODK tools ignore unknown columns):
     "field": _READ,  # text rows: name, company, phone, email, text (validated answers)
     "snapshot": _READ,  # "no": no live peer percentages after this question
+    "number": _READ,  # the survey's own question number ("5", "10a")
     "appearance": _ignored("a chat shows every question the same way"),
     "guidance_hint": _ignored("the bot has no second hint"),
     "required_message": _ignored("the bot explains a skipped required question itself"),

@@ -39,7 +39,7 @@ _SELECTS = {"select_one": QuestionType.SINGLE, "select_multiple": QuestionType.M
 _FIELD_KINDS = [kind.value for kind in FieldKind]
 _PLAIN = {"text": QuestionType.TEXT, "integer": QuestionType.INTEGER, "note": QuestionType.NOTE}
 _KEY_ORDER = (
-    *("id", "type", "field", "required", "required_unless", "min_value", "max_value"),
+    *("id", "number", "type", "field", "required", "required_unless", "min_value", "max_value"),
     *("min_selected", "max_selected", "max_length", "snapshot", "when", "notice", "text"),
     *("constraint_message", "options"),
 )
@@ -231,6 +231,9 @@ class _Converter:
         self._expressions(question, table, row, place)
         if self._boolean(place, "snapshot", table.value(row, "snapshot"), default=True) is False:
             question["snapshot"] = False
+        number = table.value(row, "number")
+        if number:
+            question["number"] = number
 
     def _expressions(self, question: dict[str, Any], table: Table, row: Row, place: str) -> None:
         relevant, constraint = table.value(row, "relevant"), table.value(row, "constraint")

@@ -158,7 +158,7 @@ def test_a_leading_note_comes_before_the_first_question_and_is_not_numbered(coun
     assert script.keys == ["language_set", "note", "question"]
     assert script.reply("note") == {"text": Text("先说明一下", "A word first")}
     question = script.reply("question")
-    assert question["question"].id == "staff" and (question["number"], question["total"]) == (1, 3)
+    assert question["question"].id == "staff" and (question["number"], question["total"]) == ("1", 4)
 
 
 def test_an_integer_answer_is_recorded_as_its_digits(counts: Flow) -> None:
@@ -203,10 +203,12 @@ def test_a_conditional_note_shows_only_when_it_applies(counts: Flow) -> None:
     oem = started(counts)
     oem.answer_all("12", "1")
     assert oem.keys == ["snapshot", "question"] and oem.current == "last"
+    # The OEM skips question 3: its number is skipped, nothing is renumbered.
+    assert (oem.reply("question")["number"], oem.reply("question")["total"]) == ("4", 4)
     supplier = started(counts)
     supplier.answer_all("12", "2")
     assert supplier.keys == ["snapshot", "note", "question"] and supplier.current == "plants"
-    assert supplier.reply("question")["number"] == 3
+    assert supplier.reply("question")["number"] == "3"
     assert supplier.reply("question")["total"] == 4
 
 
@@ -223,7 +225,7 @@ def test_a_trailing_note_comes_before_the_closing_and_notes_are_never_answers(
     numbers = [
         (item["number"], item["question"].id) for item in script.reply("my_answers")["items"]
     ]
-    assert numbers == [(1, "staff"), (2, "role"), (3, "plants"), (4, "last")]
+    assert numbers == [("1", "staff"), ("2", "role"), ("3", "plants"), ("4", "last")]
     script.send("修改 3")
     assert script.current == "plants"  # numbers count questions, never notes
     script.send("4")

@@ -62,7 +62,7 @@ def test_chart_is_an_image_message(chat: Chat) -> None:
     assert message.image_png is not None and message.image_png.startswith(PNG)
     assert message.text.startswith("【4】贵公司是否有减碳政策") and "2 respondents" in message.text
     assert chat.staff("图表 carbon_policy").messages[0].image_png is not None
-    free_text = chat.staff("/chart 11").messages[0]
+    free_text = chat.staff("/chart 10a").messages[0]  # the survey's own number
     assert free_text.image_png is None and "not a choice question" in free_text.text
     assert "请写上题号" in chat.staff("/chart").text
     assert [json.loads(e.detail).get("question") for e in chat.audit()][:3] == [
