@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -68,6 +68,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         snapshot_min_respondents=settings.snapshot_min_respondents,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
         db_threads=settings.db_threads,
+        welcome_back_after=timedelta(minutes=settings.welcome_back_minutes),
     )
     staff_handler = build_staff_handler(settings, engine, flow, catalog)
     service = Service(engine, catalog, config=config, staff_handler=staff_handler)

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import anyio
 from sqlalchemy import Engine
@@ -49,6 +50,8 @@ class ServiceConfig:
     # PostgreSQL: messages dispatched at once (threads). 16 cost 7.7-7.8 ms of CPU a push
     # in GIL hand-offs where 4 cost 6.1 ms, for 25 % more pushes/s (docs/benchmarks.md).
     db_threads: int = 4
+    # A pause after which a message that is not an answer gets "welcome back" (issue 17).
+    welcome_back_after: timedelta = timedelta(minutes=30)
 
 
 class Service:
@@ -163,7 +166,11 @@ class Service:
             closed = _closed_reply(self.catalog, session)
             return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
         flow, result = router.advance(
-            session=session, catalog=self.catalog, at=at, inbound=envelope.inbound
+            session=session,
+            catalog=self.catalog,
+            at=at,
+            inbound=envelope.inbound,
+            welcome_back_after=self.config.welcome_back_after,
         )
         chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
         saved = repo.save_session_row(

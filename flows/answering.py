@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows import numbering
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
@@ -20,7 +21,6 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows import numbering
 from flows.prompts import Sprint, prompt
 from flows.state import Answer, SessionState, Status
 
@@ -116,7 +116,7 @@ def skip(sprint: Sprint) -> None:
     assert state.current is not None
     question = sprint.flow.question(state.current)
     if is_required(question, state.answers):
-        sprint.say("cannot_skip", Lang.BOTH)
+        sprint.say("cannot_skip")
         prompt(sprint)
         return
     record(sprint, question, Answer())
@@ -126,12 +126,12 @@ def skip(sprint: Sprint) -> None:
 def change(sprint: Sprint, number: str) -> None:
     state = sprint.state
     if state.status not in (Status.ACTIVE, Status.COMPLETED):
-        sprint.say("not_now", Lang.BOTH)
+        sprint.say("not_now")
         prompt(sprint)
         return
     target = numbering.find(sprint.flow, number)
     if target is None or not is_relevant(sprint.flow, target.id, state.answers):
-        sprint.say("change_unknown", Lang.BOTH, number=number)
+        sprint.say("change_unknown", number=number)
         prompt(sprint)
         return
     history = state.history

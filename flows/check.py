@@ -13,8 +13,8 @@ from pathlib import Path
 
 from flows.check_conditions import SINGLE_ANSWER, a_kind, check_conditions
 from flows.errors import FlowFileError, Problem, question_place
-from flows.numbering import check_numbers
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
+from flows.numbering import check_numbers
 
 # Ids are stored with every answer forever: keep them plain ASCII snake_case.
 _SLUG = re.compile(r"[a-z][a-z0-9_]*")
@@ -142,12 +142,30 @@ def _check_options(question: Question, place: str) -> Iterator[Problem]:
             first = ids.index(option.id)
             yield Problem(f"{option_place}.id", f"duplicate option id (first at options[{first}])")
         yield from _check_text(option.text, f"{option_place}.text")
+        yield from _check_aliases(question, k, option_place)
         if option.exclusive and question.type in SINGLE_ANSWER:
             yield Problem(
                 f"{option_place}.exclusive",
                 f"only multiple_choice options can be exclusive; a {question.type.value} "
                 "question has one answer anyway",
             )
+
+
+def _check_aliases(question: Question, k: int, place: str) -> Iterator[Problem]:
+    """An alias must point at one option only: not another option's text or alias."""
+    option = question.options[k]
+    for alias in option.aliases:
+        key = alias.strip().casefold()
+        if not key:
+            yield Problem(f"{place}.aliases", "an alias cannot be empty")
+            continue
+        for other in question.options:
+            if other is option:
+                continue
+            forms = {other.text.zh.casefold(), other.text.en.casefold()}
+            forms |= {a.strip().casefold() for a in other.aliases}
+            if key in forms:
+                yield Problem(f"{place}.aliases", f"{alias!r} also names option {other.id!r}")
 
 
 def _check_selection(question: Question, place: str) -> Iterator[Problem]:

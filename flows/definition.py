@@ -65,7 +65,7 @@ _QUESTION_KEYS = _keys(
     "id type text",
     "options when notice constraint_message field number " + " ".join(_QUESTION_SCALARS),
 )
-_OPTION_KEYS = _keys("id text", "exclusive")
+_OPTION_KEYS = _keys("id text", "exclusive aliases")
 _CLAUSE_KEYS = _keys("question any_of")
 _TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
 _CONTACT_KEYS = _keys("question", "right_now updates on_request details")
@@ -272,7 +272,9 @@ class _Reader:
             return str(value)
         if isinstance(value, str):
             return value.strip().casefold()
-        self.report(_join(place, "number"), f"must be a number like 5 or 10a, got {_describe(value)}")
+        self.report(
+            _join(place, "number"), f"must be a number like 5 or 10a, got {_describe(value)}"
+        )
         return None
 
     def option(self, raw: object, place: str) -> Option:
@@ -281,6 +283,7 @@ class _Reader:
             id=self.string(data, "id", place),
             text=self.text(data, "text", place) or _BLANK,
             exclusive=bool(self.scalar(data, "exclusive", place, bool)),
+            aliases=self.strings(data, "aliases", place),
         )
 
     def clause(self, raw: object, place: str) -> Clause:

@@ -62,6 +62,8 @@ class Option:
     id: str
     text: Text
     exclusive: bool = False
+    # Near forms accepted as this option ("不需要", "暂时不需要" for 暂不需要): flow data.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

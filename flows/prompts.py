@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flows import numbering
 from flows.events import Effect, Reply
 from flows.model import Flow, Lang, Question
-from flows import numbering
 from flows.navigation import is_required, relevant_questions
 from flows.parsed import CONSTRAINT_REASONS, Invalid
 from flows.state import Answer, SessionState, Status
@@ -23,6 +23,7 @@ class Sprint:
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     closed: bool = False  # the survey was closed: nothing more is asked
+    welcome_back_after: timedelta = timedelta(minutes=30)  # see flows.engine
 
     def say(self, key: str, lang: Lang | None = None, **params: object) -> None:
         self.replies.append(Reply(key, params, lang))
@@ -42,7 +43,7 @@ def prompt(sprint: Sprint) -> None:
         sprint.say(f"confirm_{state.pending.value}")
         return
     if sprint.closed and state.status in (Status.LANGUAGE, Status.ACTIVE):
-        sprint.say("survey_closed", Lang.BOTH, title=flow.title)
+        sprint.say("survey_closed", title=flow.title)
         return
     if state.status is Status.LANGUAGE:
         sprint.say("choose_language", Lang.BOTH)
@@ -79,7 +80,7 @@ def prompt(sprint: Sprint) -> None:
 
 
 def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
-    """Say why an answer was refused (always bilingual: the respondent may be lost).
+    """Say why an answer was refused, in the respondent's chosen language.
 
     `message` is the flow's own constraint_message when it speaks for this refusal;
     the templates prefer it to their generic wording.
@@ -87,7 +88,6 @@ def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
     own = question.constraint_message if result.reason in CONSTRAINT_REASONS else None
     sprint.say(
         "invalid_answer",
-        Lang.BOTH,
         reason=result.reason.value,
         params=dict(result.params),
         question=question,

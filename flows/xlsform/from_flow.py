@@ -36,7 +36,13 @@ SURVEY_COLUMNS = [
     "snapshot",
     "number",
 ]
-CHOICES_COLUMNS = ["list_name", "name", *(header("label", lang) for lang in _BOTH), "exclusive"]
+CHOICES_COLUMNS = [
+    "list_name",
+    "name",
+    *(header("label", lang) for lang in _BOTH),
+    "exclusive",
+    "aliases",
+]
 _SETTINGS_TEXTS = ("form_title", "preface", "closing", "followup")
 _CONTACT_KEYS = ("question", "right_now", "updates", "on_request")
 SETTINGS_COLUMNS = [
@@ -134,6 +140,7 @@ def _choice_row(list_name: str, option: Option) -> dict[str, object]:
         "name": option.id,
         **_texts("label", option.text),
         "exclusive": "yes" if option.exclusive else "",
+        "aliases": ";".join(option.aliases),
     }
 
 

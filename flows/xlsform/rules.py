@@ -66,6 +66,7 @@ CHOICES: dict[str, Rule] = {
     "name": _READ,
     "label": _TRANSLATED,
     "exclusive": _READ,  # extension: "yes" for 尚未确定 / none: cannot be combined
+    "aliases": _READ,  # extension: near forms accepted for the choice, separated by ";"
 }
 
 SETTINGS: dict[str, Rule] = {

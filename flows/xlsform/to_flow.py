@@ -121,6 +121,9 @@ class _Converter:
             option: dict[str, Any] = {"id": name}
             if self._boolean(place, "exclusive", table.value(row, "exclusive")):
                 option["exclusive"] = True
+            aliases = [a.strip() for a in table.value(row, "aliases").split(";") if a.strip()]
+            if aliases:
+                option["aliases"] = aliases
             option["text"] = text
             self.lists.setdefault(list_name, []).append((place, option))
 

@@ -140,7 +140,7 @@ def test_invalid_answer_changes_nothing_and_says_what_is_accepted(started: Scrip
     started.send("2")
     started.send("1,99")
     reply = started.last.replies[0]
-    assert reply.key == "invalid_answer" and reply.lang is Lang.BOTH
+    assert reply.key == "invalid_answer" and reply.lang is None  # the chosen language
     assert reply.params["reason"] == "not_an_option"
     assert started.effects == []
     assert started.current == "commodity"

@@ -97,7 +97,7 @@ def test_a_supplier_walks_the_whole_survey(followup: Flow) -> None:
     assert script.current == "pcf_standard_other"
     script.send("PCR for castings")
     # The scope definitions are shown on the way to the scopes question, not numbered.
-    assert script.keys == ["note", "question"]
+    assert script.keys == ["recorded", "note", "question"]
     assert script.reply("note")["text"] == followup.question("scope_definitions").text
     assert script.current == "scopes" and script.reply("question")["number"] == "4"
     script.send("1,2,3")
@@ -124,7 +124,7 @@ def test_no_footprint_yet_skips_standards_and_verification(followup: Flow) -> No
     script.send("hi")
     script.send("English")
     script.send("4")  # no
-    assert script.keys == ["snapshot", "note", "question"] and script.current == "scopes"
+    assert script.keys == ["recorded", "snapshot", "note", "question"] and script.current == "scopes"
     script.send("5")  # none yet: no scope 3 question
     assert script.current == "emission_factors"
     script.answer_all("6", "6", "1", "5")
