@@ -158,7 +158,10 @@ def test_a_leading_note_comes_before_the_first_question_and_is_not_numbered(coun
     assert script.keys == ["language_set", "note", "question"]
     assert script.reply("note") == {"text": Text("先说明一下", "A word first")}
     question = script.reply("question")
-    assert question["question"].id == "staff" and (question["number"], question["total"]) == ("1", 4)
+    assert question["question"].id == "staff" and (question["number"], question["total"]) == (
+        "1",
+        4,
+    )
 
 
 def test_an_integer_answer_is_recorded_as_its_digits(counts: Flow) -> None:
@@ -207,7 +210,10 @@ def test_a_conditional_note_shows_only_when_it_applies(counts: Flow) -> None:
     assert (oem.reply("question")["number"], oem.reply("question")["total"]) == ("4", 4)
     supplier = started(counts)
     supplier.answer_all("12", "2")
-    assert supplier.keys == ["recorded", "snapshot", "note", "question"] and supplier.current == "plants"
+    assert (
+        supplier.keys == ["recorded", "snapshot", "note", "question"]
+        and supplier.current == "plants"
+    )
     assert supplier.reply("question")["number"] == "3"
     assert supplier.reply("question")["total"] == 4
 

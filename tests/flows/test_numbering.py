@@ -91,7 +91,10 @@ def _problems(flow: Flow, **numbers: str | None) -> list[Problem]:
         ({"function": "4"}, "'4' does not come after the previous number"),
         ({"function": "three"}, "'three' is not a number like 5 or 10a"),
         ({"function": "2a"}, "a lettered number is for a conditional follow-up (when:)"),
-        ({"contact_name": "15"}, "part of the contact form has no number (it is outside the count)"),
+        (
+            {"contact_name": "15"},
+            "part of the contact form has no number (it is outside the count)",
+        ),
     ],
 )
 def test_check_reports_numbering_mistakes(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-
 from pathlib import Path
 
 import pytest
@@ -124,7 +123,9 @@ def test_no_footprint_yet_skips_standards_and_verification(followup: Flow) -> No
     script.send("hi")
     script.send("English")
     script.send("4")  # no
-    assert script.keys == ["recorded", "snapshot", "note", "question"] and script.current == "scopes"
+    assert (
+        script.keys == ["recorded", "snapshot", "note", "question"] and script.current == "scopes"
+    )
     script.send("5")  # none yet: no scope 3 question
     assert script.current == "emission_factors"
     script.answer_all("6", "6", "1", "5")
