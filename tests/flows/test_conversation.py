@@ -1,0 +1,62 @@
+"""Confirmations, language and welcome back (issue 17 §3 and §4), at the engine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows.engine import step
+from flows.events import Inbound
+from flows.model import Lang
+from flows.state import Answer
+from tests.flows.script import Script
+
+
+def test_each_answer_is_confirmed_before_the_next_question(started: Script) -> None:
+    started.send("2")
+    started.send("一、三")
+    assert started.keys[0] == "recorded" and started.keys[-1] == "question"
+    recorded = started.reply("recorded")
+    assert recorded["question"].id == "commodity"
+    assert recorded["answer"] == Answer(options=("interior", "body"))
+
+
+def test_a_changed_answer_is_confirmed(started: Script) -> None:
+    started.answer_all("2", "1", "1")
+    started.send("修改 2")
+    started.send("3")
+    assert started.reply("recorded")["answer"] == Answer(options=("body",))
+
+
+def test_errors_and_notices_use_the_chosen_language(script: Script) -> None:
+    script.send("你好")
+    script.send("中文")
+    refused = script.send("99")
+    assert [(r.key, r.lang) for r in refused.replies] == [
+        ("invalid_answer", None),
+        ("question", None),
+    ]
+    skipped = script.send("跳过")  # a required question
+    assert [(r.key, r.lang) for r in skipped.replies] == [("cannot_skip", None), ("question", None)]
+    assert script.state is not None and script.state.lang is Lang.ZH
+
+
+def test_hello_after_a_pause_is_welcomed_back_not_refused(started: Script) -> None:
+    started.answer_all("2", "1", "1", "1")
+    started.send("hello", wait=timedelta(minutes=31))
+    assert started.keys == ["welcome_back", "question"]
+    welcome = started.reply("welcome_back")
+    assert (welcome["number"], welcome["total"]) == ("5", 14)
+
+
+def test_hello_without_a_pause_is_refused_as_before(started: Script) -> None:
+    started.answer_all("2", "1", "1", "1")
+    started.send("hello", wait=timedelta(minutes=29))
+    assert started.keys == ["invalid_answer", "question"]
+
+
+def test_the_pause_is_a_setting(started: Script) -> None:
+    started.answer_all("2", "1", "1", "1")
+    started.now += timedelta(minutes=10)
+    event = Inbound(now=started.now, text="hello")
+    result = step(started.flow, started.state, event, welcome_back_after=timedelta(minutes=5))
+    assert [r.key for r in result.replies] == ["welcome_back", "question"]
