@@ -10,8 +10,9 @@ from flows.events import (
     SubscriptionChanged,
     SurveyCompleted,
 )
-from flows.model import Flow, Lang, Question
+from flows.model import YES, Flow, Lang, Question
 from flows.navigation import (
+    contact_form,
     form_complete,
     form_details,
     irrelevant_answered,
@@ -22,7 +23,7 @@ from flows.navigation import (
     notes_before,
 )
 from flows.prompts import Sprint, prompt
-from flows.state import Answer, SessionState, Status
+from flows.state import Answer, Pending, SessionState, Status
 
 
 def new_state(flow: Flow) -> SessionState:
@@ -66,7 +67,21 @@ def advance(sprint: Sprint) -> None:
         return
     show_notes(sprint, following.id)
     sprint.update(history=history, current=following.id, status=Status.ACTIVE)
+    form = contact_form(sprint.flow)
+    if sprint.state.given and form and following.id == form[0].id:
+        sprint.update(pending=Pending.REUSE)  # "用这些联系方式吗？"
     prompt(sprint)
+
+
+def reuse_details(sprint: Sprint) -> None:
+    """Yes to "use these details?": consent and the details given before, as answers."""
+    state = sprint.state
+    form = contact_form(sprint.flow)
+    record(sprint, form[0], Answer(options=(YES,)))
+    for question in form[1:]:
+        value = state.given.get(question.id)
+        record(sprint, question, Answer(text=value or None))
+    advance(sprint)
 
 
 def show_notes(sprint: Sprint, question_id: str | None) -> None:

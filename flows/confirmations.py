@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.answering import new_state, start_questions
+from flows.answering import new_state, reuse_details, start_questions
 from flows.answers import parse_yes_no
 from flows.events import AnswerCleared, DataDeleted, SubscriptionChanged, SurveyStarted
 from flows.navigation import is_empty
@@ -23,6 +23,12 @@ def on_confirmation(sprint: Sprint, text: str) -> None:
         prompt(sprint)
         return
     sprint.update(pending=None)
+    if pending is Pending.REUSE:
+        if decision:
+            reuse_details(sprint)
+        else:
+            prompt(sprint)  # asked one by one, as anyone else
+        return
     if not decision:
         sprint.say("cancelled")
         prompt(sprint)

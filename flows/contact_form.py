@@ -108,6 +108,7 @@ def _store(sprint: Sprint, question: Question, value: str) -> None:
         return
     details = {qid: v for qid, v in values.items() if v and qid != ids[0]}
     sprint.emit(ContactRequested("contact_me", details))
+    sprint.update(given=details)
     sprint.say("contact_created")
     _leave(sprint)
 

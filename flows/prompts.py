@@ -10,7 +10,7 @@ from flows.events import Effect, Reply
 from flows.model import Flow, Lang, Question
 from flows.navigation import is_required, relevant_questions
 from flows.parsed import CONSTRAINT_REASONS, Invalid
-from flows.state import Answer, SessionState, Status
+from flows.state import Answer, Pending, SessionState, Status
 
 
 @dataclass
@@ -40,6 +40,10 @@ def prompt(sprint: Sprint) -> None:
     state = sprint.state
     flow = sprint.flow
     if state.pending is not None:
+        if state.pending is Pending.REUSE:
+            form = [q for q in flow.questions if q.id in state.given]
+            sprint.say("confirm_reuse", details=[(q, state.given[q.id]) for q in form])
+            return
         sprint.say(f"confirm_{state.pending.value}")
         return
     if sprint.closed and state.status in (Status.LANGUAGE, Status.ACTIVE):

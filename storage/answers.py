@@ -32,7 +32,7 @@ from flows.state import Answer as StateAnswer
 from storage import precompiled
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
-from storage.contacts import create_contact
+from storage.contacts import request_contact
 from storage.db import connection_of
 from storage.inbound import forget_replies
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
@@ -95,15 +95,15 @@ def apply_effects(
             case SubscriptionChanged(subscribed=wanted):
                 subscribed = wanted
             case ContactRequested(reason=reason, details=details):
-                contacts.append(
-                    create_contact(
-                        session=session,
-                        respondent_id=_id(respondent),
-                        reason=reason,
-                        details=details,
-                        now=now,
-                    )
+                created = request_contact(
+                    session=session,
+                    respondent_id=_id(respondent),
+                    reason=reason,
+                    details=details,
+                    now=now,
                 )
+                if created is not None:  # an open one was updated: staff know it already
+                    contacts.append(created)
             case DataDeleted():
                 deleted = _delete_respondent_data(session, _id(respondent), now, deltas)
                 subscribed = False

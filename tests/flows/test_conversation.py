@@ -60,3 +60,32 @@ def test_the_pause_is_a_setting(started: Script) -> None:
     event = Inbound(now=started.now, text="hello")
     result = step(started.flow, started.state, event, welcome_back_after=timedelta(minutes=5))
     assert [r.key for r in result.replies] == ["welcome_back", "question"]
+
+
+SUPPLIER_TO_14 = ["2", "1", "1", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1"]
+
+
+def test_details_given_through_contact_me_are_offered_again(started: Script) -> None:
+    started.send("联系我")
+    started.answer_all("是", "王伟", "上海汽配有限公司", "13800138000", "跳过", "跳过")
+    assert started.keys[0] == "contact_created"
+    started.answer_all(*SUPPLIER_TO_14)
+    started.send("1")  # 14: right now
+    assert started.keys[-1] == "confirm_reuse"
+    details = dict((q.id, v) for q, v in started.reply("confirm_reuse")["details"])
+    assert details == {"contact_name": "王伟", "contact_company": "上海汽配有限公司",
+                       "contact_phone": "+8613800138000"}  # fmt: skip
+    started.send("是")
+    assert started.state is not None
+    assert started.state.answers["contact_name"].text == "王伟"
+    assert "completed" in started.keys  # nothing asked twice
+    requested = [e for e in started.effects if type(e).__name__ == "ContactRequested"]
+    assert len(requested) == 1  # storage merges it into the one open request
+
+
+def test_no_to_reuse_asks_the_form_as_usual(started: Script) -> None:
+    started.send("联系我")
+    started.answer_all("是", "王伟", "上海汽配有限公司", "13800138000", "跳过", "跳过")
+    started.answer_all(*SUPPLIER_TO_14, "1")
+    started.send("否")
+    assert started.current == "contact_consent" and started.keys == ["question"]
