@@ -1,8 +1,9 @@
 """The jobs that run beside the request path in every serving process.
 
 The outbox delivery (replies' tails, charts, staff alerts, broadcasts), the completion
-chart drawer (unless a `surveybot charts` process does it) and the re-notification of
-unclaimed contact requests. `serve`'s lifespan and `telegram poll` both start them.
+chart drawer (unless a `surveybot charts` process does it), the one reminder to
+respondents who stopped mid-survey and the re-notification of unclaimed contact
+requests. `serve`'s lifespan and `telegram poll` both start them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from bot.completion_charts import ChartWorker
 from bot.delivery import ChannelSender, Delivery
+from bot.reminders import Reminders
 from bot.settings import Settings
 from bot.staff.renotify import Renotifier
 from bot.survey_catalog import SurveyCatalog
@@ -39,6 +41,9 @@ def start_background(
             min_respondents=settings.snapshot_min_respondents,
         )
         tasks.append(asyncio.create_task(drawer.run_forever()))
+    if senders:
+        # One reminder to respondents who stopped mid-survey (flow: reminder_after_hours).
+        tasks.append(asyncio.create_task(Reminders(engine, catalog).run_forever()))
     if settings.staff:
         # Unclaimed contact requests are brought up again every renotify_hours.
         staff = tuple((m.channel.value, m.user_id) for m in settings.staff)

@@ -31,8 +31,9 @@ from bot.snapshots import Enricher
 from bot.sqlite_writer import SQLiteWriter
 from bot.staff_alerts import alert_staff
 from bot.survey_catalog import SurveyCatalog
-from flows.events import NextSurveyChosen, Reply, Step, SurveyCompleted
+from flows.events import NextSurveyChosen, RemindersDeclined, Reply, Step, SurveyCompleted
 from flows.model import Flow, Lang, Text
+from storage import reminders
 from storage import repositories as repo
 from storage.broadcasts import take_held
 from storage.chart_queue import queue_chart
@@ -187,6 +188,9 @@ class Service:
         )
         for contact in contacts:
             alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
+        if not any(isinstance(e, RemindersDeclined) for e in result.effects):
+            # Staff see how many reminded respondents came back (/progress).
+            reminders.note_return(session=session, respondent_id=respondent.id, now=now)
         enricher = Enricher(
             session=session,
             flow=flow,

@@ -71,6 +71,12 @@ def _check_header(flow: Flow) -> Iterator[Problem]:
         yield from _check_slug(flow.next, "next")
         if flow.next == flow.id:
             yield Problem("next", "a flow cannot be offered after itself")
+    if not 0 < flow.reminder_after_hours < 48:
+        # WeChat allows customer-service messages only within 48 h of the user's last one.
+        yield Problem(
+            "reminder_after_hours",
+            f"must be more than 0 and less than 48, got {flow.reminder_after_hours:g}",
+        )
     if not flow.questions:
         yield Problem("questions", "a flow needs at least one question")
     elif all(question.is_note for question in flow.questions):

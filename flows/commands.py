@@ -30,6 +30,8 @@ class Command(StrEnum):
     DELETE_DATA = "delete_data"
     CHANGE = "change"  # with ParsedCommand.number, the question number shown to them
     NEXT_SURVEY = "next_survey"  # after finishing: start the survey offered next
+    RESUME = "resume"  # "继续" (the reminder's tap link): where was I?
+    NO_REMINDERS = "no_reminders"  # "不再提醒": no reminder, ever
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,15 @@ _WORDS: dict[str, Command] = {
     "next": Command.NEXT_SURVEY,
     "next survey": Command.NEXT_SURVEY,
     "/next": Command.NEXT_SURVEY,
+    "继续": Command.RESUME,
+    "继续答题": Command.RESUME,
+    "continue": Command.RESUME,
+    "resume": Command.RESUME,
+    "不再提醒": Command.NO_REMINDERS,
+    "不要提醒": Command.NO_REMINDERS,
+    "no reminders": Command.NO_REMINDERS,
+    "no reminder": Command.NO_REMINDERS,
+    "/noreminders": Command.NO_REMINDERS,
     "/lang zh": Command.LANG_ZH,
     "/lang en": Command.LANG_EN,
     "/lang both": Command.LANG_BOTH,

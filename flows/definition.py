@@ -49,7 +49,8 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 
 _FLOW_KEYS = _keys(
-    "spec_version id version title preface closing questions", "followup next contact"
+    "spec_version id version title preface closing questions",
+    "followup next contact reminder_after_hours",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -212,6 +213,10 @@ class _Reader:
         title, preface = self.text(top, "title", ""), self.text(top, "preface", "")
         closing, followup = self.text(top, "closing", ""), self.text(top, "followup", "")
         next_flow = self.scalar(top, "next", "", str)
+        hours = top.get("reminder_after_hours", 20.0)
+        if isinstance(hours, bool) or not isinstance(hours, int | float):
+            self.report("reminder_after_hours", f"must be a number, got {_describe(hours)}")
+            hours = 20.0
         raw_questions = self.items(top, "questions", "")
         questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
         contact = self.contact(top["contact"]) if "contact" in top else None
@@ -228,6 +233,7 @@ class _Reader:
             closing=closing or _BLANK,
             followup=followup,
             next=next_flow,
+            reminder_after_hours=float(hours),
             questions=questions,
             contact=contact,
         )

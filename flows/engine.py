@@ -20,6 +20,7 @@ from flows.events import (
     Intent,
     LanguageChosen,
     NextSurveyChosen,
+    RemindersDeclined,
     Step,
     SurveyStarted,
 )
@@ -197,6 +198,12 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         confirmations.ask(sprint, Pending.DELETE)
     elif command is Command.NEXT_SURVEY:
         _next_survey(sprint)
+    elif command is Command.RESUME:
+        _welcome_back(sprint)
+    elif command is Command.NO_REMINDERS:
+        sprint.emit(RemindersDeclined())
+        sprint.say("reminders_off")
+        prompt(sprint)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:

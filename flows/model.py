@@ -141,6 +141,9 @@ class Flow:
     contact: ContactRules | None = None
     followup: Text | None = None  # invitation shown on completion (e.g. the next survey)
     next: str | None = None  # id of the flow to offer once this one is completed
+    # One reminder to a respondent who stopped mid-survey, this many hours after their
+    # last message (inside WeChat's 48-hour customer-service window).
+    reminder_after_hours: float = 20.0
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -22,6 +22,7 @@ from flows.events import (
     DataDeleted,
     Effect,
     LanguageChosen,
+    RemindersDeclined,
     SubscriptionChanged,
     SurveyCompleted,
     SurveyStarted,
@@ -29,7 +30,7 @@ from flows.events import (
 from flows.peer_segments import answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
-from storage import precompiled
+from storage import precompiled, reminders
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import request_contact
@@ -104,6 +105,8 @@ def apply_effects(
                 )
                 if created is not None:  # an open one was updated: staff know it already
                     contacts.append(created)
+            case RemindersDeclined():
+                reminders.opt_out(session=session, respondent_id=_id(respondent), now=now)
             case DataDeleted():
                 deleted = _delete_respondent_data(session, _id(respondent), now, deltas)
                 subscribed = False
@@ -214,6 +217,7 @@ def _delete_respondent_data(
     ).all()
     removed = _count_out(answers, deltas)
     contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
+    reminders.forget(session=session, respondent_id=respondent_id)
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     forget_replies(session=session, respondent_id=respondent_id)
     detail = {"answers": removed, "contact_requests": int(contacts.rowcount or 0)}
