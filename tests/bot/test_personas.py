@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -103,3 +104,15 @@ def _one_open_request(engine: Engine) -> None:
             select(ContactRequest).where(ContactRequest.respondent_id == respondent.id)
         ).all()
     assert len(requests) == 1, "asking to be contacted twice is one request"
+
+
+def test_the_docs_table_matches_the_personas() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "conversation.md").read_text(encoding="utf-8")
+    rows = {
+        cells[0].split(":")[0]: (int(cells[1]), int(cells[2]))
+        for line in doc.splitlines()
+        if line.startswith("| ")
+        and (cells := [c.strip() for c in line.strip("|").split("|")])
+        and cells[1].isdigit()
+    }
+    assert rows == {p.name: (messages_sent(p), p.reprompts) for p in PERSONAS}

@@ -135,3 +135,11 @@ def test_prompts_render_once_and_live_figures_every_time(flow: Flow) -> None:
     for pct in ("71.84", "50.00"):  # a list of figures: never kept, always current
         figures = {"items": [{"text": yes.text, "pct": pct}], "respondents": 316, "single": True}
         assert pct in renderer.render(Reply("snapshot", figures), Lang.EN)
+
+
+def test_no_respondent_notice_names_wechat_features() -> None:
+    # The same templates serve Telegram (issue 17): "WeChat voice" means nothing there.
+    renderer = Renderer()
+    for lang in Lang:
+        text = renderer.render(Reply("unsupported_input"), lang)
+        assert "WeChat" not in text and "微信" not in text
