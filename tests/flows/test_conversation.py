@@ -89,3 +89,12 @@ def test_no_to_reuse_asks_the_form_as_usual(started: Script) -> None:
     started.answer_all(*SUPPLIER_TO_14, "1")
     started.send("否")
     assert started.current == "contact_consent" and started.keys == ["question"]
+
+
+def test_contact_fields_have_sane_lengths(started: Script) -> None:
+    from flows.answers import Invalid, parse_answer
+
+    flow = started.flow
+    assert isinstance(parse_answer(flow.question("contact_name"), "王" * 500), Invalid)
+    assert isinstance(parse_answer(flow.question("contact_company"), "公司" * 60), Invalid)
+    assert isinstance(parse_answer(flow.question("contact_time"), "下午" * 60), Invalid)
