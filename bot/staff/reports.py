@@ -27,8 +27,8 @@ TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their t
 
 
 def number(flow: Flow, question: Question) -> str:
-    """The number respondents see ("5", "10a"); "" for the contact form and notes."""
-    return numbering.label(flow, question.id) or ""
+    """The number respondents see ("5", "10a"); the id for the contact form (no number)."""
+    return numbering.label(flow, question.id) or question.id
 
 
 def report_messages(

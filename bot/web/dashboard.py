@@ -144,7 +144,7 @@ def gather_dashboard(
             )
             for o in of_question.options
         )
-        number = numbering.label(flow, question.id) or ""
+        number = numbering.label(flow, question.id) or question.id
         sections.append(Section(number, question, of_question, rows, of_question.texts))
     channels = tuple(progress_by_channel(session=session, flow_id=flow.id))
     contacts = tuple(
