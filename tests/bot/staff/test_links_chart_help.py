@@ -125,3 +125,11 @@ def test_no_staff_configured_no_staff_hook(db_url: str) -> None:
         assert "token=" not in Chat(runtime).send("anyone", "/export").text
     finally:
         runtime.engine.dispose()
+
+
+def test_staff_numbers_are_the_respondents_numbers(chat: Chat) -> None:
+    # Issue 17: "/stats 13" is what every respondent saw as 【13/14】, whatever their branch.
+    chat.survey("s1", SUPPLIER)
+    assert chat.staff("/stats 13").text.startswith("【13】您需要AIAG提供哪些碳中和信息")
+    assert chat.staff("/stats 10a").text.startswith("【10a】如果是请说明")
+    assert chat.staff("/stats 3").text.startswith("【3】您在哪一个组织")
