@@ -19,10 +19,16 @@ PNG = b"\x89PNG\r\n\x1a\n"
 SUPPLIER_SNAPSHOT = "你和 100.00% 的受访者一样选择了“供应商”（共 3 人） / Like 100.00% of 3 respondents, you answered Supplier."  # noqa: E501
 
 
+def after_recorded(text: str) -> str:
+    """The reply after its "✓ 已记录 / Recorded" line (issue 17), which always opens it."""
+    assert text.startswith("✓ ")
+    return text.split("\n\n", 1)[1]
+
+
 def after_role(chat: Chat, user: str, language: str = "3", role: str = "2") -> str:
     chat.send(user, intent=Intent.START)
     chat.send(user, language)
-    return chat.send(user, role).text
+    return after_recorded(chat.send(user, role).text)
 
 
 def test_no_snapshot_below_the_threshold_then_one_line_in_the_reply(chat: Chat) -> None:
@@ -39,7 +45,7 @@ def test_no_snapshot_below_the_threshold_then_one_line_in_the_reply(chat: Chat) 
 def test_multiple_choice_snapshot_names_each_chosen_option(chat: Chat) -> None:
     for user in ("s1", "s2", "s3"):
         after_role(chat, user)
-        reply = chat.send(user, "1,4").text
+        reply = after_recorded(chat.send(user, "1,4").text)
     assert reply.splitlines()[0] == (
         "共 3 位受访者中，100.00% 选择了“内饰”，100.00% 选择了“底盘” / "
         "Of 3 respondents, 100.00% also chose Interior, 100.00% also chose Chassis."
@@ -68,7 +74,9 @@ def test_a_question_can_switch_its_snapshot_off(chat: Chat) -> None:
     for user in ("s1", "s2", "s3"):
         assert after_role(chat, user).startswith("【2/")
     # Other questions keep theirs (here from 1 respondent on).
-    assert chat.send("s3", "1").text.startswith("共 1 位受访者中，100.00% 选择了“内饰”")
+    assert after_recorded(chat.send("s3", "1").text).startswith(
+        "共 1 位受访者中，100.00% 选择了“内饰”"
+    )
 
 
 def draw_charts(chat: Chat, *, channels: tuple[str, ...] = ("wechat",)) -> dict[str, bytes]:
