@@ -1,9 +1,10 @@
 """The jobs that run beside the request path in every serving process.
 
 The outbox delivery (replies' tails, charts, staff alerts, broadcasts), the completion
-chart drawer (unless a `surveybot charts` process does it), the re-notification of
-unclaimed contact requests and the retention job (bot.retention). `serve`'s lifespan
-and `telegram poll` both start them.
+chart drawer (unless a `surveybot charts` process does it), the one reminder to
+respondents who stopped mid-survey, the re-notification of unclaimed contact requests
+and the retention job (bot.retention). `serve`'s lifespan and `telegram poll` both
+start them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 
 from bot.completion_charts import ChartWorker
 from bot.delivery import ChannelSender, Delivery
+from bot.reminders import Reminders
 from bot.retention import RetentionJob, RetentionPolicy
 from bot.settings import Settings
 from bot.staff.renotify import Renotifier
@@ -42,6 +44,9 @@ def start_background(
             min_cell=settings.snapshot_min_cell,
         )
         tasks.append(asyncio.create_task(drawer.run_forever()))
+    if senders:
+        # One reminder to respondents who stopped mid-survey (flow: reminder_after_hours).
+        tasks.append(asyncio.create_task(Reminders(engine, catalog).run_forever()))
     if settings.staff:
         # Unclaimed contact requests are brought up again every renotify_hours.
         staff = tuple((m.channel.value, m.user_id) for m in settings.staff)

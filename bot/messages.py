@@ -8,7 +8,7 @@ from bot.envelope import Choice, Message
 from bot.render import Renderer
 from flows.events import Reply
 from flows.model import Lang, Question, QuestionType, Text
-from flows.state import SessionState
+from flows.state import SessionState, Status
 
 _BACK = Text("返回", "Back")
 _SKIP = Text("跳过", "Skip")
@@ -70,7 +70,8 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
     ]
     if reply.params.get("optional"):
         choices.append(Choice(_SKIP.get(lang), "跳过", nav=True))
-    if reply.params.get("number") and reply.params["number"] > 1:
+    # Numbers are labels ("10a") and skip branches: "back" is offered when there is a way back.
+    if state.status is Status.ACTIVE and state.history:
         choices.append(Choice(_BACK.get(lang), "返回", nav=True))
     return tuple(choices), question.type is QuestionType.MULTI
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -84,6 +84,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
         db_threads=settings.db_threads,
         pseudonyms=Pseudonyms.from_secret(load_signer(engine, settings.secret_key).secret),
+        welcome_back_after=timedelta(minutes=settings.welcome_back_minutes),
     )
     staff_handler = build_staff_handler(settings, engine, flow, catalog)
     service = Service(

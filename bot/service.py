@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import anyio
 from sqlalchemy import Engine
@@ -34,8 +35,16 @@ from bot.snapshots import Enricher
 from bot.sqlite_writer import SQLiteWriter
 from bot.staff_alerts import alert_staff
 from bot.survey_catalog import SurveyCatalog
-from flows.events import Inbound, NextSurveyChosen, Reply, Step, SurveyCompleted
+from flows.events import (
+    Inbound,
+    NextSurveyChosen,
+    RemindersDeclined,
+    Reply,
+    Step,
+    SurveyCompleted,
+)
 from flows.model import Flow, Lang, SnapshotMode, Text
+from storage import reminders
 from storage import repositories as repo
 from storage.broadcasts import take_held
 from storage.chart_queue import queue_chart
@@ -57,6 +66,8 @@ class ServiceConfig:
     db_threads: int = 4
     # Dedupe keys are keyed hashes of (sender, message key): no user id in clear.
     pseudonyms: Pseudonyms = Pseudonyms()
+    # A pause after which a message that is not an answer gets "welcome back" (issue 17).
+    welcome_back_after: timedelta = timedelta(minutes=30)
 
 
 class Service:
@@ -197,7 +208,13 @@ class Service:
         if at is None:  # nobody may start: the survey was closed
             closed = _closed_reply(self.catalog, session)
             return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
-        flow, result = router.advance(session=session, catalog=self.catalog, at=at, inbound=inbound)
+        flow, result = router.advance(
+            session=session,
+            catalog=self.catalog,
+            at=at,
+            inbound=inbound,
+            welcome_back_after=self.config.welcome_back_after,
+        )
         chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
         saved = repo.save_session_row(
             session=session, respondent_id=respondent.id, state=result.state, now=now
@@ -214,6 +231,9 @@ class Service:
         )
         for contact in contacts:
             alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
+        if not any(isinstance(e, RemindersDeclined) for e in result.effects):
+            # Staff see how many reminded respondents came back (/progress).
+            reminders.note_return(session=session, respondent_id=respondent.id, now=now)
         enricher = Enricher(
             session=session,
             flow=flow,

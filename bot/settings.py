@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     contact_retention_days: float = Field(
         30.0, ge=0, validation_alias=_env("SURVEYBOT_CONTACT_RETENTION_DAYS")
     )
+    # After this pause, a message that is not an answer gets "welcome back, you are at
+    # question 5 of 14" and the question, never an error.
+    welcome_back_minutes: float = Field(
+        30.0, gt=0, validation_alias=_env("SURVEYBOT_WELCOME_BACK_MINUTES")
+    )
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))

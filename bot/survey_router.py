@@ -11,6 +11,7 @@ answer to a question that may have changed under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -46,7 +47,12 @@ def route(*, session: Session, catalog: SurveyCatalog, respondent_id: int) -> Ro
 
 
 def advance(
-    *, session: Session, catalog: SurveyCatalog, at: Route, inbound: Inbound
+    *,
+    session: Session,
+    catalog: SurveyCatalog,
+    at: Route,
+    inbound: Inbound,
+    welcome_back_after: timedelta = flow_engine.WELCOME_BACK_AFTER,
 ) -> tuple[Flow, Step]:
     """One engine step on `at`, or the move to a newer version when one is mapped."""
     state = at.state
@@ -55,7 +61,9 @@ def advance(
         if target is not None:
             newer, mapping = target
             return newer, migrate(at.flow, newer, mapping, state, inbound.now)
-    return at.flow, flow_engine.step(at.flow, state, inbound, closed=at.closed)
+    return at.flow, flow_engine.step(
+        at.flow, state, inbound, closed=at.closed, welcome_back_after=welcome_back_after
+    )
 
 
 def start_next(

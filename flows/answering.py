@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows import numbering
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
@@ -9,8 +10,9 @@ from flows.events import (
     SubscriptionChanged,
     SurveyCompleted,
 )
-from flows.model import Flow, Lang, Question, SnapshotMode
+from flows.model import YES, Flow, Lang, Question, SnapshotMode
 from flows.navigation import (
+    contact_form,
     form_complete,
     form_details,
     irrelevant_answered,
@@ -19,10 +21,9 @@ from flows.navigation import (
     is_required,
     next_unanswered,
     notes_before,
-    question_by_number,
 )
 from flows.prompts import Sprint, prompt
-from flows.state import Answer, SessionState, Status
+from flows.state import Answer, Pending, SessionState, Status
 
 
 def new_state(flow: Flow) -> SessionState:
@@ -66,7 +67,21 @@ def advance(sprint: Sprint) -> None:
         return
     show_notes(sprint, following.id)
     sprint.update(history=history, current=following.id, status=Status.ACTIVE)
+    form = contact_form(sprint.flow)
+    if sprint.state.given and form and following.id == form[0].id:
+        sprint.update(pending=Pending.REUSE)  # "用这些联系方式吗？"
     prompt(sprint)
+
+
+def reuse_details(sprint: Sprint) -> None:
+    """Yes to "use these details?": consent and the details given before, as answers."""
+    state = sprint.state
+    form = contact_form(sprint.flow)
+    record(sprint, form[0], Answer(options=(YES,)))
+    for question in form[1:]:
+        value = state.given.get(question.id)
+        record(sprint, question, Answer(text=value or None))
+    advance(sprint)
 
 
 def show_notes(sprint: Sprint, question_id: str | None) -> None:
@@ -117,22 +132,22 @@ def skip(sprint: Sprint) -> None:
     assert state.current is not None
     question = sprint.flow.question(state.current)
     if is_required(question, state.answers):
-        sprint.say("cannot_skip", Lang.BOTH)
+        sprint.say("cannot_skip")
         prompt(sprint)
         return
     record(sprint, question, Answer())
     advance(sprint)
 
 
-def change(sprint: Sprint, number: int) -> None:
+def change(sprint: Sprint, number: str) -> None:
     state = sprint.state
     if state.status not in (Status.ACTIVE, Status.COMPLETED):
-        sprint.say("not_now", Lang.BOTH)
+        sprint.say("not_now")
         prompt(sprint)
         return
-    target = question_by_number(sprint.flow, number, state.answers)
-    if target is None:
-        sprint.say("change_unknown", Lang.BOTH, number=number)
+    target = numbering.find(sprint.flow, number)
+    if target is None or not is_relevant(sprint.flow, target.id, state.answers):
+        sprint.say("change_unknown", number=number)
         prompt(sprint)
         return
     history = state.history

@@ -16,6 +16,7 @@ from functools import lru_cache
 from flows.fields import validate_field, validate_text
 from flows.integers import validate_integer
 from flows.model import NO, YES, FieldKind, Option, Question, QuestionType, Text
+from flows.natural import mentioned, rewrite
 from flows.parsed import (
     Invalid,
     InvalidReason,
@@ -113,6 +114,35 @@ def _yes_no(question: Question, raw: str) -> Parsed | Invalid:
 
 
 def _choices(question: Question, raw: str) -> Parsed | Invalid:
+    strict = _strict_choices(question, raw)
+    if isinstance(strict, Parsed) or strict.reason is not InvalidReason.UNKNOWN_OPTION:
+        return strict
+    # Natural answers (flows.natural): numerals, "1和3", options named in a sentence.
+    whole = " ".join(normalize_lines(raw))
+    rewritten = rewrite(whole)
+    if rewritten is not None:
+        again = _strict_choices(question, rewritten)
+        if isinstance(again, Parsed) or again.reason in _SELECTION_RULES:
+            return again
+    found = mentioned(
+        whole, ((opt.id, _labels(opt)[2] + _labels(opt)[3]) for opt in question.options)
+    )
+    return _check(question, found) if found else strict
+
+
+# Refusals that explain a well-read answer (better than "unknown option").
+_SELECTION_RULES = frozenset(
+    {
+        InvalidReason.SINGLE_ONLY,
+        InvalidReason.EXCLUSIVE_COMBINED,
+        InvalidReason.TOO_FEW,
+        InvalidReason.TOO_MANY,
+        InvalidReason.NOT_AN_OPTION,
+    }
+)
+
+
+def _strict_choices(question: Question, raw: str) -> Parsed | Invalid:
     lines = normalize_lines(raw)
     if not lines:
         return Invalid(InvalidReason.EMPTY)
@@ -175,6 +205,11 @@ def _by_text(key: str, options: tuple[Option, ...]) -> str | Invalid:
     if len(exact) > 1:
         return _ambiguous(exact, key)
     stem = key.rstrip(_END_PUNCTUATION).rstrip()
+    if stem in _YES_WORDS or stem in _NO_WORDS:
+        # "no" is not "No need currently", nor "有" "有需要时": ask, never pick silently.
+        prefixed = [opt.id for opt in options if any(x.startswith(stem) for x in _labels(opt)[2])]
+        if prefixed:
+            return _ambiguous(prefixed, key)
     # One character is too easy to hit by chance, except a Chinese character, which
     # often is a whole word (是, 有, 钢).
     if len(stem) >= 2 or (len(stem) == 1 and _CJK.fullmatch(stem)):
@@ -200,20 +235,26 @@ def _ambiguous(ids: list[str], key: str) -> Invalid:
 
 
 @lru_cache(maxsize=2048)
-def _labels(option: Option) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """(exact forms, punctuation-blind forms, prefixable texts) of an option, casefolded.
+def _labels(
+    option: Option,
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """(exact forms, punctuation-blind forms, prefixable texts, aliases) of an option,
+    casefolded. Aliases (the flow's near forms, "暂时不需要") match exactly, never as prefixes.
 
     The exact forms include the bilingual display "主机厂 (OEM)" / "主机厂 OEM"; the
     punctuation-blind ones let "主机厂OEM" or "Tier-1" match "Tier 1".
     """
     zh = normalize(option.text.zh).casefold()
     en = normalize(option.text.en).casefold()
-    exact = {zh, en, f"{zh} {en}", f"{zh} ({en})", f"{zh}({en})", f"{en} ({zh})"}
+    aliases = tuple(normalize(a).casefold() for a in option.aliases)
+    exact = {zh, en, f"{zh} {en}", f"{zh} ({en})", f"{zh}({en})", f"{en} ({zh})", *aliases}
     loose = {_loose(zh), _loose(en), _loose(zh + en), _loose(en + zh)}
+    loose |= {_loose(a) for a in aliases}
     return (
         frozenset(x for x in exact if x.strip()),
         frozenset(x for x in loose if x),
         tuple(x for x in (zh, en) if x),
+        tuple(x for x in aliases if x),
     )
 
 

@@ -15,6 +15,7 @@ from flows.check_conditions import SINGLE_ANSWER, a_kind, check_conditions
 from flows.check_segments import check_segments
 from flows.errors import FlowFileError, Problem, question_place
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
+from flows.numbering import check_numbers
 
 # Ids are stored with every answer forever: keep them plain ASCII snake_case.
 _SLUG = re.compile(r"[a-z][a-z0-9_]*")
@@ -52,6 +53,7 @@ def check_flow(flow: Flow) -> list[Problem]:
         problems += _check_required_unless(question, index, positions)
     problems += _check_contact(flow, positions)
     problems += check_segments(flow, positions)
+    problems += check_numbers(flow)
     return problems
 
 
@@ -71,6 +73,12 @@ def _check_header(flow: Flow) -> Iterator[Problem]:
         yield from _check_slug(flow.next, "next")
         if flow.next == flow.id:
             yield Problem("next", "a flow cannot be offered after itself")
+    if not 0 < flow.reminder_after_hours < 48:
+        # WeChat allows customer-service messages only within 48 h of the user's last one.
+        yield Problem(
+            "reminder_after_hours",
+            f"must be more than 0 and less than 48, got {flow.reminder_after_hours:g}",
+        )
     if not flow.questions:
         yield Problem("questions", "a flow needs at least one question")
     elif all(question.is_note for question in flow.questions):
@@ -142,12 +150,30 @@ def _check_options(question: Question, place: str) -> Iterator[Problem]:
             first = ids.index(option.id)
             yield Problem(f"{option_place}.id", f"duplicate option id (first at options[{first}])")
         yield from _check_text(option.text, f"{option_place}.text")
+        yield from _check_aliases(question, k, option_place)
         if option.exclusive and question.type in SINGLE_ANSWER:
             yield Problem(
                 f"{option_place}.exclusive",
                 f"only multiple_choice options can be exclusive; a {question.type.value} "
                 "question has one answer anyway",
             )
+
+
+def _check_aliases(question: Question, k: int, place: str) -> Iterator[Problem]:
+    """An alias must point at one option only: not another option's text or alias."""
+    option = question.options[k]
+    for alias in option.aliases:
+        key = alias.strip().casefold()
+        if not key:
+            yield Problem(f"{place}.aliases", "an alias cannot be empty")
+            continue
+        for other in question.options:
+            if other is option:
+                continue
+            forms = {other.text.zh.casefold(), other.text.en.casefold()}
+            forms |= {a.strip().casefold() for a in other.aliases}
+            if key in forms:
+                yield Problem(f"{place}.aliases", f"{alias!r} also names option {other.id!r}")
 
 
 def _check_selection(question: Question, place: str) -> Iterator[Problem]:

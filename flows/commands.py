@@ -31,12 +31,20 @@ class Command(StrEnum):
     CHANGE = "change"  # with ParsedCommand.number, the question number shown to them
     NEXT_SURVEY = "next_survey"  # after finishing: start the survey offered next
     INTRO = "intro"  # the survey's preface (引言), shown on request
+    RESUME = "resume"  # "继续" (the reminder's tap link): where was I?
+    NO_REMINDERS = "no_reminders"  # "不再提醒": no reminder, ever
 
 
 @dataclass(frozen=True)
 class ParsedCommand:
     command: Command
     number: int | None = None
+    suffix: str = ""  # "修改 10a": the letter of a follow-up question's number
+
+    @property
+    def label(self) -> str:
+        """The question number as the survey shows it: "5", "10a"."""
+        return f"{self.number or ''}{self.suffix}"
 
 
 # "b" or "h" alone are deliberately absent: too easy to send by accident.
@@ -91,13 +99,22 @@ _WORDS: dict[str, Command] = {
     "引言": Command.INTRO,
     "intro": Command.INTRO,
     "/intro": Command.INTRO,
+    "继续": Command.RESUME,
+    "继续答题": Command.RESUME,
+    "continue": Command.RESUME,
+    "resume": Command.RESUME,
+    "不再提醒": Command.NO_REMINDERS,
+    "不要提醒": Command.NO_REMINDERS,
+    "no reminders": Command.NO_REMINDERS,
+    "no reminder": Command.NO_REMINDERS,
+    "/noreminders": Command.NO_REMINDERS,
     "/lang zh": Command.LANG_ZH,
     "/lang en": Command.LANG_EN,
     "/lang both": Command.LANG_BOTH,
     **_LANG_WORDS,
 }
 # "修改 5", "改5", "修改第5题", "change 5", "edit #5"
-_CHANGE = re.compile(r"(?:修改|改|/?change|/?edit)\s*#?\s*(?:第\s*)?([0-9]{1,4})\s*题?")
+_CHANGE = re.compile(r"(?:修改|改|/?change|/?edit)\s*#?\s*(?:第\s*)?([0-9]{1,4})([a-z]?)\s*题?")
 # Telegram appends the bot's name to commands sent in groups: "/help@aiag_survey_bot".
 _BOT_SUFFIX = re.compile(r"^(/[a-z]+)@\w+")
 # IMEs and phones add a full stop or exclamation mark on their own.
@@ -124,7 +141,7 @@ def parse_command(raw: str) -> ParsedCommand | None:
         return ParsedCommand(command)
     change = _CHANGE.fullmatch(key)
     if change and int(change[1]) >= 1:
-        return ParsedCommand(Command.CHANGE, int(change[1]))
+        return ParsedCommand(Command.CHANGE, int(change[1]), change[2])
     return None
 
 

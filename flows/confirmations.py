@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flows.answering import new_state, start_questions
+from flows.answering import new_state, reuse_details, start_questions
 from flows.answers import parse_yes_no
 from flows.events import AnswerCleared, DataDeleted, SubscriptionChanged, SurveyStarted
-from flows.model import Lang
 from flows.navigation import is_empty
 from flows.prompts import Sprint, prompt
 from flows.state import Answer, Pending
@@ -20,10 +19,16 @@ def on_confirmation(sprint: Sprint, text: str) -> None:
     pending = sprint.state.pending
     decision = parse_yes_no(text)
     if decision is None:
-        sprint.say("confirm_invalid", Lang.BOTH)
+        sprint.say("confirm_invalid")
         prompt(sprint)
         return
     sprint.update(pending=None)
+    if pending is Pending.REUSE:
+        if decision:
+            reuse_details(sprint)
+        else:
+            prompt(sprint)  # asked one by one, as anyone else
+        return
     if not decision:
         sprint.say("cancelled")
         prompt(sprint)
@@ -52,4 +57,4 @@ def _restart(sprint: Sprint) -> None:
 def _delete(sprint: Sprint) -> None:
     sprint.emit(DataDeleted())
     sprint.state = new_state(sprint.flow)
-    sprint.say("data_deleted", Lang.BOTH)
+    sprint.say("data_deleted")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flows.answers import Invalid, parse_answer
 from flows.commands import Command
 from flows.events import ContactRequested
-from flows.model import YES, Lang, Question
+from flows.model import YES, FieldKind, Flow, Question
 from flows.navigation import contact_form, is_required, next_unanswered
 from flows.prompts import Sprint, prompt, refuse
 from flows.state import Answer, Status
@@ -48,12 +48,12 @@ def on_command(sprint: Sprint, command: Command) -> None:
     elif command is Command.SKIP:
         question = sprint.flow.question(current or ids[0])
         if is_required(question, _answers(sprint)):
-            sprint.say("cannot_skip", Lang.BOTH)
+            sprint.say("cannot_skip")
             prompt(sprint)
             return
         _store(sprint, question, "")
     else:
-        sprint.say("not_now", Lang.BOTH)
+        sprint.say("not_now")
         prompt(sprint)
 
 
@@ -61,6 +61,11 @@ def on_answer(sprint: Sprint, text: str) -> None:
     form = contact_form(sprint.flow)
     question = sprint.flow.question(sprint.state.current or form[0].id)
     result = parse_answer(question, text)
+    moved = email_instead(sprint.flow, question, text)
+    if isinstance(result, Invalid) and moved is not None:
+        sprint.update(form={**sprint.state.form, question.id: ""})
+        _store(sprint, moved[0], moved[1])
+        return
     if isinstance(result, Invalid):
         sprint.update(retries=sprint.state.retries + 1)
         refuse(sprint, question, result)
@@ -76,6 +81,21 @@ def on_answer(sprint: Sprint, text: str) -> None:
     _store(sprint, question, result.text or "")
 
 
+def email_instead(flow: Flow, question: Question, text: str) -> tuple[Question, str] | None:
+    """An e-mail address typed at the phone question: (the e-mail question, the address).
+
+    People answer "how can we reach you" with what they have; refusing a good address
+    because it came one question early only loses it.
+    """
+    if question.field is not FieldKind.PHONE:
+        return None
+    for other in flow.questions[flow.position(question.id) + 1 :]:
+        if other.field is FieldKind.EMAIL:
+            parsed = parse_answer(other, text)
+            return None if isinstance(parsed, Invalid) else (other, parsed.text or "")
+    return None
+
+
 def _store(sprint: Sprint, question: Question, value: str) -> None:
     form = contact_form(sprint.flow)
     ids = [q.id for q in form]
@@ -88,6 +108,7 @@ def _store(sprint: Sprint, question: Question, value: str) -> None:
         return
     details = {qid: v for qid, v in values.items() if v and qid != ids[0]}
     sprint.emit(ContactRequested("contact_me", details))
+    sprint.update(given=details)
     sprint.say("contact_created")
     _leave(sprint)
 

@@ -52,7 +52,7 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 _FLOW_KEYS = _keys(
     "spec_version id version title preface closing questions",
-    "followup next contact snapshots segments",
+    "followup next contact snapshots segments reminder_after_hours",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -66,9 +66,9 @@ _QUESTION_SCALARS: dict[str, type] = {
 }
 _QUESTION_KEYS = _keys(
     "id type text",
-    "options when notice constraint_message field " + " ".join(_QUESTION_SCALARS),
+    "options when notice constraint_message field number " + " ".join(_QUESTION_SCALARS),
 )
-_OPTION_KEYS = _keys("id text", "exclusive")
+_OPTION_KEYS = _keys("id text", "exclusive aliases")
 _CLAUSE_KEYS = _keys("question any_of")
 _TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
 _CONTACT_KEYS = _keys("question", "right_now updates on_request details")
@@ -216,6 +216,10 @@ class _Reader:
         title, preface = self.text(top, "title", ""), self.text(top, "preface", "")
         closing, followup = self.text(top, "closing", ""), self.text(top, "followup", "")
         next_flow = self.scalar(top, "next", "", str)
+        hours = top.get("reminder_after_hours", 20.0)
+        if isinstance(hours, bool) or not isinstance(hours, int | float):
+            self.report("reminder_after_hours", f"must be a number, got {_describe(hours)}")
+            hours = 20.0
         raw_questions = self.items(top, "questions", "")
         questions = tuple(self.question(raw, i) for i, raw in enumerate(raw_questions))
         contact = self.contact(top["contact"]) if "contact" in top else None
@@ -235,6 +239,7 @@ class _Reader:
             closing=closing or _BLANK,
             followup=followup,
             next=next_flow,
+            reminder_after_hours=float(hours),
             questions=questions,
             contact=contact,
             snapshots=snapshots,
@@ -257,6 +262,8 @@ class _Reader:
         message = self.text(data, "constraint_message", place)
         kind = self.choice(data, "field", place, FieldKind)
         extra: dict[str, Any] = {}
+        if "number" in data:
+            extra["number"] = self.number(data["number"], place)
         for key, scalar_type in _QUESTION_SCALARS.items():
             value = self.scalar(data, key, place, scalar_type)
             if value is not None:
@@ -273,12 +280,24 @@ class _Reader:
             **extra,
         )
 
+    def number(self, value: object, place: str) -> str | None:
+        """`number: 5` or `number: "10a"`; checked further by flows.numbering."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            return value.strip().casefold()
+        self.report(
+            _join(place, "number"), f"must be a number like 5 or 10a, got {_describe(value)}"
+        )
+        return None
+
     def option(self, raw: object, place: str) -> Option:
         data = self.mapping(raw, place, _OPTION_KEYS)
         return Option(
             id=self.string(data, "id", place),
             text=self.text(data, "text", place) or _BLANK,
             exclusive=bool(self.scalar(data, "exclusive", place, bool)),
+            aliases=self.strings(data, "aliases", place),
         )
 
     def clause(self, raw: object, place: str) -> Clause:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import answering, confirmations, contact_form
+from flows import answering, confirmations, contact_form, numbering
 from flows.answering import new_state
 from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
@@ -21,6 +21,7 @@ from flows.events import (
     Intent,
     LanguageChosen,
     NextSurveyChosen,
+    RemindersDeclined,
     Step,
     SurveyStarted,
 )
@@ -28,19 +29,26 @@ from flows.model import Flow, Lang, QuestionType, SnapshotMode
 from flows.navigation import (
     form_complete,
     form_details,
-    number_of,
 )
 from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
 
-# After this long without a message, a returning respondent is greeted with where they are.
-WELCOME_BACK_AFTER = timedelta(hours=1)
+# After this long without a message, a returning respondent whose message is not an
+# answer is greeted with where they are, never with an error (a setting; this is its default).
+WELCOME_BACK_AFTER = timedelta(minutes=30)
 _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
 # What a closed survey refuses: anything that would ask or change an answer.
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
 
 
-def step(flow: Flow, state: SessionState | None, event: Inbound, *, closed: bool = False) -> Step:
+def step(
+    flow: Flow,
+    state: SessionState | None,
+    event: Inbound,
+    *,
+    closed: bool = False,
+    welcome_back_after: timedelta = WELCOME_BACK_AFTER,
+) -> Step:
     """Advance one respondent by one inbound message or event.
 
     `closed`: staff closed this survey. Nothing more is asked or recorded; what the
@@ -48,7 +56,7 @@ def step(flow: Flow, state: SessionState | None, event: Inbound, *, closed: bool
     """
     if state is None:
         state = new_state(flow)
-    sprint = Sprint(flow, state, event.now, closed=closed)
+    sprint = Sprint(flow, state, event.now, closed=closed, welcome_back_after=welcome_back_after)
     if state.status is Status.NEW:
         _begin(sprint, event.now)
     else:
@@ -74,25 +82,16 @@ def _begin(sprint: Sprint, now: datetime) -> None:
     flow = sprint.flow
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
-    total = _longest_path(flow)
+    total = numbering.total(flow)
     # About 20 seconds a question (a tap or a number), rounded to whole minutes.
     minutes = max(1, round(total / 3))
     sprint.say("welcome", Lang.BOTH, title=flow.title, questions=total, minutes=minutes)
     prompt(sprint)
 
 
-def _longest_path(flow: Flow) -> int:
-    """Questions asked at most, as far as the first answer decides (OEM or supplier)."""
-    if not flow.questions:
-        return 0
-    first = flow.questions[0]
-    answers = [{first.id: Answer(options=(option.id,))} for option in first.options] or [{}]
-    return max(number_of(flow, first.id, given)[1] for given in answers)
-
-
 def _dispatch(sprint: Sprint, event: Inbound) -> None:
     if event.expect is not None and _is_stale(sprint.state, event.expect):
-        sprint.say("stale_button", Lang.BOTH)
+        sprint.say("stale_button")
         prompt(sprint)
         return
     if sprint.closed and event.intent is Intent.RESTART:
@@ -111,7 +110,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
     command = parse_command(text)
     if command is not None and not _is_number_answer(sprint.state, sprint.flow, text):
         if sprint.closed and command.command in _NOT_WHEN_CLOSED:
-            sprint.say("survey_closed", Lang.BOTH, title=sprint.flow.title)
+            sprint.say("survey_closed", title=sprint.flow.title)
             return
         _on_command(sprint, command)
         return
@@ -120,7 +119,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         return
     if text.startswith("/"):
         # Staff commands are handled before the engine; anyone else learns nothing.
-        sprint.say("unknown_command", Lang.BOTH)
+        sprint.say("unknown_command")
         prompt(sprint)
         return
     status = sprint.state.status
@@ -173,7 +172,7 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
         _results(sprint)
         prompt(sprint)
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
-        sprint.say("unsupported_input", Lang.BOTH)
+        sprint.say("unsupported_input")
         prompt(sprint)
 
 
@@ -192,7 +191,8 @@ def _results(sprint: Sprint) -> None:
 def _welcome_back(sprint: Sprint) -> None:
     state = sprint.state
     if state.status is Status.ACTIVE and state.current is not None:
-        number, total = number_of(sprint.flow, state.current, state.answers)
+        number = numbering.label(sprint.flow, state.current)
+        total = numbering.total(sprint.flow)
         sprint.say("welcome_back", number=number, total=total, title=sprint.flow.title)
     elif state.status is not Status.LANGUAGE:
         sprint.say("welcome_back", number=None, total=None, title=sprint.flow.title)
@@ -220,13 +220,18 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif command is Command.INTRO:
         lang = Lang.BOTH if status is Status.LANGUAGE else None
         sprint.say("preface", lang, preface=sprint.flow.preface)
+    elif command is Command.RESUME:
+        _welcome_back(sprint)
+    elif command is Command.NO_REMINDERS:
+        sprint.emit(RemindersDeclined())
+        sprint.say("reminders_off")
         prompt(sprint)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
-        answering.change(sprint, parsed.number or 0)
+        answering.change(sprint, parsed.label)
     elif status is not Status.ACTIVE:
-        sprint.say("not_now", Lang.BOTH)
+        sprint.say("not_now")
         prompt(sprint)
     elif command is Command.BACK:
         answering.back(sprint)
@@ -277,15 +282,25 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
             prompt(sprint, selected=draft)
         return
     result = parse_answer(question, text)
+    moved = contact_form.email_instead(sprint.flow, question, text)
+    if isinstance(result, Invalid) and moved is not None:
+        answering.record(sprint, question, Answer())  # the phone question, skipped
+        answering.record(sprint, moved[0], Answer(text=moved[1]))
+        sprint.say("recorded", question=moved[0], answer=Answer(text=moved[1]))
+        answering.advance(sprint)
+        return
     if isinstance(result, Invalid):
         sprint.update(retries=state.retries + 1)
-        if _returning_after_gap(state, event.now):
+        if _returning_after_gap(state, event.now, sprint.welcome_back_after):
             _welcome_back(sprint)
             return
         refuse(sprint, question, result)
         prompt(sprint)
         return
-    answering.record(sprint, question, Answer(options=result.options, text=result.text))
+    answer = Answer(options=result.options, text=result.text)
+    answering.record(sprint, question, answer)
+    # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
+    sprint.say("recorded", question=question, answer=answer)
     if (
         question.snapshot
         and question.is_choice
@@ -295,11 +310,11 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     answering.advance(sprint)
 
 
-def _returning_after_gap(state: SessionState, now: datetime) -> bool:
+def _returning_after_gap(state: SessionState, now: datetime, pause: timedelta) -> bool:
     if state.updated_at is None:
         return False
     last = datetime.fromisoformat(state.updated_at)
-    return now - last > WELCOME_BACK_AFTER
+    return now - last > pause
 
 
 def _my_answers(sprint: Sprint) -> None:

@@ -94,6 +94,11 @@ class SubscriptionChanged:
 
 
 @dataclass(frozen=True)
+class RemindersDeclined:
+    """The respondent sent "不再提醒 / no reminders": never remind them again."""
+
+
+@dataclass(frozen=True)
 class DataDeleted:
     """The respondent confirmed "delete my data": remove answers and contact data."""
 
@@ -116,6 +121,7 @@ Effect = (
     | ContactRequested
     | SubscriptionChanged
     | DataDeleted
+    | RemindersDeclined
     | NextSurveyChosen
 )
 

@@ -62,6 +62,8 @@ class Option:
     id: str
     text: Text
     exclusive: bool = False
+    # Near forms accepted as this option ("不需要", "暂时不需要" for 暂不需要): flow data.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class Question:
     max_value: int | None = None
     # The flow's own words for a refused answer (XLSForm's constraint_message).
     constraint_message: Text | None = None
+    # The survey's own number ("5", "10a"); flows.numbering derives one when absent.
+    number: str | None = None
 
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:
@@ -163,6 +167,9 @@ class Flow:
     next: str | None = None  # id of the flow to offer once this one is completed
     snapshots: SnapshotMode = SnapshotMode.AFTER_EACH
     segments: tuple[Segment, ...] = ()
+    # One reminder to a respondent who stopped mid-survey, this many hours after their
+    # last message (inside WeChat's 48-hour customer-service window).
+    reminder_after_hours: float = 20.0
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

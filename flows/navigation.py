@@ -73,22 +73,6 @@ def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:
     ]
 
 
-def number_of(flow: Flow, question_id: str, answers: Answers) -> tuple[int, int]:
-    """("question 7 of 14"): position among the questions that currently apply."""
-    relevant = [q.id for q in relevant_questions(flow, answers)]
-    if question_id not in relevant:
-        relevant.append(question_id)
-        relevant.sort(key=flow.position)
-    return relevant.index(question_id) + 1, len(relevant)
-
-
-def question_by_number(flow: Flow, number: int, answers: Answers) -> Question | None:
-    relevant = relevant_questions(flow, answers)
-    if 1 <= number <= len(relevant):
-        return relevant[number - 1]
-    return None
-
-
 def is_required(question: Question, answers: Answers) -> bool:
     if question.required_unless is not None:
         other = answers.get(question.required_unless)

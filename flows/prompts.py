@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flows import numbering
 from flows.events import Effect, Reply
 from flows.model import Flow, Lang, Question
-from flows.navigation import is_required, number_of, relevant_questions
+from flows.navigation import is_required, relevant_questions
 from flows.parsed import CONSTRAINT_REASONS, Invalid
-from flows.state import Answer, SessionState, Status
+from flows.state import Answer, Pending, SessionState, Status
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Sprint:
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     closed: bool = False  # the survey was closed: nothing more is asked
+    welcome_back_after: timedelta = timedelta(minutes=30)  # see flows.engine
 
     def say(self, key: str, lang: Lang | None = None, **params: object) -> None:
         self.replies.append(Reply(key, params, lang))
@@ -40,10 +42,14 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
     state = sprint.state
     flow = sprint.flow
     if state.pending is not None:
+        if state.pending is Pending.REUSE:
+            form = [q for q in flow.questions if q.id in state.given]
+            sprint.say("confirm_reuse", details=[(q, state.given[q.id]) for q in form])
+            return
         sprint.say(f"confirm_{state.pending.value}")
         return
     if sprint.closed and state.status in (Status.LANGUAGE, Status.ACTIVE):
-        sprint.say("survey_closed", Lang.BOTH, title=flow.title)
+        sprint.say("survey_closed", title=flow.title)
         return
     if state.status is Status.LANGUAGE:
         sprint.say("choose_language", Lang.BOTH)
@@ -61,15 +67,18 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
             question=question,
             number=None,
             total=None,
+            last_step=False,
             current=None,
             optional=not is_required(question, answers),
         )
         return
-    number, total = number_of(flow, question.id, state.answers)
+    number = numbering.label(flow, question.id)
     params: dict[str, object] = {
         "question": question,
         "number": number,
-        "total": total,
+        "total": numbering.total(flow),
+        # The contact form is outside the count: "最后一步（可选）/ Last step (optional)".
+        "last_step": number is None,
         "current": state.answers.get(question.id),
         "optional": not is_required(question, state.answers),
     }
@@ -79,7 +88,7 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
 
 
 def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
-    """Say why an answer was refused (always bilingual: the respondent may be lost).
+    """Say why an answer was refused, in the respondent's chosen language.
 
     `message` is the flow's own constraint_message when it speaks for this refusal;
     the templates prefer it to their generic wording.
@@ -87,7 +96,6 @@ def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
     own = question.constraint_message if result.reason in CONSTRAINT_REASONS else None
     sprint.say(
         "invalid_answer",
-        Lang.BOTH,
         reason=result.reason.value,
         params=dict(result.params),
         question=question,
@@ -99,9 +107,10 @@ def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
 def answer_items(sprint: Sprint) -> list[dict[str, object]]:
     """The respondent's own answers, numbered as the questions are numbered when asked."""
     items: list[dict[str, object]] = []
-    for number, question in enumerate(relevant_questions(sprint.flow, sprint.state.answers), 1):
+    for question in relevant_questions(sprint.flow, sprint.state.answers):
         answer = sprint.state.answers.get(question.id)
         if answer is not None:
+            number = numbering.label(sprint.flow, question.id)
             items.append({"number": number, "question": question, "answer": answer})
     return items
 

@@ -30,6 +30,7 @@ class Pending(StrEnum):
 
     RESTART = "restart"
     DELETE = "delete"
+    REUSE = "reuse"  # "用这些联系方式吗？": the details given through 联系我, for the survey's form
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class SessionState:
     # The "contact me" form filled outside the survey (status CONTACT): question id → text.
     form: Mapping[str, str] = field(default_factory=dict)
     resume_status: Status | None = None  # where to return after the contact form
+    # Contact details given through "联系我" (question id → text), offered again when the
+    # survey's own contact form comes, so nobody types their name twice.
+    given: Mapping[str, str] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> SessionState:
         return replace(self, **changes)
@@ -91,6 +95,7 @@ class SessionState:
                 "completed_at": self.completed_at,
                 "form": dict(self.form),
                 "resume_status": self.resume_status.value if self.resume_status else None,
+                "given": dict(self.given),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -117,4 +122,5 @@ class SessionState:
             completed_at=data.get("completed_at"),
             form=dict(data.get("form", {})),
             resume_status=Status(data["resume_status"]) if data.get("resume_status") else None,
+            given=dict(data.get("given", {})),
         )

@@ -22,6 +22,7 @@ from flows.events import (
     DataDeleted,
     Effect,
     LanguageChosen,
+    RemindersDeclined,
     SubscriptionChanged,
     SurveyCompleted,
     SurveyStarted,
@@ -29,10 +30,10 @@ from flows.events import (
 from flows.peer_segments import Declared, answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
-from storage import precompiled
+from storage import precompiled, reminders
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
 from storage.audit import audit
-from storage.contacts import create_contact
+from storage.contacts import request_contact
 from storage.db import connection_of
 from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
@@ -99,15 +100,17 @@ def apply_effects(
             case SubscriptionChanged(subscribed=wanted):
                 subscribed = wanted
             case ContactRequested(reason=reason, details=details):
-                contacts.append(
-                    create_contact(
-                        session=session,
-                        respondent_id=_id(respondent),
-                        reason=reason,
-                        details=details,
-                        now=now,
-                    )
+                created = request_contact(
+                    session=session,
+                    respondent_id=_id(respondent),
+                    reason=reason,
+                    details=details,
+                    now=now,
                 )
+                if created is not None:  # an open one was updated: staff know it already
+                    contacts.append(created)
+            case RemindersDeclined():
+                reminders.opt_out(session=session, respondent_id=_id(respondent), now=now)
             case DataDeleted():
                 deleted = _delete_respondent_data(session, respondent, now, deltas, declared)
                 subscribed = False
@@ -225,6 +228,7 @@ def _delete_respondent_data(
     ).all()
     removed = _count_out(answers, deltas)
     contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
+    reminders.forget(session=session, respondent_id=respondent_id)
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     outbox = erase_identity(
         session=session,

@@ -56,6 +56,39 @@ def create_contact(
     return contact
 
 
+def request_contact(
+    *,
+    session: Session,
+    respondent_id: int,
+    reason: str,
+    details: Mapping[str, str],
+    now: datetime,
+) -> ContactRequest | None:
+    """One open request per respondent: a new one, or None when one is still open.
+
+    Asking "联系我" mid-survey and later choosing "立即联系" is one wish, not two: the
+    details given last are merged into the request staff already have. The caller holds
+    the respondent's row lock (bot.service), so two messages cannot both insert.
+    """
+    current = session.exec(
+        select(ContactRequest)
+        .where(ContactRequest.respondent_id == respondent_id)
+        .where(
+            col(ContactRequest.status).in_([ContactStatus.OPEN.value, ContactStatus.CLAIMED.value])
+        )
+        .order_by(col(ContactRequest.id))
+    ).first()
+    if current is None:
+        return create_contact(
+            session=session, respondent_id=respondent_id, reason=reason, details=details, now=now
+        )
+    merged = {**contact_details(current), **{k: v for k, v in details.items() if v}}
+    current.details_json = json.dumps(merged, ensure_ascii=False)
+    session.add(current)
+    session.flush()
+    return None
+
+
 def contact_details(contact: ContactRequest) -> dict[str, str]:
     return {str(k): str(v) for k, v in json.loads(contact.details_json).items()}
 

@@ -284,3 +284,27 @@ class WeChatPushNonce(SQLModel, table=True):
     timestamp: int = Field(sa_type=BigInteger, primary_key=True)
     nonce: str = Field(primary_key=True)
     body_sha256: str
+
+
+class Reminder(SQLModel, table=True):
+    """The one reminder a session that stopped mid-survey ever gets (issue 17 §7).
+
+    The primary key makes "never a second one" hold with any number of workers: the
+    insert that wins queues the message, the others insert nothing."""
+
+    __tablename__ = "reminder"
+
+    survey_session_id: int = Field(foreign_key="survey_session.id", primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id", index=True)
+    flow_id: str
+    sent_at: datetime = _ts()
+    returned_at: datetime | None = _ts(nullable=True)  # their first message after it
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """Respondents who sent "不再提醒 / no reminders"."""
+
+    __tablename__ = "reminder_opt_out"
+
+    respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
+    created_at: datetime = _ts()

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flows import numbering
 from flows.model import Flow, Question
 from flows.parsed import normalize, normalize_text
 
@@ -79,7 +80,7 @@ _SLASH_HEAD = re.compile(r"/([a-z]+)(?:@\w+)?")
 _GLUED = re.compile(r"(\D+?)(\d.*)")
 _REFERENCE = re.compile(r"(?:C-?)?\d{1,12}", re.IGNORECASE)
 _BY = re.compile(r"\s+by\s+|\s*按\s*|\s*×\s*", re.IGNORECASE)
-_QUESTION_NUMBER = re.compile(r"(?:q|#|第)?\s*(\d{1,3})\s*题?", re.IGNORECASE)
+_QUESTION_NUMBER = re.compile(r"(?:q|#|第)?\s*(\d{1,3}[a-z]?)\s*题?", re.IGNORECASE)
 _END_PUNCTUATION = "。.!"
 
 
@@ -143,14 +144,12 @@ def split_reference(argument: str) -> tuple[str, str | None]:
 
 
 def find_question(flow: Flow, ref: str) -> Question | None:
-    """A question by id ("methodology") or by its number in the flow (1…N, "q6", "第6题")."""
+    """A question by id ("methodology") or by its number ("6", "q6", "第6题", "10a")."""
     ref = normalize(ref).strip()
     number = _QUESTION_NUMBER.fullmatch(ref)
     if number is not None:
-        # Numbered as respondents see them: notes are not questions.
-        asked = [q for q in flow.questions if not q.is_note]
-        index = int(number[1]) - 1
-        return asked[index] if 0 <= index < len(asked) else None
+        # The survey's own numbers, as respondents see them (flows.numbering).
+        return numbering.find(flow, number[1])
     for question in flow.questions:
         if question.id.casefold() == ref.casefold():
             return question

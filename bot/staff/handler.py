@@ -43,6 +43,7 @@ from flows.model import Flow, Lang, Question
 from storage import repositories as repo
 from storage.crosstab import crosstab
 from storage.progress import survey_progress
+from storage.reminders import reminder_counts
 from storage.surveys import answered_versions
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
@@ -207,6 +208,8 @@ class StaffHandler:
         answered = {qid: s.respondents for qid, s in stats.items()}
         idle_hours = int(IDLE.total_seconds() // 3600)
         reply = fmt.progress_reply(flow, progress, answered, idle_hours=idle_hours)
+        reminded, came_back = reminder_counts(session=call.session, flow_ids=[flow.id])
+        reply = Reply(reply.key, {**reply.params, "reminded": reminded, "came_back": came_back})
         return Result(self._say(reply), "progress")
 
     def _contacts(self, call: Call) -> Result:

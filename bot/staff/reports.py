@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from bot.local_time import local_time
 from bot.reports.labels import FIELD_LABELS, is_personal, option_text
 from bot.reports.text_report import option_label, render_report
+from flows import numbering
 from flows.events import Reply
 from flows.model import Flow, Question
 from storage.aggregates import QuestionStats, option_ids, percent
@@ -25,8 +26,9 @@ MESSAGE_BYTES = 1800
 TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
 
 
-def number(flow: Flow, question: Question) -> int:
-    return flow.position(question.id) + 1
+def number(flow: Flow, question: Question) -> str:
+    """The number respondents see ("5", "10a"); the id for the contact form (no number)."""
+    return numbering.label(flow, question.id) or question.id
 
 
 def report_messages(

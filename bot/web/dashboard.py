@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.local_time import CHINA_OFFSET
 from bot.reports.labels import FIELD_LABELS, is_personal, option_text
 from bot.reports.text_report import option_label
+from flows import numbering
 from flows.model import Flow, Question, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
 from storage.contacts import contact_details, open_contacts
@@ -41,7 +42,7 @@ class OptionRow:
 
 @dataclass(frozen=True)
 class Section:
-    number: int
+    number: str  # the survey's own ("5", "10a"), as respondents see it
     question: Question
     stats: QuestionStats
     rows: tuple[OptionRow, ...]
@@ -129,7 +130,7 @@ def gather_dashboard(
 ) -> Dashboard:
     stats = question_stats(session=session, flow=flow, text_limit=text_limit)
     sections = []
-    for number, question in enumerate(flow.questions, start=1):
+    for question in flow.questions:
         if not is_reportable(flow, question) or question.id not in stats:
             continue
         of_question = stats[question.id]
@@ -143,6 +144,7 @@ def gather_dashboard(
             )
             for o in of_question.options
         )
+        number = numbering.label(flow, question.id) or question.id
         sections.append(Section(number, question, of_question, rows, of_question.texts))
     channels = tuple(progress_by_channel(session=session, flow_id=flow.id))
     contacts = tuple(

@@ -12,9 +12,11 @@ The conventions, in short (docs/xlsform.md has the whole table):
   `label::en`), `hint::…` (shown above the question), `required` (yes, or
   `${q} = ''`: required unless q was answered), `relevant`, `constraint`,
   `constraint_message::…`; extensions `field` (text rows: name, company, phone, email,
-  text) and `snapshot` (no: no peer percentages after the answer).
-- choices: `list_name`, `name`, `label::…`; extension `exclusive` (yes: cannot be
-  combined, e.g. 尚未确定 / Not yet determined). A select_one over exactly `yes` and
+  text), `snapshot` (no: no peer percentages after the answer) and `number` (the
+  survey's own question number, "5" or "10a").
+- choices: `list_name`, `name`, `label::…`; extensions `exclusive` (yes: cannot be
+  combined, e.g. 尚未确定 / Not yet determined) and `aliases` (near forms accepted for
+  the choice, separated by ";"). A select_one over exactly `yes` and
   `no` is a yes_no question.
 - settings: `form_id`, `version` (a whole number), `form_title::…`,
   `default_language`; extensions `preface::…`, `closing::…`, `followup::…`, `next`

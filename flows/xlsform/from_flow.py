@@ -34,8 +34,15 @@ SURVEY_COLUMNS = [
     *(header("constraint_message", lang) for lang in _BOTH),
     "field",
     "snapshot",
+    "number",
 ]
-CHOICES_COLUMNS = ["list_name", "name", *(header("label", lang) for lang in _BOTH), "exclusive"]
+CHOICES_COLUMNS = [
+    "list_name",
+    "name",
+    *(header("label", lang) for lang in _BOTH),
+    "exclusive",
+    "aliases",
+]
 _SETTINGS_TEXTS = ("form_title", "preface", "closing", "followup")
 _CONTACT_KEYS = ("question", "right_now", "updates", "on_request")
 SETTINGS_COLUMNS = [
@@ -122,6 +129,7 @@ def _survey_row(
         "constraint": write_constraint(question),
         "field": question.field.value if question.field else "",
         "snapshot": "" if question.snapshot else "no",
+        "number": question.number or "",
     }
     if not question.is_note:
         row["required"] = write_required(question)
@@ -134,6 +142,7 @@ def _choice_row(list_name: str, option: Option) -> dict[str, object]:
         "name": option.id,
         **_texts("label", option.text),
         "exclusive": "yes" if option.exclusive else "",
+        "aliases": ";".join(option.aliases),
     }
 
 

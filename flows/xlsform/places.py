@@ -35,9 +35,10 @@ _QUESTION_COLUMNS = {
     "max_length": "constraint",
     "field": "field",
     "snapshot": "snapshot",
+    "number": "number",
 }
 _TRANSLATED = {"text": "label", "notice": "hint", "constraint_message": "constraint_message"}
-_OPTION_COLUMNS = {"id": "name", "exclusive": "exclusive", "text": "label"}
+_OPTION_COLUMNS = {"id": "name", "exclusive": "exclusive", "text": "label", "aliases": "aliases"}
 _SETTINGS_COLUMNS = {
     "id": "form_id",
     "version": "version",

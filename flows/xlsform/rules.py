@@ -48,6 +48,7 @@ SURVEY: dict[str, Rule] = {
     # Extensions (ODK tools ignore unknown columns):
     "field": _READ,  # text rows: name, company, phone, email, text (validated answers)
     "snapshot": _READ,  # "no": no live peer percentages after this question
+    "number": _READ,  # the survey's own question number ("5", "10a")
     "appearance": _ignored("a chat shows every question the same way"),
     "guidance_hint": _ignored("the bot has no second hint"),
     "required_message": _ignored("the bot explains a skipped required question itself"),
@@ -65,6 +66,7 @@ CHOICES: dict[str, Rule] = {
     "name": _READ,
     "label": _TRANSLATED,
     "exclusive": _READ,  # extension: "yes" for 尚未确定 / none: cannot be combined
+    "aliases": _READ,  # extension: near forms accepted for the choice, separated by ";"
 }
 
 SETTINGS: dict[str, Rule] = {

@@ -39,7 +39,7 @@ _SELECTS = {"select_one": QuestionType.SINGLE, "select_multiple": QuestionType.M
 _FIELD_KINDS = [kind.value for kind in FieldKind]
 _PLAIN = {"text": QuestionType.TEXT, "integer": QuestionType.INTEGER, "note": QuestionType.NOTE}
 _KEY_ORDER = (
-    *("id", "type", "field", "required", "required_unless", "min_value", "max_value"),
+    *("id", "number", "type", "field", "required", "required_unless", "min_value", "max_value"),
     *("min_selected", "max_selected", "max_length", "snapshot", "when", "notice", "text"),
     *("constraint_message", "options"),
 )
@@ -121,6 +121,9 @@ class _Converter:
             option: dict[str, Any] = {"id": name}
             if self._boolean(place, "exclusive", table.value(row, "exclusive")):
                 option["exclusive"] = True
+            aliases = [a.strip() for a in table.value(row, "aliases").split(";") if a.strip()]
+            if aliases:
+                option["aliases"] = aliases
             option["text"] = text
             self.lists.setdefault(list_name, []).append((place, option))
 
@@ -231,6 +234,9 @@ class _Converter:
         self._expressions(question, table, row, place)
         if self._boolean(place, "snapshot", table.value(row, "snapshot"), default=True) is False:
             question["snapshot"] = False
+        number = table.value(row, "number")
+        if number:
+            question["number"] = number
 
     def _expressions(self, question: dict[str, Any], table: Table, row: Row, place: str) -> None:
         relevant, constraint = table.value(row, "relevant"), table.value(row, "constraint")

@@ -171,3 +171,11 @@ def test_prompts_render_once_and_live_figures_every_time(flow: Flow) -> None:
     for pct in ("72", "50"):  # a list of figures: never kept, always current
         figures = {"items": [_item(yes.text, "exact", 9, pct)], "base": 16, "at_most": 2}
         assert f"{pct}%" in renderer.render(Reply("snapshot", figures), Lang.EN)
+
+
+def test_no_respondent_notice_names_wechat_features() -> None:
+    # The same templates serve Telegram (issue 17): "WeChat voice" means nothing there.
+    renderer = Renderer()
+    for lang in Lang:
+        text = renderer.render(Reply("unsupported_input"), lang)
+        assert "WeChat" not in text and "微信" not in text

@@ -390,7 +390,7 @@ def test_check_flow_works_on_flows_built_in_code(flow: Flow) -> None:
 def test_check_file_returns_structural_problems_instead_of_raising(tmp_path: Path) -> None:
     problems = check(tmp_path, flow_yaml(ROLE.replace("options:", "choices:")))
     assert Problem("questions[0] (role).choices", "unknown key (allowed: id, type, text, options, "
-                   "when, notice, constraint_message, field, required, min_selected, "
+                   "when, notice, constraint_message, field, number, required, min_selected, "
                    "max_selected, max_length, required_unless, snapshot, min_value, "
                    "max_value)") in problems  # fmt: skip
 

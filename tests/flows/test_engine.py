@@ -187,7 +187,7 @@ def test_invalid_answer_changes_nothing_and_says_what_is_accepted(started: Scrip
     started.send("2")
     started.send("1,99")
     reply = started.last.replies[0]
-    assert reply.key == "invalid_answer" and reply.lang is Lang.BOTH
+    assert reply.key == "invalid_answer" and reply.lang is None  # the chosen language
     assert reply.params["reason"] == "not_an_option"
     assert started.effects == []
     assert started.current == "commodity"
@@ -256,7 +256,7 @@ def test_resume_after_a_gap_says_where_they_were(started: Script) -> None:
     walk(started, SUPPLIER_PATH[:6])
     started.send(intent=Intent.START, wait=timedelta(days=3))
     welcome = started.reply("welcome_back")
-    assert (welcome["number"], welcome["total"]) == (7, started.reply("question")["total"])
+    assert (welcome["number"], welcome["total"]) == ("7", 14)
     assert started.current == "lead_function"
 
 
@@ -283,7 +283,7 @@ def test_after_completion_answers_can_be_listed_and_changed(started: Script) -> 
     complete_as_supplier(started)
     started.send("我的答案")
     items = started.reply("my_answers")["items"]
-    assert [i["number"] for i in items][:3] == [1, 2, 3]
+    assert [i["number"] for i in items][:3] == ["1", "2", "3"]
     started.send("修改 3")
     assert started.current == "function" and started.state.editing
     started.send("4")

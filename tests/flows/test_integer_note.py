@@ -158,14 +158,17 @@ def test_a_leading_note_comes_before_the_first_question_and_is_not_numbered(coun
     assert script.keys == ["language_set", "note", "question"]
     assert script.reply("note") == {"text": Text("先说明一下", "A word first")}
     question = script.reply("question")
-    assert question["question"].id == "staff" and (question["number"], question["total"]) == (1, 3)
+    assert question["question"].id == "staff" and (question["number"], question["total"]) == (
+        "1",
+        4,
+    )
 
 
 def test_an_integer_answer_is_recorded_as_its_digits(counts: Flow) -> None:
     script = started(counts)
     script.send("１，２００")
     assert script.effects == [AnswerRecorded("staff", (), "1200")]
-    assert script.keys == ["question"]  # no peer snapshot for numbers
+    assert script.keys == ["recorded", "question"]  # no peer snapshot for numbers
     assert script.current == "role"
 
 
@@ -202,11 +205,16 @@ def test_an_invalid_choice_keeps_the_engines_own_words(counts: Flow) -> None:
 def test_a_conditional_note_shows_only_when_it_applies(counts: Flow) -> None:
     oem = started(counts)
     oem.answer_all("12", "1")
-    assert oem.keys == ["snapshot", "question"] and oem.current == "last"
+    assert oem.keys == ["recorded", "snapshot", "question"] and oem.current == "last"
+    # The OEM skips question 3: its number is skipped, nothing is renumbered.
+    assert (oem.reply("question")["number"], oem.reply("question")["total"]) == ("4", 4)
     supplier = started(counts)
     supplier.answer_all("12", "2")
-    assert supplier.keys == ["snapshot", "note", "question"] and supplier.current == "plants"
-    assert supplier.reply("question")["number"] == 3
+    assert (
+        supplier.keys == ["recorded", "snapshot", "note", "question"]
+        and supplier.current == "plants"
+    )
+    assert supplier.reply("question")["number"] == "3"
     assert supplier.reply("question")["total"] == 4
 
 
@@ -215,7 +223,7 @@ def test_a_trailing_note_comes_before_the_closing_and_notes_are_never_answers(
 ) -> None:
     script = started(counts)
     script.answer_all("12", "2", "3", "是")
-    assert script.keys[:3] == ["snapshot", "note", "completed"]
+    assert script.keys[:4] == ["recorded", "snapshot", "note", "completed"]
     assert script.reply("note")["text"] == Text("就这些", "That is all")
     assert script.state.status is Status.COMPLETED
     assert set(script.state.answers) == {"staff", "role", "plants", "last"}
@@ -223,7 +231,7 @@ def test_a_trailing_note_comes_before_the_closing_and_notes_are_never_answers(
     numbers = [
         (item["number"], item["question"].id) for item in script.reply("my_answers")["items"]
     ]
-    assert numbers == [(1, "staff"), (2, "role"), (3, "plants"), (4, "last")]
+    assert numbers == [("1", "staff"), ("2", "role"), ("3", "plants"), ("4", "last")]
     script.send("修改 3")
     assert script.current == "plants"  # numbers count questions, never notes
     script.send("4")

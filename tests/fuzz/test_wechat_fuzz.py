@@ -395,12 +395,12 @@ async def test_free_text_echoed_in_my_answers_stays_plain_text(
 ) -> None:
     sim = wechat.sim(mode)
     if not wechat.echo_ready:
-        # English, OEM, then up to the free-text question "If Yes, please explain" (no 9).
+        # English, OEM, then up to the free-text question "If Yes, please explain" (10a).
         for answer in ("hi", "2", "1", "1", "yes", "yes", "1", "1", "yes", "yes", "skip"):
             await _texts(wechat, sim, answer)
         wechat.echo_ready = True
 
-    prompt, _ = await _texts(wechat, sim, "change 9")
+    prompt, _ = await _texts(wechat, sim, "change 10a")
     assert "please explain" in prompt, prompt
     before = _stored_explain(wechat)
     await _texts(wechat, sim, text)

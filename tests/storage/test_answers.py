@@ -105,7 +105,8 @@ def test_deleting_data_removes_answers_sessions_contacts_and_replies(engine: Eng
         assert stored_reply(session=session, channel="telegram", dedupe_key="x") is None
         (entry,) = session.exec(select(AuditLog)).all()
         assert (entry.actor, entry.action) == (f"respondent:{r1}", "data_deleted")
-        assert json.loads(entry.detail) == {"answers": 2, "contact_requests": 2, "outbox_rows": 0}
+        # The second request merged into the open one (issue 17: one open request per person).
+        assert json.loads(entry.detail) == {"answers": 2, "contact_requests": 1, "outbox_rows": 0}
 
 
 def test_random_edits_keep_counters_equal_to_a_recount(engine: Engine) -> None:

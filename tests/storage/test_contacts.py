@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from flows.events import ContactRequested
 from storage.contacts import (
@@ -17,6 +18,7 @@ from storage.contacts import (
     open_contacts,
 )
 from storage.db import transaction
+from storage.models import SurveySession
 from tests.storage.sample import NOW, apply, at, new_respondent
 
 
@@ -85,3 +87,35 @@ def test_unclaimed_requests_are_renotified_after_a_while(engine: Engine) -> None
         mark_contact_notified(session=session, contact=due, now=at(60))
     with transaction(engine) as session:
         assert contacts_due_for_renotify(session=session, now=at(119), after_hours=1) == []
+
+
+def test_one_open_request_per_respondent_details_merged(engine: Engine) -> None:
+    _, session_id = new_respondent(engine, "twice")
+    (first,) = apply(engine, session_id, ContactRequested("contact_me", {"contact_name": "王伟"}))
+    again = apply(
+        engine,
+        session_id,
+        ContactRequested("survey", {"contact_name": "王伟", "contact_email": "w@example.com"}),
+        now=at(5),
+    )
+    assert again == []  # no second request, no second staff notice
+    with transaction(engine) as session:
+        (only,) = open_contacts(session=session)
+        assert only.reference == first
+        assert contact_details(only) == {"contact_name": "王伟", "contact_email": "w@example.com"}
+
+
+def test_a_done_request_does_not_stop_a_new_one(engine: Engine) -> None:
+    ref = _request(engine, "again")
+    with transaction(engine) as session:
+        finish_contact(session=session, ref=ref, by="staff:li", note="called", now=at(1))
+        respondent_id = find_contact(session=session, ref=ref).respondent_id
+    with transaction(engine) as session:
+        row = session.exec(
+            select(SurveySession).where(SurveySession.respondent_id == respondent_id)
+        ).one()
+        session_id = row.id
+    assert session_id is not None
+    assert (
+        len(apply(engine, session_id, ContactRequested("contact_me", {"n": "x"}), now=at(9))) == 1
+    )

@@ -26,7 +26,7 @@ ZH, EN = "label::中文 (zh)", "label::English (en)"
 HINT_ZH, HINT_EN = "hint::中文 (zh)", "hint::English (en)"
 SURVEY_COLUMNS = ["type", "name", ZH, EN, HINT_ZH, HINT_EN, "required", "relevant"]
 SURVEY_COLUMNS += ["constraint", "field", "snapshot"]
-CHOICES_COLUMNS = ["list_name", "name", ZH, EN, "exclusive"]
+CHOICES_COLUMNS = ["list_name", "name", ZH, EN, "exclusive", "aliases"]
 
 
 def q(kind: str, name: str, zh: str, en: str, **columns: str) -> dict[str, str]:
@@ -195,6 +195,11 @@ CHOICES = [
     ("yes_no", "no", "否", "No"),
 ]  # fmt: skip
 
+# Near forms accepted for a choice (";"-separated), the first survey's word for word.
+ALIASES = {
+    ("contact", "no_need"): "不需要;暂时不需要;不用;不用了;暂时不用;no need;not needed;not now",
+}
+
 SETTINGS = {
     "form_id": "aiag_pcf_followup",
     "version": 1,
@@ -246,7 +251,8 @@ def build(path: Path = WORKBOOK) -> Path:
     choices = workbook.create_sheet("choices")
     choices.append(CHOICES_COLUMNS)
     for list_name, name, zh, en, *flags in CHOICES:
-        choices.append([list_name, name, zh, en, "yes" if NONE in flags else None])
+        exclusive = "yes" if NONE in flags else None
+        choices.append([list_name, name, zh, en, exclusive, ALIASES.get((list_name, name))])
     settings = workbook.create_sheet("settings")
     settings.append(list(SETTINGS))
     settings.append(list(SETTINGS.values()))

@@ -67,7 +67,7 @@ def test_chart_is_an_image_message(chat: Chat) -> None:
     assert message.image_png is not None and message.image_png.startswith(PNG)
     assert message.text.startswith("【4】贵公司是否有减碳政策") and "2 respondents" in message.text
     assert chat.staff("图表 carbon_policy").messages[0].image_png is not None
-    free_text = chat.staff("/chart 11").messages[0]
+    free_text = chat.staff("/chart 10a").messages[0]  # the survey's own number
     assert free_text.image_png is None and "not a choice question" in free_text.text
     assert "请写上题号" in chat.staff("/chart").text
     assert [json.loads(e.detail).get("question") for e in chat.audit()][:3] == [
@@ -133,3 +133,11 @@ def test_no_staff_configured_no_staff_hook(db_url: str) -> None:
         assert "token=" not in Chat(runtime).send("anyone", "/export").text
     finally:
         runtime.engine.dispose()
+
+
+def test_staff_numbers_are_the_respondents_numbers(chat: Chat) -> None:
+    # Issue 17: "/stats 13" is what every respondent saw as 【13/14】, whatever their branch.
+    chat.survey("s1", SUPPLIER)
+    assert chat.staff("/stats 13").text.startswith("【13】您需要AIAG提供哪些碳中和信息")
+    assert chat.staff("/stats 10a").text.startswith("【10a】如果是请说明")
+    assert chat.staff("/stats 3").text.startswith("【3】您在哪一个组织")

@@ -39,10 +39,16 @@ def with_flow(chat: Chat, **changes: object) -> Flow:
     return flow
 
 
+def after_recorded(text: str) -> str:
+    """The reply after its "✓ 已记录 / Recorded" line (issue 17), which always opens it."""
+    assert text.startswith("✓ ")
+    return text.split("\n\n", 1)[1]
+
+
 def after_role(chat: Chat, user: str, language: str = "3", role: str = "2") -> str:
     chat.send(user, intent=Intent.START)
     chat.send(user, language)
-    return chat.send(user, role).text
+    return after_recorded(chat.send(user, role).text)
 
 
 def after_commodity(chat: Chat, user: str, commodity: str, language: str = "3") -> str:

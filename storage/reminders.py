@@ -1,0 +1,118 @@
+"""One reminder to those who stop mid-survey: who is due, claiming it once, who came back.
+
+Several workers (and hosts) may look at once: `claim` inserts the `reminder` row keyed
+by the session, so exactly one of them wins and queues the message in the same
+transaction; the others insert nothing and send nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from flows.state import Status
+from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession
+
+# WeChat: customer-service messages only within 48 h of the user's last message. A
+# margin so a reminder queued now is still inside the window when the outbox sends it.
+WINDOW = timedelta(hours=47)
+CHANNELS = ("wechat", "telegram")
+
+
+@dataclass(frozen=True)
+class Due:
+    survey_session_id: int
+    respondent_id: int
+    channel: str
+    channel_user_id: str
+    flow_id: str
+    flow_version: int
+    state_json: str
+
+
+def due_reminders(
+    *, session: Session, flow_id: str, after_hours: float, now: datetime, limit: int = 200
+) -> list[Due]:
+    """Sessions of `flow_id` stopped mid-survey for `after_hours`, never reminded, whose
+    respondent is still inside the 48-hour window and has not opted out."""
+    reminded = select(Reminder.survey_session_id)
+    opted_out = select(ReminderOptOut.respondent_id)
+    rows = session.exec(
+        select(SurveySession, Respondent)
+        .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
+        .where(SurveySession.flow_id == flow_id)
+        .where(SurveySession.status == Status.ACTIVE.value)
+        .where(col(SurveySession.updated_at) <= now - timedelta(hours=after_hours))
+        .where(col(Respondent.last_inbound_at) >= now - WINDOW)
+        .where(col(Respondent.active).is_(True))
+        .where(col(Respondent.channel).in_(CHANNELS))
+        .where(col(SurveySession.id).not_in(reminded))
+        .where(col(Respondent.id).not_in(opted_out))
+        .order_by(col(SurveySession.id))
+        .limit(limit)
+    ).all()
+    return [
+        Due(
+            s.id or 0,
+            r.id or 0,
+            r.channel,
+            r.channel_user_id,
+            s.flow_id,
+            s.flow_version,
+            s.state_json,
+        )  # fmt: skip
+        for s, r in rows
+    ]
+
+
+def claim(*, session: Session, due: Due, now: datetime) -> bool:
+    """Record the reminder; False when another worker already did (then send nothing)."""
+    values = {
+        "survey_session_id": due.survey_session_id,
+        "respondent_id": due.respondent_id,
+        "flow_id": due.flow_id,
+        "sent_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Reminder).values(**values).on_conflict_do_nothing()
+    return bool(session.connection().execute(statement).rowcount)
+
+
+def note_return(*, session: Session, respondent_id: int, now: datetime) -> None:
+    """A message after a reminder: that respondent came back."""
+    session.connection().execute(
+        update(Reminder)
+        .where(col(Reminder.respondent_id) == respondent_id)
+        .where(col(Reminder.returned_at).is_(None))
+        .values(returned_at=now)
+    )
+
+
+def opt_out(*, session: Session, respondent_id: int, now: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ReminderOptOut).values(respondent_id=respondent_id, created_at=now)
+    session.connection().execute(statement.on_conflict_do_nothing())
+
+
+def forget(*, session: Session, respondent_id: int) -> None:
+    """Before the respondent's sessions are deleted ("delete my data")."""
+    session.connection().execute(
+        delete(Reminder).where(col(Reminder.respondent_id) == respondent_id)
+    )
+
+
+def reminder_counts(*, session: Session, flow_ids: Sequence[str]) -> tuple[int, int]:
+    """(reminded, came back) for a survey's flows."""
+    row = session.exec(
+        select(func.count(), func.count(col(Reminder.returned_at))).where(
+            col(Reminder.flow_id).in_(list(flow_ids))
+        )
+    ).one()
+    return int(row[0]), int(row[1])

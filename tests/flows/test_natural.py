@@ -1,0 +1,97 @@
+"""Natural answers (issue 17 §2): numerals, conjunctions, sentences, near forms, voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.answers import Invalid, InvalidReason, Parsed, parse_answer
+from flows.model import Flow
+from tests.flows.script import Script
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["一、三", "一三", "一 三", "一，三。", "1和3", "1 和 3", "1及3", "1与3", "1 and 3", "1 & 3"],
+)
+def test_interior_and_body_however_it_is_typed(flow: Flow, typed: str) -> None:
+    assert parse_answer(flow.question("commodity"), typed) == Parsed(options=("interior", "body"))
+
+
+@pytest.mark.parametrize(("typed", "option"), [("第一个", "interior"), ("第三项", "body")])
+def test_ordinals(flow: Flow, typed: str, option: str) -> None:
+    assert parse_answer(flow.question("commodity"), typed) == Parsed(options=(option,))
+
+
+@pytest.mark.parametrize(
+    "typed", ["chassis and interior", "我们主要做内饰和底盘", "Interior & Chassis."]
+)
+def test_option_texts_inside_a_sentence(flow: Flow, typed: str) -> None:
+    assert parse_answer(flow.question("commodity"), typed) == Parsed(
+        options=("interior", "chassis")
+    )
+
+
+def test_option_texts_with_spaces_and_a_conjunction(flow: Flow) -> None:
+    parsed = parse_answer(flow.question("commodity"), "Climate System and Body")
+    assert parsed == Parsed(options=("body", "climate_system"))
+
+
+@pytest.mark.parametrize("typed", ["不需要", "暂时不需要", "不用了", "no need", "Not now"])
+def test_near_forms_declared_in_the_flow_file(flow: Flow, typed: str) -> None:
+    assert parse_answer(flow.question("contact"), typed) == Parsed(options=("no_need",))
+
+
+def test_no_does_not_silently_pick_an_option_starting_with_no(flow: Flow) -> None:
+    result = parse_answer(flow.question("contact"), "no")
+    assert result == Invalid(InvalidReason.AMBIGUOUS, {"candidates": ("no_need",), "given": "no"})
+
+
+def test_you_at_the_contact_question_asks_which_one(flow: Flow) -> None:
+    result = parse_answer(flow.question("contact"), "有")
+    assert isinstance(result, Invalid) and result.reason is InvalidReason.AMBIGUOUS
+    assert result.params["candidates"] == ("updated_info", "on_request")
+
+
+def test_rules_still_hold_for_natural_answers(flow: Flow) -> None:
+    result = parse_answer(flow.question("contact"), "1和4")
+    assert isinstance(result, Invalid) and result.reason is InvalidReason.EXCLUSIVE_COMBINED
+    assert parse_answer(flow.question("role"), "一和二") == Invalid(
+        InvalidReason.SINGLE_ONLY, {"count": 2}
+    )
+
+
+def test_a_word_inside_another_word_is_not_an_option(flow: Flow) -> None:
+    result = parse_answer(flow.question("function"), "my mother works there")
+    assert isinstance(result, Invalid)
+
+
+def test_an_ambiguous_answer_asks_and_shows_the_question_again(started: Script) -> None:
+    for text in ["2", "1", "1", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1"]:
+        started.send(text)
+    assert started.current == "contact"
+    started.send("有")
+    assert started.keys == ["invalid_answer", "question"]  # never a dead end
+    assert started.reply("invalid_answer")["reason"] == "ambiguous"
+    started.send("3")
+    assert started.state is not None and started.state.answers["contact"].options == ("on_request",)
+
+
+def test_an_email_typed_at_the_phone_question_is_taken_as_the_email(started: Script) -> None:
+    for text in ["2", "1", "1", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1", "1", "是"]:
+        started.send(text)
+    started.answer_all("王伟", "上海汽配有限公司")
+    assert started.current == "contact_phone"
+    started.send("wang.wei@example.com")
+    assert started.current == "contact_time"
+    assert started.state is not None
+    assert started.state.answers["contact_email"].text == "wang.wei@example.com"
+    assert started.reply("recorded")["question"].id == "contact_email"
+
+
+def test_an_email_at_the_phone_question_of_the_contact_me_form(started: Script) -> None:
+    started.send("联系我")
+    started.answer_all("是", "王伟", "上海汽配有限公司", "wang.wei@example.com")
+    assert started.state is not None and started.state.form["contact_email"] == (
+        "wang.wei@example.com"
+    )
+    assert started.current == "contact_time"
