@@ -152,11 +152,11 @@ def mark_failed(
     row.last_error = error[:2000]
     if not retry or row.attempts >= max_attempts:
         row.status = OutboxStatus.FAILED.value
+        # The row id finds the recipient; a user id never goes into a log line.
         log.error(
-            "outbox %s to %s:%s failed for good after %d attempts: %s",
+            "outbox %s (%s) failed for good after %d attempts: %s",
             row.id,
             row.channel,
-            row.recipient,
             row.attempts,
             error,
         )

@@ -129,3 +129,19 @@ def test_concurrent_workers_claim_disjoint_items(engine: Engine) -> None:
     for thread in threads:
         thread.join(20)
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 40
+
+
+def test_giving_up_logs_no_user_id(engine: Engine, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A Telegram chat id is digits: the redaction filter would not know it, so it is
+    never put into the line at all."""
+    with transaction(engine) as session:
+        enqueue(
+            session=session, channel="telegram", recipient="987654321",
+            kind="text", payload={"text": "x"}, now=NOW,
+        )  # fmt: skip
+    with transaction(engine) as session:
+        (item,) = claim_due(session=session, now=NOW, limit=1)
+        with caplog.at_level("ERROR", logger="storage.outbox"):
+            mark_failed(session=session, item=item, error="blocked", now=NOW, retry=False)
+    assert "failed for good" in caplog.text
+    assert "987654321" not in caplog.text
