@@ -13,11 +13,11 @@ import pytest
 
 from bot.channels.wechat_links import LINK
 from bot.render import Renderer
+from flows import numbering
 from flows.definition import load_flow
 from flows.engine import step
 from flows.events import Inbound, Reply
 from flows.model import Flow, Lang, Question, QuestionType
-from flows.navigation import number_of
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 
@@ -56,11 +56,12 @@ def _asked(flow: Flow, question: Question, lang: Lang) -> SessionState:
 
 
 def _question_reply(flow: Flow, question: Question, **extra: object) -> Reply:
-    number, total = number_of(flow, question.id, {})
+    number = numbering.label(flow, question.id)
     params = {
         "question": question,
         "number": number,
-        "total": total,
+        "total": numbering.total(flow),
+        "last_step": number is None,
         "current": None,
         "optional": not question.required,
         **extra,
