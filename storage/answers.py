@@ -227,7 +227,11 @@ def _delete_respondent_data(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
     ).all()
     removed = _count_out(answers, deltas)
-    contacts = conn.execute(delete(_CONTACT).where(_CONTACT.c.respondent_id == respondent_id))
+    contacts = conn.execute(
+        delete(_CONTACT)
+        .where(_CONTACT.c.respondent_id == respondent_id)
+        .returning(_CONTACT.c.details_json)
+    ).all()
     reminders.forget(session=session, respondent_id=respondent_id)
     conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
     outbox = erase_identity(
@@ -235,10 +239,11 @@ def _delete_respondent_data(
         respondent_id=respondent_id,
         channel=respondent.channel,
         channel_user_id=respondent.channel_user_id,
+        details=[details for (details,) in contacts],
     )
     detail = {
         "answers": removed,
-        "contact_requests": int(contacts.rowcount or 0),
+        "contact_requests": len(contacts),
         "outbox_rows": outbox,
     }
     audit(

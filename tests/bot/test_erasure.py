@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import MetaData, String, Text, select
 from sqlalchemy.engine import Engine
 
-from storage.models import Outbox
+from storage.models import Outbox, ProcessedMessage, Respondent
 from tests.bot.staff.conftest import SUPPLIER
 from tests.bot.wechat_harness import Harness, open_harness
 
@@ -28,6 +28,8 @@ CONTACT_FORM = [*SUPPLIER[:-1], "1", "是", NAME, COMPANY, PHONE_TYPED, EMAIL, "
 CONFIRM_MSG_ID = 990_000_001
 _SEPARATORS = re.compile(r"[\s\-()+.]")
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedMessage.__table__  # type: ignore[attr-defined]
+_RESPONDENT = Respondent.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -116,5 +118,46 @@ async def test_staff_replies_showing_a_person_are_not_kept(harness: Harness) -> 
     retried = await sim.send_text(STAFF, "/contacts", msg_id=990_000_002)  # WeChat's retry
 
     assert NAME not in retried.text and "not kept" in retried.text
-    stored = [t for t in traces(harness.runtime.engine) if t.startswith("processed_message.")]
-    assert stored == []
+    # The respondent's own stored replies may echo what they typed ("✓ 已记录：张三丰"):
+    # they go with "delete my data". No reply stored for the staff member shows them.
+    staff_rows = (
+        select(_PROCESSED.c.reply_json)
+        .join(_RESPONDENT, _RESPONDENT.c.id == _PROCESSED.c.respondent_id)
+        .where(_RESPONDENT.c.channel_user_id == STAFF)
+    )
+    with harness.runtime.engine.connect() as conn:
+        kept = [reply for (reply,) in conn.execute(staff_rows) if reply]
+    assert kept and not any(_identifies(reply) for reply in kept)
+
+
+@pytest.fixture
+async def paged(db_url: str) -> AsyncIterator[Harness]:
+    """No customer-service API: long replies wait as pages (更多) in the key-value table."""
+    settings = {
+        "staff_raw": f"wechat:{STAFF}",
+        "secret_key": "erasure-test-secret",
+        "wechat_customer_service": "off",
+    }
+    async with open_harness(db_url, **settings) as opened:
+        yield opened
+
+
+async def test_erasure_also_clears_pages_and_what_others_were_sent_about_them(
+    paged: Harness,
+) -> None:
+    sim = paged.simulator(safe=True)
+    await sim.send_event(OPENID, "subscribe")
+    for text in CONTACT_FORM:
+        await sim.send_text(OPENID, text)
+    # Their own long reply waits as pages; the staff alert about them waits in the outbox.
+    mine = await sim.send_text(OPENID, "我的答案")
+    assert "更多" in mine.text
+    before = traces(paged.runtime.engine)
+    assert any(t.startswith("key_value.") for t in before), before
+    assert any(t.startswith("outbox.") for t in before), before
+
+    await sim.send_text(OPENID, "删除我的数据")
+    done = await sim.send_text(OPENID, "是")
+
+    assert "已全部删除" in done.text
+    assert traces(paged.runtime.engine) == []
