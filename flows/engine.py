@@ -220,6 +220,7 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif command is Command.INTRO:
         lang = Lang.BOTH if status is Status.LANGUAGE else None
         sprint.say("preface", lang, preface=sprint.flow.preface)
+        prompt(sprint)
     elif command is Command.RESUME:
         _welcome_back(sprint)
     elif command is Command.NO_REMINDERS:

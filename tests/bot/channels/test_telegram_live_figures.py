@@ -36,8 +36,10 @@ async def test_the_fifth_supplier_reads_true_private_figures(tg: Harness) -> Non
             response = await user.say(text)
             assert response.status_code == 200, response.text
     sent = tg.api.sent_texts(6004)
-    snapshot = next(t for t in reversed(sent) if t.startswith("Of 5 respondents"))
-    assert snapshot.splitlines()[0] == (
+    # After the confirmation line ("✓ Recorded: …"), the figures.
+    lines = [line for t in sent for line in t.splitlines()]
+    snapshot = next(line for line in reversed(lines) if line.startswith("Of 5 respondents"))
+    assert snapshot == (
         "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
         "so far only you chose Chassis."
     )
