@@ -17,7 +17,8 @@ async def test_a_staff_export_forged_under_a_seen_url_gets_nothing(db_url: str) 
         # The genuine channel (compatible mode, signed ciphertext) still works.
         genuine = await harness.simulator(safe=False).send_text(STAFF, "/export")
         assert genuine.status == 200 and genuine.text is not None
-        assert "/export/csv?token=" in genuine.text + "".join(await harness.deliver())
+        replies = genuine.text + "".join(await harness.deliver())
+        assert "/export/csv?survey=aiag_carbon&token=" in replies
 
 
 async def test_plain_mode_retry_is_deduplicated_and_a_new_body_refused(db_url: str) -> None:
