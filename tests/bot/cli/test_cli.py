@@ -102,7 +102,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert "您是OEM厂商还是供应商？" in report.output and "选项 百分比" in report.output
     assert "主机厂 (OEM) 33.33%" in report.output
     assert "供应商 (Supplier) 66.67%" in report.output
-    assert report.output.splitlines()[2] == "问卷版本 1 Version 1"  # the versions it covers
+    assert report.output.splitlines()[2] == "问卷版本 2 Version 2"  # the versions it covers
 
     followup = runner.invoke(app, ["report", "--survey", "aiag_pcf_followup"])
     assert followup.exit_code == 0, followup.output
@@ -115,7 +115,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert out.exit_code == 0, out.output
     rows = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
     assert len(rows) == 4  # header + 3 respondents
-    assert [row[rows[0].index("version")] for row in rows[1:]] == ["1", "1", "1"]
+    assert [row[rows[0].index("version")] for row in rows[1:]] == ["2", "2", "2"]
     xlsx = Path("answers.xlsx")
     assert runner.invoke(app, ["export", "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     workbook = load_workbook(xlsx, read_only=True)
