@@ -277,22 +277,23 @@ def test_an_oem_gets_no_supplier_segment(live: Chat) -> None:
 def test_the_completion_chart_follows_through_the_outbox(chat: Chat) -> None:
     chat.survey("s1", SUPPLIER)
     assert draw_charts(chat) == {}  # alone: every question below the threshold, no chart
-    chat.survey("s2", SUPPLIER)
-    chat.survey("s3", SUPPLIER)
+    later = {"s2", "s3", "s4", "s5"}
+    for user in sorted(later):
+        chat.survey(user, SUPPLIER)
     chat.survey("t1", SUPPLIER, channel=Channel.TELEGRAM)
     charts = draw_charts(chat)
-    assert set(charts) == {"s2", "s3"}  # drawn from today's figures; s1's was dropped
+    assert set(charts) == later  # drawn from today's figures (5 and more); s1's was dropped
     assert all(png.startswith(PNG) for png in charts.values())
-    assert set(draw_charts(chat, channels=("telegram",))) == {"s2", "s3", "t1"}
-    assert draw_charts(chat, channels=("wechat", "telegram")).keys() == {"s2", "s3", "t1"}
+    assert set(draw_charts(chat, channels=("telegram",))) == later | {"t1"}
+    assert draw_charts(chat, channels=("wechat", "telegram")).keys() == later | {"t1"}
 
 
 def test_no_chart_for_a_respondent_who_deleted_their_data(chat: Chat) -> None:
-    for user in ("s1", "s2", "s3", "s4"):
+    for user in ("s1", "s2", "s3", "s4", "s5", "s6"):
         chat.survey(user, SUPPLIER)
-    chat.send("s4", "删除我的数据")
-    chat.send("s4", "是")
-    assert set(draw_charts(chat)) == {"s1", "s2", "s3"}
+    chat.send("s6", "删除我的数据")
+    chat.send("s6", "是")
+    assert set(draw_charts(chat)) == {"s1", "s2", "s3", "s4", "s5"}
 
 
 def test_a_retried_chart_command_gets_its_picture_again(chat: Chat) -> None:
