@@ -97,7 +97,12 @@ def _write_population(engine: Engine, flow: Flow) -> dict[int, int]:
             ]
             effects.append(SurveyCompleted(flow.id, flow.version))
             apply_effects(
-                session=session, respondent=respondent, survey_session=row, effects=effects, now=now
+                session=session,
+                respondent=respondent,
+                survey_session=row,
+                effects=effects,
+                now=now,
+                segments={flow.id: flow.segments},
             )
     return ids
 

@@ -25,8 +25,8 @@ def test_stats_prints_the_seed_report_in_parts_that_fit(chat: Chat) -> None:
         stats = question_stats(session=session, flow=flow, text_limit=None)
     # Cut only between question blocks: together, exactly the seed-layout report, which
     # names the survey versions the answers cover.
-    assert "\n\n".join(texts) == render_report(flow, stats, versions=[1]).strip()
-    assert texts[0].splitlines()[2] == "问卷版本 1 Version 1"
+    assert "\n\n".join(texts) == render_report(flow, stats, versions=[2]).strip()
+    assert texts[0].splitlines()[2] == "问卷版本 2 Version 2"
     report = "\n".join(texts)
     for question_id, pcts in SEED_PERCENTAGES.items():
         assert flow.question(question_id).text.get(Lang.BOTH) in report
