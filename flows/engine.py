@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows import answering, confirmations, contact_form, numbering
+from flows import answering, confirmations, contact_form
 from flows.answering import new_state
 from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
@@ -28,10 +28,8 @@ from flows.model import Flow, Lang, QuestionType
 from flows.navigation import form_complete, form_details
 from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
+from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
 
-# After this long without a message, a returning respondent whose message is not an
-# answer is greeted with where they are, never with an error (a setting; this is its default).
-WELCOME_BACK_AFTER = timedelta(minutes=30)
 _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
 # What a closed survey refuses: anything that would ask or change an answer.
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
@@ -151,7 +149,7 @@ def _is_stale(state: SessionState, expect: str) -> bool:
 def _on_intent(sprint: Sprint, event: Inbound) -> None:
     intent = event.intent
     if intent is Intent.START:
-        _welcome_back(sprint)
+        welcome_back(sprint)
     elif intent is Intent.HELP:
         sprint.say("help", status=sprint.state.status.value)
         prompt(sprint)
@@ -167,17 +165,6 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
         sprint.say("unsupported_input")
         prompt(sprint)
-
-
-def _welcome_back(sprint: Sprint) -> None:
-    state = sprint.state
-    if state.status is Status.ACTIVE and state.current is not None:
-        number = numbering.label(sprint.flow, state.current)
-        total = numbering.total(sprint.flow)
-        sprint.say("welcome_back", number=number, total=total, title=sprint.flow.title)
-    elif state.status is not Status.LANGUAGE:
-        sprint.say("welcome_back", number=None, total=None, title=sprint.flow.title)
-    prompt(sprint)
 
 
 def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
@@ -199,7 +186,7 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     elif command is Command.NEXT_SURVEY:
         _next_survey(sprint)
     elif command is Command.RESUME:
-        _welcome_back(sprint)
+        welcome_back(sprint)
     elif command is Command.NO_REMINDERS:
         sprint.emit(RemindersDeclined())
         sprint.say("reminders_off")
@@ -261,8 +248,8 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         return
     if isinstance(result, Invalid):
         sprint.update(retries=state.retries + 1)
-        if _returning_after_gap(state, event.now, sprint.welcome_back_after):
-            _welcome_back(sprint)
+        if returning_after_gap(state, event.now, sprint.welcome_back_after):
+            welcome_back(sprint)
             return
         refuse(sprint, question, result)
         prompt(sprint)
@@ -274,13 +261,6 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     if question.snapshot and question.is_choice:
         sprint.say("snapshot", question=question, options=result.options)
     answering.advance(sprint)
-
-
-def _returning_after_gap(state: SessionState, now: datetime, pause: timedelta) -> bool:
-    if state.updated_at is None:
-        return False
-    last = datetime.fromisoformat(state.updated_at)
-    return now - last > pause
 
 
 def _my_answers(sprint: Sprint) -> None:
