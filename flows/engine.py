@@ -32,10 +32,8 @@ from flows.navigation import (
 )
 from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
+from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
 
-# After this long without a message, a returning respondent whose message is not an
-# answer is greeted with where they are, never with an error (a setting; this is its default).
-WELCOME_BACK_AFTER = timedelta(minutes=30)
 _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
 # What a closed survey refuses: anything that would ask or change an answer.
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
@@ -158,7 +156,7 @@ def _is_stale(state: SessionState, expect: str) -> bool:
 def _on_intent(sprint: Sprint, event: Inbound) -> None:
     intent = event.intent
     if intent is Intent.START:
-        _welcome_back(sprint)
+        welcome_back(sprint)
     elif intent is Intent.HELP:
         sprint.say("help", status=sprint.state.status.value)
         prompt(sprint)
@@ -188,17 +186,6 @@ def _results(sprint: Sprint) -> None:
         sprint.say("completion_summary")
 
 
-def _welcome_back(sprint: Sprint) -> None:
-    state = sprint.state
-    if state.status is Status.ACTIVE and state.current is not None:
-        number = numbering.label(sprint.flow, state.current)
-        total = numbering.total(sprint.flow)
-        sprint.say("welcome_back", number=number, total=total, title=sprint.flow.title)
-    elif state.status is not Status.LANGUAGE:
-        sprint.say("welcome_back", number=None, total=None, title=sprint.flow.title)
-    prompt(sprint)
-
-
 def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     command = parsed.command
     status = sprint.state.status
@@ -222,7 +209,7 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         sprint.say("preface", lang, preface=sprint.flow.preface)
         prompt(sprint)
     elif command is Command.RESUME:
-        _welcome_back(sprint)
+        welcome_back(sprint)
     elif command is Command.NO_REMINDERS:
         sprint.emit(RemindersDeclined())
         sprint.say("reminders_off")
@@ -292,8 +279,8 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         return
     if isinstance(result, Invalid):
         sprint.update(retries=state.retries + 1)
-        if _returning_after_gap(state, event.now, sprint.welcome_back_after):
-            _welcome_back(sprint)
+        if returning_after_gap(state, event.now, sprint.welcome_back_after):
+            welcome_back(sprint)
             return
         refuse(sprint, question, result)
         prompt(sprint)
@@ -309,13 +296,6 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     ):
         sprint.say("snapshot", question=question, options=result.options)
     answering.advance(sprint)
-
-
-def _returning_after_gap(state: SessionState, now: datetime, pause: timedelta) -> bool:
-    if state.updated_at is None:
-        return False
-    last = datetime.fromisoformat(state.updated_at)
-    return now - last > pause
 
 
 def _my_answers(sprint: Sprint) -> None:
