@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import Table, bindparam, distinct, func
+from sqlalchemy import ColumnElement, Table, bindparam, distinct, func
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -19,9 +20,11 @@ from sqlmodel.sql.expression import Select
 from flows.model import NO, YES, Flow, Question, QuestionType
 from storage import precompiled
 from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import AggregateCounter, Answer
+from storage.models import AggregateCounter, Answer, Respondent
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
+# Test respondents' answers are counted under the flow id plus this (storage.test_data).
+TEST_SUFFIX = "~test"
 CounterKey = tuple[str, str, str]  # flow_id, question_id, option_id
 _CENT = Decimal("0.01")
 
@@ -105,9 +108,20 @@ _QUESTION_COUNTERS = _COUNTERS.where(_COUNTER.c.question_id == bindparam("match_
 
 
 def counters(
-    *, session: Session, flow_id: str, question_id: str | None = None
+    *, session: Session, flow_id: str, question_id: str | None = None, include_test: bool = False
 ) -> dict[tuple[str, str], int]:
-    """{(question id, option id): count} of a flow, or of one of its questions."""
+    """{(question id, option id): count} of a flow, or of one of its questions; test
+    respondents' answers only with `include_test`."""
+    counts = _counters(session, flow_id, question_id)
+    if include_test:
+        for key, n in _counters(session, flow_id + TEST_SUFFIX, question_id).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def _counters(
+    session: Session, flow_id: str, question_id: str | None
+) -> dict[tuple[str, str], int]:
     # Plain tuples from a statement built once, not ORM objects: read after every answer
     # (the live snapshot).
     params = {"match_flow": flow_id}
@@ -120,7 +134,7 @@ def counters(
 
 
 def question_stats(
-    *, session: Session, flow: Flow, text_limit: int | None = 0
+    *, session: Session, flow: Flow, text_limit: int | None = 0, include_test: bool = False
 ) -> dict[str, QuestionStats]:
     """Per-question statistics from the counters, every option listed in flow order.
 
@@ -133,7 +147,7 @@ def question_stats(
     answer is one row with a text and no option (`storage.answers`), so the question's
     respondent counter counts its texts.
     """
-    counts = counters(session=session, flow_id=flow.id)
+    counts = counters(session=session, flow_id=flow.id, include_test=include_test)
     by_question: dict[str, dict[str, int]] = {}
     for (question_id, option_id), count in counts.items():
         by_question.setdefault(question_id, {})[option_id] = count
@@ -150,7 +164,11 @@ def question_stats(
             texts = tuple(
                 FreeText(r, t)
                 for r, t in free_texts(
-                    session=session, flow_id=flow.id, question_id=question.id, limit=text_limit
+                    session=session,
+                    flow_id=flow.id,
+                    question_id=question.id,
+                    limit=text_limit,
+                    include_test=include_test,
                 )
             )
         stats[question.id] = tally(
@@ -192,17 +210,21 @@ def _is_contact_detail(flow: Flow, question_id: str) -> bool:
 
 
 def free_texts(
-    *, session: Session, flow_id: str, question_id: str, limit: int | None = None
+    *,
+    session: Session,
+    flow_id: str,
+    question_id: str,
+    limit: int | None = None,
+    include_test: bool = False,
 ) -> list[tuple[int, str]]:
     """(respondent id, text) of a free-text question, newest first."""
-    return [
-        (r, t)
-        for r, t in session.exec(free_texts_query(flow_id, question_id, limit)).all()
-        if t is not None
-    ]
+    query = free_texts_query(flow_id, question_id, limit, include_test=include_test)
+    return [(r, t) for r, t in session.exec(query).all() if t is not None]
 
 
-def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Select[int, str | None]:
+def free_texts_query(
+    flow_id: str, question_id: str, limit: int | None, *, include_test: bool = False
+) -> Select[int, str | None]:
     """The statement behind `free_texts`: `ix_answer_free_text_newest` read in index order.
 
     `text IS NOT NULL` must stay in the WHERE clause: a planner uses a partial index only
@@ -217,6 +239,8 @@ def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Selec
         )
         .order_by(col(Answer.created_at).desc(), col(Answer.id).desc())
     )
+    if not include_test:
+        query = query.where(real_respondents(col(Answer.respondent_id)))
     if limit is not None:
         query = query.limit(limit)
     return query
@@ -224,19 +248,25 @@ def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Selec
 
 def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
     """The counters as they should be, computed from the answer rows (slow, exact)."""
+    real = real_respondents(col(Answer.respondent_id))
     options = session.exec(
         select(Answer.question_id, Answer.option_id, func.count())
-        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None))
+        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None), real)
         .group_by(col(Answer.question_id), col(Answer.option_id))
     ).all()
     respondents = session.exec(
         select(Answer.question_id, func.count(distinct(col(Answer.session_id))))
-        .where(Answer.flow_id == flow_id)
+        .where(Answer.flow_id == flow_id, real)
         .group_by(col(Answer.question_id))
     ).all()
     result = {(q, o or RESPONDENTS): int(n) for q, o, n in options}
     result.update({(q, RESPONDENTS): int(n) for q, n in respondents})
     return result
+
+
+def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
+    """A WHERE condition keeping the rows of real (not test) respondents."""
+    return respondent_id.not_in(select(Respondent.id).where(col(Respondent.is_test).is_(True)))
 
 
 def verify(*, session: Session, flow_id: str) -> list[str]:

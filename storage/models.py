@@ -86,6 +86,9 @@ class Respondent(SQLModel, table=True):
     created_at: datetime = _ts()
     # WeChat customer-service messages are only allowed within 48 h of the last inbound one.
     last_inbound_at: datetime | None = _ts(nullable=True)
+    # A staff member's /test run or data marked as test: left out of every figure
+    # (storage.test_data) unless a report asks to include it.
+    is_test: bool = False
 
 
 class SurveySession(SQLModel, table=True):

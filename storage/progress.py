@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
+from storage.aggregates import real_respondents
 from storage.models import SurveySession
 
 
@@ -41,10 +42,18 @@ class Progress:
 
 
 def survey_progress(
-    *, session: Session, flow_id: str, since: datetime, idle_before: datetime
+    *,
+    session: Session,
+    flow_id: str,
+    since: datetime,
+    idle_before: datetime,
+    include_test: bool = False,
 ) -> Progress:
-    """Counts for `flow_id`; sessions untouched since `idle_before` count as idle."""
+    """Counts for `flow_id`; sessions untouched since `idle_before` count as idle. Test
+    respondents count only with `include_test`."""
     in_flow = col(SurveySession.flow_id) == flow_id
+    if not include_test:
+        in_flow = and_(in_flow, real_respondents(col(SurveySession.respondent_id)))
     started = _count(session, in_flow)
     completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
     started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)

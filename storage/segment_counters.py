@@ -106,6 +106,7 @@ _MEMBERS = f"""
     WHERE r.flow_id = :flow AND r.question_id = '{SEGMENT_WITHIN[0]}'
       AND r.option_id = '{SEGMENT_WITHIN[1]}'
       AND c.question_id = '{SEGMENT_BY}' AND c.option_id IS NOT NULL
+      AND r.respondent_id NOT IN (SELECT id FROM respondent WHERE is_test)
 """
 _RECOUNT = (
     f"SELECT m.segment, '', '', COUNT(*) FROM ({_MEMBERS}) m GROUP BY m.segment",

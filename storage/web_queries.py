@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Interval, func, literal
 from sqlmodel import Session, col, select
 
-from storage.aggregates import percent
+from storage.aggregates import percent, real_respondents
 from storage.models import Respondent, SurveySession
 
 
@@ -39,8 +39,13 @@ class DayProgress:
     completed_to_date: int
 
 
-def progress_by_channel(*, session: Session, flow_id: str) -> list[ChannelProgress]:
+def progress_by_channel(
+    *, session: Session, flow_id: str, include_test: bool = False
+) -> list[ChannelProgress]:
     """Sessions started and completed, per channel (sorted by channel name)."""
+    where = [col(SurveySession.flow_id) == flow_id]
+    if not include_test:
+        where.append(col(Respondent.is_test).is_(False))
     rows = session.exec(
         select(
             Respondent.channel,
@@ -48,7 +53,7 @@ def progress_by_channel(*, session: Session, flow_id: str) -> list[ChannelProgre
             func.count(col(SurveySession.completed_at)),
         )
         .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
-        .where(SurveySession.flow_id == flow_id)
+        .where(*where)
         .group_by(col(Respondent.channel))
         .order_by(col(Respondent.channel))
     ).all()
@@ -56,12 +61,19 @@ def progress_by_channel(*, session: Session, flow_id: str) -> list[ChannelProgre
 
 
 def progress_by_day(
-    *, session: Session, flow_id: str, utc_offset: timedelta = timedelta(0)
+    *,
+    session: Session,
+    flow_id: str,
+    utc_offset: timedelta = timedelta(0),
+    include_test: bool = False,
 ) -> list[DayProgress]:
     """Sessions started and completed per day (calendar days at `utc_offset`), oldest
     first, days without either left out; `completed_to_date` is the running total."""
-    started = _per_day(session, flow_id, col(SurveySession.started_at), utc_offset)
-    completed = _per_day(session, flow_id, col(SurveySession.completed_at), utc_offset)
+    where = [col(SurveySession.flow_id) == flow_id]
+    if not include_test:
+        where.append(real_respondents(col(SurveySession.respondent_id)))
+    started = _per_day(session, where, col(SurveySession.started_at), utc_offset)
+    completed = _per_day(session, where, col(SurveySession.completed_at), utc_offset)
     out: list[DayProgress] = []
     running = 0
     for day in sorted(started.keys() | completed.keys()):
@@ -70,7 +82,7 @@ def progress_by_day(
     return out
 
 
-def _per_day(session: Session, flow_id: str, column: Any, offset: timedelta) -> dict[date, int]:
+def _per_day(session: Session, where: list[Any], column: Any, offset: timedelta) -> dict[date, int]:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # date() of a timestamptz uses the session time zone: pin it to UTC, then shift.
@@ -78,9 +90,7 @@ def _per_day(session: Session, flow_id: str, column: Any, offset: timedelta) -> 
     else:  # SQLite keeps UTC wall time; its date() takes the shift as a modifier
         day = func.date(column, f"{int(offset.total_seconds()):+d} seconds")
     rows = session.exec(
-        select(day, func.count())
-        .where(SurveySession.flow_id == flow_id, column.is_not(None))
-        .group_by(day)
+        select(day, func.count()).where(*where, column.is_not(None)).group_by(day)
     ).all()
     return {_as_date(d): int(n) for d, n in rows}
 

@@ -48,19 +48,21 @@ def export_columns(flow: Flow) -> list[str]:
 
 
 def export_rows(
-    *, session: Session, flow: Flow, batch_size: int = 500
+    *, session: Session, flow: Flow, batch_size: int = 500, include_test: bool = False
 ) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and a lazy iterator over the rows, ordered by respondent id."""
-    return export_columns(flow), _rows(session, flow, batch_size)
+    """The header and a lazy iterator over the rows, ordered by respondent id; test
+    respondents only with `include_test`."""
+    return export_columns(flow), _rows(session, flow, batch_size, include_test)
 
 
-def _rows(session: Session, flow: Flow, batch_size: int) -> Iterator[list[str]]:
+def _rows(session: Session, flow: Flow, batch_size: int, include_test: bool) -> Iterator[list[str]]:
     after = 0
+    real = () if include_test else (col(Respondent.is_test).is_(False),)
     while True:
         batch = session.exec(
             select(SurveySession, Respondent)
             .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
-            .where(SurveySession.flow_id == flow.id, col(SurveySession.id) > after)
+            .where(SurveySession.flow_id == flow.id, col(SurveySession.id) > after, *real)
             .order_by(col(SurveySession.id))
             .limit(batch_size)
         ).all()
