@@ -11,6 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
+    Column,
     DateTime,
     Index,
     Text,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     column,
     desc,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
@@ -88,7 +91,11 @@ class Respondent(SQLModel, table=True):
     last_inbound_at: datetime | None = _ts(nullable=True)
     # A staff member's /test run or data marked as test: left out of every figure
     # (storage.test_data) unless a report asks to include it.
-    is_test: bool = False
+    # No client-side default: precompiled INSERTs (storage.precompiled) that leave the
+    # column out get the server's.
+    is_test: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class SurveySession(SQLModel, table=True):
