@@ -27,7 +27,14 @@ _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
 
 
-__all__ = ["TEST_SUFFIX", "Marked", "counter_flow_id", "mark_test", "real_respondents"]
+__all__ = [
+    "TEST_SUFFIX",
+    "Marked",
+    "counter_flow_id",
+    "mark_test",
+    "real_respondents",
+    "respondent_id_of",
+]
 
 
 def counter_flow_id(flow_id: str, *, is_test: bool) -> str:
@@ -83,3 +90,17 @@ def mark_test(
         update(_RESPONDENT).where(_RESPONDENT.c.id == respondent_id).values(is_test=is_test)
     )
     return Marked(respondent_id, channel, was_test, len(answers))
+
+
+def respondent_id_of(*, session: Session, channel: str, channel_user_id: str) -> int | None:
+    """The id of a channel user's respondent row (None: they never wrote)."""
+    row = (
+        connection_of(session)
+        .execute(
+            select(_RESPONDENT.c.id).where(
+                _RESPONDENT.c.channel == channel, _RESPONDENT.c.channel_user_id == channel_user_id
+            )
+        )
+        .first()
+    )
+    return int(row[0]) if row is not None else None

@@ -23,6 +23,13 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("chart", Text("图表：/chart 题号", "Chart of one question")),
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
     ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
+    (
+        "test",
+        Text(
+            "试答：以测试身份答题（/test end 结束；/test mark 编号 标为测试数据）",
+            "Take the survey as test data (/test end; /test mark ID)",
+        ),
+    ),
 )
 
 RESPONDENT_COMMANDS: tuple[tuple[str, Text], ...] = (

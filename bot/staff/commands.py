@@ -31,6 +31,7 @@ class StaffCommand(StrEnum):
     CANCEL = "cancel"
     CHART = "chart"
     SURVEY = "survey"
+    TEST = "test"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ _SLASH: dict[str, StaffCommand] = {
     "chart": StaffCommand.CHART,
     "survey": StaffCommand.SURVEY,
     "surveys": StaffCommand.SURVEY,
+    "test": StaffCommand.TEST,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -67,6 +69,7 @@ _WORDS: dict[str, StaffCommand] = {
     "图表": StaffCommand.CHART,
     "调查": StaffCommand.SURVEY,
     "员工帮助": StaffCommand.HELP,
+    "试答": StaffCommand.TEST,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.

@@ -2,9 +2,10 @@
 
 Called inside the message's transaction, after dedupe and the sender's lock
 (`bot.service.Service.staff_handler`). Returns None, so the survey engine answers, for
-anyone not listed in SURVEYBOT_STAFF and for staff text that is no staff command (staff
-may take the survey too). A non-staff "/stats" thus gets the engine's unknown-command
-help and learns nothing; the attempt is written to the audit log.
+anyone not listed in SURVEYBOT_STAFF and for staff in a `/test` run (`test_runs`): staff
+are never respondents, so any other staff message that is no command gets the staff
+help. A non-staff "/stats" gets the engine's unknown-command help and learns nothing;
+the attempt is written to the audit log.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from bot.local_time import local_midnight
 from bot.render import Renderer
 from bot.reports.labels import is_personal
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands
+from bot.staff import broadcast, contact_commands, test_runs
 from bot.staff import reports as fmt
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
     StaffCommand,
+    StaffRequest,
     chinese_word,
     find_question,
     parse_staff_command,
@@ -42,6 +44,7 @@ from storage import repositories as repo
 from storage.crosstab import crosstab
 from storage.progress import survey_progress
 from storage.surveys import answered_versions
+from storage.test_data import respondent_id_of
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
 AUDIT_ARGUMENT_CHARS = 500
@@ -77,25 +80,32 @@ class StaffHandler:
             StaffCommand.CANCEL: self._cancel,
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
+            StaffCommand.TEST: self._test,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
         text = envelope.inbound.text
-        if text is None or envelope.inbound.expect is not None:
-            return None  # a menu event or a button tap: survey input
         member = StaffMember(envelope.channel, envelope.user_id)
         now = envelope.inbound.now
         if not self.settings.is_staff(envelope.channel, envelope.user_id):
-            self._note_denied(session, text, member, now)
+            if text is not None and envelope.inbound.expect is None:
+                self._note_denied(session, text, member, now)
             return None
-        request = parse_staff_command(text)
+        request = None
+        if text is not None and envelope.inbound.expect is None:
+            request = parse_staff_command(text)
+            if request is None:
+                # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
+                request = parse_staff_command(text, confirming=True)
+                if request is not None and not broadcast.is_pending(
+                    session=session, actor=str(member), now=now
+                ):
+                    request = None
         if request is None:
-            # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
-            request = parse_staff_command(text, confirming=True)
-            if request is None or not broadcast.is_pending(
-                session=session, actor=str(member), now=now
-            ):
-                return None
+            if test_runs.in_test_run(session=session, member=member, now=now):
+                return None  # a /test run: survey input (counted as test data)
+            # Staff are never respondents: anything else gets the staff help.
+            request = StaffRequest(StaffCommand.HELP)
         call = Call(session, request, member, now)
         result = self._commands[request.command](call)
         detail = {
@@ -137,6 +147,15 @@ class StaffHandler:
         return chosen_flow(
             session=call.session, catalog=self.catalog, member=call.member, now=call.now
         )
+
+    def _test(self, call: Call) -> Result:
+        own = respondent_id_of(
+            session=call.session,
+            channel=call.member.channel.value,
+            channel_user_id=call.member.user_id,
+        )
+        assert own is not None  # the dispatcher created it before calling this hook
+        return test_runs.run_test_command(call, own, self._say)
 
     def _survey(self, call: Call) -> Result:
         return survey_command(call, self.catalog, self._say)

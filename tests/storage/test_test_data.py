@@ -86,9 +86,9 @@ def test_a_test_respondents_new_answers_stay_out_and_unmarking_brings_them_back(
         mark_test(session=session, respondent_id=staff, is_test=False, now=NOW)
     with transaction(engine) as session:
         assert question_stats(session=session, flow=flow)["tools"].respondents == 2
-        assert counters(session=session, flow_id=flow.id, question_id="policy")[
-            ("policy", "yes")
-        ] == 1
+        assert (
+            counters(session=session, flow_id=flow.id, question_id="policy")[("policy", "yes")] == 1
+        )
         assert counters(session=session, flow_id=flow.id + "~test") == {
             key: 0 for key in counters(session=session, flow_id=flow.id + "~test")
         }

@@ -23,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 # Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): a batch
 # copy of `respondent` would trip the foreign keys of every table pointing at it.
 def upgrade() -> None:
-    column = sa.Column("is_test", sa.Boolean(), nullable=False, server_default=sa.false())
+    column: sa.Column[bool] = sa.Column(
+        "is_test", sa.Boolean(), nullable=False, server_default=sa.false()
+    )
     op.add_column("respondent", column)
 
 

@@ -32,7 +32,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/claim 1", "/claim 1", "/done 1 ok", "/done 1", "/export", "/dashboard",
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
                  "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
-                 "/survey 1"]:  # fmt: skip
+                 "/survey 1", "/test", "/test end", "/test mark 1", "/test mark 1",
+                 "/test unmark 1", "/test mark 99", "/test x"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
