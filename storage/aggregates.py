@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, distinct, func
+from sqlalchemy import Table, bindparam, distinct, func
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -20,7 +19,8 @@ from sqlmodel.sql.expression import Select
 from flows.model import NO, YES, Flow, Question, QuestionType
 from storage import precompiled
 from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import AggregateCounter, Answer, Respondent
+from storage.filters import NO_FILTER, ReportFilter, answer_condition
+from storage.models import AggregateCounter, Answer
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
 # Test respondents' answers are counted under the flow id plus this (storage.test_data).
@@ -134,7 +134,11 @@ def _counters(
 
 
 def question_stats(
-    *, session: Session, flow: Flow, text_limit: int | None = 0, include_test: bool = False
+    *,
+    session: Session,
+    flow: Flow,
+    text_limit: int | None = 0,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> dict[str, QuestionStats]:
     """Per-question statistics from the counters, every option listed in flow order.
 
@@ -147,7 +151,10 @@ def question_stats(
     answer is one row with a text and no option (`storage.answers`), so the question's
     respondent counter counts its texts.
     """
-    counts = counters(session=session, flow_id=flow.id, include_test=include_test)
+    if report_filter.narrows:  # some sessions only: counted from their answer rows
+        counts = recount(session=session, flow_id=flow.id, report_filter=report_filter)
+    else:
+        counts = counters(session=session, flow_id=flow.id, include_test=report_filter.include_test)
     by_question: dict[str, dict[str, int]] = {}
     for (question_id, option_id), count in counts.items():
         by_question.setdefault(question_id, {})[option_id] = count
@@ -168,7 +175,7 @@ def question_stats(
                     flow_id=flow.id,
                     question_id=question.id,
                     limit=text_limit,
-                    include_test=include_test,
+                    report_filter=report_filter,
                 )
             )
         stats[question.id] = tally(
@@ -215,15 +222,19 @@ def free_texts(
     flow_id: str,
     question_id: str,
     limit: int | None = None,
-    include_test: bool = False,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> list[tuple[int, str]]:
     """(respondent id, text) of a free-text question, newest first."""
-    query = free_texts_query(flow_id, question_id, limit, include_test=include_test)
+    query = free_texts_query(flow_id, question_id, limit, report_filter=report_filter)
     return [(r, t) for r, t in session.exec(query).all() if t is not None]
 
 
 def free_texts_query(
-    flow_id: str, question_id: str, limit: int | None, *, include_test: bool = False
+    flow_id: str,
+    question_id: str,
+    limit: int | None,
+    *,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> Select[int, str | None]:
     """The statement behind `free_texts`: `ix_answer_free_text_newest` read in index order.
 
@@ -239,16 +250,23 @@ def free_texts_query(
         )
         .order_by(col(Answer.created_at).desc(), col(Answer.id).desc())
     )
-    if not include_test:
-        query = query.where(real_respondents(col(Answer.respondent_id)))
+    kept = answer_condition(
+        col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
+    )
+    query = query.where(kept)
     if limit is not None:
         query = query.limit(limit)
     return query
 
 
-def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
-    """The counters as they should be, computed from the answer rows (slow, exact)."""
-    real = real_respondents(col(Answer.respondent_id))
+def recount(
+    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+) -> dict[tuple[str, str], int]:
+    """The counters as they should be, computed from the answer rows (slow, exact); with
+    a filter, the counts of the sessions it keeps."""
+    real = answer_condition(
+        col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
+    )
     options = session.exec(
         select(Answer.question_id, Answer.option_id, func.count())
         .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None), real)
@@ -262,11 +280,6 @@ def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
     result = {(q, o or RESPONDENTS): int(n) for q, o, n in options}
     result.update({(q, RESPONDENTS): int(n) for q, n in respondents})
     return result
-
-
-def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
-    """A WHERE condition keeping the rows of real (not test) respondents."""
-    return respondent_id.not_in(select(Respondent.id).where(col(Respondent.is_test).is_(True)))
 
 
 def verify(*, session: Session, flow_id: str) -> list[str]:

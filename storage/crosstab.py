@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.aggregates import real_respondents
+from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import Answer
 
 
@@ -34,7 +34,7 @@ def crosstab(
     flow_id: str,
     row_question: str,
     col_question: str,
-    include_test: bool = False,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> CrossTab:
     rows = aliased(Answer)
     cols = aliased(Answer)
@@ -45,8 +45,8 @@ def crosstab(
         col(rows.question_id) == row_question,
         col(cols.question_id) == col_question,
     )
-    if not include_test:
-        answered_both = (*answered_both, real_respondents(col(rows.respondent_id)))
+    kept = answer_condition(col(rows.respondent_id), col(rows.session_id), flow_id, report_filter)
+    answered_both = (*answered_both, kept)
     respondents = func.count(distinct(col(rows.session_id)))
     cells = session.exec(
         select(rows.option_id, cols.option_id, respondents)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
-from storage.aggregates import real_respondents
+from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import SurveySession
 
 
@@ -47,13 +47,11 @@ def survey_progress(
     flow_id: str,
     since: datetime,
     idle_before: datetime,
-    include_test: bool = False,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> Progress:
-    """Counts for `flow_id`; sessions untouched since `idle_before` count as idle. Test
-    respondents count only with `include_test`."""
-    in_flow = col(SurveySession.flow_id) == flow_id
-    if not include_test:
-        in_flow = and_(in_flow, real_respondents(col(SurveySession.respondent_id)))
+    """Counts for `flow_id`'s sessions the filter keeps; sessions untouched since
+    `idle_before` count as idle."""
+    in_flow = and_(col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter))
     started = _count(session, in_flow)
     completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
     started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)

@@ -17,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import Table, select, update
 from sqlmodel import Session
 
-from storage.aggregates import TEST_SUFFIX, CounterKey, bump_counters, real_respondents
+from storage.aggregates import TEST_SUFFIX, CounterKey, bump_counters
 from storage.answers import count_out
 from storage.db import connection_of
+from storage.filters import real_respondents
 from storage.models import Answer, Respondent
 from storage.segment_counters import bump_segments, counted_out
 

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Interval, func, literal
 from sqlmodel import Session, col, select
 
-from storage.aggregates import percent, real_respondents
+from storage.aggregates import percent
+from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Respondent, SurveySession
 
 
@@ -40,12 +41,10 @@ class DayProgress:
 
 
 def progress_by_channel(
-    *, session: Session, flow_id: str, include_test: bool = False
+    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
 ) -> list[ChannelProgress]:
     """Sessions started and completed, per channel (sorted by channel name)."""
-    where = [col(SurveySession.flow_id) == flow_id]
-    if not include_test:
-        where.append(col(Respondent.is_test).is_(False))
+    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter)]
     rows = session.exec(
         select(
             Respondent.channel,
@@ -65,13 +64,11 @@ def progress_by_day(
     session: Session,
     flow_id: str,
     utc_offset: timedelta = timedelta(0),
-    include_test: bool = False,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> list[DayProgress]:
     """Sessions started and completed per day (calendar days at `utc_offset`), oldest
     first, days without either left out; `completed_to_date` is the running total."""
-    where = [col(SurveySession.flow_id) == flow_id]
-    if not include_test:
-        where.append(real_respondents(col(SurveySession.respondent_id)))
+    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter)]
     started = _per_day(session, where, col(SurveySession.started_at), utc_offset)
     completed = _per_day(session, where, col(SurveySession.completed_at), utc_offset)
     out: list[DayProgress] = []

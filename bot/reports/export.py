@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
+from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
 
 # `version`: the survey version the respondent answered (their session's).
@@ -48,16 +49,22 @@ def export_columns(flow: Flow) -> list[str]:
 
 
 def export_rows(
-    *, session: Session, flow: Flow, batch_size: int = 500, include_test: bool = False
+    *,
+    session: Session,
+    flow: Flow,
+    batch_size: int = 500,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and a lazy iterator over the rows, ordered by respondent id; test
-    respondents only with `include_test`."""
-    return export_columns(flow), _rows(session, flow, batch_size, include_test)
+    """The header and a lazy iterator over the rows the filter keeps, ordered by
+    respondent id."""
+    return export_columns(flow), _rows(session, flow, batch_size, report_filter)
 
 
-def _rows(session: Session, flow: Flow, batch_size: int, include_test: bool) -> Iterator[list[str]]:
+def _rows(
+    session: Session, flow: Flow, batch_size: int, report_filter: ReportFilter
+) -> Iterator[list[str]]:
     after = 0
-    real = () if include_test else (col(Respondent.is_test).is_(False),)
+    real = session_conditions(report_filter)
     while True:
         batch = session.exec(
             select(SurveySession, Respondent)

@@ -30,10 +30,15 @@ def number(flow: Flow, question: Question) -> int:
 
 
 def report_messages(
-    flow: Flow, stats: Mapping[str, QuestionStats], *, versions: Sequence[int] | None = None
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    *,
+    versions: Sequence[int] | None = None,
+    stamp: str | None = None,
 ) -> list[str]:
     """The seed-layout report, cut between question blocks into messages that fit."""
-    blocks = render_report(flow, stats, versions=versions).strip().split("\n\n")
+    report = render_report(flow, stats, versions=versions, stamp=stamp)
+    blocks = report.strip().split("\n\n")
     messages: list[str] = []
     current = ""
     for block in blocks:
@@ -107,6 +112,30 @@ def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossT
             "respondents": table.respondents,
             "columns": columns,
         },
+    )
+
+
+def overview_reply(flow: Flow, progress: Progress, *, as_of: str) -> Reply:
+    """`/stats` alone: one short message (started, completed, rate, today), then where the
+    full report is."""
+    return Reply(
+        "staff_overview",
+        {
+            "title": flow.title,
+            "started": progress.started,
+            "completed": progress.completed,
+            "rate": percent(progress.completed, progress.started),
+            "completed_today": progress.completed_since,
+            "as_of": as_of,
+        },
+    )
+
+
+def report_stamp(progress: Progress, *, as_of: str) -> str:
+    """The full report's line of n and time."""
+    return (
+        f"受访者 Respondents n = {progress.started}（完成 completed {progress.completed}）\n"
+        f"截至 As of {as_of}"
     )
 
 

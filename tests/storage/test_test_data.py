@@ -11,10 +11,14 @@ from storage.aggregates import counters, free_texts, question_stats
 from storage.consistency import verify
 from storage.crosstab import crosstab
 from storage.db import transaction
+from storage.filters import ReportFilter
 from storage.progress import survey_progress
 from storage.test_data import mark_test
 from storage.web_queries import progress_by_channel, progress_by_day
 from tests.storage.sample import NOW, apply, new_respondent, small_flow
+
+
+EVERYONE = ReportFilter(include_test=True)
 
 
 def _survey(engine: Engine) -> tuple[int, int]:
@@ -43,7 +47,7 @@ def test_a_respondent_marked_as_test_leaves_every_figure(engine: Engine) -> None
             ("sap", 1),
         ]
         assert [t.respondent_id for t in stats["explain"].texts] == [real]
-        everyone = question_stats(session=session, flow=flow, include_test=True)
+        everyone = question_stats(session=session, flow=flow, report_filter=EVERYONE)
         assert everyone["tools"].respondents == 2
         texts = free_texts(session=session, flow_id=flow.id, question_id="explain")
         assert [r for r, _ in texts] == [real]
@@ -62,7 +66,7 @@ def test_a_respondent_marked_as_test_leaves_every_figure(engine: Engine) -> None
             flow_id=flow.id,
             row_question="tools",
             col_question="role",
-            include_test=True,
+            report_filter=EVERYONE,
         )
         assert both.respondents == 2
         assert verify(session=session, flow_id=flow.id) == []
