@@ -18,11 +18,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
-from bot.local_time import local_midnight
 from bot.render import Renderer
-from bot.reports.labels import is_personal
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands, test_runs
+from bot.staff import broadcast, contact_commands, stats_command, test_runs
 from bot.staff import reports as fmt
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
@@ -30,9 +28,7 @@ from bot.staff.commands import (
     StaffCommand,
     StaffRequest,
     chinese_word,
-    find_question,
     parse_staff_command,
-    split_by,
 )
 from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.survey_catalog import SurveyCatalog
@@ -41,9 +37,6 @@ from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from flows.events import Reply
 from flows.model import Flow, Lang, Question
 from storage import repositories as repo
-from storage.crosstab import crosstab
-from storage.progress import survey_progress
-from storage.surveys import answered_versions
 from storage.test_data import respondent_id_of
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
@@ -160,66 +153,17 @@ class StaffHandler:
     def _survey(self, call: Call) -> Result:
         return survey_command(call, self.catalog, self._say)
 
+    def _line(self, reply: Reply) -> str:
+        return self.renderer.render(reply, Lang.BOTH).strip()
+
     def _stats(self, call: Call) -> Result:
-        session = call.session
-        flow = self._flow(call)
-        if not call.request.argument:
-            # The newest texts only: every one of them was 3.8 s and 8 MB at 1M respondents.
-            stats = repo.question_stats(
-                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
-            )
-            versions = answered_versions(session=session, flow_id=flow.id)
-            report = fmt.report_messages(flow, stats, versions=versions)
-            return Result([Message(text) for text in report], "stats_report", {"survey": flow.id})
-        first, second = split_by(call.request.argument)
-        question = self._question(flow, first)
-        if isinstance(question, Reply):
-            return Result(self._say(question), "stats_question")
-        if second is None:
-            all_stats = repo.question_stats(
-                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
-            )
-            reply = fmt.question_reply(flow, question, all_stats[question.id])
-            return Result(self._say(reply), "stats_question", {"question": question.id})
-        by = self._question(flow, second)
-        if isinstance(by, Reply):
-            return Result(self._say(by), "stats_crosstab")
-        for ref, q in ((first, question), (second, by)):
-            if not q.is_choice:
-                unknown = self._unknown(flow, ref, not_choice=True)
-                return Result(self._say(unknown), "stats_crosstab")
-        table = crosstab(
-            session=session, flow_id=flow.id, row_question=question.id, col_question=by.id
-        )
-        reply = fmt.crosstab_reply(flow, question, by, table)
-        return Result(self._say(reply), "stats_crosstab", {"question": question.id, "by": by.id})
+        return stats_command.stats(call, self._flow(call), self._say, self._line)
 
     def _question(self, flow: Flow, ref: str) -> Question | Reply:
-        question = find_question(flow, ref) if ref else None
-        if question is None:
-            return self._unknown(flow, ref)
-        if is_personal(flow, question):
-            params = {"question": question, "number": fmt.number(flow, question)}
-            return Reply("staff_private_question", params)
-        return question
-
-    def _unknown(self, flow: Flow, ref: str, *, not_choice: bool = False) -> Reply:
-        params = {"ref": ref, "not_choice": not_choice, "questions": fmt.question_list(flow)}
-        return Reply("staff_unknown_question", params)
+        return stats_command.find_reportable(flow, ref)
 
     def _progress(self, call: Call) -> Result:
-        flow = self._flow(call)
-        progress = survey_progress(
-            session=call.session,
-            flow_id=flow.id,
-            since=local_midnight(call.now),
-            idle_before=call.now - IDLE,
-        )
-        stats = repo.question_stats(session=call.session, flow=flow)
-        answered = {qid: s.respondents for qid, s in stats.items()}
-        idle_hours = int(IDLE.total_seconds() // 3600)
-        reply = fmt.progress_reply(flow, progress, answered, idle_hours=idle_hours)
-        return Result(self._say(reply), "progress")
+        return stats_command.progress(call, self._flow(call), self._say, self._line)
 
     def _contacts(self, call: Call) -> Result:
         return contact_commands.list_open(call, self.flow, self._say)

@@ -17,7 +17,6 @@ from storage.test_data import mark_test
 from storage.web_queries import progress_by_channel, progress_by_day
 from tests.storage.sample import NOW, apply, new_respondent, small_flow
 
-
 EVERYONE = ReportFilter(include_test=True)
 
 

@@ -44,7 +44,7 @@ async def test_wechat_staff_report_chart_and_a_held_broadcast(wechat: Harness) -
     for text in UPDATES:
         await sim.send_text("o_sub", text)
 
-    report = await sim.send_text(STAFF_WECHAT, "统计")
+    report = await sim.send_text(STAFF_WECHAT, "统计 全部")
     assert report.text is not None and report.text.startswith("AIAG Supply Chain Sustainability")
     await deliver(wechat)
     tail = "".join(m["text"]["content"] for m in sent(wechat, STAFF_WECHAT) if "text" in m)
