@@ -27,7 +27,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
     handler.renderer = recorder  # type: ignore[attr-defined]
     chat.survey("s1", RIGHT_NOW)
     chat.survey("o1", OEM)
-    for text in ["/help", "/stats", "/stats all", "/stats 2 by 2", "/stats where 1=bus", "/stats 6", "/stats 11", "/stats 6 by 1", "/stats 99", "/stats 11 by 1",
+    for text in ["/help", "/stats", "/stats all", "/stats 2 by 2", "/stats where 1=bus",
+                 "/stats 6", "/stats 11", "/stats 6 by 1", "/stats 99", "/stats 11 by 1",
                  "/stats contact_name", "/progress", "/contacts", "/claim", "/claim 9",
                  "/claim 1", "/claim 1", "/done 1 ok", "/done 1", "/export", "/dashboard",
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
