@@ -22,6 +22,7 @@ from flows.model import Flow, Question, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
 from storage.contacts import contact_details, open_contacts
 from storage.crosstab import crosstab
+from storage.filters import NO_FILTER, ReportFilter
 from storage.progress import survey_progress
 from storage.web_queries import ChannelProgress, DayProgress, progress_by_channel, progress_by_day
 
@@ -125,9 +126,18 @@ def chart_questions(flow: Flow) -> list[Question]:
 
 
 def gather_dashboard(
-    *, session: Session, flow: Flow, now: datetime, text_limit: int = TEXT_LIMIT
+    *,
+    session: Session,
+    flow: Flow,
+    now: datetime,
+    text_limit: int = TEXT_LIMIT,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> Dashboard:
-    stats = question_stats(session=session, flow=flow, text_limit=text_limit)
+    """Every figure for the sessions `report_filter` keeps (the contact list is not a
+    figure: it shows every open request)."""
+    stats = question_stats(
+        session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
+    )
     sections = []
     for number, question in enumerate(flow.questions, start=1):
         if not is_reportable(flow, question) or question.id not in stats:
@@ -144,7 +154,9 @@ def gather_dashboard(
             for o in of_question.options
         )
         sections.append(Section(number, question, of_question, rows, of_question.texts))
-    channels = tuple(progress_by_channel(session=session, flow_id=flow.id))
+    channels = tuple(
+        progress_by_channel(session=session, flow_id=flow.id, report_filter=report_filter)
+    )
     contacts = tuple(
         ContactRow(
             reference=c.reference or str(c.id),
@@ -158,7 +170,11 @@ def gather_dashboard(
     )
     details = flow.contact.detail_questions if flow.contact else ()
     progress = survey_progress(
-        session=session, flow_id=flow.id, since=now - RECENT, idle_before=now - RECENT
+        session=session,
+        flow_id=flow.id,
+        since=now - RECENT,
+        idle_before=now - RECENT,
+        report_filter=report_filter,
     )
     waiting = tuple(
         WaitingRow(w.question_id, _waiting_label(flow, w.question_id), w.sessions, w.idle)
@@ -169,7 +185,14 @@ def gather_dashboard(
         started=sum(c.started for c in channels),
         completed=sum(c.completed for c in channels),
         channels=channels,
-        days=tuple(progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)),
+        days=tuple(
+            progress_by_day(
+                session=session,
+                flow_id=flow.id,
+                utc_offset=CHINA_OFFSET,
+                report_filter=report_filter,
+            )
+        ),
         started_recently=progress.started_since,
         completed_recently=progress.completed_since,
         waiting=waiting,
@@ -194,14 +217,27 @@ def _detail_heading(flow: Flow, question_id: str) -> str:
     return heading or question_id.removeprefix("contact_").replace("_", " ")
 
 
-def gather_crosstab(*, session: Session, flow: Flow, question_id: str, by_id: str) -> CrossTabView:
+def gather_crosstab(
+    *,
+    session: Session,
+    flow: Flow,
+    question_id: str,
+    by_id: str,
+    report_filter: ReportFilter = NO_FILTER,
+) -> CrossTabView:
     """Raises `KeyError` for an unknown question, `ValueError` for one without options."""
     question, by = flow.question(question_id), flow.question(by_id)
     if not (is_reportable(flow, question) and is_reportable(flow, by)):
         raise ValueError("personal details are not cross-tabulated")
     if not (question.is_choice and by.is_choice):
         raise ValueError("a cross-tab needs two choice questions")
-    table = crosstab(session=session, flow_id=flow.id, row_question=question_id, col_question=by_id)
+    table = crosstab(
+        session=session,
+        flow_id=flow.id,
+        row_question=question_id,
+        col_question=by_id,
+        report_filter=report_filter,
+    )
     rows, columns = option_ids(question), option_ids(by)
     return CrossTabView(
         question=question,

@@ -18,6 +18,7 @@ from bot.reports.export import export_rows, write_csv, write_xlsx
 from bot.web.links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
+from storage.filters import NO_FILTER, ReportFilter
 
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
@@ -32,14 +33,16 @@ class ExportFile:
     media_type: str
 
 
-def write_export_file(engine: Engine, flow: Flow, fmt: ExportFormat) -> ExportFile:
+def write_export_file(
+    engine: Engine, flow: Flow, fmt: ExportFormat, report_filter: ReportFilter = NO_FILTER
+) -> ExportFile:
     """Blocking (run it in a thread). The caller deletes `path` once it has been sent."""
     handle, name = tempfile.mkstemp(prefix="surveybot-export-", suffix=f".{fmt.value}")
     os.close(handle)
     path = Path(name)
     try:
         with transaction(engine, readonly=True, long_read=True) as session:
-            header, rows = export_rows(session=session, flow=flow)
+            header, rows = export_rows(session=session, flow=flow, report_filter=report_filter)
             if fmt is ExportFormat.XLSX:
                 count = write_xlsx(path, header, rows)
             else:

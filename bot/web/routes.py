@@ -28,6 +28,7 @@ from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
 from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
 from bot.web.exports import write_export_file
+from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
 from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
 from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
@@ -126,6 +127,9 @@ class _StaffWeb:
                 return error_page(
                     self.env, 404, "404", "没有此调查 No such survey", base=_base(request)
                 )
+            except BadFilter as exc:
+                message = f"无法识别的筛选 Unknown filter: {exc}"
+                return error_page(self.env, 400, "400", message, base=_base(request))
 
         return run
 
@@ -154,7 +158,16 @@ class _StaffWeb:
             assert flow is not None
             versions = answered_versions(session=session, flow_id=wanted)
             explicit = wanted != self.catalog.default_flow_id
-            return Survey(flow, tuple(ids), tuple(versions), explicit)
+            chosen = parse_web_filter(request.query_params, flow)
+            return Survey(
+                flow,
+                tuple(ids),
+                tuple(versions),
+                explicit,
+                chosen.params,
+                chosen.report_filter,
+                chosen.labels,
+            )
 
         return await anyio.to_thread.run_sync(self._read(read))
 
@@ -204,7 +217,11 @@ class _StaffWeb:
         survey = await self.survey(request)
         now = self.clock()
         data = await anyio.to_thread.run_sync(
-            self._read(lambda s: gather_dashboard(session=s, flow=survey.flow, now=now))
+            self._read(
+                lambda s: gather_dashboard(
+                    session=s, flow=survey.flow, now=now, report_filter=survey.report_filter
+                )
+            )
         )
         return page(
             self.env,
@@ -214,6 +231,7 @@ class _StaffWeb:
             base=_base(request),
             choices=chart_questions(survey.flow),
             survey=survey,
+            filter_options=choice_options(survey.flow),
         )
 
     async def crosstab(self, request: Request) -> Response:
@@ -230,18 +248,31 @@ class _StaffWeb:
             "by": by,
             "base": _base(request),
             "survey": survey,
+            "filter_options": choice_options(flow),
         }
         if q not in ids or by not in ids:
             context.update(view=None, error="未知问题 Unknown question")
             return page(self.env, "crosstab.html", status_code=400, **context)
+        if q == by:
+            context.update(view=None, error="不能把一道题和它自己交叉 Pick two different questions")
+            return page(self.env, "crosstab.html", status_code=400, **context)
         view = await anyio.to_thread.run_sync(
-            self._read(lambda s: gather_crosstab(session=s, flow=flow, question_id=q, by_id=by))
+            self._read(
+                lambda s: gather_crosstab(
+                    session=s,
+                    flow=flow,
+                    question_id=q,
+                    by_id=by,
+                    report_filter=survey.report_filter,
+                )
+            )
         )
         return page(self.env, "crosstab.html", view=view, error=None, **context)
 
     async def chart(self, request: Request) -> Response:
         await self.member(request)
-        flow = (await self.survey(request)).flow
+        survey = await self.survey(request)
+        flow = survey.flow
         question_id = request.path_params["question_id"]
         if question_id not in {q.id for q in chart_questions(flow)}:
             return error_page(self.env, 404, "404", "没有此图表 No such chart")
@@ -252,20 +283,28 @@ class _StaffWeb:
             from bot.reports.charts import question_chart_png
 
             with transaction(self.engine, readonly=True, long_read=True) as session:
-                stats = question_stats(session=session, flow=flow)[question_id]
+                stats = question_stats(
+                    session=session, flow=flow, report_filter=survey.report_filter
+                )[question_id]
             return question_chart_png(question, stats, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
 
     async def progress_chart(self, request: Request) -> Response:
         await self.member(request)
-        flow = (await self.survey(request)).flow
+        survey = await self.survey(request)
+        flow = survey.flow
 
         def draw() -> bytes:
             from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
 
             with transaction(self.engine, readonly=True, long_read=True) as session:
-                days = progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
+                days = progress_by_day(
+                    session=session,
+                    flow_id=flow.id,
+                    utc_offset=CHINA_OFFSET,
+                    report_filter=survey.report_filter,
+                )
             return progress_chart_png(days, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
@@ -281,9 +320,19 @@ class _StaffWeb:
             member, via = gate.from_token(EXPORT_PURPOSE, token, max_age=EXPORT_TTL_S), "link"
         else:
             member, via = await self.member(request), "dashboard"
-        flow = (await self.survey(request)).flow
-        exported = await anyio.to_thread.run_sync(write_export_file, self.engine, flow, fmt)
-        detail = {"format": fmt.value, "rows": exported.rows, "via": via, "survey": flow.id}
+        survey = await self.survey(request)
+        flow = survey.flow
+        exported = await anyio.to_thread.run_sync(
+            write_export_file, self.engine, flow, fmt, survey.report_filter
+        )
+        detail: dict[str, Any] = {
+            "format": fmt.value,
+            "rows": exported.rows,
+            "via": via,
+            "survey": flow.id,
+        }
+        if survey.filters:
+            detail["filter"] = dict(survey.filters)
         try:
             await self.audit(member, "export", detail)
         except BaseException:

@@ -96,5 +96,10 @@ def _html(site: SeededSite, dashboard: Dashboard) -> str:
     template = make_environment().get_template("dashboard.html")
     survey = Survey(site.flow, (site.flow.id,), (1,), explicit=False)
     return template.render(
-        d=dashboard, member="staff", base="", choices=chart_questions(site.flow), survey=survey
+        d=dashboard,
+        member="staff",
+        base="",
+        choices=chart_questions(site.flow),
+        survey=survey,
+        filter_options=[],
     )
