@@ -179,7 +179,14 @@ class Service:
             answers=(at.state.answers if at.state is not None else {}, result.state.answers),
         )
         for contact in contacts:
-            alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
+            alert_staff(
+                session=session,
+                contact=contact,
+                staff=self.config.staff,
+                now=now,
+                flow=flow,
+                renderer=self.renderer,
+            )
         enricher = Enricher(
             session=session,
             flow=flow,

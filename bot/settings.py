@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of
     # the web workers: ~55 MB each).
     chart_worker: bool = Field(True, validation_alias=_env("SURVEYBOT_CHART_WORKER"))
+    # How staff are named to each other: "wechat:o_abc=王芳,telegram:12345=Li Lei"
+    # (bot.staff.names); staff without a name appear as 员工 Staff 1, 2, … never by id.
+    staff_names_raw: str = Field("", validation_alias=_env("SURVEYBOT_STAFF_NAMES"))
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))
@@ -92,6 +95,16 @@ class Settings(BaseSettings):
     @classmethod
     def _staff(cls, value: str) -> str:
         parse_staff(value)
+        return value
+
+    @field_validator("staff_names_raw")
+    @classmethod
+    def _staff_names(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            who, sep, name = item.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"SURVEYBOT_STAFF_NAMES entry {item!r} is not channel:id=name")
+            parse_staff(who)
         return value
 
     @property

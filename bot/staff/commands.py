@@ -23,6 +23,8 @@ class StaffCommand(StrEnum):
     PROGRESS = "progress"
     CONTACTS = "contacts"
     CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    ASSIGN = "assign"
     DONE = "done"
     EXPORT = "export"
     DASHBOARD = "dashboard"
@@ -47,6 +49,8 @@ _SLASH: dict[str, StaffCommand] = {
     "progress": StaffCommand.PROGRESS,
     "contacts": StaffCommand.CONTACTS,
     "claim": StaffCommand.CLAIM,
+    "unclaim": StaffCommand.UNCLAIM,
+    "assign": StaffCommand.ASSIGN,
     "done": StaffCommand.DONE,
     "export": StaffCommand.EXPORT,
     "dashboard": StaffCommand.DASHBOARD,
@@ -73,7 +77,11 @@ _WORDS: dict[str, StaffCommand] = {
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.
-_WORDS_WITH_REFERENCE = {"完成": StaffCommand.DONE}
+_WORDS_WITH_REFERENCE = {
+    "完成": StaffCommand.DONE,
+    "退回": StaffCommand.UNCLAIM,
+    "指派": StaffCommand.ASSIGN,
+}
 _CONFIRM_WORDS = {"确认": StaffCommand.CONFIRM, "取消": StaffCommand.CANCEL}
 
 # "/stats@aiag_bot": Telegram adds the bot's name to commands picked from the menu.

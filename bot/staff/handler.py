@@ -30,6 +30,7 @@ from bot.staff.commands import (
     chinese_word,
     parse_staff_command,
 )
+from bot.staff.names import StaffNames
 from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.survey_catalog import SurveyCatalog
 from bot.web.links import ExportFormat, dashboard_login_url, export_url
@@ -58,14 +59,17 @@ class StaffHandler:
         self.settings = settings
         self.signer = signer
         self.renderer = renderer or Renderer()
+        self.names = StaffNames.from_settings(settings)
         self._commands: dict[StaffCommand, Callable[[Call], Result]]
         self._commands = {
             StaffCommand.HELP: self._help,
             StaffCommand.STATS: self._stats,
             StaffCommand.PROGRESS: self._progress,
             StaffCommand.CONTACTS: self._contacts,
-            StaffCommand.CLAIM: self._claim,
-            StaffCommand.DONE: self._done,
+            StaffCommand.CLAIM: self._move_contact,
+            StaffCommand.UNCLAIM: self._move_contact,
+            StaffCommand.ASSIGN: self._move_contact,
+            StaffCommand.DONE: self._move_contact,
             StaffCommand.EXPORT: self._export,
             StaffCommand.DASHBOARD: self._dashboard,
             StaffCommand.BROADCAST: self._broadcast,
@@ -166,13 +170,10 @@ class StaffHandler:
         return stats_command.progress(call, self._flow(call), self._say, self._line)
 
     def _contacts(self, call: Call) -> Result:
-        return contact_commands.list_open(call, self.flow, self._say)
+        return contact_commands.list_requests(call, self.flow, self._say, self.names)
 
-    def _claim(self, call: Call) -> Result:
-        return contact_commands.move(call, self.flow, self._say, done=False)
-
-    def _done(self, call: Call) -> Result:
-        return contact_commands.move(call, self.flow, self._say, done=True)
+    def _move_contact(self, call: Call) -> Result:
+        return contact_commands.move(call, self.flow, self._say, self.names, self._line)
 
     def _export(self, call: Call) -> Result:
         links = [

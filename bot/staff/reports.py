@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.local_time import local_time
-from bot.reports.labels import FIELD_LABELS, is_personal, option_text
+from bot.reports.labels import detail_label, is_personal, option_text
 from bot.reports.text_report import option_label, render_report
 from flows.events import Reply
 from flows.model import Flow, Question
@@ -182,24 +181,8 @@ def contact_lines(flow: Flow, contact: ContactRequest) -> list[tuple[str, str]]:
     for question_id, value in details.items():
         if not value:
             continue
-        kind = flow.question(question_id).field if flow.has_question(question_id) else None
-        default = question_id.removeprefix("contact_")
-        lines.append((FIELD_LABELS.get(kind, default) if kind else default, value))
+        lines.append((detail_label(flow, question_id), value))
     return lines
-
-
-def contacts_reply(flow: Flow, contacts: Sequence[ContactRequest], *, more: bool) -> Reply:
-    items = [
-        {
-            "reference": c.reference,
-            "created": local_time(c.created_at),
-            "claimed_by": c.claimed_by,
-            "reason": c.reason,
-            "details": contact_lines(flow, c),
-        }
-        for c in contacts
-    ]
-    return Reply("staff_contacts", {"contacts": items, "more": more})
 
 
 def question_list(flow: Flow) -> list[dict[str, object]]:

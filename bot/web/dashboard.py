@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from bot.local_time import CHINA_OFFSET
-from bot.reports.labels import FIELD_LABELS, is_personal, option_text
+from bot.reports.labels import detail_label, is_personal, option_text
 from bot.reports.text_report import option_label
 from flows.model import Flow, Question, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
@@ -212,9 +212,7 @@ def _waiting_label(flow: Flow, question_id: str | None) -> str:
 
 
 def _detail_heading(flow: Flow, question_id: str) -> str:
-    field = flow.question(question_id).field if flow.has_question(question_id) else None
-    heading = FIELD_LABELS.get(field) if field is not None else None
-    return heading or question_id.removeprefix("contact_").replace("_", " ")
+    return detail_label(flow, question_id)
 
 
 def gather_crosstab(

@@ -91,6 +91,7 @@ def make_runtime(db_url: str, **overrides: object) -> Runtime:
         "secret_key": SECRET,
         "public_url": PUBLIC_URL,
         "snapshot_min_respondents": 3,
+        "staff_names_raw": f"wechat:{STAFF_WECHAT}=王芳",  # the Telegram one stays unnamed
     }
     return build_runtime(load_settings(**{**options, **overrides}))
 
