@@ -61,6 +61,7 @@ class ContactRow:
     created_at: datetime
     claimed_by: str | None
     details: Mapping[str, str]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def gather_dashboard(
             created_at=c.created_at,
             claimed_by=c.claimed_by,
             details=contact_details(c),
+            note=c.note,
         )
         for c in open_contacts(session=session, include_claimed=True, limit=CONTACT_LIMIT)
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import anyio
@@ -23,9 +24,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.local_time import CHINA_OFFSET
+from bot.render import Renderer
 from bot.settings import Settings, StaffMember
+from bot.staff.names import StaffNames
 from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
+from bot.web.contact_actions import csrf_token
+from bot.web.contact_routes import contact_action
 from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
 from bot.web.exports import write_export_file
 from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
@@ -73,6 +78,11 @@ def make_web_routes(
         Route("/dashboard/progress.png", web.guarded(web.progress_chart), methods=["GET"]),
         Route("/dashboard/chart/{question_id}.png", web.guarded(web.chart), methods=["GET"]),
         Route("/export/{fmt}", web.guarded(web.export), methods=["GET"]),
+        Route(
+            "/dashboard/contacts/{reference}",
+            web.guarded(partial(contact_action, web)),
+            methods=["POST"],
+        ),
         Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
     ]
 
@@ -91,6 +101,8 @@ class _StaffWeb:
         self.catalog = catalog
         self.clock = clock
         self.env: Environment = make_environment()
+        self.names = StaffNames.from_settings(settings)
+        self.renderer = Renderer()
         self._signer = signer
         self._signer_lock = anyio.Lock()
 
@@ -223,16 +235,22 @@ class _StaffWeb:
                 )
             )
         )
+        cookie = request.cookies.get(SESSION_COOKIE) or ""
         return page(
             self.env,
             "dashboard.html",
             d=data,
             member=str(member),
+            names=self.names,
+            csrf=csrf_token(await self.signer_now(), cookie),
             base=_base(request),
             choices=chart_questions(survey.flow),
             survey=survey,
             filter_options=choice_options(survey.flow),
         )
+
+    async def signer_now(self) -> Signer:
+        return (await self.gate()).signer
 
     async def crosstab(self, request: Request) -> Response:
         await self.member(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.staff.names import StaffNames
 from bot.web.dashboard import Dashboard, chart_questions, gather_crosstab, gather_dashboard
 from bot.web.pages import make_environment
 from bot.web.survey_choice import Survey
@@ -102,4 +103,6 @@ def _html(site: SeededSite, dashboard: Dashboard) -> str:
         choices=chart_questions(site.flow),
         survey=survey,
         filter_options=[],
+        names=StaffNames((), {}),
+        csrf="token",
     )
