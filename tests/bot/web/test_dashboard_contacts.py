@@ -69,8 +69,8 @@ async def test_claim_note_and_done_from_the_dashboard(
 
     row = _row((await staff.get("/dashboard")).text, open_ref)
     assert "已认领 claimed" in row and "员工 Staff 1" in row and 'value="unclaim"' in row
-    noted = await staff.post(f"/dashboard/contacts/{open_ref}",
-                             data={"csrf": token, "action": "note", "note": "周二回电"})  # fmt: skip
+    note = {"csrf": token, "action": "note", "note": "周二回电"}
+    noted = await staff.post(f"/dashboard/contacts/{open_ref}", data=note)
     assert noted.status_code == 303
     assert "周二回电</textarea>" in (await staff.get("/dashboard")).text
     done = await staff.post(f"/dashboard/contacts/{open_ref}",
