@@ -24,8 +24,16 @@ from storage.contacts import contact_details, open_contacts
 from storage.crosstab import crosstab
 from storage.filters import NO_FILTER, ReportFilter
 from storage.progress import survey_progress
-from storage.web_queries import ChannelProgress, DayProgress, progress_by_channel, progress_by_day
+from storage.web_queries import (
+    ChannelProgress,
+    DayProgress,
+    HourProgress,
+    progress_by_channel,
+    progress_by_day,
+    progress_by_hour,
+)
 
+HOURLY_DAYS = 3  # answers spanning fewer calendar days are charted per hour
 TEXT_LIMIT = 500  # free-text answers listed per question, newest first
 RECENT = timedelta(hours=24)  # "in the last 24 h"; an unfinished session idle longer is stale
 CONTACT_LIMIT = 200
@@ -204,6 +212,22 @@ def gather_dashboard(
         generated_at=now,
         text_limit=text_limit,
     )
+
+
+def progress_series(
+    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+) -> tuple[list[DayProgress], list[HourProgress] | None]:
+    """Per day, and per hour too while the answers span only a campaign's first days
+    (`HOURLY_DAYS`); China time."""
+    days = progress_by_day(
+        session=session, flow_id=flow_id, utc_offset=CHINA_OFFSET, report_filter=report_filter
+    )
+    if not days or (days[-1].day - days[0].day).days >= HOURLY_DAYS:
+        return days, None
+    hours = progress_by_hour(
+        session=session, flow_id=flow_id, utc_offset=CHINA_OFFSET, report_filter=report_filter
+    )
+    return days, hours
 
 
 def _waiting_label(flow: Flow, question_id: str | None) -> str:

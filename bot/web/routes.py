@@ -23,7 +23,6 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.local_time import CHINA_OFFSET
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff.names import StaffNames
@@ -31,7 +30,12 @@ from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
 from bot.web.contact_actions import csrf_token
 from bot.web.contact_routes import contact_action
-from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
+from bot.web.dashboard import (
+    chart_questions,
+    gather_crosstab,
+    gather_dashboard,
+    progress_series,
+)
 from bot.web.exports import write_export_file
 from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
 from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
@@ -43,7 +47,6 @@ from storage import repositories as repo
 from storage.aggregates import question_stats
 from storage.db import run_in_transaction, transaction
 from storage.surveys import answered_versions
-from storage.web_queries import progress_by_day
 
 Clock = Callable[[], datetime]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -317,13 +320,10 @@ class _StaffWeb:
             from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
 
             with transaction(self.engine, readonly=True, long_read=True) as session:
-                days = progress_by_day(
-                    session=session,
-                    flow_id=flow.id,
-                    utc_offset=CHINA_OFFSET,
-                    report_filter=survey.report_filter,
+                days, hours = progress_series(
+                    session=session, flow_id=flow.id, report_filter=survey.report_filter
                 )
-            return progress_chart_png(days, lang=Lang.BOTH)
+            return progress_chart_png(days, hours=hours, lang=Lang.BOTH)
 
         return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
 
