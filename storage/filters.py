@@ -50,6 +50,30 @@ class ReportFilter:
 NO_FILTER = ReportFilter()
 
 
+def filter_to_json(report_filter: ReportFilter) -> dict[str, object]:
+    """A filter as JSON (a chart drawn later, by another process, obeys it too)."""
+    f = report_filter
+    return {
+        "answers": [[a.question_id, a.option_id] for a in f.answers],
+        "since": f.since.isoformat() if f.since else None,
+        "until": f.until.isoformat() if f.until else None,
+        "channel": f.channel,
+        "lang": f.lang,
+        "include_test": f.include_test,
+    }
+
+
+def filter_from_json(data: dict[str, Any]) -> ReportFilter:
+    return ReportFilter(
+        answers=tuple(AnswerIs(str(q), str(o)) for q, o in data.get("answers", [])),
+        since=datetime.fromisoformat(data["since"]) if data.get("since") else None,
+        until=datetime.fromisoformat(data["until"]) if data.get("until") else None,
+        channel=data.get("channel"),
+        lang=data.get("lang"),
+        include_test=bool(data.get("include_test")),
+    )
+
+
 def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
     """A WHERE condition keeping the rows of real (not test) respondents."""
     test = select(Respondent.id).where(col(Respondent.is_test).is_(True))

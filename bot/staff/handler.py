@@ -21,7 +21,6 @@ from bot.envelope import Envelope, Message, Outcome
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands, stats_command, test_runs
-from bot.staff import reports as fmt
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
@@ -212,25 +211,7 @@ class StaffHandler:
         return Result(self._say(reply), "broadcast_cancelled")
 
     def _chart(self, call: Call) -> Result:
-        flow = self._flow(call)
-        question = self._question(flow, call.request.argument)
-        if isinstance(question, Reply):
-            return Result(self._say(question), "chart")
-        stats = repo.question_stats(session=call.session, flow=flow)[question.id]
-        params = {
-            "question": question,
-            "number": fmt.number(flow, question),
-            "respondents": stats.respondents,
-            "chartable": question.is_choice,
-        }
-        caption = self.renderer.render(Reply("staff_chart", params), Lang.BOTH)
-        if not question.is_choice:
-            return Result([Message(caption)], "chart", {"question": question.id})
-        # matplotlib takes seconds to import: only a process that draws pays for it.
-        from bot.reports.charts import question_chart_png
-
-        png = question_chart_png(question, stats, lang=Lang.BOTH)
-        return Result([Message(caption, image_png=png)], "chart", {"question": question.id})
+        return stats_command.chart(call, self._flow(call), self._say, self._line)
 
 
 def build_staff_handler(

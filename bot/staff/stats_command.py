@@ -22,7 +22,9 @@ from flows.events import Reply
 from flows.model import Flow, Question
 from storage import repositories as repo
 from storage.aggregates import option_ids
+from storage.chart_queue import queue_staff_chart
 from storage.crosstab import crosstab
+from storage.filters import filter_to_json
 from storage.progress import survey_progress
 from storage.surveys import answered_versions
 
@@ -151,6 +153,41 @@ def progress(call: Call, flow: Flow, say: Say, line: Line) -> Result:
     stamp = {"as_of": as_of(call.now), "filter_line": filter_line(parsed, line)}
     reply = Reply(reply.key, {**reply.params, **stamp})
     return Result(say(reply), "progress", {"filtered": report_filter.narrows})
+
+
+def chart(call: Call, flow: Flow, say: Say, line: Line) -> Result:
+    """`/chart 6 [filters]`: the caption at once, the image through the outbox (drawn by
+    the chart worker, `bot.completion_charts`), like a respondent's completion chart."""
+    parsed = _filters(call, flow, say)
+    if isinstance(parsed, Result):
+        return parsed
+    question = find_reportable(flow, parsed.rest)
+    if isinstance(question, Reply):
+        return Result(say(question), "chart")
+    stats = repo.question_stats(
+        session=call.session, flow=flow, report_filter=parsed.report_filter
+    )[question.id]
+    drawing = question.is_choice and stats.respondents > 0
+    if drawing:
+        queue_staff_chart(
+            session=call.session,
+            channel=call.member.channel.value,
+            recipient=call.member.user_id,
+            survey=(flow.id, flow.version),
+            question_id=question.id,
+            report_filter=filter_to_json(parsed.report_filter),
+            now=call.now,
+        )
+    params = {
+        "question": question,
+        "number": fmt.number(flow, question),
+        "respondents": stats.respondents,
+        "chartable": question.is_choice,
+        "drawing": drawing,
+        "as_of": as_of(call.now),
+        "filter_line": filter_line(parsed, line),
+    }
+    return Result(say(Reply("staff_chart", params)), "chart", {"question": question.id})
 
 
 def find_reportable(flow: Flow, ref: str) -> Question | Reply:
