@@ -32,11 +32,14 @@ def progress_chart_png(
     hours: Sequence[HourProgress] | None = None,
     lang: Lang = Lang.BOTH,
     font: ChartFont | None = None,
+    narrow: bool = False,
 ) -> bytes:
-    """Per day, or per hour when `hours` is given (China wall time, as the tables)."""
+    """Per day, or per hour when `hours` is given (China wall time, as the tables);
+    `narrow`: for a phone's screen (the title on two lines)."""
     font = font or chart_font()
     lang = font.lang(lang)
-    figure = Figure(figsize=(8.0, 3.6), dpi=DPI, layout="constrained")
+    size = (4.0, 3.8) if narrow else (8.0, 3.6)
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     ax = figure.add_subplot()
     props = text_props(font)
     if not days and not hours:
@@ -75,7 +78,8 @@ def progress_chart_png(
     for axis in (ax, total):
         axis.tick_params(labelsize=10)
         axis.spines["top"].set_visible(False)
-    ax.set_title(font.clean(title.get(lang)), fontsize=12, loc="left", **props)
+    heading = f"{title.zh}\n{title.en}" if narrow and lang is Lang.BOTH else title.get(lang)
+    ax.set_title(font.clean(heading), fontsize=11 if narrow else 12, loc="left", **props)
     handles = ax.get_legend_handles_labels()[0] + total.get_legend_handles_labels()[0]
     figure.legend(
         handles=handles,

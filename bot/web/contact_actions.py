@@ -65,8 +65,9 @@ def check_csrf(signer: Signer, cookie: str, token: str | None) -> None:
 
 
 def check_origin(origin: str | None, host: str | None) -> None:
-    """A browser's POST names where its page came from; ours or none (old browsers)."""
-    if origin and urlsplit(origin).netloc != (host or ""):
+    """A browser's POST names where its page came from: ours, or none at all ("null":
+    our pages send `Referrer-Policy: no-referrer`, so Chromium hides their origin)."""
+    if origin and origin != "null" and urlsplit(origin).netloc != (host or ""):
         raise BadForm("cross-site POST")
 
 

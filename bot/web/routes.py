@@ -28,13 +28,13 @@ from bot.settings import Settings, StaffMember
 from bot.staff.names import StaffNames
 from bot.survey_catalog import SurveyCatalog
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
+from bot.web.chart_routes import progress_chart, question_chart
 from bot.web.contact_actions import csrf_token
 from bot.web.contact_routes import contact_action
 from bot.web.dashboard import (
     chart_questions,
     gather_crosstab,
     gather_dashboard,
-    progress_series,
 )
 from bot.web.exports import write_export_file
 from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
@@ -42,9 +42,8 @@ from bot.web.links import DASHBOARD_PURPOSE, EXPORT_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
 from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from bot.web.survey_choice import Survey, UnknownSurvey
-from flows.model import Flow, Lang
+from flows.model import Flow
 from storage import repositories as repo
-from storage.aggregates import question_stats
 from storage.db import run_in_transaction, transaction
 from storage.surveys import answered_versions
 
@@ -78,8 +77,14 @@ def make_web_routes(
         Route("/dashboard/login", web.guarded(web.login), methods=["GET"]),
         Route("/dashboard/logout", web.logout, methods=["GET"]),
         Route("/dashboard/crosstab", web.guarded(web.crosstab), methods=["GET"]),
-        Route("/dashboard/progress.png", web.guarded(web.progress_chart), methods=["GET"]),
-        Route("/dashboard/chart/{question_id}.png", web.guarded(web.chart), methods=["GET"]),
+        Route(
+            "/dashboard/progress.png", web.guarded(partial(progress_chart, web)), methods=["GET"]
+        ),
+        Route(
+            "/dashboard/chart/{question_id}.png",
+            web.guarded(partial(question_chart, web)),
+            methods=["GET"],
+        ),
         Route("/export/{fmt}", web.guarded(web.export), methods=["GET"]),
         Route(
             "/dashboard/contacts/{reference}",
@@ -289,43 +294,6 @@ class _StaffWeb:
             )
         )
         return page(self.env, "crosstab.html", view=view, error=None, **context)
-
-    async def chart(self, request: Request) -> Response:
-        await self.member(request)
-        survey = await self.survey(request)
-        flow = survey.flow
-        question_id = request.path_params["question_id"]
-        if question_id not in {q.id for q in chart_questions(flow)}:
-            return error_page(self.env, 404, "404", "没有此图表 No such chart")
-        question = flow.question(question_id)
-
-        def draw() -> bytes:
-            # matplotlib and numpy (~55 MB): loaded by the first chart a worker draws.
-            from bot.reports.charts import question_chart_png
-
-            with transaction(self.engine, readonly=True, long_read=True) as session:
-                stats = question_stats(
-                    session=session, flow=flow, report_filter=survey.report_filter
-                )[question_id]
-            return question_chart_png(question, stats, lang=Lang.BOTH)
-
-        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
-
-    async def progress_chart(self, request: Request) -> Response:
-        await self.member(request)
-        survey = await self.survey(request)
-        flow = survey.flow
-
-        def draw() -> bytes:
-            from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
-
-            with transaction(self.engine, readonly=True, long_read=True) as session:
-                days, hours = progress_series(
-                    session=session, flow_id=flow.id, report_filter=survey.report_filter
-                )
-            return progress_chart_png(days, hours=hours, lang=Lang.BOTH)
-
-        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
 
     async def export(self, request: Request) -> Response:
         try:
