@@ -9,6 +9,7 @@ respondents never holds them all in memory (consume the rows inside the transact
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -34,6 +35,10 @@ FIXED_COLUMNS = [
 ]
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as typed ("+8613800138000", "021-6123 4567"): Excel would read it as a
+# number (8.61E+12, the leading 0 lost) or a formula. `="…"` makes Excel show it as
+# written, as text. (Ids and other plain numbers never start with + or 0.)
+_PHONE = re.compile(r"[+0]\d[\d \-]{4,}\d")
 
 
 def export_columns(flow: Flow) -> list[str]:
@@ -126,6 +131,8 @@ def _iso(value: datetime | None) -> str:
 
 
 def _csv_safe(value: str) -> str:
+    if _PHONE.fullmatch(value):
+        return f'="{value}"'
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.reports.export import export_rows, write_csv, write_xlsx
+from bot.reports.export import export_rows, write_csv
+from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.web.links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
@@ -44,7 +45,7 @@ def write_export_file(
         with transaction(engine, readonly=True, long_read=True) as session:
             header, rows = export_rows(session=session, flow=flow, report_filter=report_filter)
             if fmt is ExportFormat.XLSX:
-                count = write_xlsx(path, header, rows)
+                count = write_analysis_xlsx(path, flow, rows)
             else:
                 count = write_csv(path, header, rows)
     except BaseException:

@@ -58,10 +58,14 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
         response = await client.get(export_path(sqlite_site, ExportFormat.XLSX))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    rows = [list(r) for r in workbook["answers"].iter_rows(values_only=True)]
+    assert workbook.sheetnames == ["answers", "codebook"]
     workbook.close()
-    assert rows[0] == export_columns(sqlite_site.flow)
+    assert rows[0][:2] == ["编号 Respondent ID", "渠道 Channel"]
+    assert rows[0][7] == "1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?"
+    assert len(rows[0]) == len(export_columns(sqlite_site.flow))
     assert len(rows) == 1 + sqlite_site.seed.started
+    assert all(isinstance(r[0], int) for r in rows[1:])
     audited = {"format": "xlsx", "rows": 320, "via": "link", "survey": "aiag_carbon"}
     assert exports_audited(sqlite_site)[-1] == audited
 
