@@ -18,7 +18,9 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from flows.model import Flow, QuestionType
+from bot.reports.labels import option_text
+from bot.reports.text_report import option_label
+from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
 from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
@@ -33,6 +35,8 @@ FIXED_COLUMNS = [
     "started_at",
     "completed_at",
 ]
+# The column after a multiple-choice question's 0/1 columns: the chosen options in words.
+LABELS = "labels"
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A phone number as typed ("+8613800138000", "021-6123 4567"): Excel would read it as a
@@ -48,6 +52,7 @@ def export_columns(flow: Flow) -> list[str]:
             continue
         if question.type is QuestionType.MULTI:
             columns.extend(f"{question.id}:{o}" for o in option_ids(question))
+            columns.append(f"{question.id}:{LABELS}")
         else:
             columns.append(question.id)
     return columns
@@ -59,14 +64,16 @@ def export_rows(
     flow: Flow,
     batch_size: int = 500,
     report_filter: ReportFilter = NO_FILTER,
+    labels: bool = False,
 ) -> tuple[list[str], Iterator[list[str]]]:
     """The header and a lazy iterator over the rows the filter keeps, ordered by
-    respondent id."""
-    return export_columns(flow), _rows(session, flow, batch_size, report_filter)
+    respondent id. `labels`: single-choice answers as their words ("主机厂 (OEM)", wjx's
+    按选项文本) instead of their codes (按序号)."""
+    return export_columns(flow), _rows(session, flow, batch_size, report_filter, labels)
 
 
 def _rows(
-    session: Session, flow: Flow, batch_size: int, report_filter: ReportFilter
+    session: Session, flow: Flow, batch_size: int, report_filter: ReportFilter, labels: bool
 ) -> Iterator[list[str]]:
     after = 0
     real = session_conditions(report_filter)
@@ -82,7 +89,7 @@ def _rows(
             return
         answers = _answers(session, [s.id for s, _ in batch if s.id is not None])
         for survey_session, respondent in batch:
-            yield _row(flow, survey_session, respondent, answers[survey_session.id or 0])
+            yield _row(flow, survey_session, respondent, answers[survey_session.id or 0], labels)
         after = batch[-1][0].id or after
 
 
@@ -101,6 +108,7 @@ def _row(
     survey_session: SurveySession,
     respondent: Respondent,
     answers: dict[str, list[Answer]],
+    labels: bool = False,
 ) -> list[str]:
     row = [
         str(respondent.id),
@@ -119,11 +127,19 @@ def _row(
         texts = [a.text for a in given if a.text is not None]
         if question.type is QuestionType.MULTI:
             row.extend(("1" if o in chosen else "0") if given else "" for o in option_ids(question))
+            row.append("; ".join(_label(question, o) for o in chosen))
         elif question.is_choice:
-            row.append(",".join(chosen))
+            if labels:
+                row.append("; ".join(_label(question, o) for o in chosen))
+            else:
+                row.append(",".join(chosen))
         else:
             row.append("\n".join(texts))
     return row
+
+
+def _label(question: Question, option_id: str) -> str:
+    return option_label(option_text(question, option_id))
 
 
 def _iso(value: datetime | None) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reports.export import FIXED_COLUMNS
+from bot.reports.export import FIXED_COLUMNS, LABELS
 from bot.reports.labels import option_text
 from bot.staff.reports import number
 from flows.model import Flow, QuestionType
@@ -63,6 +63,7 @@ def columns(flow: Flow) -> list[Column]:
                 text = option_text(question, option_id)
                 header = f"{n}. {text.zh} / {text.en} (0/1)"
                 out.append(Column(f"{question.id}:{option_id}", header, "int"))
+            out.append(Column(f"{question.id}:{LABELS}", f"{title} (选项 labels)", "text"))
         elif question.type is QuestionType.INTEGER:
             out.append(Column(question.id, title, "int"))
         else:

@@ -35,7 +35,11 @@ class ExportFile:
 
 
 def write_export_file(
-    engine: Engine, flow: Flow, fmt: ExportFormat, report_filter: ReportFilter = NO_FILTER
+    engine: Engine,
+    flow: Flow,
+    fmt: ExportFormat,
+    report_filter: ReportFilter = NO_FILTER,
+    labels: bool = False,
 ) -> ExportFile:
     """Blocking (run it in a thread). The caller deletes `path` once it has been sent."""
     handle, name = tempfile.mkstemp(prefix="surveybot-export-", suffix=f".{fmt.value}")
@@ -43,7 +47,9 @@ def write_export_file(
     path = Path(name)
     try:
         with transaction(engine, readonly=True, long_read=True) as session:
-            header, rows = export_rows(session=session, flow=flow, report_filter=report_filter)
+            header, rows = export_rows(
+                session=session, flow=flow, report_filter=report_filter, labels=labels
+            )
             if fmt is ExportFormat.XLSX:
                 count = write_analysis_xlsx(path, flow, rows)
             else:

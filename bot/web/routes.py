@@ -308,8 +308,9 @@ class _StaffWeb:
             member, via = await self.member(request), "dashboard"
         survey = await self.survey(request)
         flow = survey.flow
+        labels = request.query_params.get("values") == "labels"
         exported = await anyio.to_thread.run_sync(
-            write_export_file, self.engine, flow, fmt, survey.report_filter
+            write_export_file, self.engine, flow, fmt, survey.report_filter, labels
         )
         detail: dict[str, Any] = {
             "format": fmt.value,
@@ -319,6 +320,8 @@ class _StaffWeb:
         }
         if survey.filters:
             detail["filter"] = dict(survey.filters)
+        if labels:
+            detail["values"] = "labels"
         try:
             await self.audit(member, "export", detail)
         except BaseException:

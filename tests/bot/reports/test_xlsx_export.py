@@ -69,3 +69,17 @@ def test_csv_phone_numbers_open_as_written_and_formulas_stay_text(
     assert values["explain"] == '="+8613800138000"'
     assert values["name"] == '="021-6123 4567"'
     assert values["respondent_id"].isdigit()  # ids stay plain numbers
+
+
+def test_single_choice_as_codes_or_labels_and_a_labels_column_for_multiple_choice(
+    engine: Engine,
+) -> None:
+    _survey(engine)
+    with transaction(engine) as session:
+        header, rows = export_rows(session=session, flow=small_flow())
+        codes = dict(zip(header, next(rows), strict=True))
+        header, rows = export_rows(session=session, flow=small_flow(), labels=True)
+        words = dict(zip(header, next(rows), strict=True))
+    assert (codes["role"], words["role"]) == ("supplier", "供应商 (Supplier)")
+    assert codes["tools:labels"] == words["tools:labels"] == "SAP; 表格 (Excel)"
+    assert (codes["tools:sap"], words["tools:sap"]) == ("1", "1")

@@ -100,3 +100,15 @@ async def test_bad_export_links_are_forbidden(sqlite_site: SeededSite) -> None:
         await client.get(sqlite_site.login_path())
         assert (await client.get("/export/csv", params={"token": "forged"})).status_code == 403
     assert len(exports_audited(sqlite_site)) == audited
+
+
+async def test_answers_as_labels_instead_of_codes(sqlite_site: SeededSite) -> None:
+    async with sqlite_site.client() as client:
+        await client.get(sqlite_site.login_path())
+        html = (await client.get("/dashboard")).text
+        assert 'href="/export/xlsx?values=labels"' in html
+        response = await client.get("/export/csv?values=labels")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert sum(r["role"] == "主机厂 (OEM)" for r in table) == 4
+    assert exports_audited(sqlite_site)[-1]["values"] == "labels"
