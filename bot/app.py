@@ -29,6 +29,7 @@ from bot.channels.wechat_nonces import DatabasePushNonces
 from bot.delivery import ChannelSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
+from bot.reports.cjk_font_files import cjk_font_available
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from bot.web.routes import make_web_routes
@@ -57,6 +58,10 @@ def wechat_config(settings: Settings) -> WeChatConfig | None:
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlette:
     runtime = runtime or build_runtime(settings)
+    if not cjk_font_available():
+        log.warning(
+            "no CJK font found: charts are labelled in English (apt install fonts-wqy-microhei)"
+        )
     engine = runtime.engine
     routes: list[BaseRoute] = []
     senders: dict[str, ChannelSender] = {}

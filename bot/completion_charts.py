@@ -10,6 +10,7 @@ gets nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,12 @@ from sqlmodel import Session
 
 from bot.disclosure import Shown, Thresholds, question_figures
 from bot.survey_catalog import SurveyCatalog
-from flows.model import Flow
+from flows.model import Flow, Lang
 from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
-from storage.chart_queue import chart_drawn, claim_charts, respondent_of, survey_of
+from storage.chart_queue import STAFF_KIND, chart_drawn, claim_charts, respondent_of, survey_of
 from storage.db import run_in_transaction, transaction
+from storage.filters import filter_from_json
 from storage.models import Outbox
 from storage.respondents import load_state
 
@@ -147,6 +149,8 @@ class ChartWorker:
         )
 
     def _draw(self, item: Outbox) -> bytes | None:
+        if item.kind == STAFF_KIND:
+            return self._draw_staff_chart(item)
         # One consistent read that holds up no writer; the drawing happens after it.
         with transaction(self.engine, readonly=True) as session:
             flow = self._flow(session, item)
@@ -157,6 +161,20 @@ class ChartWorker:
         return completion_chart(
             flow, stats, state, min_respondents=self.min_respondents, min_cell=self.min_cell
         )
+
+    def _draw_staff_chart(self, item: Outbox) -> bytes | None:
+        """A staff /chart: the question's figures (the filter given), bilingual."""
+        from bot.reports.charts import question_chart_png  # matplotlib: see above
+
+        data = json.loads(item.payload_json)
+        with transaction(self.engine, readonly=True, long_read=True) as session:
+            flow = self._flow(session, item)
+            if not flow.has_question(data["question_id"]):
+                return None
+            report_filter = filter_from_json(data.get("filter") or {})
+            stats = question_stats(session=session, flow=flow, report_filter=report_filter)
+        question = flow.question(data["question_id"])
+        return question_chart_png(question, stats[question.id], lang=Lang.BOTH)
 
     def _flow(self, session: Session, item: Outbox) -> Flow:
         survey = survey_of(item)

@@ -14,3 +14,8 @@ def local_time(moment: datetime) -> str:
 
 def local_midnight(now: datetime) -> datetime:
     return now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def as_of(moment: datetime) -> str:
+    """ "2026-03-02 09:00 北京时间 China time (UTC+8)": when figures were read, labelled."""
+    return f"{local_time(moment)} 北京时间 China time (UTC+8)"

@@ -230,7 +230,14 @@ class Service:
             segments=self.catalog.declared_segments(session),
         )
         for contact in contacts:
-            alert_staff(session=session, contact=contact, staff=self.config.staff, now=now)
+            alert_staff(
+                session=session,
+                contact=contact,
+                staff=self.config.staff,
+                now=now,
+                flow=flow,
+                renderer=self.renderer,
+            )
         if not any(isinstance(e, RemindersDeclined) for e in result.effects):
             # Staff see how many reminded respondents came back (/progress).
             reminders.note_return(session=session, respondent_id=respondent.id, now=now)

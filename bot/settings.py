@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     welcome_back_minutes: float = Field(
         30.0, gt=0, validation_alias=_env("SURVEYBOT_WELCOME_BACK_MINUTES")
     )
+    # How staff are named to each other: "wechat:o_abc=王芳,telegram:12345=Li Lei"
+    # (bot.staff.names); staff without a name appear as 员工 Staff 1, 2, … never by id.
+    staff_names_raw: str = Field("", validation_alias=_env("SURVEYBOT_STAFF_NAMES"))
 
     wechat_token: str | None = Field(None, validation_alias=_env("WECHAT_TOKEN"))
     wechat_app_id: str | None = Field(None, validation_alias=_env("WECHAT_APP_ID"))
@@ -141,6 +144,16 @@ class Settings(BaseSettings):
     @classmethod
     def _staff(cls, value: str) -> str:
         parse_staff(value)
+        return value
+
+    @field_validator("staff_names_raw")
+    @classmethod
+    def _staff_names(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            who, sep, name = item.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"SURVEYBOT_STAFF_NAMES entry {item!r} is not channel:id=name")
+            parse_staff(who)
         return value
 
     @property

@@ -1,8 +1,10 @@
 """Tell every staff member about a new contact request, through the outbox.
 
 The notification is enqueued in the same transaction as the request, so it is
-delivered (with retries) even if the process dies right after the commit. It names the
-reference only: the personal details stay in the database for staff to look up.
+delivered (with retries) even if the process dies right after the commit. It carries
+what staff need to call back (name, company, phone or e-mail, why, the question that
+triggered it) and goes to the staff listed in SURVEYBOT_STAFF only; the outbox keeps
+its text, never the logs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.local_time import as_of
+from bot.render import Renderer
+from bot.reports.labels import reason_text
+from bot.staff.reports import contact_lines, number
+from flows.events import Reply
+from flows.model import Flow, Lang
 from storage import repositories as repo
 from storage.models import ContactRequest
 
@@ -22,11 +30,24 @@ def alert_staff(
     contact: ContactRequest,
     staff: Sequence[tuple[str, str]],
     now: datetime,
+    flow: Flow,
+    renderer: Renderer,
 ) -> None:
-    text = (
-        f"新的联系请求 New contact request {contact.reference} "
-        f"({contact.reason}). 回复 Reply /contacts"
-    )
+    if not staff:
+        return
+    rules = flow.contact
+    trigger = None
+    if contact.reason == "survey" and rules is not None and flow.has_question(rules.question):
+        trigger = flow.question(rules.question)
+    params = {
+        "reference": contact.reference,
+        "reason": reason_text(contact.reason),
+        "created": as_of(contact.created_at),
+        "details": contact_lines(flow, contact),
+        "question": trigger,
+        "number": number(flow, trigger) if trigger else None,
+    }
+    text = renderer.render(Reply("staff_contact_alert", params), Lang.BOTH).strip()
     tell_staff(session=session, staff=staff, text=text, now=now)
 
 

@@ -19,9 +19,12 @@ from sqlmodel.sql.expression import Select
 from flows.model import NO, YES, Flow, Question, QuestionType
 from storage import precompiled
 from storage.db import PerDialect, connection_of, dialect_insert
+from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import AggregateCounter, Answer
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
+# Test respondents' answers are counted under the flow id plus this (storage.test_data).
+TEST_SUFFIX = "~test"
 CounterKey = tuple[str, str, str]  # flow_id, question_id, option_id
 _CENT = Decimal("0.01")
 
@@ -105,9 +108,20 @@ _QUESTION_COUNTERS = _COUNTERS.where(_COUNTER.c.question_id == bindparam("match_
 
 
 def counters(
-    *, session: Session, flow_id: str, question_id: str | None = None
+    *, session: Session, flow_id: str, question_id: str | None = None, include_test: bool = False
 ) -> dict[tuple[str, str], int]:
-    """{(question id, option id): count} of a flow, or of one of its questions."""
+    """{(question id, option id): count} of a flow, or of one of its questions; test
+    respondents' answers only with `include_test`."""
+    counts = _counters(session, flow_id, question_id)
+    if include_test:
+        for key, n in _counters(session, flow_id + TEST_SUFFIX, question_id).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def _counters(
+    session: Session, flow_id: str, question_id: str | None
+) -> dict[tuple[str, str], int]:
     # Plain tuples from a statement built once, not ORM objects: read after every answer
     # (the live snapshot).
     params = {"match_flow": flow_id}
@@ -120,7 +134,11 @@ def counters(
 
 
 def question_stats(
-    *, session: Session, flow: Flow, text_limit: int | None = 0
+    *,
+    session: Session,
+    flow: Flow,
+    text_limit: int | None = 0,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> dict[str, QuestionStats]:
     """Per-question statistics from the counters, every option listed in flow order.
 
@@ -133,7 +151,10 @@ def question_stats(
     answer is one row with a text and no option (`storage.answers`), so the question's
     respondent counter counts its texts.
     """
-    counts = counters(session=session, flow_id=flow.id)
+    if report_filter.narrows:  # some sessions only: counted from their answer rows
+        counts = recount(session=session, flow_id=flow.id, report_filter=report_filter)
+    else:
+        counts = counters(session=session, flow_id=flow.id, include_test=report_filter.include_test)
     by_question: dict[str, dict[str, int]] = {}
     for (question_id, option_id), count in counts.items():
         by_question.setdefault(question_id, {})[option_id] = count
@@ -150,7 +171,11 @@ def question_stats(
             texts = tuple(
                 FreeText(r, t)
                 for r, t in free_texts(
-                    session=session, flow_id=flow.id, question_id=question.id, limit=text_limit
+                    session=session,
+                    flow_id=flow.id,
+                    question_id=question.id,
+                    limit=text_limit,
+                    report_filter=report_filter,
                 )
             )
         stats[question.id] = tally(
@@ -192,17 +217,25 @@ def _is_contact_detail(flow: Flow, question_id: str) -> bool:
 
 
 def free_texts(
-    *, session: Session, flow_id: str, question_id: str, limit: int | None = None
+    *,
+    session: Session,
+    flow_id: str,
+    question_id: str,
+    limit: int | None = None,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> list[tuple[int, str]]:
     """(respondent id, text) of a free-text question, newest first."""
-    return [
-        (r, t)
-        for r, t in session.exec(free_texts_query(flow_id, question_id, limit)).all()
-        if t is not None
-    ]
+    query = free_texts_query(flow_id, question_id, limit, report_filter=report_filter)
+    return [(r, t) for r, t in session.exec(query).all() if t is not None]
 
 
-def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Select[int, str | None]:
+def free_texts_query(
+    flow_id: str,
+    question_id: str,
+    limit: int | None,
+    *,
+    report_filter: ReportFilter = NO_FILTER,
+) -> Select[int, str | None]:
     """The statement behind `free_texts`: `ix_answer_free_text_newest` read in index order.
 
     `text IS NOT NULL` must stay in the WHERE clause: a planner uses a partial index only
@@ -217,21 +250,31 @@ def free_texts_query(flow_id: str, question_id: str, limit: int | None) -> Selec
         )
         .order_by(col(Answer.created_at).desc(), col(Answer.id).desc())
     )
+    kept = answer_condition(
+        col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
+    )
+    query = query.where(kept)
     if limit is not None:
         query = query.limit(limit)
     return query
 
 
-def recount(*, session: Session, flow_id: str) -> dict[tuple[str, str], int]:
-    """The counters as they should be, computed from the answer rows (slow, exact)."""
+def recount(
+    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+) -> dict[tuple[str, str], int]:
+    """The counters as they should be, computed from the answer rows (slow, exact); with
+    a filter, the counts of the sessions it keeps."""
+    real = answer_condition(
+        col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
+    )
     options = session.exec(
         select(Answer.question_id, Answer.option_id, func.count())
-        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None))
+        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None), real)
         .group_by(col(Answer.question_id), col(Answer.option_id))
     ).all()
     respondents = session.exec(
         select(Answer.question_id, func.count(distinct(col(Answer.session_id))))
-        .where(Answer.flow_id == flow_id)
+        .where(Answer.flow_id == flow_id, real)
         .group_by(col(Answer.question_id))
     ).all()
     result = {(q, o or RESPONDENTS): int(n) for q, o, n in options}

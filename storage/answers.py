@@ -31,7 +31,7 @@ from flows.peer_segments import Declared, answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
 from storage import precompiled, reminders
-from storage.aggregates import RESPONDENTS, CounterKey, bump_counters
+from storage.aggregates import RESPONDENTS, TEST_SUFFIX, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import request_contact
 from storage.db import connection_of
@@ -122,10 +122,14 @@ def apply_effects(
     update_respondent(
         session=session, respondent_id=_id(respondent), lang=lang, subscribed_updates=subscribed
     )
+    is_test = respondent.is_test
+    if is_test:  # a test respondent's answers are counted apart (storage.test_data)
+        deltas = Counter({(f + TEST_SUFFIX, q, o): n for (f, q, o), n in deltas.items()})
     bump_counters(session=session, deltas=deltas)
     if deleted is not None:  # every row is gone: whole sessions leave their segments
         for flow_id, removed in sorted(deleted.items()):
-            bump_segments(session=session, flow_id=flow_id, deltas=removed)
+            counted = flow_id + TEST_SUFFIX if is_test else flow_id
+            bump_segments(session=session, flow_id=counted, deltas=removed)
         return contacts
     change = None
     mine = declared.get(survey_session.flow_id, ())
@@ -136,7 +140,8 @@ def apply_effects(
         after_rows = _session_answers(conn, _id(survey_session))
         change = segment_delta(answered_in_rows(rows_before), answered_in_rows(after_rows), mine)
     if change:
-        bump_segments(session=session, flow_id=survey_session.flow_id, deltas=change)
+        counted = survey_session.flow_id + (TEST_SUFFIX if is_test else "")
+        bump_segments(session=session, flow_id=counted, deltas=change)
     return contacts
 
 
@@ -193,10 +198,10 @@ def _delete_answer(
 ) -> None:
     """Delete the question's rows and count them out of the counters."""
     params = {"match_session": session_id, "match_question": question_id}
-    _count_out(precompiled.rows(conn, _DELETE_QUESTION, params), deltas)
+    count_out(precompiled.rows(conn, _DELETE_QUESTION, params), deltas)
 
 
-def _count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> int:
+def count_out(rows: Iterable[Sequence[Any]], deltas: Counter[CounterKey]) -> int:
     """Take deleted answer rows (flow, session, question, option) out of the counters;
     returns how many there were."""
     answered: set[tuple[str, int, str]] = set()
@@ -226,7 +231,7 @@ def _delete_respondent_data(
     answers = conn.execute(
         delete(_ANSWER).where(_ANSWER.c.respondent_id == respondent_id).returning(*_COUNTED)
     ).all()
-    removed = _count_out(answers, deltas)
+    removed = count_out(answers, deltas)
     contacts = conn.execute(
         delete(_CONTACT)
         .where(_CONTACT.c.respondent_id == respondent_id)

@@ -6,8 +6,9 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
 from storage.models import ContactRequest, ContactStatus
@@ -124,6 +125,77 @@ def open_contacts(
         .order_by(col(ContactRequest.created_at), col(ContactRequest.id))
         .limit(limit)
     ).all()
+
+
+class ContactView(StrEnum):
+    """Which requests `/contacts` lists."""
+
+    CURRENT = "current"  # not done: unclaimed first (oldest first), then claimed
+    OPEN = "open"  # unclaimed only
+    MINE = "mine"  # claimed by the asking staff member, not done
+    ALL = "all"  # every request, done ones too, newest first
+
+
+def list_contacts(
+    *, session: Session, view: ContactView, actor: str, limit: int = 50
+) -> Sequence[ContactRequest]:
+    query = select(ContactRequest)
+    oldest_first = (col(ContactRequest.created_at), col(ContactRequest.id))
+    unclaimed_first = case((col(ContactRequest.status) == ContactStatus.OPEN.value, 0), else_=1)
+    match view:
+        case ContactView.CURRENT:
+            query = query.where(col(ContactRequest.status) != ContactStatus.DONE.value).order_by(
+                unclaimed_first, *oldest_first
+            )
+        case ContactView.OPEN:
+            query = query.where(ContactRequest.status == ContactStatus.OPEN.value).order_by(
+                *oldest_first
+            )
+        case ContactView.MINE:
+            query = query.where(
+                ContactRequest.status == ContactStatus.CLAIMED.value,
+                ContactRequest.claimed_by == actor,
+            ).order_by(*oldest_first)
+        case ContactView.ALL:
+            query = query.order_by(
+                col(ContactRequest.created_at).desc(), col(ContactRequest.id).desc()
+            )
+    return session.exec(query.limit(limit)).all()
+
+
+def unclaim_contact(*, session: Session, ref: int | str, by: str) -> ContactRequest:
+    """Claimed by `by` → open again (someone else's claim: `ContactStateError`)."""
+    contact = find_contact(session=session, ref=ref, for_update=True)
+    if contact.status == ContactStatus.DONE.value:
+        raise ContactStateError(contact, "already done")
+    if contact.status == ContactStatus.OPEN.value:
+        raise ContactStateError(contact, "not claimed")
+    if contact.claimed_by != by:
+        raise ContactStateError(contact, f"claimed by {contact.claimed_by}")
+    contact.status = ContactStatus.OPEN.value
+    contact.claimed_by = None
+    contact.claimed_at = None
+    session.add(contact)
+    return contact
+
+
+def assign_contact(*, session: Session, ref: int | str, to: str, now: datetime) -> ContactRequest:
+    """Open or claimed (by anyone) → claimed by `to`: staff hand requests to each other."""
+    contact = find_contact(session=session, ref=ref, for_update=True)
+    if contact.status == ContactStatus.DONE.value:
+        raise ContactStateError(contact, "already done")
+    contact.status = ContactStatus.CLAIMED.value
+    contact.claimed_by = to
+    contact.claimed_at = now
+    session.add(contact)
+    return contact
+
+
+def set_contact_note(*, session: Session, ref: int | str, note: str | None) -> ContactRequest:
+    contact = find_contact(session=session, ref=ref, for_update=True)
+    contact.note = note
+    session.add(contact)
+    return contact
 
 
 def count_open_contacts(*, session: Session) -> int:

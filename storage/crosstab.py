@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func
+from sqlalchemy import ColumnElement, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import Answer
 
 
@@ -27,16 +28,25 @@ class CrossTab:
     respondents: int  # answered both questions
 
 
-def crosstab(*, session: Session, flow_id: str, row_question: str, col_question: str) -> CrossTab:
+def crosstab(
+    *,
+    session: Session,
+    flow_id: str,
+    row_question: str,
+    col_question: str,
+    report_filter: ReportFilter = NO_FILTER,
+) -> CrossTab:
     rows = aliased(Answer)
     cols = aliased(Answer)
     same_respondent = col(cols.session_id) == col(rows.session_id)
-    answered_both = (
+    answered_both: tuple[ColumnElement[bool], ...] = (
         col(rows.flow_id) == flow_id,
         col(cols.flow_id) == flow_id,
         col(rows.question_id) == row_question,
         col(cols.question_id) == col_question,
     )
+    kept = answer_condition(col(rows.respondent_id), col(rows.session_id), flow_id, report_filter)
+    answered_both = (*answered_both, kept)
     respondents = func.count(distinct(col(rows.session_id)))
     cells = session.exec(
         select(rows.option_id, cols.option_id, respondents)

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Column,
     DateTime,
     Index,
     Text,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     column,
     desc,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
@@ -91,6 +94,13 @@ class Respondent(SQLModel, table=True):
     created_at: datetime = _ts()
     # WeChat customer-service messages are only allowed within 48 h of the last inbound one.
     last_inbound_at: datetime | None = _ts(nullable=True)
+    # A staff member's /test run or data marked as test: left out of every figure
+    # (storage.test_data) unless a report asks to include it.
+    # No client-side default: precompiled INSERTs (storage.precompiled) that leave the
+    # column out get the server's.
+    is_test: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class SurveySession(SQLModel, table=True):

@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
+from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import SurveySession
 
 
@@ -41,10 +42,16 @@ class Progress:
 
 
 def survey_progress(
-    *, session: Session, flow_id: str, since: datetime, idle_before: datetime
+    *,
+    session: Session,
+    flow_id: str,
+    since: datetime,
+    idle_before: datetime,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> Progress:
-    """Counts for `flow_id`; sessions untouched since `idle_before` count as idle."""
-    in_flow = col(SurveySession.flow_id) == flow_id
+    """Counts for `flow_id`'s sessions the filter keeps; sessions untouched since
+    `idle_before` count as idle."""
+    in_flow = and_(col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter))
     started = _count(session, in_flow)
     completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
     started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)

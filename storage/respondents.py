@@ -48,6 +48,7 @@ class RespondentRow:
     subscribed_updates: bool
     created_at: datetime
     last_inbound_at: datetime | None
+    is_test: bool
     # Broadcasts wait for them (storage.broadcasts), read with the lock: no extra query.
     has_held_broadcasts: bool = False
 
@@ -95,6 +96,7 @@ def _create_respondent(dialect: str) -> Insert:
             subscribed_updates=False,
             created_at=_NOW,
             last_inbound_at=_NOW,
+            is_test=False,
         )
         .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
         .returning(*_RESPONDENT_COLUMNS)

@@ -120,6 +120,7 @@ def _members(segment: Segment) -> tuple[str, dict[str, str]]:
         SELECT DISTINCT c.session_id AS session_id, c.option_id AS segment
         FROM answer c
         WHERE c.flow_id = :flow AND c.question_id = :by AND c.option_id IS NOT NULL
+          AND c.respondent_id NOT IN (SELECT id FROM respondent WHERE is_test)
         {" ".join(within)}
     """
     return members, params

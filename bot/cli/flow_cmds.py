@@ -10,8 +10,9 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.common import settings_or_exit
-from bot.reports.export import export_rows, write_csv, write_xlsx
+from bot.reports.export import export_rows, write_csv
 from bot.reports.text_report import render_report
+from bot.reports.xlsx_export import write_analysis_xlsx
 from flows.check import check_file
 from flows.definition import load_flow, load_flow_text
 from flows.errors import FlowFileError
@@ -122,7 +123,7 @@ def export(
         flow = _survey_flow(session, survey, flow_file, settings.flow_path)
         header, rows = export_rows(session=session, flow=flow)
         if format is ExportFormat.XLSX:
-            count = write_xlsx(output, header, rows)
+            count = write_analysis_xlsx(output, flow, rows)
         else:
             count = write_csv(output if output is not None else sys.stdout, header, rows)
     if output is not None:

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
+from bot.reports.cjk_font_files import find_cjk_font_files
 from flows.model import Lang
 
 BASE_FAMILY = "DejaVu Sans"  # bundled with matplotlib: always there
@@ -83,10 +84,21 @@ def latin_font() -> ChartFont:
     return ChartFont((BASE_FAMILY,), _charmap(path))
 
 
+def register_cjk_fonts(files: list[str] | None = None) -> None:
+    """Add the machine's CJK font files to matplotlib's font list if its cache (built
+    before they were installed) lacks them."""
+    manager = font_manager.fontManager
+    known = {f.fname for f in manager.ttflist}
+    for path in find_cjk_font_files() if files is None else files:
+        if path not in known:
+            manager.addfont(path)
+
+
 @lru_cache(maxsize=1)
 def chart_font() -> ChartFont:
     """The best installed CJK family plus DejaVu Sans, or DejaVu Sans alone."""
     base = latin_font()
+    register_cjk_fonts()
     installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         path = installed.get(family)

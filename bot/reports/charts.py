@@ -41,6 +41,9 @@ _WORDS = {
     "alone": Text("仅您", "only you"),
 }
 WIDTH_IN = 8.0
+# A phone's screen (the dashboard at 390 px): half as wide at the same point sizes, so
+# its text reads at ~12 px instead of shrinking to ~5 px.
+NARROW_IN = 4.0
 
 
 class NoChart(ValueError):
@@ -48,18 +51,29 @@ class NoChart(ValueError):
 
 
 def question_chart_png(
-    question: Question, stats: QuestionStats, *, lang: Lang, font: ChartFont | None = None
+    question: Question,
+    stats: QuestionStats,
+    *,
+    lang: Lang,
+    font: ChartFont | None = None,
+    narrow: bool = False,
 ) -> bytes:
-    """One horizontal bar per option: % of selections, with the count behind it."""
+    """One horizontal bar per option: % of selections, with the count behind it;
+    `narrow`: for a phone's screen."""
     if not question.is_choice:
         raise NoChart(f"{question.id} is not a choice question")
     font = font or chart_font()
     lang = font.lang(lang)
-    labels = [_label(font, option_text(question, o.option_id), lang) for o in stats.options]
+    label_width = 16 if narrow else 26
+    labels = [
+        _label(font, option_text(question, o.option_id), lang, width=label_width)
+        for o in stats.options
+    ]
     rows = sum(label.count("\n") + 1 for label in labels) + len(labels) * 0.4
-    title = _title(font, question.text, lang, width=70)
+    title = _title(font, question.text, lang, width=40 if narrow else 70)
     height = 1.0 + 0.22 * rows + 0.2 * (title.count("\n") + 1)
-    figure = Figure(figsize=(WIDTH_IN, max(height, 2.6)), dpi=DPI, layout="constrained")
+    width = NARROW_IN if narrow else WIDTH_IN
+    figure = Figure(figsize=(width, max(height, 2.6)), dpi=DPI, layout="constrained")
     ax = figure.add_subplot()
     values = [float(o.pct_of_selections) for o in stats.options]
     bars = ax.barh(range(len(values)), values, color=BAR, height=0.65)
@@ -76,7 +90,8 @@ def question_chart_png(
         f"n = {stats.respondents} {_word('respondents', lang)} · "
         f"{stats.selections} {_word('selections', lang)}"
     )
-    xlabel = font.clean(f"{_word('share_selections', lang)}   ({footer})")
+    joint = "\n" if narrow else "   "
+    xlabel = font.clean(f"{_word('share_selections', lang)}{joint}({footer})")
     ax.set_xlabel(xlabel, fontsize=8, **text_props(font))
     _style_axis(ax, values)
     return encode_png(figure)

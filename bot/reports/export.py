@@ -12,6 +12,7 @@ memory (consume the rows inside the transaction).
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -20,9 +21,11 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.reports.labels import is_personal
-from flows.model import Flow, QuestionType
+from bot.reports.labels import is_personal, option_text
+from bot.reports.text_report import option_label
+from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
+from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
 from storage.retention import handled_respondents
 
@@ -36,8 +39,14 @@ FIXED_COLUMNS = [
     "started_at",
     "completed_at",
 ]
+# The column after a multiple-choice question's 0/1 columns: the chosen options in words.
+LABELS = "labels"
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as typed ("+8613800138000", "021-6123 4567"): Excel would read it as a
+# number (8.61E+12, the leading 0 lost) or a formula. `="…"` makes Excel show it as
+# written, as text. (Ids and other plain numbers never start with + or 0.)
+_PHONE = re.compile(r"[+0]\d[\d \-]{4,}\d")
 
 
 def export_columns(flow: Flow) -> list[str]:
@@ -47,25 +56,36 @@ def export_columns(flow: Flow) -> list[str]:
             continue
         if question.type is QuestionType.MULTI:
             columns.extend(f"{question.id}:{o}" for o in option_ids(question))
+            columns.append(f"{question.id}:{LABELS}")
         else:
             columns.append(question.id)
     return columns
 
 
 def export_rows(
-    *, session: Session, flow: Flow, batch_size: int = 500
+    *,
+    session: Session,
+    flow: Flow,
+    batch_size: int = 500,
+    report_filter: ReportFilter = NO_FILTER,
+    labels: bool = False,
 ) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and a lazy iterator over the rows, ordered by respondent id."""
-    return export_columns(flow), _rows(session, flow, batch_size)
+    """The header and a lazy iterator over the rows the filter keeps, ordered by
+    respondent id. `labels`: single-choice answers as their words ("主机厂 (OEM)", wjx's
+    按选项文本) instead of their codes (按序号)."""
+    return export_columns(flow), _rows(session, flow, batch_size, report_filter, labels)
 
 
-def _rows(session: Session, flow: Flow, batch_size: int) -> Iterator[list[str]]:
+def _rows(
+    session: Session, flow: Flow, batch_size: int, report_filter: ReportFilter, labels: bool
+) -> Iterator[list[str]]:
     after = 0
+    real = session_conditions(report_filter)
     while True:
         batch = session.exec(
             select(SurveySession, Respondent)
             .join(Respondent, col(Respondent.id) == col(SurveySession.respondent_id))
-            .where(SurveySession.flow_id == flow.id, col(SurveySession.id) > after)
+            .where(SurveySession.flow_id == flow.id, col(SurveySession.id) > after, *real)
             .order_by(col(SurveySession.id))
             .limit(batch_size)
         ).all()
@@ -77,9 +97,8 @@ def _rows(session: Session, flow: Flow, batch_size: int) -> Iterator[list[str]]:
         )
         for survey_session, respondent in batch:
             given = answers[survey_session.id or 0]
-            yield _row(
-                flow, survey_session, respondent, given, personal=respondent.id not in handled
-            )
+            personal = respondent.id not in handled
+            yield _row(flow, survey_session, respondent, given, labels, personal=personal)
         after = batch[-1][0].id or after
 
 
@@ -98,6 +117,7 @@ def _row(
     survey_session: SurveySession,
     respondent: Respondent,
     answers: dict[str, list[Answer]],
+    labels: bool = False,
     *,
     personal: bool = True,
 ) -> list[str]:
@@ -120,11 +140,19 @@ def _row(
         texts = [a.text for a in given if a.text is not None]
         if question.type is QuestionType.MULTI:
             row.extend(("1" if o in chosen else "0") if given else "" for o in option_ids(question))
+            row.append("; ".join(_label(question, o) for o in chosen))
         elif question.is_choice:
-            row.append(",".join(chosen))
+            if labels:
+                row.append("; ".join(_label(question, o) for o in chosen))
+            else:
+                row.append(",".join(chosen))
         else:
             row.append("\n".join(texts))
     return row
+
+
+def _label(question: Question, option_id: str) -> str:
+    return option_label(option_text(question, option_id))
 
 
 def _iso(value: datetime | None) -> str:
@@ -132,6 +160,8 @@ def _iso(value: datetime | None) -> str:
 
 
 def _csv_safe(value: str) -> str:
+    if _PHONE.fullmatch(value):
+        return f'="{value}"'
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

@@ -6,6 +6,8 @@ reads the same wherever staff see it.
 
 from __future__ import annotations
 
+import re
+
 from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
 
 # yes_no questions may omit their options in the flow file (the loader adds them).
@@ -17,6 +19,27 @@ FIELD_LABELS = {
     FieldKind.PHONE: "电话 Phone",
     FieldKind.EMAIL: "邮箱 E-mail",
 }
+
+
+# Contact requests: why one was made and where it stands, as staff read it (never the
+# stored ids "survey" / "contact_me" / "claimed").
+REASON_LABELS = {
+    "survey": Text("问卷中选择立即联系", "asked in the survey to be contacted"),
+    "contact_me": Text("发送了“联系我”", "sent 'contact me'"),
+}
+STATUS_LABELS = {
+    "open": Text("未认领", "unclaimed"),
+    "claimed": Text("已认领", "claimed"),
+    "done": Text("已完成", "done"),
+}
+
+
+def reason_text(reason: str) -> Text:
+    return REASON_LABELS.get(reason, Text("其他", "other"))
+
+
+def status_text(status: str) -> Text:
+    return STATUS_LABELS.get(status, Text(status, status))
 
 
 def option_text(question: Question, option_id: str) -> Text:
@@ -32,3 +55,17 @@ def is_personal(flow: Flow, question: Question) -> bool:
     if question.type is QuestionType.FIELD:
         return True
     return flow.contact is not None and question.id in flow.contact.detail_questions
+
+
+def detail_label(flow: Flow, question_id: str) -> str:
+    """A contact detail's heading: "电话 Phone" for the known kinds, otherwise the
+    question's own words up to its first bracket ("您希望我们在什么时间联系您？ When would
+    you prefer to be contacted?"), never the stored id."""
+    if not flow.has_question(question_id):
+        return "其他 Other"
+    question = flow.question(question_id)
+    if question.field in FIELD_LABELS:
+        return FIELD_LABELS[question.field]
+    zh = re.split(r"[（(]", question.text.zh, maxsplit=1)[0].strip()
+    en = re.split(r"[（(]", question.text.en, maxsplit=1)[0].strip()
+    return zh if zh == en else f"{zh} {en}"

@@ -39,11 +39,15 @@ def render_report(
     *,
     include_texts: bool = True,
     versions: Sequence[int] | None = None,
+    stamp: str | None = None,
 ) -> str:
-    """`versions`: the versions the answers cover, named under the title when given."""
+    """`versions`: the versions the answers cover, named under the title when given;
+    `stamp`: a line after them (staff reports: n, the filter, the time of the figures)."""
     head = [HEADER, flow.title.get(Lang.BOTH)]
     if versions is not None:
         head.append(versions_line(versions))
+    if stamp:
+        head.append(stamp)
     blocks = ["\n".join(head)]
     for question in flow.questions:
         question_stats = stats.get(question.id)

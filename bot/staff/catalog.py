@@ -15,14 +15,26 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
         ),
     ),
     ("progress", Text("进度：开始、完成、流失", "Started, completed, drop-off")),
-    ("contacts", Text("联系：待处理的联系请求", "Open follow-up requests")),
+    (
+        "contacts",
+        Text("联系：联系请求，未认领在前（mine/open/all）", "Contact requests (mine/open/all)"),
+    ),
     ("claim", Text("认领联系请求：/claim 编号", "Claim a request: /claim ID")),
+    ("unclaim", Text("退回联系请求：/unclaim 编号", "Give a request back: /unclaim ID")),
+    ("assign", Text("指派联系请求：/assign 编号 员工", "Assign a request: /assign ID staff")),
     ("done", Text("完成联系请求：/done 编号 [备注]", "Close a request: /done ID [note]")),
     ("export", Text("导出：CSV/XLSX 下载链接", "Signed CSV/XLSX download link")),
     ("broadcast", Text("群发：/broadcast 内容", "Message respondents who asked for updates")),
     ("chart", Text("图表：/chart 题号", "Chart of one question")),
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
     ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
+    (
+        "test",
+        Text(
+            "试答：以测试身份答题（/test end 结束；/test mark 编号 标为测试数据）",
+            "Take the survey as test data (/test end; /test mark ID)",
+        ),
+    ),
 )
 
 RESPONDENT_COMMANDS: tuple[tuple[str, Text], ...] = (

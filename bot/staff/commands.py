@@ -24,6 +24,8 @@ class StaffCommand(StrEnum):
     PROGRESS = "progress"
     CONTACTS = "contacts"
     CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    ASSIGN = "assign"
     DONE = "done"
     EXPORT = "export"
     DASHBOARD = "dashboard"
@@ -32,6 +34,7 @@ class StaffCommand(StrEnum):
     CANCEL = "cancel"
     CHART = "chart"
     SURVEY = "survey"
+    TEST = "test"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ _SLASH: dict[str, StaffCommand] = {
     "progress": StaffCommand.PROGRESS,
     "contacts": StaffCommand.CONTACTS,
     "claim": StaffCommand.CLAIM,
+    "unclaim": StaffCommand.UNCLAIM,
+    "assign": StaffCommand.ASSIGN,
     "done": StaffCommand.DONE,
     "export": StaffCommand.EXPORT,
     "dashboard": StaffCommand.DASHBOARD,
@@ -56,6 +61,7 @@ _SLASH: dict[str, StaffCommand] = {
     "chart": StaffCommand.CHART,
     "survey": StaffCommand.SURVEY,
     "surveys": StaffCommand.SURVEY,
+    "test": StaffCommand.TEST,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -68,10 +74,15 @@ _WORDS: dict[str, StaffCommand] = {
     "图表": StaffCommand.CHART,
     "调查": StaffCommand.SURVEY,
     "员工帮助": StaffCommand.HELP,
+    "试答": StaffCommand.TEST,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.
-_WORDS_WITH_REFERENCE = {"完成": StaffCommand.DONE}
+_WORDS_WITH_REFERENCE = {
+    "完成": StaffCommand.DONE,
+    "退回": StaffCommand.UNCLAIM,
+    "指派": StaffCommand.ASSIGN,
+}
 _CONFIRM_WORDS = {"确认": StaffCommand.CONFIRM, "取消": StaffCommand.CANCEL}
 
 # "/stats@aiag_bot": Telegram adds the bot's name to commands picked from the menu.

@@ -1,62 +1,162 @@
-"""/contacts, /claim and /done: the follow-up requests, oldest first, and their life cycle.
+"""/contacts, /claim, /unclaim, /assign and /done: the follow-up requests' life cycle.
 
-Staff see the personal details here (they must call back); the new-request alert and
-the reminders name the reference only (bot.staff_alerts, bot.staff.renotify).
+Staff see the personal details here (they must call back), and in the new-request alert
+(`bot.staff_alerts`); both go to staff only. Staff appear by display name
+(`bot.staff.names`), reasons and states in words, times in China time with their zone.
+When one staff member claims, gives back, assigns or closes a request, the others are
+told through the outbox, so two people do not call the same person.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.local_time import as_of
+from bot.reports.labels import reason_text, status_text
 from bot.staff import reports as fmt
 from bot.staff.call import Call, Result, Say
-from bot.staff.commands import split_reference
+from bot.staff.commands import StaffCommand, split_reference
+from bot.staff.names import StaffNames
+from bot.staff_alerts import tell_staff
 from flows.events import Reply
 from flows.model import Flow
+from flows.parsed import normalize
 from storage import repositories as repo
-from storage.models import ContactStatus
+from storage.contacts import (
+    ContactView,
+    assign_contact,
+    list_contacts,
+    unclaim_contact,
+)
+from storage.models import ContactRequest, ContactStatus
 
 CONTACTS_SHOWN = 20
+Line = Callable[[Reply], str]
+VIEWS = {
+    "": ContactView.CURRENT,
+    "open": ContactView.OPEN,
+    "未认领": ContactView.OPEN,
+    "待处理": ContactView.OPEN,
+    "mine": ContactView.MINE,
+    "我的": ContactView.MINE,
+    "all": ContactView.ALL,
+    "全部": ContactView.ALL,
+}
 
 
-def list_open(call: Call, flow: Flow, say: Say) -> Result:
-    found = repo.open_contacts(session=call.session, limit=CONTACTS_SHOWN + 1)
-    shown = found[:CONTACTS_SHOWN]
-    reply = fmt.contacts_reply(flow, shown, more=len(found) > CONTACTS_SHOWN)
-    refs = [c.reference for c in shown]
-    return Result(say(reply), "contacts_viewed", {"shown": refs}, personal=bool(shown))
-
-
-def move(call: Call, flow: Flow, say: Say, *, done: bool) -> Result:
-    """Claim (open → claimed) or close (→ done, with an optional note) one request."""
-    action = "contact_done" if done else "contact_claimed"
-    ref, note = split_reference(call.request.argument)
-    error: dict[str, object] = {
-        "command": call.request.command.value,
-        "reference": ref,
-        "claimed_by": None,
+def contact_item(flow: Flow, contact: ContactRequest, names: StaffNames) -> dict[str, object]:
+    return {
+        "reference": contact.reference,
+        "created": as_of(contact.created_at),
+        "status": status_text(contact.status),
+        "claimed_by": names.name(contact.claimed_by) if contact.claimed_by else None,
+        "reason": reason_text(contact.reason),
+        "details": fmt.contact_lines(flow, contact),
+        "note": contact.note,
     }
-    if not ref:
+
+
+def list_requests(call: Call, flow: Flow, say: Say, names: StaffNames) -> Result:
+    view = VIEWS.get(normalize(call.request.argument).casefold())
+    if view is None:
+        view = ContactView.CURRENT
+    found = list_contacts(
+        session=call.session, view=view, actor=call.actor, limit=CONTACTS_SHOWN + 1
+    )
+    shown = found[:CONTACTS_SHOWN]
+    params = {
+        "view": view.value,
+        "contacts": [contact_item(flow, c, names) for c in shown],
+        "more": len(found) > CONTACTS_SHOWN,
+    }
+    detail: dict[str, object] = {"view": view.value, "shown": [c.reference for c in shown]}
+    # Shows people's details: the copy kept for a retry says so instead (bot.service).
+    reply = say(Reply("staff_contacts", params))
+    return Result(reply, "contacts_viewed", detail, personal=bool(shown))
+
+
+def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Result:
+    """Claim, give back, assign or close one request; the other staff are told."""
+    command = call.request.command
+    action = {
+        StaffCommand.CLAIM: "claimed",
+        StaffCommand.UNCLAIM: "unclaimed",
+        StaffCommand.ASSIGN: "assigned",
+        StaffCommand.DONE: "done",
+    }[command]
+    audit = f"contact_{action}"
+    ref, rest = split_reference(call.request.argument)
+    error: dict[str, object] = {"command": command.value, "reference": ref, "claimed_by": None}
+    if not ref or (command is StaffCommand.ASSIGN and not rest):
         reply = Reply("staff_contact_error", {**error, "reason": "usage"})
-        return Result(say(reply), f"{action}_failed", {"reason": "usage"})
+        return Result(say(reply), f"{audit}_failed", {"reason": "usage"})
+    assignee = None
+    if command is StaffCommand.ASSIGN:
+        assert rest is not None
+        assignee = names.find(rest)
+        if assignee is None:
+            listed = [names.name(str(m)) for m in names.members]
+            params = {**error, "reason": "unknown_staff", "staff": rest, "staff_names": listed}
+            return Result(say(Reply("staff_contact_error", params)), f"{audit}_failed")
+    session, actor, now = call.session, call.actor, call.now
     try:
-        if done:
-            contact = repo.finish_contact(
-                session=call.session, ref=ref, by=call.actor, note=note, now=call.now
-            )
-        else:
-            contact = repo.claim_contact(session=call.session, ref=ref, by=call.actor, now=call.now)
+        match command:
+            case StaffCommand.CLAIM:
+                contact = repo.claim_contact(session=session, ref=ref, by=actor, now=now)
+            case StaffCommand.UNCLAIM:
+                contact = unclaim_contact(session=session, ref=ref, by=actor)
+            case StaffCommand.ASSIGN:
+                contact = assign_contact(session=session, ref=ref, to=str(assignee), now=now)
+            case _:
+                contact = repo.finish_contact(
+                    session=session, ref=ref, by=actor, note=rest, now=now
+                )
     except repo.ContactNotFound:
         reply = Reply("staff_contact_error", {**error, "reason": "not_found"})
-        return Result(say(reply), f"{action}_failed", {"reason": "not_found"})
+        return Result(say(reply), f"{audit}_failed", {"reason": "not_found"})
     except repo.ContactStateError as exc:
-        reason = "done" if exc.contact.status == ContactStatus.DONE.value else "claimed"
-        state = {"reference": exc.contact.reference, "claimed_by": exc.contact.claimed_by}
+        if exc.contact.status == ContactStatus.DONE.value:
+            reason = "done"
+        elif exc.contact.status == ContactStatus.OPEN.value:
+            reason = "not_claimed"
+        else:
+            reason = "claimed"
+        claimer = names.name(exc.contact.claimed_by) if exc.contact.claimed_by else None
+        state = {"reference": exc.contact.reference, "claimed_by": claimer}
         reply = Reply("staff_contact_error", {**error, **state, "reason": reason})
-        return Result(say(reply), f"{action}_failed", {"reason": exc.reason})
+        return Result(say(reply), f"{audit}_failed", {"reason": exc.reason})
+    details = fmt.contact_lines(flow, contact)
     params = {
-        "action": "done" if done else "claimed",
+        "action": action,
         "reference": contact.reference,
-        "note": note,
-        "details": [] if done else fmt.contact_lines(flow, contact),
+        "note": rest if command is StaffCommand.DONE else None,
+        "assignee": names.name(str(assignee)) if assignee else None,
+        "details": details if command in (StaffCommand.CLAIM, StaffCommand.ASSIGN) else [],
     }
+    _tell_others(call, names, line, params, assignee=str(assignee) if assignee else None)
+    detail: dict[str, object] = {"reference": contact.reference}
+    if assignee is not None:
+        detail["to"] = str(assignee)
     # Claimed: the details; done: the staff note, which may name the person too.
-    return Result(say(Reply("staff_contact_updated", params)), action, personal=True)
+    return Result(say(Reply("staff_contact_updated", params)), audit, detail, personal=True)
+
+
+def _tell_others(
+    call: Call, names: StaffNames, line: Line, params: dict[str, object], *, assignee: str | None
+) -> None:
+    """Every other staff member hears of the move; an assignee also gets the details."""
+    for member in names.others(call.actor):
+        to_you = str(member) == assignee
+        notice = {
+            **params,
+            "actor": names.name(call.actor),
+            "to_you": to_you,
+            "details": params["details"] if to_you else [],
+        }
+        text = line(Reply("staff_contact_notice", notice))
+        tell_staff(
+            session=call.session,
+            staff=[(member.channel.value, member.user_id)],
+            text=text,
+            now=call.now,
+        )

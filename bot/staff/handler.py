@@ -2,9 +2,10 @@
 
 Called inside the message's transaction, after dedupe and the sender's lock
 (`bot.service.Service.staff_handler`). Returns None, so the survey engine answers, for
-anyone not listed in SURVEYBOT_STAFF and for staff text that is no staff command (staff
-may take the survey too). A non-staff "/stats" thus gets the engine's unknown-command
-help and learns nothing; the attempt is written to the audit log.
+anyone not listed in SURVEYBOT_STAFF and for staff in a `/test` run (`test_runs`): staff
+are never respondents, so any other staff message that is no command gets the staff
+help. A non-staff "/stats" gets the engine's unknown-command help and learns nothing;
+the attempt is written to the audit log.
 """
 
 from __future__ import annotations
@@ -17,23 +18,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
-from bot.local_time import local_midnight
 from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
-from bot.reports.labels import is_personal
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands
-from bot.staff import reports as fmt
+from bot.staff import broadcast, contact_commands, stats_command, test_runs
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
     StaffCommand,
+    StaffRequest,
     chinese_word,
-    find_question,
     parse_staff_command,
-    split_by,
     split_reference,
 )
+from bot.staff.names import StaffNames
 from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.survey_catalog import SurveyCatalog
 from bot.web.links import ExportFormat, dashboard_login_url, export_url
@@ -41,10 +39,7 @@ from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from flows.events import Reply
 from flows.model import Flow, Lang, Question
 from storage import repositories as repo
-from storage.crosstab import crosstab
-from storage.progress import survey_progress
-from storage.reminders import reminder_counts
-from storage.surveys import answered_versions
+from storage.test_data import respondent_id_of
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
 AUDIT_ARGUMENT_CHARS = 500
@@ -66,14 +61,17 @@ class StaffHandler:
         self.signer = signer
         self.pseudonyms = Pseudonyms.from_secret(signer.secret)
         self.renderer = renderer or Renderer()
+        self.names = StaffNames.from_settings(settings)
         self._commands: dict[StaffCommand, Callable[[Call], Result]]
         self._commands = {
             StaffCommand.HELP: self._help,
             StaffCommand.STATS: self._stats,
             StaffCommand.PROGRESS: self._progress,
             StaffCommand.CONTACTS: self._contacts,
-            StaffCommand.CLAIM: self._claim,
-            StaffCommand.DONE: self._done,
+            StaffCommand.CLAIM: self._move_contact,
+            StaffCommand.UNCLAIM: self._move_contact,
+            StaffCommand.ASSIGN: self._move_contact,
+            StaffCommand.DONE: self._move_contact,
             StaffCommand.EXPORT: self._export,
             StaffCommand.DASHBOARD: self._dashboard,
             StaffCommand.BROADCAST: self._broadcast,
@@ -81,25 +79,32 @@ class StaffHandler:
             StaffCommand.CANCEL: self._cancel,
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
+            StaffCommand.TEST: self._test,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
         text = envelope.inbound.text
-        if text is None or envelope.inbound.expect is not None:
-            return None  # a menu event or a button tap: survey input
         member = StaffMember(envelope.channel, envelope.user_id)
         now = envelope.inbound.now
         if not self.settings.is_staff(envelope.channel, envelope.user_id):
-            self._note_denied(session, text, member, now)
+            if text is not None and envelope.inbound.expect is None:
+                self._note_denied(session, text, member, now)
             return None
-        request = parse_staff_command(text)
+        request = None
+        if text is not None and envelope.inbound.expect is None:
+            request = parse_staff_command(text)
+            if request is None:
+                # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
+                request = parse_staff_command(text, confirming=True)
+                if request is not None and not broadcast.is_pending(
+                    session=session, actor=str(member), now=now
+                ):
+                    request = None
         if request is None:
-            # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
-            request = parse_staff_command(text, confirming=True)
-            if request is None or not broadcast.is_pending(
-                session=session, actor=str(member), now=now
-            ):
-                return None
+            if test_runs.in_test_run(session=session, member=member, now=now):
+                return None  # a /test run: survey input (counted as test data)
+            # Staff are never respondents: anything else gets the staff help.
+            request = StaffRequest(StaffCommand.HELP)
         call = Call(session, request, member, now)
         result = self._commands[request.command](call)
         argument = request.argument
@@ -146,80 +151,36 @@ class StaffHandler:
             session=call.session, catalog=self.catalog, member=call.member, now=call.now
         )
 
+    def _test(self, call: Call) -> Result:
+        own = respondent_id_of(
+            session=call.session,
+            channel=call.member.channel.value,
+            channel_user_id=call.member.user_id,
+        )
+        assert own is not None  # the dispatcher created it before calling this hook
+        declared = self.catalog.declared_segments(call.session)
+        return test_runs.run_test_command(call, own, self._say, declared)
+
     def _survey(self, call: Call) -> Result:
         return survey_command(call, self.catalog, self._say)
 
+    def _line(self, reply: Reply) -> str:
+        return self.renderer.render(reply, Lang.BOTH).strip()
+
     def _stats(self, call: Call) -> Result:
-        session = call.session
-        flow = self._flow(call)
-        if not call.request.argument:
-            # The newest texts only: every one of them was 3.8 s and 8 MB at 1M respondents.
-            stats = repo.question_stats(
-                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
-            )
-            versions = answered_versions(session=session, flow_id=flow.id)
-            report = fmt.report_messages(flow, stats, versions=versions)
-            return Result([Message(text) for text in report], "stats_report", {"survey": flow.id})
-        first, second = split_by(call.request.argument)
-        question = self._question(flow, first)
-        if isinstance(question, Reply):
-            return Result(self._say(question), "stats_question")
-        if second is None:
-            all_stats = repo.question_stats(
-                session=session, flow=flow, text_limit=fmt.TEXT_ANSWERS_SHOWN
-            )
-            reply = fmt.question_reply(flow, question, all_stats[question.id])
-            return Result(self._say(reply), "stats_question", {"question": question.id})
-        by = self._question(flow, second)
-        if isinstance(by, Reply):
-            return Result(self._say(by), "stats_crosstab")
-        for ref, q in ((first, question), (second, by)):
-            if not q.is_choice:
-                unknown = self._unknown(flow, ref, not_choice=True)
-                return Result(self._say(unknown), "stats_crosstab")
-        table = crosstab(
-            session=session, flow_id=flow.id, row_question=question.id, col_question=by.id
-        )
-        reply = fmt.crosstab_reply(flow, question, by, table)
-        return Result(self._say(reply), "stats_crosstab", {"question": question.id, "by": by.id})
+        return stats_command.stats(call, self._flow(call), self._say, self._line)
 
     def _question(self, flow: Flow, ref: str) -> Question | Reply:
-        question = find_question(flow, ref) if ref else None
-        if question is None:
-            return self._unknown(flow, ref)
-        if is_personal(flow, question):
-            params = {"question": question, "number": fmt.number(flow, question)}
-            return Reply("staff_private_question", params)
-        return question
-
-    def _unknown(self, flow: Flow, ref: str, *, not_choice: bool = False) -> Reply:
-        params = {"ref": ref, "not_choice": not_choice, "questions": fmt.question_list(flow)}
-        return Reply("staff_unknown_question", params)
+        return stats_command.find_reportable(flow, ref)
 
     def _progress(self, call: Call) -> Result:
-        flow = self._flow(call)
-        progress = survey_progress(
-            session=call.session,
-            flow_id=flow.id,
-            since=local_midnight(call.now),
-            idle_before=call.now - IDLE,
-        )
-        stats = repo.question_stats(session=call.session, flow=flow)
-        answered = {qid: s.respondents for qid, s in stats.items()}
-        idle_hours = int(IDLE.total_seconds() // 3600)
-        reply = fmt.progress_reply(flow, progress, answered, idle_hours=idle_hours)
-        reminded, came_back = reminder_counts(session=call.session, flow_ids=[flow.id])
-        reply = Reply(reply.key, {**reply.params, "reminded": reminded, "came_back": came_back})
-        return Result(self._say(reply), "progress")
+        return stats_command.progress(call, self._flow(call), self._say, self._line)
 
     def _contacts(self, call: Call) -> Result:
-        return contact_commands.list_open(call, self.flow, self._say)
+        return contact_commands.list_requests(call, self.flow, self._say, self.names)
 
-    def _claim(self, call: Call) -> Result:
-        return contact_commands.move(call, self.flow, self._say, done=False)
-
-    def _done(self, call: Call) -> Result:
-        return contact_commands.move(call, self.flow, self._say, done=True)
+    def _move_contact(self, call: Call) -> Result:
+        return contact_commands.move(call, self.flow, self._say, self.names, self._line)
 
     def _export(self, call: Call) -> Result:
         links = [
@@ -260,25 +221,7 @@ class StaffHandler:
         return Result(self._say(reply), "broadcast_cancelled")
 
     def _chart(self, call: Call) -> Result:
-        flow = self._flow(call)
-        question = self._question(flow, call.request.argument)
-        if isinstance(question, Reply):
-            return Result(self._say(question), "chart")
-        stats = repo.question_stats(session=call.session, flow=flow)[question.id]
-        params = {
-            "question": question,
-            "number": fmt.number(flow, question),
-            "respondents": stats.respondents,
-            "chartable": question.is_choice,
-        }
-        caption = self.renderer.render(Reply("staff_chart", params), Lang.BOTH)
-        if not question.is_choice:
-            return Result([Message(caption)], "chart", {"question": question.id})
-        # matplotlib takes seconds to import: only a process that draws pays for it.
-        from bot.reports.charts import question_chart_png
-
-        png = question_chart_png(question, stats, lang=Lang.BOTH)
-        return Result([Message(caption, image_png=png)], "chart", {"question": question.id})
+        return stats_command.chart(call, self._flow(call), self._say, self._line)
 
 
 def build_staff_handler(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.local_time import local_time
-from bot.reports.labels import FIELD_LABELS, is_personal, option_text
+from bot.reports.labels import detail_label, is_personal, option_text
 from bot.reports.text_report import option_label, render_report
 from flows import numbering
 from flows.events import Reply
@@ -32,10 +31,15 @@ def number(flow: Flow, question: Question) -> str:
 
 
 def report_messages(
-    flow: Flow, stats: Mapping[str, QuestionStats], *, versions: Sequence[int] | None = None
+    flow: Flow,
+    stats: Mapping[str, QuestionStats],
+    *,
+    versions: Sequence[int] | None = None,
+    stamp: str | None = None,
 ) -> list[str]:
     """The seed-layout report, cut between question blocks into messages that fit."""
-    blocks = render_report(flow, stats, versions=versions).strip().split("\n\n")
+    report = render_report(flow, stats, versions=versions, stamp=stamp)
+    blocks = report.strip().split("\n\n")
     messages: list[str] = []
     current = ""
     for block in blocks:
@@ -112,6 +116,30 @@ def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossT
     )
 
 
+def overview_reply(flow: Flow, progress: Progress, *, as_of: str) -> Reply:
+    """`/stats` alone: one short message (started, completed, rate, today), then where the
+    full report is."""
+    return Reply(
+        "staff_overview",
+        {
+            "title": flow.title,
+            "started": progress.started,
+            "completed": progress.completed,
+            "rate": percent(progress.completed, progress.started),
+            "completed_today": progress.completed_since,
+            "as_of": as_of,
+        },
+    )
+
+
+def report_stamp(progress: Progress, *, as_of: str) -> str:
+    """The full report's line of n and time."""
+    return (
+        f"受访者 Respondents n = {progress.started}（完成 completed {progress.completed}）\n"
+        f"截至 As of {as_of}"
+    )
+
+
 def progress_reply(
     flow: Flow, progress: Progress, answered: Mapping[str, int], *, idle_hours: int
 ) -> Reply:
@@ -155,24 +183,8 @@ def contact_lines(flow: Flow, contact: ContactRequest) -> list[tuple[str, str]]:
     for question_id, value in details.items():
         if not value:
             continue
-        kind = flow.question(question_id).field if flow.has_question(question_id) else None
-        default = question_id.removeprefix("contact_")
-        lines.append((FIELD_LABELS.get(kind, default) if kind else default, value))
+        lines.append((detail_label(flow, question_id), value))
     return lines
-
-
-def contacts_reply(flow: Flow, contacts: Sequence[ContactRequest], *, more: bool) -> Reply:
-    items = [
-        {
-            "reference": c.reference,
-            "created": local_time(c.created_at),
-            "claimed_by": c.claimed_by,
-            "reason": c.reason,
-            "details": contact_lines(flow, c),
-        }
-        for c in contacts
-    ]
-    return Reply("staff_contacts", {"contacts": items, "more": more})
 
 
 def question_list(flow: Flow) -> list[dict[str, object]]:

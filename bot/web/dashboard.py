@@ -16,16 +16,25 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from bot.local_time import CHINA_OFFSET
-from bot.reports.labels import FIELD_LABELS, is_personal, option_text
+from bot.reports.labels import detail_label, is_personal, option_text
 from bot.reports.text_report import option_label
 from flows import numbering
 from flows.model import Flow, Question, Text
 from storage.aggregates import FreeText, QuestionStats, option_ids, percent, question_stats
 from storage.contacts import contact_details, open_contacts
 from storage.crosstab import crosstab
+from storage.filters import NO_FILTER, ReportFilter
 from storage.progress import survey_progress
-from storage.web_queries import ChannelProgress, DayProgress, progress_by_channel, progress_by_day
+from storage.web_queries import (
+    ChannelProgress,
+    DayProgress,
+    HourProgress,
+    progress_by_channel,
+    progress_by_day,
+    progress_by_hour,
+)
 
+HOURLY_DAYS = 3  # answers spanning fewer calendar days are charted per hour
 TEXT_LIMIT = 500  # free-text answers listed per question, newest first
 RECENT = timedelta(hours=24)  # "in the last 24 h"; an unfinished session idle longer is stale
 CONTACT_LIMIT = 200
@@ -61,6 +70,7 @@ class ContactRow:
     created_at: datetime
     claimed_by: str | None
     details: Mapping[str, str]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,18 @@ def chart_questions(flow: Flow) -> list[Question]:
 
 
 def gather_dashboard(
-    *, session: Session, flow: Flow, now: datetime, text_limit: int = TEXT_LIMIT
+    *,
+    session: Session,
+    flow: Flow,
+    now: datetime,
+    text_limit: int = TEXT_LIMIT,
+    report_filter: ReportFilter = NO_FILTER,
 ) -> Dashboard:
-    stats = question_stats(session=session, flow=flow, text_limit=text_limit)
+    """Every figure for the sessions `report_filter` keeps (the contact list is not a
+    figure: it shows every open request)."""
+    stats = question_stats(
+        session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
+    )
     sections = []
     for question in flow.questions:
         if not is_reportable(flow, question) or question.id not in stats:
@@ -146,7 +165,9 @@ def gather_dashboard(
         )
         number = numbering.label(flow, question.id) or question.id
         sections.append(Section(number, question, of_question, rows, of_question.texts))
-    channels = tuple(progress_by_channel(session=session, flow_id=flow.id))
+    channels = tuple(
+        progress_by_channel(session=session, flow_id=flow.id, report_filter=report_filter)
+    )
     contacts = tuple(
         ContactRow(
             reference=c.reference or str(c.id),
@@ -155,12 +176,17 @@ def gather_dashboard(
             created_at=c.created_at,
             claimed_by=c.claimed_by,
             details=contact_details(c),
+            note=c.note,
         )
         for c in open_contacts(session=session, include_claimed=True, limit=CONTACT_LIMIT)
     )
     details = flow.contact.detail_questions if flow.contact else ()
     progress = survey_progress(
-        session=session, flow_id=flow.id, since=now - RECENT, idle_before=now - RECENT
+        session=session,
+        flow_id=flow.id,
+        since=now - RECENT,
+        idle_before=now - RECENT,
+        report_filter=report_filter,
     )
     waiting = tuple(
         WaitingRow(w.question_id, _waiting_label(flow, w.question_id), w.sessions, w.idle)
@@ -171,7 +197,14 @@ def gather_dashboard(
         started=sum(c.started for c in channels),
         completed=sum(c.completed for c in channels),
         channels=channels,
-        days=tuple(progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)),
+        days=tuple(
+            progress_by_day(
+                session=session,
+                flow_id=flow.id,
+                utc_offset=CHINA_OFFSET,
+                report_filter=report_filter,
+            )
+        ),
         started_recently=progress.started_since,
         completed_recently=progress.completed_since,
         waiting=waiting,
@@ -183,6 +216,22 @@ def gather_dashboard(
     )
 
 
+def progress_series(
+    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+) -> tuple[list[DayProgress], list[HourProgress] | None]:
+    """Per day, and per hour too while the answers span only a campaign's first days
+    (`HOURLY_DAYS`); China time."""
+    days = progress_by_day(
+        session=session, flow_id=flow_id, utc_offset=CHINA_OFFSET, report_filter=report_filter
+    )
+    if not days or (days[-1].day - days[0].day).days >= HOURLY_DAYS:
+        return days, None
+    hours = progress_by_hour(
+        session=session, flow_id=flow_id, utc_offset=CHINA_OFFSET, report_filter=report_filter
+    )
+    return days, hours
+
+
 def _waiting_label(flow: Flow, question_id: str | None) -> str:
     if question_id is None or not flow.has_question(question_id):
         return "尚未开始答题 Not at a question yet"
@@ -191,19 +240,30 @@ def _waiting_label(flow: Flow, question_id: str | None) -> str:
 
 
 def _detail_heading(flow: Flow, question_id: str) -> str:
-    field = flow.question(question_id).field if flow.has_question(question_id) else None
-    heading = FIELD_LABELS.get(field) if field is not None else None
-    return heading or question_id.removeprefix("contact_").replace("_", " ")
+    return detail_label(flow, question_id)
 
 
-def gather_crosstab(*, session: Session, flow: Flow, question_id: str, by_id: str) -> CrossTabView:
+def gather_crosstab(
+    *,
+    session: Session,
+    flow: Flow,
+    question_id: str,
+    by_id: str,
+    report_filter: ReportFilter = NO_FILTER,
+) -> CrossTabView:
     """Raises `KeyError` for an unknown question, `ValueError` for one without options."""
     question, by = flow.question(question_id), flow.question(by_id)
     if not (is_reportable(flow, question) and is_reportable(flow, by)):
         raise ValueError("personal details are not cross-tabulated")
     if not (question.is_choice and by.is_choice):
         raise ValueError("a cross-tab needs two choice questions")
-    table = crosstab(session=session, flow_id=flow.id, row_question=question_id, col_question=by_id)
+    table = crosstab(
+        session=session,
+        flow_id=flow.id,
+        row_question=question_id,
+        col_question=by_id,
+        report_filter=report_filter,
+    )
     rows, columns = option_ids(question), option_ids(by)
     return CrossTabView(
         question=question,

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.reports.export import export_rows, write_csv, write_xlsx
+from bot.reports.export import export_rows, write_csv
+from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.web.links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
+from storage.filters import NO_FILTER, ReportFilter
 
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
@@ -32,16 +34,24 @@ class ExportFile:
     media_type: str
 
 
-def write_export_file(engine: Engine, flow: Flow, fmt: ExportFormat) -> ExportFile:
+def write_export_file(
+    engine: Engine,
+    flow: Flow,
+    fmt: ExportFormat,
+    report_filter: ReportFilter = NO_FILTER,
+    labels: bool = False,
+) -> ExportFile:
     """Blocking (run it in a thread). The caller deletes `path` once it has been sent."""
     handle, name = tempfile.mkstemp(prefix="surveybot-export-", suffix=f".{fmt.value}")
     os.close(handle)
     path = Path(name)
     try:
         with transaction(engine, readonly=True, long_read=True) as session:
-            header, rows = export_rows(session=session, flow=flow)
+            header, rows = export_rows(
+                session=session, flow=flow, report_filter=report_filter, labels=labels
+            )
             if fmt is ExportFormat.XLSX:
-                count = write_xlsx(path, header, rows)
+                count = write_analysis_xlsx(path, flow, rows)
             else:
                 count = write_csv(path, header, rows)
     except BaseException:

@@ -15,6 +15,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
+from bot.local_time import local_time
+from bot.reports.labels import reason_text, status_text
+
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -42,6 +45,9 @@ def make_environment() -> Environment:
     )
     env.filters["pct"] = format_pct
     env.filters["utc"] = format_utc
+    env.filters["china"] = format_china
+    env.globals["reason_text"] = reason_text
+    env.globals["status_text"] = status_text
     return env
 
 
@@ -51,6 +57,11 @@ def format_pct(value: Decimal) -> str:
 
 def format_utc(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+
+def format_china(value: datetime | None) -> str:
+    """China time with its zone shown: staff work in it (bot.local_time)."""
+    return f"{local_time(value)} 北京时间 (UTC+8)" if value is not None else ""
 
 
 def secured(response: Response) -> Response:

@@ -12,6 +12,7 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import anyio
@@ -23,24 +24,31 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.local_time import CHINA_OFFSET
+from bot.render import Renderer
 from bot.settings import Settings, StaffMember
+from bot.staff.names import StaffNames
 from bot.survey_catalog import SurveyCatalog
 from bot.web import export_links, sessions
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
-from bot.web.dashboard import chart_questions, gather_crosstab, gather_dashboard
+from bot.web.chart_routes import progress_chart, question_chart
+from bot.web.contact_actions import csrf_token
+from bot.web.contact_routes import contact_action
+from bot.web.dashboard import (
+    chart_questions,
+    gather_crosstab,
+    gather_dashboard,
+)
 from bot.web.export_links import ExportGrant, form_token
 from bot.web.exports import write_export_file
+from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
 from bot.web.links import DASHBOARD_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
 from bot.web.signing import DASHBOARD_TTL_S, Signer, load_signer
 from bot.web.survey_choice import Survey, UnknownSurvey
-from flows.model import Flow, Lang
+from flows.model import Flow
 from storage import repositories as repo
-from storage.aggregates import question_stats
 from storage.db import run_in_transaction, transaction
 from storage.surveys import answered_versions
-from storage.web_queries import progress_by_day
 
 Clock = Callable[[], datetime]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -72,9 +80,20 @@ def make_web_routes(
         Route("/dashboard/login", web.guarded(web.login), methods=["GET"]),
         Route("/dashboard/logout", web.logout, methods=["GET"]),
         Route("/dashboard/crosstab", web.guarded(web.crosstab), methods=["GET"]),
-        Route("/dashboard/progress.png", web.guarded(web.progress_chart), methods=["GET"]),
-        Route("/dashboard/chart/{question_id}.png", web.guarded(web.chart), methods=["GET"]),
+        Route(
+            "/dashboard/progress.png", web.guarded(partial(progress_chart, web)), methods=["GET"]
+        ),
+        Route(
+            "/dashboard/chart/{question_id}.png",
+            web.guarded(partial(question_chart, web)),
+            methods=["GET"],
+        ),
         Route("/export/{fmt}", web.guarded(web.export), methods=["GET", "POST"]),
+        Route(
+            "/dashboard/contacts/{reference}",
+            web.guarded(partial(contact_action, web)),
+            methods=["POST"],
+        ),
         Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),
     ]
 
@@ -93,6 +112,8 @@ class _StaffWeb:
         self.catalog = catalog
         self.clock = clock
         self.env: Environment = make_environment()
+        self.names = StaffNames.from_settings(settings)
+        self.renderer = Renderer()
         self._signer = signer
         self._signer_lock = anyio.Lock()
 
@@ -129,6 +150,9 @@ class _StaffWeb:
                 return error_page(
                     self.env, 404, "404", "没有此调查 No such survey", base=_base(request)
                 )
+            except BadFilter as exc:
+                message = f"无法识别的筛选 Unknown filter: {exc}"
+                return error_page(self.env, 400, "400", message, base=_base(request))
 
         return run
 
@@ -162,7 +186,16 @@ class _StaffWeb:
             assert flow is not None
             versions = answered_versions(session=session, flow_id=wanted)
             explicit = wanted != self.catalog.default_flow_id
-            return Survey(flow, tuple(ids), tuple(versions), explicit)
+            chosen = parse_web_filter(request.query_params, flow)
+            return Survey(
+                flow,
+                tuple(ids),
+                tuple(versions),
+                explicit,
+                chosen.params,
+                chosen.report_filter,
+                chosen.labels,
+            )
 
         return await anyio.to_thread.run_sync(self._read(read))
 
@@ -216,17 +249,28 @@ class _StaffWeb:
         survey = await self.survey(request)
         now = self.clock()
         data = await anyio.to_thread.run_sync(
-            self._read(lambda s: gather_dashboard(session=s, flow=survey.flow, now=now))
+            self._read(
+                lambda s: gather_dashboard(
+                    session=s, flow=survey.flow, now=now, report_filter=survey.report_filter
+                )
+            )
         )
+        cookie = request.cookies.get(SESSION_COOKIE) or ""
         return page(
             self.env,
             "dashboard.html",
             d=data,
             member=str(member),
+            names=self.names,
+            csrf=csrf_token(await self.signer_now(), cookie),
             base=_base(request),
             choices=chart_questions(survey.flow),
             survey=survey,
+            filter_options=choice_options(survey.flow),
         )
+
+    async def signer_now(self) -> Signer:
+        return (await self.gate()).signer
 
     async def crosstab(self, request: Request) -> Response:
         await self.member(request)
@@ -242,45 +286,26 @@ class _StaffWeb:
             "by": by,
             "base": _base(request),
             "survey": survey,
+            "filter_options": choice_options(flow),
         }
         if q not in ids or by not in ids:
             context.update(view=None, error="未知问题 Unknown question")
             return page(self.env, "crosstab.html", status_code=400, **context)
+        if q == by:
+            context.update(view=None, error="不能把一道题和它自己交叉 Pick two different questions")
+            return page(self.env, "crosstab.html", status_code=400, **context)
         view = await anyio.to_thread.run_sync(
-            self._read(lambda s: gather_crosstab(session=s, flow=flow, question_id=q, by_id=by))
+            self._read(
+                lambda s: gather_crosstab(
+                    session=s,
+                    flow=flow,
+                    question_id=q,
+                    by_id=by,
+                    report_filter=survey.report_filter,
+                )
+            )
         )
         return page(self.env, "crosstab.html", view=view, error=None, **context)
-
-    async def chart(self, request: Request) -> Response:
-        await self.member(request)
-        flow = (await self.survey(request)).flow
-        question_id = request.path_params["question_id"]
-        if question_id not in {q.id for q in chart_questions(flow)}:
-            return error_page(self.env, 404, "404", "没有此图表 No such chart")
-        question = flow.question(question_id)
-
-        def draw() -> bytes:
-            # matplotlib and numpy (~55 MB): loaded by the first chart a worker draws.
-            from bot.reports.charts import question_chart_png
-
-            with transaction(self.engine, readonly=True, long_read=True) as session:
-                stats = question_stats(session=session, flow=flow)[question_id]
-            return question_chart_png(question, stats, lang=Lang.BOTH)
-
-        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
-
-    async def progress_chart(self, request: Request) -> Response:
-        await self.member(request)
-        flow = (await self.survey(request)).flow
-
-        def draw() -> bytes:
-            from bot.reports.progress_chart import progress_chart_png  # matplotlib: see chart()
-
-            with transaction(self.engine, readonly=True, long_read=True) as session:
-                days = progress_by_day(session=session, flow_id=flow.id, utc_offset=CHINA_OFFSET)
-            return progress_chart_png(days, lang=Lang.BOTH)
-
-        return Response(await anyio.to_thread.run_sync(draw), media_type="image/png")
 
     async def export(self, request: Request) -> Response:
         try:
@@ -300,13 +325,26 @@ class _StaffWeb:
             return export_links.confirm_page(self.env, request, _base(request), fmt, grant, token)
         else:
             member, via = await self.member(request), "dashboard"
-        flow = (await self.survey(request)).flow
+        survey = await self.survey(request)
+        flow = survey.flow
         if grant is not None:
             if flow.id != grant.survey_id:
                 raise Forbidden("export link is for another survey")
             await export_links.spend(self.engine, grant, self.clock())
-        exported = await anyio.to_thread.run_sync(write_export_file, self.engine, flow, fmt)
-        detail = {"format": fmt.value, "rows": exported.rows, "via": via, "survey": flow.id}
+        labels = request.query_params.get("values") == "labels"
+        exported = await anyio.to_thread.run_sync(
+            write_export_file, self.engine, flow, fmt, survey.report_filter, labels
+        )
+        detail: dict[str, Any] = {
+            "format": fmt.value,
+            "rows": exported.rows,
+            "via": via,
+            "survey": flow.id,
+        }
+        if survey.filters:
+            detail["filter"] = dict(survey.filters)
+        if labels:
+            detail["values"] = "labels"
         try:
             await self.audit(member, "export", detail)
         except BaseException:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
 
 from flows.model import Flow
+from storage.filters import NO_FILTER, ReportFilter
 
 
 class UnknownSurvey(LookupError):
@@ -18,10 +19,21 @@ class Survey:
     ids: tuple[str, ...]  # every published survey, for the switcher
     versions: tuple[int, ...]  # the versions respondents answered (what the page covers)
     explicit: bool  # named in the URL (links then carry it on)
+    # The page's filter (bot.web.filter_query), carried on by every link as well.
+    filters: tuple[tuple[str, str], ...] = field(default=())
+    report_filter: ReportFilter = NO_FILTER
+    filter_labels: tuple[str, ...] = ()
 
     @property
     def query(self) -> str:
-        """'?survey=ID' for links, or '' for the default survey."""
+        """'?survey=ID&where=…' for links, or '' for the default survey unfiltered."""
+        params = [("survey", self.flow.id)] if self.explicit else []
+        params.extend(self.filters)
+        return "?" + urlencode(params) if params else ""
+
+    @property
+    def unfiltered(self) -> str:
+        """The page's query without its filter (the "clear filter" link)."""
         return f"?survey={quote(self.flow.id)}" if self.explicit else ""
 
     def link(self, survey_id: str) -> str:

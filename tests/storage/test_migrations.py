@@ -144,3 +144,25 @@ def test_revision_0005_adds_and_removes_the_session_version_index(db_url: str) -
     assert revision == "0004" and name not in indexes
     upgrade(db_url)
     assert name in _revision_and_indexes(db_url, "survey_session")[1]
+
+
+def test_revision_0011_adds_and_removes_the_test_flag(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO respondent (channel, channel_user_id, lang, active,"
+                " subscribed_updates, created_at) VALUES ('telegram', 'u', 'zh', true, false,"
+                " '2026-12-01 00:00:00')"
+            )
+        downgrade(db_url, "0005")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("respondent")}
+        assert "is_test" not in columns
+        upgrade(db_url)
+        with engine.connect() as conn:
+            flags = conn.exec_driver_sql("SELECT is_test FROM respondent").scalars().all()
+        assert flags == [False]
+    finally:
+        engine.dispose()

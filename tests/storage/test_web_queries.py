@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from flows.state import SessionState, Status
 from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
-from storage.web_queries import DayProgress, progress_by_day
+from storage.web_queries import DayProgress, HourProgress, progress_by_day, progress_by_hour
 
 # 23:00 and 01:00 in Beijing: one day apart there, the same day in UTC.
 LATE = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
@@ -46,4 +46,16 @@ def test_days_follow_the_offset(engine: Engine) -> None:
     assert west == [
         DayProgress(date(2026, 2, 28), 1, 1, 1),
         DayProgress(date(2026, 3, 1), 1, 0, 1),
+    ]
+
+
+def test_hours_follow_the_offset(engine: Engine) -> None:
+    _session(engine, "a", LATE, completed=True)
+    _session(engine, "b", LATE + timedelta(minutes=59), completed=True)
+    _session(engine, "c", AFTER_MIDNIGHT + timedelta(minutes=30), completed=False)
+    with transaction(engine, readonly=True) as session:
+        china = progress_by_hour(session=session, flow_id="f", utc_offset=timedelta(hours=8))
+    assert china == [
+        HourProgress(datetime(2026, 3, 1, 23), 2, 2, 2),
+        HourProgress(datetime(2026, 3, 2, 1), 1, 0, 2),
     ]

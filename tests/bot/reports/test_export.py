@@ -24,10 +24,12 @@ HEADER = [
     "tools:excel",
     "tools:sap",
     "tools:none",
+    "tools:labels",
     "policy",
     "explain",
     "contact:now",
     "contact:no",
+    "contact:labels",
     "name",
 ]
 

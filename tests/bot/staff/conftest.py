@@ -37,6 +37,11 @@ SUPPLIER = ["3", "2", "1,4", "6", "是", "no", "1、3", "3", "y", "2", "1", "GRI
 OEM = ["English", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4"]
 
 
+def timeless(text: str) -> str:
+    """A staff reply without its "as of" line (the clock moves between two commands)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("截至 As of"))
+
+
 @dataclass
 class Chat:
     runtime: Runtime
@@ -86,6 +91,7 @@ def make_runtime(db_url: str, **overrides: object) -> Runtime:
         "secret_key": SECRET,
         "public_url": PUBLIC_URL,
         "snapshot_min_respondents": 3,
+        "staff_names_raw": f"wechat:{STAFF_WECHAT}=王芳",  # the Telegram one stays unnamed
     }
     return build_runtime(load_settings(**{**options, **overrides}))
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
 from sqlalchemy import update
 
+from bot.completion_charts import ChartWorker
+from bot.delivery import Delivery
 from storage.db import transaction
 from storage.models import Respondent
 from tests.bot.staff.conftest import SECRET, STAFF_TELEGRAM, STAFF_WECHAT, SUPPLIER, make_runtime
@@ -30,6 +33,10 @@ async def wechat(db_url: str) -> AsyncIterator[Harness]:
 
 
 async def deliver(harness: Harness) -> None:
+    """The app's background work once: draw queued charts, then send the outbox."""
+    runtime = harness.runtime
+    worker = ChartWorker(runtime.engine, runtime.catalog, channels=("wechat",), min_respondents=1)
+    await anyio.to_thread.run_sync(worker.run_once)
     await harness.deliver()
 
 
@@ -44,7 +51,7 @@ async def test_wechat_staff_report_chart_and_a_held_broadcast(wechat: Harness) -
     for text in UPDATES:
         await sim.send_text("o_sub", text)
 
-    report = await sim.send_text(STAFF_WECHAT, "统计")
+    report = await sim.send_text(STAFF_WECHAT, "统计 全部")
     assert report.text is not None and report.text.startswith("AIAG Supply Chain Sustainability")
     await deliver(wechat)
     tail = "".join(m["text"]["content"] for m in sent(wechat, STAFF_WECHAT) if "text" in m)
@@ -52,6 +59,7 @@ async def test_wechat_staff_report_chart_and_a_held_broadcast(wechat: Harness) -
 
     chart = await sim.send_text(STAFF_WECHAT, "图表 4")
     assert chart.text is not None and chart.text.startswith("【4】")
+    assert "图表生成中" in chart.text  # at once; the image follows through the outbox
     await deliver(wechat)
     assert wechat.api.calls_to("/cgi-bin/media/upload")
     assert any(m.get("msgtype") == "image" for m in sent(wechat, STAFF_WECHAT))
@@ -78,6 +86,13 @@ async def test_wechat_staff_report_chart_and_a_held_broadcast(wechat: Harness) -
     # Nothing may be sent outside the window (the welcome's tail, queued long ago, went).
     assert not [m for m in sent(wechat, "o_sub") if "研讨会" in str(m)]
 
+    # Staff are never respondents: a bare word gets the staff help, not the survey.
+    helped = await sim.send_text(STAFF_WECHAT, "完成")
+    assert helped.text is not None and "员工命令" in helped.text
+    overview = await sim.send_text(STAFF_WECHAT, "统计")
+    # o_sub finished, o_outsider was walked in by its "/stats"; the staff member is not.
+    assert overview.text is not None and "开始 Started 2｜完成 Completed 1" in overview.text
+
     back = await sim.send_text("o_sub", "我的答案")
     assert back.text is not None
     assert back.text.startswith("【AIAG 信息更新 Update】\n下周二网络研讨会")
@@ -103,8 +118,17 @@ async def test_telegram_staff_commands_answer_in_the_chat(
             await staff.say("/stats@aiag_survey_bot 1")
             assert "供应商 (Supplier)：1｜100.00%｜100.00%" in telegram_api.sent_texts(900)[-1]
             await staff.say("/chart 1")
+            assert "drawing the chart" in telegram_api.sent_texts(900)[-1]
+            assert telegram_api.calls_to("sendPhoto") == []  # not on the reply path
+            worker = ChartWorker(
+                runtime.engine, runtime.catalog, channels=("telegram",), min_respondents=1
+            )
+            await anyio.to_thread.run_sync(worker.run_once)
+            later = datetime.now(UTC) + timedelta(seconds=10)
+            await Delivery(runtime.engine, {"telegram": tg.channel}, clock=lambda: later).run_once()
             photos = telegram_api.calls_to("sendPhoto")
-            assert [p.params["chat_id"] for p in photos] == [900]
+            # The staff chart, and the respondent's completion chart drawn in the same round.
+            assert sorted(p.params["chat_id"] for p in photos) == [900, 5001]
             await respondent.say("/stats")
             assert "选项" not in telegram_api.sent_texts(5001)[-1]
     finally:

@@ -27,30 +27,92 @@ def alerts(chat: Chat) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_a_request_is_listed_claimed_and_closed(chat: Chat) -> None:
+def test_the_alert_carries_the_essentials_to_staff_only(chat: Chat) -> None:
     done = chat.survey("r1", RIGHT_NOW)
     assert "C-000001" in done.text  # the respondent's reference
-    assert [(c, r) for c, r, _ in alerts(chat)] == [("wechat", "o_staff"), ("telegram", "900")]
+    sent = alerts(chat)
+    assert [(c, r) for c, r, _ in sent] == [("wechat", "o_staff"), ("telegram", "900")]
+    text = sent[0][2]
+    for expected in ("新的联系请求 New contact request C-000001",
+                     "问卷中选择立即联系 asked in the survey to be contacted",
+                     "姓名 Name：张三", "公司 Company：上海汽车零部件有限公司",
+                     "电话 Phone：+8613800138000",
+                     "您希望我们在什么时间联系您？ When would you prefer to be contacted?："
+                     "工作日下午",
+                     "触发题目 Triggered by：【", "北京时间 China time (UTC+8)"):  # fmt: skip
+        assert expected in text, expected
+    assert "contact_time" not in text and "survey)" not in text
+    assert not [o for o in chat.outbox() if o.recipient == "r1" and "13800138000" in o.payload_json]
 
+
+def test_a_request_is_listed_claimed_and_closed(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)
     listing = chat.staff("/contacts").text
-    assert "C-000001｜2026-03-02 09:" in listing and "未认领 unclaimed" in listing
+    assert "C-000001｜未认领 unclaimed｜问卷中选择立即联系" in listing
+    assert "创建时间 Created：2026-03-02 09:" in listing and "China time (UTC+8)" in listing
     assert "姓名 Name：张三" in listing and "电话 Phone：+8613800138000" in listing
-    assert "time：工作日下午" in listing
+    assert "When would you prefer to be contacted?：工作日下午" in listing
     assert chat.staff("联系").text == listing
 
     claimed = chat.staff("/claim C-000001").text
     assert "您已认领 You claimed C-000001" in claimed and "张三" in claimed
-    assert "已认领 claimed: wechat:o_staff" in chat.staff("/contacts").text
+    assert "已认领 claimed：王芳" in chat.staff("/contacts").text
+    assert "wechat:o_staff" not in chat.staff("/contacts", channel=Channel.TELEGRAM).text
     assert "You claimed C-000001" in chat.staff("认领 1").text  # claiming again: still yours
 
     closed = chat.staff("/done C-000001 called back, wants a webinar").text
     assert "C-000001 已完成 is done（备注 note：called back, wants a webinar）" in closed
     assert "（无 none）" in chat.staff("/contacts").text
+    everything = chat.staff("/contacts all").text
+    assert "已完成 done：王芳" in everything and "备注 Note：called back" in everything
     with Session(chat.runtime.engine) as session:
         contact = find_contact(session=session, ref="C-000001")
     assert contact.status == ContactStatus.DONE.value
     assert contact.note == "called back, wants a webinar"
     assert contact.claimed_by == "wechat:o_staff"
+
+
+def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:
+    for user in ("r1", "r2", "r3"):
+        chat.survey(user, RIGHT_NOW)
+    chat.staff("/claim 1")
+    chat.staff("/claim 2", channel=Channel.TELEGRAM)
+    listing = chat.staff("/contacts").text
+    order = [listing.index(f"C-00000{n}｜") for n in (3, 1, 2)]
+    assert order == sorted(order)  # the unclaimed one first, then claims oldest first
+    mine = chat.staff("联系 我的").text
+    assert "C-000001" in mine and "C-000002" not in mine and "C-000003" not in mine
+    unclaimed = chat.staff("/contacts open").text
+    assert "C-000003" in unclaimed and "C-000001" not in unclaimed
+    assert "员工 Staff 2" in chat.staff("/contacts").text  # the unnamed Telegram staff
+
+
+def test_others_are_told_and_requests_can_be_given_back_or_assigned(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    before = len(alerts(chat))
+    chat.staff("/claim 1")
+    told = alerts(chat)[before:]
+    assert [(c, r) for c, r, _ in told] == [("telegram", "900")]
+    assert "王芳 认领了联系请求 C-000001" in told[0][2] and "王芳 claimed" in told[0][2]
+    assert "13800138000" not in told[0][2]
+
+    refused = chat.staff("/unclaim 1", channel=Channel.TELEGRAM).text
+    assert "C-000001 已被 王芳 认领" in refused
+    back = chat.staff("退回 1").text
+    assert "C-000001 已退回 is open again" in back
+    assert "王芳 退回了联系请求 C-000001" in alerts(chat)[-1][2]
+    assert "C-000001 还没有人认领" in chat.staff("/unclaim 1").text
+
+    assigned = chat.staff("/assign 1 staff 2").text
+    assert "C-000001 已指派给 is assigned to 员工 Staff 2" in assigned
+    notice = alerts(chat)[-1]
+    assert notice[:2] == ("telegram", "900")
+    assert "王芳 把联系请求 C-000001 指派给了您" in notice[2] and "张三" in notice[2]
+    assert "已认领 claimed：员工 Staff 2" in chat.staff("/contacts").text
+    assert "没有员工“老李”" in chat.staff("指派 1 老李").text
+    assert "/assign C-000012 Li Lei" in chat.staff("/assign 1").text
+    with Session(chat.runtime.engine) as session:
+        assert find_contact(session=session, ref=1).claimed_by == "telegram:900"
 
 
 def test_claim_and_done_errors(chat: Chat) -> None:
@@ -60,8 +122,8 @@ def test_claim_and_done_errors(chat: Chat) -> None:
     assert "/claim C-000012" in chat.staff("/claim").text  # usage
     chat.staff("/claim 1")
     other = chat.staff("/claim 1", channel=Channel.TELEGRAM).text
-    assert "C-000001 is claimed by wechat:o_staff" in other
-    assert "is claimed by wechat:o_staff" in chat.staff("/done 1", channel=Channel.TELEGRAM).text
+    assert "C-000001 is claimed by 王芳" in other
+    assert "is claimed by 王芳" in chat.staff("/done 1", channel=Channel.TELEGRAM).text
     chat.staff("完成 1")
     assert "C-000001 is done already" in chat.staff("/done 1").text
     assert "C-000001 is done already" in chat.staff("/claim 1", channel=Channel.TELEGRAM).text

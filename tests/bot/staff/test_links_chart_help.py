@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,6 +10,7 @@ import httpx
 from sqlmodel import Session, select
 
 from bot.app import create_app
+from bot.completion_charts import ChartWorker
 from bot.envelope import Channel
 from bot.web.signing import EXPORT_TTL_S, Signer, load_signer
 from storage.models import KeyValue, Outbox
@@ -59,22 +61,48 @@ def test_dashboard_link(chat: Chat) -> None:
     assert "12 小时内有效" in text
 
 
-def test_chart_is_an_image_message(chat: Chat) -> None:
+def _drawn_images(chat: Chat) -> list[Outbox]:
+    """Run the chart worker once, as the app's background task does; the image rows."""
+    ChartWorker(
+        chat.runtime.engine, chat.runtime.catalog, channels=("wechat", "telegram"),
+        min_respondents=3,
+    ).run_once()  # fmt: skip
+    return [o for o in chat.outbox() if o.kind == "image"]
+
+
+def test_chart_answers_at_once_and_the_image_follows_through_the_outbox(chat: Chat) -> None:
     chat.survey("s1", SUPPLIER)
     chat.survey("o1", OEM)
     outcome = chat.staff("/chart 4")
     (message,) = outcome.messages
-    assert message.image_png is not None and message.image_png.startswith(PNG)
-    assert message.text.startswith("【4】贵公司是否有减碳政策") and "2 respondents" in message.text
-    assert chat.staff("图表 carbon_policy").messages[0].image_png is not None
-    free_text = chat.staff("/chart 10a").messages[0]  # the survey's own number
-    assert free_text.image_png is None and "not a choice question" in free_text.text
+    assert message.image_png is None  # nothing drawn on the reply path
+    assert message.text.startswith("【4】贵公司是否有减碳政策")
+    assert "图表生成中" in message.text and "drawing the chart" in message.text
+    assert "2 respondents" in message.text and "截至 As of" in message.text
+    queued = [o for o in chat.outbox() if o.kind == "staff_chart"]
+    assert [(o.channel, o.recipient, o.status) for o in queued] == [("wechat", "o_staff", "render")]
+    (image,) = _drawn_images(chat)
+    assert (image.channel, image.recipient, image.status) == ("wechat", "o_staff", "pending")
+    png = base64.b64decode(json.loads(image.payload_json)["images"][0])
+    assert png.startswith(PNG)
+    chat.staff("图表 carbon_policy 筛选 1=主机厂", channel=Channel.TELEGRAM)
+    images = _drawn_images(chat)
+    assert images[-1].recipient == "900" and images[-1].payload_json != image.payload_json
+    free_text = chat.staff("/chart 10a").messages[0]
+    assert "not a choice question" in free_text.text and "图表生成中" not in free_text.text
     assert "请写上题号" in chat.staff("/chart").text
     assert [json.loads(e.detail).get("question") for e in chat.audit()][:3] == [
         "carbon_policy",
         "carbon_policy",
         "reporting_explain",
     ]
+    assert len([o for o in chat.outbox() if o.kind in ("staff_chart", "image")]) == 2
+
+
+def test_a_chart_of_an_unanswered_question_is_not_drawn(chat: Chat) -> None:
+    text = chat.staff("/chart 4").text
+    assert "还没有人回答，没有图表" in text and "no answers yet" in text
+    assert not [o for o in chat.outbox() if o.kind == "staff_chart"]
 
 
 def test_staff_help_lists_the_commands(chat: Chat) -> None:
@@ -82,8 +110,9 @@ def test_staff_help_lists_the_commands(chat: Chat) -> None:
     for command in ("/stats", "/progress", "/contacts", "/claim", "/done", "/export",
                     "/broadcast", "/chart", "/dashboard", "/confirm"):  # fmt: skip
         assert command in text
-    # "help" without the slash is still the survey's help for staff who take the survey.
-    assert "/stats" not in chat.staff("help").text
+    # Staff are never respondents: a word that is no staff command gets the staff help.
+    for word in ("help", "完成", "你好"):
+        assert "/stats" in chat.staff(word).text, word
 
 
 def test_non_staff_learn_nothing_privileged(chat: Chat) -> None:
@@ -107,12 +136,6 @@ def test_non_staff_learn_nothing_privileged(chat: Chat) -> None:
     assert {actor for actor, _, _ in denied} == {denied[0][0]}
     assert denied[0][0].startswith("anon:") and "s1" not in denied[0][0]
     assert len(denied) == 11  # every slash attempt but /help (the respondents' help too)
-
-
-def test_staff_may_still_take_the_survey(chat: Chat) -> None:
-    reply = chat.survey("o_staff", SUPPLIER[:3])
-    assert "【3/" in reply.text
-    assert chat.audit() == []
 
 
 def test_without_a_configured_key_links_use_the_one_kept_in_the_database(db_url: str) -> None:

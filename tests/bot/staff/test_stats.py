@@ -9,14 +9,14 @@ from bot.staff import reports as fmt
 from flows.model import Lang
 from storage.aggregates import question_stats
 from tests.bot.reports.seed_population import SEED_PERCENTAGES, SEED_TEXTS, TEXT_QUESTION
-from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, write_seed_population
+from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, timeless, write_seed_population
 
 WECHAT_PASSIVE_BYTES = 2048
 
 
 def test_stats_prints_the_seed_report_in_parts_that_fit(chat: Chat) -> None:
     write_seed_population(chat.runtime)
-    outcome = chat.staff("/stats")
+    outcome = chat.staff("/stats all")
     texts = [m.text for m in outcome.messages]
     assert len(texts) > 1
     assert all(len(t.encode("utf-8")) <= WECHAT_PASSIVE_BYTES for t in texts)
@@ -25,8 +25,13 @@ def test_stats_prints_the_seed_report_in_parts_that_fit(chat: Chat) -> None:
         stats = question_stats(session=session, flow=flow, text_limit=None)
     # Cut only between question blocks: together, exactly the seed-layout report, which
     # names the survey versions the answers cover.
-    assert "\n\n".join(texts) == render_report(flow, stats, versions=[2]).strip()
-    assert texts[0].splitlines()[2] == "问卷版本 2 Version 2"
+    head = texts[0].splitlines()
+    stamp = "\n".join(head[3:6])
+    assert "\n\n".join(texts) == render_report(flow, stats, versions=[2], stamp=stamp).strip()
+    assert head[2] == "问卷版本 2 Version 2"
+    assert head[3].startswith("受访者 Respondents n = 316（完成 completed ")
+    assert head[4].startswith("截至 As of 2026-") and head[4].endswith("China time (UTC+8)")
+    assert head[5] == "筛选 Filter：不含测试数据 test data left out"
     report = "\n".join(texts)
     for question_id, pcts in SEED_PERCENTAGES.items():
         assert flow.question(question_id).text.get(Lang.BOTH) in report
@@ -42,7 +47,7 @@ def test_stats_lists_only_the_newest_texts_and_how_many_there_are(chat: Chat) ->
     for n in (1, 2, 3):
         chat.survey(f"new{n}", [*SUPPLIER[:text_at], f"newer text {n}", *SUPPLIER[text_at + 1 :]])
     assert fmt.TEXT_ANSWERS_SHOWN == 20
-    report = "\n\n".join(m.text for m in chat.staff("/stats").messages)
+    report = "\n\n".join(m.text for m in chat.staff("/stats all").messages)
     explain = chat.runtime.flow.question(TEXT_QUESTION).text.get(Lang.BOTH)
     block = report.split(explain + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert block[0] == "最新 20 条，共 23 条 20 newest of 23"
@@ -60,7 +65,8 @@ def test_stats_lists_only_the_newest_texts_and_how_many_there_are(chat: Chat) ->
 
 def test_the_chinese_word_gives_the_same_report(chat: Chat) -> None:
     chat.survey("s1", SUPPLIER)
-    assert chat.staff("统计").text == chat.staff("/stats").text
+    assert timeless(chat.staff("统计").text) == timeless(chat.staff("/stats").text)
+    assert timeless(chat.staff("统计 全部").text) == timeless(chat.staff("/stats all").text)
 
 
 def test_one_question_shows_n_counts_and_both_shares(chat: Chat) -> None:
@@ -74,8 +80,8 @@ def test_one_question_shows_n_counts_and_both_shares(chat: Chat) -> None:
     assert "温室气体核算体系 (GHG Protocol)：3｜42.86%｜75.00%" in text
     assert "尚未确定 (Not Yet Determined)：1｜14.29%｜25.00%" in text
     assert "其他标准化方法 (Other Standardized Methodology)：0｜0.00%｜0.00%" in text
-    assert chat.staff("/stats methodology").text == text
-    assert chat.staff("统计6").text == text
+    assert timeless(chat.staff("/stats methodology").text) == timeless(text)
+    assert timeless(chat.staff("统计6").text) == timeless(text)
 
 
 def test_a_free_text_question_lists_the_answers(chat: Chat) -> None:
@@ -96,8 +102,8 @@ def test_cross_tab_methodology_by_role(chat: Chat) -> None:
     assert "  ISO14064：3（100.00%）" in supplier
     assert "  温室气体核算体系 (GHG Protocol)：3（100.00%）" in supplier
     assert "  尚未确定 (Not Yet Determined)：0（0.00%）" in supplier
-    assert chat.staff("/stats 6 by 1").text == text
-    assert chat.staff("统计 6 按 1").text == text
+    assert timeless(chat.staff("/stats 6 by 1").text) == timeless(text)
+    assert timeless(chat.staff("统计 6 按 1").text) == timeless(text)
 
 
 def test_unknown_private_and_unsuitable_questions_are_explained(chat: Chat) -> None:
@@ -115,7 +121,7 @@ def test_every_staff_action_is_audited(chat: Chat) -> None:
     chat.staff("/stats 99")
     entries = [(e.actor, e.action) for e in chat.audit()]
     assert entries == [
-        ("wechat:o_staff", "stats_report"),
+        ("wechat:o_staff", "stats_overview"),
         ("wechat:o_staff", "stats_crosstab"),
         ("wechat:o_staff", "stats_question"),
     ]
@@ -128,13 +134,13 @@ def test_deleting_my_data_changes_the_statistics(chat: Chat) -> None:
     chat.survey("o1", OEM)
     before = chat.staff("/stats 1").text
     assert "受访者 Respondents n = 4" in before and "主机厂 (OEM)：1｜25.00%｜25.00%" in before
-    assert "主机厂 (OEM) 25.00%" in chat.staff("/stats").text
+    assert "主机厂 (OEM) 25.00%" in chat.staff("/stats all").text
 
     assert "delete" in chat.send("o1", "delete my data").text.lower()
     chat.send("o1", "yes")
 
     after = chat.staff("/stats 1").text
     assert "受访者 Respondents n = 3" in after and "主机厂 (OEM)：0｜0.00%｜0.00%" in after
-    assert "主机厂 (OEM) 0.00%" in chat.staff("/stats").text
+    assert "主机厂 (OEM) 0.00%" in chat.staff("/stats all").text
     assert "两题都回答 Answered both: 3" in chat.staff("/stats 6 by 1").text
     assert "开始 Started 3｜完成 Completed 3" in chat.staff("/progress").text

@@ -17,14 +17,14 @@ def test_survey_lists_switches_and_reports_follow(chat: Chat) -> None:
     assert lines[2].endswith("开始 1，完成 0，回答版本 1")
     picked = chat.staff("/survey 2").messages[0].text
     assert "Statistics, progress and charts are now about: AIAG Product Carbon" in picked
-    report = "\n".join(m.text for m in chat.staff("/stats").messages)
+    report = "\n".join(m.text for m in chat.staff("/stats all").messages)
     assert "AIAG 产品碳足迹（PCF）后续调查" in report and "问卷版本 1 Version 1" in report
     assert "您是OEM厂商还是供应商？" not in report
     progress = chat.staff("/progress").messages[0].text
     assert "开始 Started 1｜完成 Completed 0" in progress
     back = chat.staff("/survey aiag_carbon").messages[0].text
     assert "now about: AIAG" in back
-    report = "\n".join(m.text for m in chat.staff("统计").messages)
+    report = "\n".join(m.text for m in chat.staff("统计 全部").messages)
     assert "您是OEM厂商还是供应商？" in report
 
 
@@ -32,8 +32,8 @@ def test_unknown_survey_is_named_and_the_choice_stays(chat: Chat) -> None:
     reply = chat.staff("/survey 9").messages[0].text
     assert "没有这个调查：9" in reply and "No survey 9" in reply
     assert "aiag_carbon, aiag_pcf_followup" in reply
-    report = "\n".join(m.text for m in chat.staff("/stats").messages)
-    assert "您是OEM厂商还是供应商？" in report
+    report = "\n".join(m.text for m in chat.staff("/stats all").messages)
+    assert report.startswith("AIAG 供应链可持续发展碳性能调查")
 
 
 def test_a_broadcast_invites_to_the_follow_up_and_the_reply_starts_it(chat: Chat) -> None:

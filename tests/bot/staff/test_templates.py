@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.render import Renderer, template_keys
 from flows.events import Reply
-from flows.model import Lang
+from flows.model import Lang, Text
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
 RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
@@ -27,17 +27,30 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
     handler.renderer = recorder  # type: ignore[attr-defined]
     chat.survey("s1", RIGHT_NOW)
     chat.survey("o1", OEM)
-    for text in ["/help", "/stats 6", "/stats 11", "/stats 6 by 1", "/stats 99", "/stats 11 by 1",
+    for text in ["/help", "/stats", "/stats all", "/stats 2 by 2", "/stats where 1=bus",
+                 "/stats 6", "/contacts all", "/claim 1", "/unclaim 1", "/unclaim 1",
+                 "/assign 1 2", "/assign 1 nobody", "/assign 1", "/stats 11", "/stats 6 by 1",
+                 "/stats 99", "/stats 11 by 1",
                  "/stats contact_name", "/progress", "/contacts", "/claim", "/claim 9",
                  "/claim 1", "/claim 1", "/done 1 ok", "/done 1", "/export", "/dashboard",
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
                  "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
-                 "/survey 1"]:  # fmt: skip
+                 "/survey 1", "/test", "/test end", "/test mark 1", "/test mark 1",
+                 "/test unmark 1", "/test mark 99", "/test x"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
     reminder = {"reference": "C-000001", "created": "2026-03-02 09:00", "hours": "24"}
     recorder.replies.append(Reply("staff_contact_reminder", reminder))
+    # Rendered for the outbox (new-request alerts, notices to the other staff):
+    alert = {"reference": "C-000001", "reason": Text("问卷", "survey"), "created": "x",
+             "details": [("姓名 Name", "张三")], "question": None, "number": None}  # fmt: skip
+    recorder.replies.append(Reply("staff_contact_alert", alert))
+    notice = {"action": "claimed", "reference": "C-000001", "actor": "王芳", "to_you": False,
+              "assignee": None, "note": None, "details": []}  # fmt: skip
+    recorder.replies.append(Reply("staff_contact_notice", notice))
+    recorder.replies.append(Reply("staff_filter_line", {"conditions": [], "since": None,
+        "until": None, "channel": None, "lang": None, "test": False}))  # fmt: skip
     keys = {r.key for r in recorder.replies}
     assert {k for k in template_keys(Lang.ZH) if k.startswith("staff_")} <= keys
     plain = Renderer()

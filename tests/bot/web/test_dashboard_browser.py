@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlmodel import col, select
 
 from bot.web.dashboard import chart_questions
@@ -205,7 +205,8 @@ def _browse(browser: Browser, server: Server, artifacts: Path) -> None:
     images = page.eval_on_selector_all(
         "img.chart", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
     )
-    assert len(images) == len(chart_questions(server.flow)) + 1  # + progress over time
+    answered = [q for q in chart_questions(server.flow) if server.stats()[q.id].respondents]
+    assert len(images) == len(answered) + 1  # + progress over time; no empty charts
     for src, complete, width in images:
         assert complete and width > 0, src
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
@@ -234,3 +235,76 @@ def _browse(browser: Browser, server: Server, artifacts: Path) -> None:
     context.close()
     actions = server.audit_actions()
     assert actions.count("dashboard_login") == 1 and actions.count("export") == 1
+
+
+# The elements wider than the window (what to fix when a page scrolls sideways).
+WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(e => !e.closest('.scroll'))
+  .slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' '
+    + Math.round(e.getBoundingClientRect().right))"""
+PAGES = {
+    "dashboard": "/dashboard",
+    "dashboard-oem": "/dashboard?where=role%3Aoem",
+    "crosstab": "/dashboard/crosstab?q=methodology&by=commodity",
+}
+
+
+def test_every_page_fits_a_phone_and_a_desktop(server: Server, artifacts_dir: Path) -> None:
+    """No horizontal page scroll at 390 px (tables scroll inside their card) nor at
+    1,400 px; screenshots of every page at both widths; the filter form and the contact
+    buttons work in the browser."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for width in (390, 1400):
+                context = browser.new_context(viewport={"width": width, "height": 844})
+                page = context.new_page()
+                page.goto(server.login_link())
+                page.wait_for_url(f"{server.base_url}/dashboard")
+                for name, path in PAGES.items():
+                    page.goto(server.base_url + path)
+                    page.wait_for_load_state("load")
+                    page.screenshot(path=str(artifacts_dir / f"{name}-{width}.png"), full_page=True)
+                    overflow = page.evaluate(
+                        "() => document.documentElement.scrollWidth - window.innerWidth"
+                    )
+                    assert overflow <= 0, (name, width, overflow, page.evaluate(WIDE))
+                if width == 390:
+                    _filter_and_claim(page, server, artifacts_dir)
+                context.close()
+        finally:
+            browser.close()
+    print(f"\nscreenshots: {artifacts_dir}")
+
+
+def _denied(server: Server) -> list[str]:
+    engine = make_engine(server.database_url)
+    try:
+        with transaction(engine, readonly=True) as session:
+            rows = session.exec(select(AuditLog).where(AuditLog.action == "staff_web_denied"))
+            return [r.detail for r in rows]
+    finally:
+        engine.dispose()
+
+
+def _filter_and_claim(page: Page, server: Server, artifacts: Path) -> None:
+    page.goto(f"{server.base_url}/dashboard")
+    everyone = int(page.locator("#started").inner_text())
+    form = page.locator("form.filter-form")
+    form.locator('select[name="where"]').select_option("role:oem")
+    form.locator("button").click()
+    page.wait_for_url("**/dashboard?where=role%3Aoem*")
+    assert 0 < int(page.locator("#started").inner_text()) < everyone
+    assert "当前筛选 Filtered" in page.locator("#active-filter").inner_text()
+    reference = server.seed.references[1]
+    row = page.locator(f'tr[data-reference="{reference}"]')
+    row.locator('button[value="claim"]').click()
+    page.wait_for_load_state("load")
+    assert "403" not in page.title(), _denied(server)
+    row = page.locator(f'tr[data-reference="{reference}"]')
+    assert "已认领 claimed" in row.locator("td.status").inner_text()
+    assert row.locator('button[value="unclaim"]').count() == 1
+    assert "where=role%3Aoem" in page.url  # the filter survives the button
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "contacts-claimed-390.png"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.staff.names import StaffNames
 from bot.web.dashboard import Dashboard, chart_questions, gather_crosstab, gather_dashboard
 from bot.web.pages import make_environment
 from bot.web.survey_choice import Survey
@@ -96,5 +97,12 @@ def _html(site: SeededSite, dashboard: Dashboard) -> str:
     template = make_environment().get_template("dashboard.html")
     survey = Survey(site.flow, (site.flow.id,), (1,), explicit=False)
     return template.render(
-        d=dashboard, member="staff", base="", choices=chart_questions(site.flow), survey=survey
+        d=dashboard,
+        member="staff",
+        base="",
+        choices=chart_questions(site.flow),
+        survey=survey,
+        filter_options=[],
+        names=StaffNames((), {}),
+        csrf="token",
     )

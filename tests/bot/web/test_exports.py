@@ -86,10 +86,14 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
         response = await download(client, export_path(sqlite_site, ExportFormat.XLSX))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    rows = [list(r) for r in workbook["answers"].iter_rows(values_only=True)]
+    assert workbook.sheetnames == ["answers", "codebook"]
     workbook.close()
-    assert rows[0] == export_columns(sqlite_site.flow)
+    assert rows[0][:2] == ["编号 Respondent ID", "渠道 Channel"]
+    assert rows[0][7] == "1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?"
+    assert len(rows[0]) == len(export_columns(sqlite_site.flow))
     assert len(rows) == 1 + sqlite_site.seed.started
+    assert all(isinstance(r[0], int) for r in rows[1:])
     audited = {"format": "xlsx", "rows": 320, "via": "link", "survey": "aiag_carbon"}
     assert exports_audited(sqlite_site)[-1] == audited
 
@@ -177,3 +181,15 @@ async def test_an_export_link_expires_within_minutes(sqlite_site: SeededSite) ->
     async with sqlite_site.client() as client:
         response = await download(client, f"/export/csv?survey=aiag_carbon&token={expired}")
     assert response.status_code == 403
+
+
+async def test_answers_as_labels_instead_of_codes(sqlite_site: SeededSite) -> None:
+    async with sqlite_site.client() as client:
+        await client.get(sqlite_site.login_path())
+        html = (await client.get("/dashboard")).text
+        assert 'href="/export/xlsx?values=labels"' in html
+        response = await client.get("/export/csv?values=labels")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    table = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert sum(r["role"] == "主机厂 (OEM)" for r in table) == 4
+    assert exports_audited(sqlite_site)[-1]["values"] == "labels"

@@ -1,0 +1,153 @@
+"""The analysis workbook: typed cells, China-time datetimes, numbered bilingual headers,
+a codebook sheet; frozen header row and autofilter.
+
+Built from the same rows as the CSV (`bot.reports.export.export_rows`), column by
+column: ids, versions and 0/1 flags are integers (SUM works), times are real datetimes
+in Asia/Shanghai (the zone named in the header), answers stay text cells, never
+formulas. The header names each column by the question number respondents see and the
+question in both languages; the codebook sheet lists every code with its labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.reports.export import FIXED_COLUMNS, LABELS
+from bot.reports.labels import option_text
+from bot.staff.reports import number
+from flows.model import Flow, QuestionType
+from storage.aggregates import option_ids
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_FIXED_HEADERS = {
+    "respondent_id": "编号 Respondent ID",
+    "channel": "渠道 Channel",
+    "lang": "语言 Language",
+    "status": "状态 Status",
+    "version": "问卷版本 Version",
+    "started_at": "开始时间 Started (Asia/Shanghai)",
+    "completed_at": "完成时间 Completed (Asia/Shanghai)",
+}
+_INTEGER_FIXED = {"respondent_id", "version"}
+_TIME_FIXED = {"started_at", "completed_at"}
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str  # the CSV's column id
+    header: str
+    kind: str  # "int" | "time" | "text"
+
+
+def columns(flow: Flow) -> list[Column]:
+    out = [
+        Column(
+            c,
+            _FIXED_HEADERS[c],
+            "int" if c in _INTEGER_FIXED else "time" if c in _TIME_FIXED else "text",
+        )
+        for c in FIXED_COLUMNS
+    ]
+    for question in flow.questions:
+        if question.is_note:
+            continue
+        n = number(flow, question)
+        title = f"{n}. {question.text.zh} / {question.text.en}"
+        if question.type is QuestionType.MULTI:
+            for option_id in option_ids(question):
+                text = option_text(question, option_id)
+                header = f"{n}. {text.zh} / {text.en} (0/1)"
+                out.append(Column(f"{question.id}:{option_id}", header, "int"))
+            out.append(Column(f"{question.id}:{LABELS}", f"{title} (选项 labels)", "text"))
+        elif question.type is QuestionType.INTEGER:
+            out.append(Column(question.id, title, "int"))
+        else:
+            out.append(Column(question.id, title, "text"))
+    return out
+
+
+def codebook(flow: Flow) -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        ["题号 No.", "列 Column", "题目 Question (中文)", "Question (English)", "代码 Code",
+         "选项 Option (中文)", "Option (English)"],
+    ]  # fmt: skip
+    for question in flow.questions:
+        if question.is_note:
+            continue
+        n = number(flow, question)
+        ids = option_ids(question) if question.is_choice else ()
+        if not ids:
+            rows.append([n, question.id, question.text.zh, question.text.en, "", "", ""])
+        for option_id in ids:
+            text = option_text(question, option_id)
+            column = (
+                f"{question.id}:{option_id}" if question.type is QuestionType.MULTI else question.id
+            )
+            rows.append(
+                [n, column, question.text.zh, question.text.en, option_id, text.zh, text.en]
+            )
+    return rows
+
+
+def _typed(value: str, kind: str) -> Any:
+    if value == "":
+        return None
+    if kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if kind == "time":
+        return (
+            datetime.fromisoformat(value).astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0)
+        )
+    return value
+
+
+def write_analysis_xlsx(path: str | Path, flow: Flow, rows: Iterable[list[str]]) -> int:
+    """The answers sheet (streamed) and the codebook; returns the answer rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    cols = columns(flow)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="answers")
+    sheet.freeze_panes = "B2"
+    bold = Font(bold=True)
+    header = []
+    for column in cols:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for values in rows:
+        cells = []
+        for column, raw in zip(cols, values, strict=True):
+            value = _typed(raw, column.kind)
+            cell = WriteOnlyCell(
+                sheet,
+                value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value,
+            )
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, even when it starts with "=": never a formula
+            elif isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            cells.append(cell)
+        sheet.append(cells)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{count + 1}"
+    book = workbook.create_sheet(title="codebook")
+    book.freeze_panes = "A2"
+    for row in codebook(flow):
+        book.append(row)
+    workbook.save(path)
+    return count

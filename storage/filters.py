@@ -1,0 +1,126 @@
+"""Which survey sessions a report is about: answers, dates, channel, language, test data.
+
+One `ReportFilter` is handed to every staff figure (the `/stats` and `/progress` replies,
+the dashboard's figures, charts, cross-tabs and downloads), so they all count the same
+sessions. Without conditions the live counters answer (`storage.aggregates`); with
+conditions the answer rows are counted through `sessions_matching`, an indexed
+subquery on `survey_session`. Test respondents (`storage.test_data`) are left out
+unless `include_test`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, true
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.models import Answer, Respondent, SurveySession
+
+
+@dataclass(frozen=True)
+class AnswerIs:
+    """The session answered `question_id` with `option_id` (one of them, for multiple
+    choice)."""
+
+    question_id: str
+    option_id: str
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    answers: tuple[AnswerIs, ...] = ()  # all must hold
+    since: datetime | None = None  # the session started at or after (UTC, aware)
+    until: datetime | None = None  # … and before
+    channel: str | None = None  # "wechat" | "telegram" | …
+    lang: str | None = None  # the respondent's language: "zh" | "en" | "both"
+    include_test: bool = False
+
+    @property
+    def narrows(self) -> bool:
+        """True when only some real sessions count (the counters cannot answer)."""
+        return bool(self.answers) or any(
+            v is not None for v in (self.since, self.until, self.channel, self.lang)
+        )
+
+
+NO_FILTER = ReportFilter()
+
+
+def filter_to_json(report_filter: ReportFilter) -> dict[str, object]:
+    """A filter as JSON (a chart drawn later, by another process, obeys it too)."""
+    f = report_filter
+    return {
+        "answers": [[a.question_id, a.option_id] for a in f.answers],
+        "since": f.since.isoformat() if f.since else None,
+        "until": f.until.isoformat() if f.until else None,
+        "channel": f.channel,
+        "lang": f.lang,
+        "include_test": f.include_test,
+    }
+
+
+def filter_from_json(data: dict[str, Any]) -> ReportFilter:
+    return ReportFilter(
+        answers=tuple(AnswerIs(str(q), str(o)) for q, o in data.get("answers", [])),
+        since=datetime.fromisoformat(data["since"]) if data.get("since") else None,
+        until=datetime.fromisoformat(data["until"]) if data.get("until") else None,
+        channel=data.get("channel"),
+        lang=data.get("lang"),
+        include_test=bool(data.get("include_test")),
+    )
+
+
+def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
+    """A WHERE condition keeping the rows of real (not test) respondents."""
+    test = select(Respondent.id).where(col(Respondent.is_test).is_(True))
+    return respondent_id.not_in(test)  # type: ignore[no-any-return]
+
+
+def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
+    """WHERE conditions on `survey_session` for the filter (without the flow)."""
+    f = report_filter
+    where: list[ColumnElement[bool]] = []
+    started = col(SurveySession.started_at)
+    if f.since is not None:
+        where.append(started >= f.since)
+    if f.until is not None:
+        where.append(started < f.until)
+    people = []
+    if f.channel is not None:
+        people.append(Respondent.channel == f.channel)
+    if f.lang is not None:
+        people.append(Respondent.lang == f.lang)
+    if people:
+        chosen = select(Respondent.id).where(*people)
+        where.append(col(SurveySession.respondent_id).in_(chosen))
+    for answer in f.answers:
+        answered = select(Answer.session_id).where(
+            Answer.question_id == answer.question_id, Answer.option_id == answer.option_id
+        )
+        where.append(col(SurveySession.id).in_(answered))
+    if not f.include_test:
+        where.append(real_respondents(SurveySession.respondent_id))
+    return where
+
+
+def sessions_matching(flow_id: str, report_filter: ReportFilter) -> SelectOfScalar[Any]:
+    """SELECT survey_session.id of the flow's sessions the filter keeps."""
+    conditions = session_conditions(report_filter)
+    return select(SurveySession.id).where(
+        col(SurveySession.flow_id) == flow_id, and_(true(), *conditions)
+    )
+
+
+def answer_condition(
+    respondent_id: Any, session_id: Any, flow_id: str, report_filter: ReportFilter
+) -> ColumnElement[bool]:
+    """A WHERE condition on answer rows (their respondent and session columns)."""
+    if report_filter.narrows:
+        return session_id.in_(sessions_matching(flow_id, report_filter))  # type: ignore[no-any-return]
+    if not report_filter.include_test:
+        return real_respondents(respondent_id)
+    return true()

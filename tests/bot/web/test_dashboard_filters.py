@@ -1,0 +1,94 @@
+"""The dashboard's filter lives in the URL, and every figure, chart, cross-tab and
+download on the page obeys it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.bot.web.conftest import SeededSite, empty_site
+
+OEM = "where=role%3Aoem"
+
+
+@pytest.fixture
+async def staff(sqlite_site: SeededSite) -> AsyncIterator[httpx.AsyncClient]:
+    async with sqlite_site.client() as client:
+        assert (await client.get(sqlite_site.login_path())).status_code == 200
+        yield client
+
+
+def _value(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}">([^<]*)<', html)
+    assert match is not None, element_id
+    return match[1]
+
+
+async def test_an_answer_filter_narrows_every_figure_and_every_link(
+    staff: httpx.AsyncClient,
+) -> None:
+    everyone = (await staff.get("/dashboard")).text
+    oems = (await staff.get(f"/dashboard?{OEM}")).text
+    started = int(_value(oems, "started"))
+    assert 0 < started < int(_value(everyone, "started"))
+    assert "当前筛选 Filtered: 1. 您是OEM厂商还是供应商？ = 主机厂 (OEM)" in oems
+    role = oems[oems.index('data-question="role"') :]
+    assert re.search(
+        r'data-option="supplier"><td class="label">[^<]*</td><td class="num count">0<', role
+    )
+    # Every chart, cross-tab link and download carries the filter on.
+    for path in ("/dashboard/chart/role.png", "/dashboard/progress.png", "/export/csv",
+                 "/export/xlsx", "/dashboard/crosstab"):  # fmt: skip
+        assert f'{path}?{OEM}"' in oems, path
+    assert '<option value="role:oem" selected>' in oems
+    filtered_chart = (await staff.get(f"/dashboard/chart/role.png?{OEM}")).content
+    assert filtered_chart != (await staff.get("/dashboard/chart/role.png")).content
+    table = (await staff.get(f"/dashboard/crosstab?q=methodology&by=role&{OEM}")).text
+    assert 'data-column="supplier">' in table and "n = 0</span>" in table
+    assert '<input type="hidden" name="where" value="role:oem">' in table
+    download = await staff.get(f"/export/csv?{OEM}")
+    rows = list(csv.reader(io.StringIO(download.text.removeprefix("\ufeff"))))
+    assert len(rows) - 1 == started
+    role_column = rows[0].index("role")
+    assert {row[role_column] for row in rows[1:]} == {"oem"}
+
+
+async def test_date_channel_and_language_filters_and_clearing(staff: httpx.AsyncClient) -> None:
+    total = int(_value((await staff.get("/dashboard")).text, "started"))
+    telegram = (await staff.get("/dashboard?channel=telegram")).text
+    wechat = (await staff.get("/dashboard?channel=wechat")).text
+    assert "渠道 channel telegram" in telegram
+    assert 0 < int(_value(telegram, "started")) < total
+    assert int(_value(telegram, "started")) + int(_value(wechat, "started")) == total
+    future = (await staff.get("/dashboard?since=2099-01-01")).text
+    assert _value(future, "started") == "0" and "暂无回答，无图表 No answers yet" in future
+    assert '<img class="chart"' not in future
+    everyone = (await staff.get("/dashboard?since=2000-01-01&until=2099-12-31&lang=")).text
+    assert int(_value(everyone, "started")) > 0
+    assert 'href="/dashboard">清除筛选 Clear</a>' in everyone
+
+
+async def test_a_bad_filter_or_a_question_crossed_with_itself_is_refused(
+    staff: httpx.AsyncClient,
+) -> None:
+    for query in ("where=role:bus", "where=contact_name:x", "since=12-01", "channel=fax"):
+        response = await staff.get(f"/dashboard?{query}")
+        assert response.status_code == 400, query
+        assert "无法识别的筛选 Unknown filter" in response.text
+    same = await staff.get("/dashboard/crosstab?q=role&by=role")
+    assert same.status_code == 400 and "不能把一道题和它自己交叉" in same.text
+
+
+async def test_an_empty_survey_draws_no_charts(db_url: str, engine: Engine) -> None:
+    site = empty_site(db_url, engine)
+    async with site.client() as client:
+        await client.get(site.login_path())
+        html = (await client.get("/dashboard")).text
+    assert '<img class="chart"' not in html
+    assert "暂无回答，无图表 No answers yet, no chart" in html
