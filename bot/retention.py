@@ -118,6 +118,7 @@ def forget_personal_answers(
             effects=[AnswerRecorded(qid) for qid in personal],
             now=now,
             answers=(state.answers, after.answers),
+            segments=catalog.declared_segments(session),  # as the dispatcher keeps them
         )
 
 

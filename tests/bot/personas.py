@@ -68,6 +68,7 @@ RETURNER = Persona(
 PERSONAS = (ZH_SUPPLIER, EN_SPEAKER, OEM, CHANGER, CONTACT, RETURNER)
 
 _LABEL = re.compile(r"[【\[](\d+[a-z]?)/(\d+)[】\]]")
+_TAGS = re.compile(r"<a [^>]*>|</a>")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ENGLISH = re.compile(r"\b(Reply|reply|Recorded|Please|question|Welcome|answer)\b")
 _REFUSED = ("答案未记录", "Nothing was recorded")
@@ -82,8 +83,9 @@ def check_transcript(persona: Persona, sent: list[str], replies: list[str]) -> i
     chosen = False
     reprompts = 0
     previous = 0.0
-    for text, reply in zip(sent, replies, strict=True):
-        assert reply.strip(), f"{persona.name}: no reply to {text!r}"
+    for text, raw in zip(sent, replies, strict=True):
+        assert raw.strip(), f"{persona.name}: no reply to {text!r}"
+        reply = _TAGS.sub("", raw)  # what the follower reads: a tap link shows its label
         if chosen:
             if persona.lang is Lang.ZH:
                 assert not _ENGLISH.search(reply), f"{persona.name}: English in {reply!r}"

@@ -99,7 +99,8 @@ async def test_telegram_gets_the_words_without_a_wechat_link(harness: Harness) -
             session=session, channel="telegram", channel_user_id="42", now=start
         )
         assert respondent.id is not None
-        state = SessionState("aiag_carbon", 1, status=Status.ACTIVE, current="function")
+        version = harness.runtime.flow.version
+        state = SessionState("aiag_carbon", version, status=Status.ACTIVE, current="function")
         save_session_row(session=session, respondent_id=respondent.id, state=state, now=start)
     later = start + timedelta(hours=21)
     assert [w.run_once() for w in _workers(harness, later)] == [1, 0]

@@ -47,8 +47,8 @@ def test_cells_are_typed_and_times_are_china_time(engine: Engine, tmp_path: Path
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}4"
     codebook = [[c.value for c in row] for row in workbook["codebook"].iter_rows()]
     assert codebook[0][:2] == ["题号 No.", "列 Column"]
-    assert [1, "role", "角色", "Role", "oem", "主机厂", "OEM"] in codebook
-    assert [2, "tools:sap", "工具", "Tools", "sap", "SAP", "SAP"] in codebook
+    assert ["1", "role", "角色", "Role", "oem", "主机厂", "OEM"] in codebook
+    assert ["2", "tools:sap", "工具", "Tools", "sap", "SAP", "SAP"] in codebook
     workbook.close()
 
 
