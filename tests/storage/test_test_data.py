@@ -68,7 +68,7 @@ def test_a_respondent_marked_as_test_leaves_every_figure(engine: Engine) -> None
             report_filter=EVERYONE,
         )
         assert both.respondents == 2
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
 
 
 def test_a_test_respondents_new_answers_stay_out_and_unmarking_brings_them_back(
@@ -82,7 +82,7 @@ def test_a_test_respondents_new_answers_stay_out_and_unmarking_brings_them_back(
     apply(engine, later, AnswerRecorded("policy", ("yes",)))
     with transaction(engine) as session:
         assert counters(session=session, flow_id=flow.id, question_id="policy") == {}
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
         again = mark_test(session=session, respondent_id=staff, is_test=True, now=NOW)
         assert again is not None and again.was_test and again.answers == 0
     with transaction(engine) as session:
@@ -95,7 +95,7 @@ def test_a_test_respondents_new_answers_stay_out_and_unmarking_brings_them_back(
         assert counters(session=session, flow_id=flow.id + "~test") == {
             key: 0 for key in counters(session=session, flow_id=flow.id + "~test")
         }
-        assert verify(session=session, flow_id=flow.id) == []
+        assert verify(session=session, flow=flow) == []
 
 
 def test_marking_an_unknown_respondent_changes_nothing(engine: Engine) -> None:
