@@ -40,8 +40,15 @@ class RecordingDispatcher:
     plan_first: bool = False  # plan (take the slot) before the delay, as if committing
     envelopes: list[Envelope] = field(default_factory=list)
     passive_open: list[bool] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)  # a dispatch ended
 
     async def handle(self, envelope: Envelope) -> Outcome:
+        try:
+            return await self._handle(envelope)
+        finally:
+            self.finished.set()
+
+    async def _handle(self, envelope: Envelope) -> Outcome:
         self.envelopes.append(envelope)
         if self.plan_first and envelope.slot is not None:
             envelope.slot.take()
