@@ -87,12 +87,12 @@ async def measure(respondents: int, *, profile: cProfile.Profile | None = None) 
             return timed
 
         # SQLite: the writer thread's batches (one message each here, sent one at a
-        # time); PostgreSQL: the pool thread's handle_sync.
+        # time); PostgreSQL: the pool thread's write transaction.
         writer = service._writer
         if writer is not None:
             writer._run_batch = counted(writer._run_batch)
         else:
-            service.handle_sync = counted(service.handle_sync)
+            service._write_sync = counted(service._write_sync)
         measured = requests[WARM_UP:]
         wall, cpu = time.perf_counter(), time.process_time()
         for query, body in measured:

@@ -11,7 +11,7 @@ alone; `all` every free-text answer (what /stats printed before it was limited).
 
 `--command` runs a real staff command instead ("/stats" unless another is given, e.g.
 "/progress", "/survey", "/stats 1"): `StaffHandler` with that text from a staff member,
-audit row included, in a transaction rolled back after each run (the benchmark database
+its read transaction then its audit row in a transaction rolled back after each run (the benchmark database
 is left as it was). It ignores `--texts`.
 """
 
@@ -87,11 +87,14 @@ def _command(engine: Engine, url: str, flow: Flow, text: str) -> Callable[[], li
     def run() -> list[str]:
         inbound = Inbound(now=datetime.now(UTC), text=text)
         envelope = Envelope(Channel.WECHAT, BENCH_STAFF, f"bench-stats-{next(runs)}", inbound)
-        with Session(engine) as session:
-            outcome = handler(session, envelope)
-            session.rollback()
-        if outcome is None:
+        # As the dispatcher does (bot.staff_dispatch): the reads, then the audit row.
+        with transaction(engine, readonly=True, long_read=True) as session:
+            work = handler.prepare(session, envelope)
+        if work is None:
             raise SystemExit(f"the staff handler did not take {text!r}")
+        with Session(engine) as session:
+            outcome = work(session)
+            session.rollback()
         return [m.text for m in outcome.messages]
 
     return run

@@ -5,16 +5,18 @@ processed-message row is inserted first under a unique constraint, then the resp
 is locked, and only then is the state loaded. A retried push therefore either waits for
 the first attempt and gets its stored reply, or (if the first rolled back) processes it
 afresh: an answer is never lost and never counted twice.
+
+A staff member's command reads first, in a read-only transaction of its own, and only
+its change and audit row join this path (bot.staff_dispatch); the survey step itself is
+bot.survey_step.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,36 +25,24 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import reply_delivery
-from bot import survey_router as router
 from bot.delivery_plan import ReplyPlanner
 from bot.disclosure import Thresholds
-from bot.envelope import ChannelEvent, Choice, Envelope, Message, Outcome
-from bot.messages import to_messages
+from bot.envelope import ChannelEvent, Envelope, Message, Outcome
 from bot.observability import metrics
 from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
-from bot.snapshots import Enricher
+from bot.reply_store import decode_reply, encode_reply
 from bot.sqlite_writer import SQLiteWriter
-from bot.staff_alerts import alert_staff
+from bot.staff_dispatch import StaffHook, StaffReads, StaffWork
 from bot.survey_catalog import SurveyCatalog
-from flows.events import (
-    Inbound,
-    NextSurveyChosen,
-    RemindersDeclined,
-    Reply,
-    Step,
-    SurveyCompleted,
-)
-from flows.model import Flow, Lang, SnapshotMode, Text
-from storage import reminders
+from bot.survey_step import SurveyStep
+from flows.events import Reply
+from flows.model import Flow, Lang
 from storage import repositories as repo
 from storage.broadcasts import take_held
-from storage.chart_queue import queue_chart
 from storage.db import run_in_transaction
 
 log = logging.getLogger(__name__)
-
-StaffHandler = Callable[[Session, Envelope], "Outcome | None"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +68,7 @@ class Service:
         *,
         config: ServiceConfig | None = None,
         renderer: Renderer | None = None,
-        staff_handler: StaffHandler | None = None,
+        staff_handler: StaffHook | None = None,
         planners: Sequence[ReplyPlanner] = (),
     ) -> None:
         self.engine = engine
@@ -89,28 +79,49 @@ class Service:
         self.config = config or ServiceConfig()
         self.renderer = renderer or Renderer()
         self.staff_handler = staff_handler
+        # Staff commands read beside the respondents, then write briefly (bot.staff_dispatch).
+        self._staff_reads = StaffReads(engine, staff_handler)
         # Channels answering in their HTTP response (WeChat): their delivery plan is
         # applied in the answer's transaction (bot.reply_delivery).
         self.planners: Mapping[str, ReplyPlanner] = {p.channel: p for p in planners}
         # SQLite takes one writer at a time: its messages queue for one thread, which
         # commits those waiting together (bot.sqlite_writer, docs/benchmarks.md).
-        self._writer: SQLiteWriter[Envelope, Outcome] | None = (
-            SQLiteWriter(engine, lambda session, envelope: self.process(session, envelope))
+        self._writer: SQLiteWriter[tuple[Envelope, StaffWork | None], Outcome] | None = (
+            SQLiteWriter(engine, lambda session, job: self.process(session, *job))
             if engine.dialect.name == "sqlite"
             else None
         )
         self._threads = anyio.CapacityLimiter(self.config.db_threads)
+        thresholds = Thresholds(
+            min_group=self.config.snapshot_min_respondents,
+            min_segment=self.config.snapshot_min_segment,
+            min_cell=self.config.snapshot_min_cell,
+        )
+        self._survey = SurveyStep(
+            self.catalog,
+            self.renderer,
+            thresholds=thresholds,
+            staff=self.config.staff,
+            welcome_back_after=self.config.welcome_back_after,
+        )
 
     async def handle(self, envelope: Envelope) -> Outcome:
         """Dispatch one message; its reply once its transaction has committed."""
+        try:
+            staff = await self._staff_reads.read(envelope)
+        except Exception:
+            _record_failure(envelope)
+            raise
         if self._writer is not None:
-            done = await self._writer.submit(envelope)
+            done = await self._writer.submit((envelope, staff))
             if done.error is not None or done.result is None:
                 _record_failure(envelope)
                 raise done.error or RuntimeError("the dispatcher returned nothing")
             return _record_success(envelope, done.seconds, done.result)
         # SQLAlchemy here is synchronous: keep it off the event loop.
-        return await anyio.to_thread.run_sync(self.handle_sync, envelope, limiter=self._threads)
+        return await anyio.to_thread.run_sync(
+            self._write_sync, envelope, staff, limiter=self._threads
+        )
 
     def close(self) -> None:
         """Stop the SQLite writer thread (after the last message)."""
@@ -119,18 +130,30 @@ class Service:
 
     def handle_sync(self, envelope: Envelope) -> Outcome:
         """Dispatch one message in its own transaction, on the calling thread."""
+        try:
+            staff = self._staff_reads.read_sync(envelope)
+        except Exception:
+            _record_failure(envelope)
+            raise
+        return self._write_sync(envelope, staff)
+
+    def _write_sync(self, envelope: Envelope, staff: StaffWork | None) -> Outcome:
         started = time.perf_counter()
         try:
             outcome = run_in_transaction(
-                self.engine, lambda session: self.process(session, envelope)
+                self.engine, lambda session: self.process(session, envelope, staff)
             )
         except Exception:
             _record_failure(envelope)
             raise
         return _record_success(envelope, time.perf_counter() - started, outcome)
 
-    def process(self, session: Session, envelope: Envelope) -> Outcome:
-        """One message inside the caller's transaction (safe to re-run after a rollback)."""
+    def process(
+        self, session: Session, envelope: Envelope, staff: StaffWork | None = None
+    ) -> Outcome:
+        """One message inside the caller's transaction (safe to re-run after a rollback).
+
+        `staff`: a staff command's write step, its reads done (bot.staff_dispatch)."""
         now = envelope.inbound.now
         channel = envelope.channel.value
         dedupe_key = self.config.pseudonyms.dedupe_key(
@@ -142,7 +165,7 @@ class Service:
         planner = self.planners.get(envelope.channel.value)
         if processed is None:
             stored = repo.stored_reply(session=session, channel=channel, dedupe_key=dedupe_key)
-            kept = _decode(stored or [])
+            kept = decode_reply(stored or [])
             if planner is not None:  # what was stored is the passive reply, nothing more
                 return Outcome(kept, duplicate=True, passive=kept[0].text if kept else None)
             return Outcome(kept, duplicate=True)
@@ -169,8 +192,12 @@ class Service:
         else:
             # Broadcasts held back (WeChat's 48-hour window) go out with this reply.
             held = take_held(session=session, respondent=respondent, now=now)
-            staff = self.staff_handler(session, envelope) if self.staff_handler else None
-            outcome = staff or self._survey_step(session, envelope, respondent, planner)
+            if staff is not None:
+                outcome = staff(session)
+            else:
+                if self.staff_handler is not None:
+                    self.staff_handler.note_denied(session, envelope)
+                outcome = self._survey.run(session, envelope, respondent, planner)
             if held:
                 messages = (*(Message(text) for text in held), *outcome.messages)
                 outcome = dataclasses.replace(outcome, messages=messages)
@@ -185,129 +212,10 @@ class Service:
         repo.save_reply(
             session=session,
             processed=processed,
-            messages=_encode(kept),
+            messages=encode_reply(kept),
             respondent_id=respondent.id,
         )
         return outcome
-
-    def _survey_step(
-        self,
-        session: Session,
-        envelope: Envelope,
-        respondent: repo.RespondentRow,
-        planner: ReplyPlanner | None = None,
-    ) -> Outcome:
-        now = envelope.inbound.now
-        assert respondent.id is not None  # flushed by lock_respondent
-        links = planner is not None  # WeChat: options and commands as tap links
-        inbound, notes = envelope.inbound, tuple[Reply, ...]()
-        if planner is not None and planner.is_more(inbound.text):
-            # "更多" with no page left: said so, and the question asked again.
-            inbound, notes = Inbound(now=now), (Reply("no_more_pages", lang=Lang.BOTH),)
-        at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
-        if at is None:  # nobody may start: the survey was closed
-            closed = _closed_reply(self.catalog, session)
-            return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
-        flow, result = router.advance(
-            session=session,
-            catalog=self.catalog,
-            at=at,
-            inbound=inbound,
-            welcome_back_after=self.config.welcome_back_after,
-        )
-        chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
-        saved = repo.save_session_row(
-            session=session, respondent_id=respondent.id, state=result.state, now=now
-        )
-        contacts = repo.apply_effects(
-            session=session,
-            respondent=respondent,
-            survey_session=saved,
-            effects=[e for e in result.effects if not isinstance(e, NextSurveyChosen)],
-            now=now,
-            # Both states at hand: the peer-segment counters follow them without a read.
-            answers=(at.state.answers if at.state is not None else {}, result.state.answers),
-            segments=self.catalog.declared_segments(session),
-        )
-        for contact in contacts:
-            alert_staff(
-                session=session,
-                contact=contact,
-                staff=self.config.staff,
-                now=now,
-                flow=flow,
-                renderer=self.renderer,
-            )
-        if not any(isinstance(e, RemindersDeclined) for e in result.effects):
-            # Staff see how many reminded respondents came back (/progress).
-            reminders.note_return(session=session, respondent_id=respondent.id, now=now)
-        enricher = Enricher(
-            session=session,
-            flow=flow,
-            state=result.state,
-            thresholds=Thresholds(
-                min_group=self.config.snapshot_min_respondents,
-                min_segment=self.config.snapshot_min_segment,
-                min_cell=self.config.snapshot_min_cell,
-            ),
-            contacts=contacts,
-        )
-        replies = (*notes, *enricher.enrich(result.replies))
-        completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
-        if completed and flow.snapshots is not SnapshotMode.OFF:
-            # The completion chart takes ~0.5 s of CPU to draw: neither inside this
-            # transaction (finishing respondents queued behind it into lock timeouts) nor
-            # before the reply (many at once overran WeChat's 5 s). Queued here, drawn and
-            # sent by bot.completion_charts.ChartWorker through the outbox.
-            queue_chart(
-                session=session,
-                channel=respondent.channel,
-                recipient=respondent.channel_user_id,
-                respondent_id=respondent.id,
-                now=now,
-                survey=(flow.id, flow.version),
-            )
-        messages = to_messages(self.renderer, replies, result.state, links=links)
-        if chosen:
-            opened = self._open_next(session, envelope, respondent, chosen[0], result, links)
-            messages = (*messages, *opened)
-        return Outcome(messages)
-
-    def _open_next(
-        self,
-        session: Session,
-        envelope: Envelope,
-        respondent: repo.RespondentRow,
-        flow_id: str,
-        finished: Step,
-        links: bool,
-    ) -> tuple[Message, ...]:
-        """The respondent asked for the survey offered next: start it in this transaction."""
-        assert respondent.id is not None
-        now = envelope.inbound.now
-        started = router.start_next(
-            session=session,
-            catalog=self.catalog,
-            respondent_id=respondent.id,
-            flow_id=flow_id,
-            finished=finished.state,
-            inbound=envelope.inbound,
-        )
-        if started is None:
-            unavailable = [Reply("next_unavailable")]
-            return to_messages(self.renderer, unavailable, finished.state, links=links)
-        _, step = started
-        saved = repo.save_session_row(
-            session=session, respondent_id=respondent.id, state=step.state, now=now
-        )
-        repo.apply_effects(
-            session=session,
-            respondent=respondent,
-            survey_session=saved,
-            effects=step.effects,
-            now=now,
-        )
-        return to_messages(self.renderer, step.replies, step.state, links=links)
 
 
 def _record_failure(envelope: Envelope) -> None:
@@ -320,35 +228,3 @@ def _record_success(envelope: Envelope, seconds: float, outcome: Outcome) -> Out
     metrics.record_dispatch(channel, seconds)
     metrics.record_message(channel, "duplicate" if outcome.duplicate else "ok")
     return outcome
-
-
-def _closed_reply(catalog: SurveyCatalog, session: Session) -> Reply:
-    flow = catalog.newest_flow(session, catalog.default_flow_id)
-    title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
-    return Reply("survey_closed", {"title": title}, Lang.BOTH)
-
-
-def _encode(messages: Sequence[Message]) -> list[str]:
-    """The rendered reply, kept so a retried push gets exactly the same answer."""
-    out = []
-    for message in messages:
-        # Shallow, not dataclasses.asdict (a deep copy, on every reply): fields are plain.
-        data = {**vars(message), "choices": [vars(c) for c in message.choices]}
-        image = data.pop("image_png", None)
-        if image:  # rare (a staff /chart): kept, so a retry does not lose the picture
-            data["image_png_b64"] = base64.b64encode(image).decode("ascii")
-        out.append(json.dumps(data, ensure_ascii=False))
-    return out
-
-
-def _decode(stored: Sequence[str]) -> tuple[Message, ...]:
-    messages = []
-    for raw in stored:
-        data = json.loads(raw)
-        choices = tuple(Choice(**c) for c in data.pop("choices", []))
-        image = data.pop("image_png_b64", None)
-        known = {f.name for f in dataclasses.fields(Message)} - {"choices", "image_png"}
-        fields = {k: v for k, v in data.items() if k in known}
-        png = base64.b64decode(image) if image else None
-        messages.append(Message(choices=choices, image_png=png, **fields))
-    return tuple(messages)

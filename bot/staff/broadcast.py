@@ -6,7 +6,8 @@
 - Terminal: held (nothing can reach a terminal user between their messages).
 
 Two steps: `/broadcast text` stores the text per staff member (10 minutes) and shows how
-many receive it now and later; `/confirm` sends it, counting again at that moment.
+many receive it now and later (counted in the command's read transaction, the text kept
+in its write one); `/confirm` sends it, counting again at that moment.
 """
 
 from __future__ import annotations
@@ -77,26 +78,24 @@ def is_pending(*, session: Session, actor: str, now: datetime) -> bool:
     return repo.kv_get(session=session, key=_key(actor), now=now) is not None
 
 
-def prepare(*, session: Session, actor: str, text: str, now: datetime) -> Reply:
+def preview(*, session: Session, text: str, now: datetime) -> tuple[Reply, bool]:
+    """`/broadcast text`, read side: the preview and whether the text may be kept."""
     if not text.strip():
-        return _nothing("empty")
+        return _nothing("empty"), False
     if len(text) > MAX_LENGTH:
-        return _nothing("too_long")
+        return _nothing("too_long"), False
+    who = audience(session=session, now=now)
+    params = {"text": text, "now": len(who.now), "later": len(who.later), "minutes": _MINUTES}
+    return Reply("staff_broadcast_preview", params), True
+
+
+def keep(*, session: Session, actor: str, text: str, now: datetime) -> None:
+    """`/broadcast text`, write side: the text awaits this staff member's /confirm."""
     repo.kv_set(
         session=session,
         key=_key(actor),
         value=json.dumps({"text": text}, ensure_ascii=False),
         expires_at=now + PENDING_TTL,
-    )
-    who = audience(session=session, now=now)
-    return Reply(
-        "staff_broadcast_preview",
-        {
-            "text": text,
-            "now": len(who.now),
-            "later": len(who.later),
-            "minutes": _MINUTES,
-        },
     )
 
 

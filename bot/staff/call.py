@@ -18,7 +18,8 @@ Say = Callable[[Reply], list[Message]]  # renders staff replies (bilingual)
 
 @dataclass(frozen=True)
 class Call:
-    """One staff command being carried out, inside the message's transaction."""
+    """One staff command being carried out: in its read transaction, then (for what it
+    changes) in the message's short write transaction (`bot.staff_dispatch`)."""
 
     session: Session
     request: StaffRequest
@@ -36,3 +37,9 @@ class Result:
     action: str  # the audit log's action
     detail: dict[str, object] = field(default_factory=dict)  # added to the audit detail
     personal: bool = False  # shows a respondent's contact details (see Outcome.personal)
+
+
+# A state change left for the write transaction, given the Call in that transaction.
+Write = Callable[[Call], Result]
+# What a command's read phase comes to: its reply (nothing to change), or a Write.
+Planned = Result | Write

@@ -1,17 +1,21 @@
 """The dispatcher's staff hook: staff commands from staff members, audited.
 
-Called inside the message's transaction, after dedupe and the sender's lock
-(`bot.service.Service.staff_handler`). Returns None, so the survey engine answers, for
-anyone not listed in SURVEYBOT_STAFF and for staff in a `/test` run (`test_runs`): staff
-are never respondents, so any other staff message that is no command gets the staff
-help. A non-staff "/stats" gets the engine's unknown-command help and learns nothing;
-the attempt is written to the audit log.
+Off the respondents' write path (`bot.staff_dispatch`): `prepare` reads in the command's
+own read-only transaction (reports take their time there) and returns a `StaffWork`;
+the dispatcher calls it in the message's short write transaction, after dedupe and the
+sender's lock, to make the change (claim, broadcast, test mark, …) and write the audit
+row, so a retried push changes nothing twice and gets the stored reply. `prepare`
+returns None, so the survey engine answers, for staff in a `/test` run (`test_runs`):
+staff are never respondents, so any other staff message that is no command gets the
+staff help. A non-staff "/stats" gets the engine's unknown-command help and learns
+nothing; the attempt is written to the audit log (`note_denied`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -22,7 +26,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands, stats_command, test_runs
-from bot.staff.call import Call, Result
+from bot.staff.call import Call, Planned, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
     StaffCommand,
@@ -62,34 +66,38 @@ class StaffHandler:
         self.pseudonyms = Pseudonyms.from_secret(signer.secret)
         self.renderer = renderer or Renderer()
         self.names = StaffNames.from_settings(settings)
-        self._commands: dict[StaffCommand, Callable[[Call], Result]]
+        # Each runs in the read transaction and returns its reply, or what is left to
+        # change in the write transaction (`_in_write`: all of it).
+        self._commands: dict[StaffCommand, Callable[[Call], Planned]]
         self._commands = {
             StaffCommand.HELP: self._help,
             StaffCommand.STATS: self._stats,
             StaffCommand.PROGRESS: self._progress,
             StaffCommand.CONTACTS: self._contacts,
-            StaffCommand.CLAIM: self._move_contact,
-            StaffCommand.UNCLAIM: self._move_contact,
-            StaffCommand.ASSIGN: self._move_contact,
-            StaffCommand.DONE: self._move_contact,
+            StaffCommand.CLAIM: _in_write(self._move_contact),
+            StaffCommand.UNCLAIM: _in_write(self._move_contact),
+            StaffCommand.ASSIGN: _in_write(self._move_contact),
+            StaffCommand.DONE: _in_write(self._move_contact),
             StaffCommand.EXPORT: self._export,
             StaffCommand.DASHBOARD: self._dashboard,
             StaffCommand.BROADCAST: self._broadcast,
-            StaffCommand.CONFIRM: self._confirm,
-            StaffCommand.CANCEL: self._cancel,
+            StaffCommand.CONFIRM: _in_write(self._confirm),
+            StaffCommand.CANCEL: _in_write(self._cancel),
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
-            StaffCommand.TEST: self._test,
+            StaffCommand.TEST: _in_write(self._test),
         }
 
-    def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
+    def is_staff(self, envelope: Envelope) -> bool:
+        return self.settings.is_staff(envelope.channel, envelope.user_id)
+
+    def prepare(self, session: Session, envelope: Envelope) -> StaffWork | None:
+        """The command's reads, in its own read-only transaction; what is left to write.
+
+        None: a staff member's survey input (a `/test` run), for the survey engine."""
         text = envelope.inbound.text
         member = StaffMember(envelope.channel, envelope.user_id)
         now = envelope.inbound.now
-        if not self.settings.is_staff(envelope.channel, envelope.user_id):
-            if text is not None and envelope.inbound.expect is None:
-                self._note_denied(session, text, member, now)
-            return None
         request = None
         if text is not None and envelope.inbound.expect is None:
             request = parse_staff_command(text)
@@ -105,14 +113,19 @@ class StaffHandler:
                 return None  # a /test run: survey input (counted as test data)
             # Staff are never respondents: anything else gets the staff help.
             request = StaffRequest(StaffCommand.HELP)
-        call = Call(session, request, member, now)
-        result = self._commands[request.command](call)
-        argument = request.argument
-        if request.command is StaffCommand.DONE:
+        planned = self._commands[request.command](Call(session, request, member, now))
+        return StaffWork(self, request, member, now, planned)
+
+    def finish(self, work: StaffWork, session: Session) -> Outcome:
+        """In the message's write transaction: the state change, if any, and the audit row."""
+        call = Call(session, work.request, work.member, work.now)
+        result = work.planned if isinstance(work.planned, Result) else work.planned(call)
+        argument = work.request.argument
+        if work.request.command is StaffCommand.DONE:
             # The note may name the person: it lives (and is erased) with the request only.
             argument = split_reference(argument)[0]
         detail = {
-            "command": request.command.value,
+            "command": work.request.command.value,
             "argument": argument[:AUDIT_ARGUMENT_CHARS],
             **result.detail,
         }
@@ -121,11 +134,16 @@ class StaffHandler:
             actor=call.actor,
             action=result.action,
             detail=json.dumps(detail, ensure_ascii=False, default=str),
-            now=now,
+            now=work.now,
         )
         return Outcome(tuple(result.messages), personal=result.personal)
 
-    def _note_denied(self, session: Session, text: str, member: StaffMember, now: datetime) -> None:
+    def note_denied(self, session: Session, envelope: Envelope) -> None:
+        """A non-staff sender's staff command is written to the audit log (in their
+        message's transaction); the survey engine answers them."""
+        text = envelope.inbound.text
+        if self.is_staff(envelope) or text is None or envelope.inbound.expect is not None:
+            return
         request = parse_staff_command(text)
         if request is None or not text.lstrip().startswith(("/", "／")):
             return  # ordinary survey input ("统计" may be someone's answer)
@@ -133,7 +151,8 @@ class StaffHandler:
             return  # /help is the respondents' help too
         detail = json.dumps({"command": request.command.value})
         # Not staff: a respondent, whose id must not outlive their "delete my data".
-        actor = self.pseudonyms.actor(str(member))
+        actor = self.pseudonyms.actor(str(StaffMember(envelope.channel, envelope.user_id)))
+        now = envelope.inbound.now
         repo.audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
 
     def _say(self, reply: Reply) -> list[Message]:
@@ -161,7 +180,7 @@ class StaffHandler:
         declared = self.catalog.declared_segments(call.session)
         return test_runs.run_test_command(call, own, self._say, declared)
 
-    def _survey(self, call: Call) -> Result:
+    def _survey(self, call: Call) -> Planned:
         return survey_command(call, self.catalog, self._say)
 
     def _line(self, reply: Reply) -> str:
@@ -201,11 +220,18 @@ class StaffHandler:
         params = {"kind": "dashboard", "links": links, "minutes": DASHBOARD_TTL_S // 60}
         return Result(self._say(Reply("staff_link", params)), "dashboard_link")
 
-    def _broadcast(self, call: Call) -> Result:
-        reply = broadcast.prepare(
-            session=call.session, actor=call.actor, text=call.request.argument, now=call.now
-        )
-        return Result(self._say(reply), "broadcast_prepared")
+    def _broadcast(self, call: Call) -> Planned:
+        text = call.request.argument
+        reply, valid = broadcast.preview(session=call.session, text=text, now=call.now)
+        result = Result(self._say(reply), "broadcast_prepared")
+        if not valid:
+            return result
+
+        def keep(write: Call) -> Result:
+            broadcast.keep(session=write.session, actor=write.actor, text=text, now=write.now)
+            return result
+
+        return keep
 
     def _confirm(self, call: Call) -> Result:
         reply, sent = broadcast.confirm(
@@ -220,8 +246,28 @@ class StaffHandler:
         reply = broadcast.cancel(session=call.session, actor=call.actor, now=call.now)
         return Result(self._say(reply), "broadcast_cancelled")
 
-    def _chart(self, call: Call) -> Result:
+    def _chart(self, call: Call) -> Planned:
         return stats_command.chart(call, self._flow(call), self._say, self._line)
+
+
+@dataclass(frozen=True)
+class StaffWork:
+    """A staff command whose reads are done (`StaffHandler.prepare`). Called with the
+    message's write session, it makes the command's change and writes its audit row."""
+
+    handler: StaffHandler
+    request: StaffRequest
+    member: StaffMember
+    now: datetime
+    planned: Planned
+
+    def __call__(self, session: Session) -> Outcome:
+        return self.handler.finish(self, session)
+
+
+def _in_write(command: Callable[[Call], Result]) -> Callable[[Call], Planned]:
+    """A command that only changes state: all of it runs in the write transaction."""
+    return lambda _read: command
 
 
 def build_staff_handler(

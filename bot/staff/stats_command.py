@@ -15,7 +15,7 @@ from bot.envelope import Message
 from bot.local_time import as_of, local_midnight
 from bot.reports.labels import is_personal, option_text
 from bot.staff import reports as fmt
-from bot.staff.call import Call, Result, Say
+from bot.staff.call import Call, Planned, Result, Say
 from bot.staff.commands import find_question, split_by
 from bot.staff.filter_words import FilterError, ParsedFilter, parse_filters
 from flows.events import Reply
@@ -163,9 +163,10 @@ def progress(call: Call, flow: Flow, say: Say, line: Line) -> Result:
     return Result(say(reply), "progress", {"filtered": report_filter.narrows})
 
 
-def chart(call: Call, flow: Flow, say: Say, line: Line) -> Result:
+def chart(call: Call, flow: Flow, say: Say, line: Line) -> Planned:
     """`/chart 6 [filters]`: the caption at once, the image through the outbox (drawn by
-    the chart worker, `bot.completion_charts`), like a respondent's completion chart."""
+    the chart worker, `bot.completion_charts`), like a respondent's completion chart.
+    The figures are read here; the chart is queued in the write transaction."""
     parsed = _filters(call, flow, say)
     if isinstance(parsed, Result):
         return parsed
@@ -176,16 +177,6 @@ def chart(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         session=call.session, flow=flow, report_filter=parsed.report_filter
     )[question.id]
     drawing = question.is_choice and stats.respondents > 0
-    if drawing:
-        queue_staff_chart(
-            session=call.session,
-            channel=call.member.channel.value,
-            recipient=call.member.user_id,
-            survey=(flow.id, flow.version),
-            question_id=question.id,
-            report_filter=filter_to_json(parsed.report_filter),
-            now=call.now,
-        )
     params = {
         "question": question,
         "number": fmt.number(flow, question),
@@ -195,7 +186,24 @@ def chart(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         "as_of": as_of(call.now),
         "filter_line": filter_line(parsed, line),
     }
-    return Result(say(Reply("staff_chart", params)), "chart", {"question": question.id})
+    result = Result(say(Reply("staff_chart", params)), "chart", {"question": question.id})
+    if not drawing:
+        return result
+    report_filter = filter_to_json(parsed.report_filter)
+
+    def queue(write: Call) -> Result:
+        queue_staff_chart(
+            session=write.session,
+            channel=write.member.channel.value,
+            recipient=write.member.user_id,
+            survey=(flow.id, flow.version),
+            question_id=question.id,
+            report_filter=report_filter,
+            now=write.now,
+        )
+        return result
+
+    return queue
 
 
 def find_reportable(flow: Flow, ref: str) -> Question | Reply:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.settings import StaffMember
-from bot.staff.call import Call, Result, Say
+from bot.staff.call import Call, Planned, Result, Say
 from bot.survey_catalog import SurveyCatalog
 from flows.events import Reply
 from flows.model import Flow
@@ -35,18 +35,21 @@ def chosen_flow(
     return flow
 
 
-def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Result:
-    """`/survey` lists the surveys; `/survey 2` or `/survey aiag_pcf_followup` picks one."""
+def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Planned:
+    """`/survey` lists the surveys; `/survey 2` or `/survey aiag_pcf_followup` picks one
+    (listed here, in the read transaction; the choice is kept in the write one)."""
     session = call.session
     catalog.refresh(session, force=True)
     ids = catalog.survey_ids()
     ref = call.request.argument.strip()
-    if ref:
-        picked = _resolve(ref, ids)
-        if picked is None:
-            return Result(say(Reply("staff_survey_unknown", {"ref": ref, "ids": ids})), "survey")
-        kv_set(session=session, key=_key(call.member), value=picked, expires_at=None)
-    current = chosen_flow(session=session, catalog=catalog, member=call.member, now=call.now)
+    picked = _resolve(ref, ids) if ref else None
+    if ref and picked is None:
+        return Result(say(Reply("staff_survey_unknown", {"ref": ref, "ids": ids})), "survey")
+    if picked is not None:
+        current = catalog.newest_flow(session, picked)
+        assert current is not None  # listed by the catalog just above
+    else:
+        current = chosen_flow(session=session, catalog=catalog, member=call.member, now=call.now)
     rows = []
     for number, survey_id in enumerate(ids, 1):
         flow = catalog.newest_flow(session, survey_id)
@@ -66,7 +69,15 @@ def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Result:
             }
         )
     params = {"surveys": rows, "picked": bool(ref), "current": current.title}
-    return Result(say(Reply("staff_surveys", params)), "survey", {"survey": current.id})
+    result = Result(say(Reply("staff_surveys", params)), "survey", {"survey": current.id})
+    if picked is None:
+        return result
+
+    def choose(write: Call) -> Result:
+        kv_set(session=write.session, key=_key(write.member), value=picked, expires_at=None)
+        return result
+
+    return choose
 
 
 def _resolve(ref: str, ids: list[str]) -> str | None:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.envelope import Channel, Envelope, Outcome
 from bot.service import Service, ServiceConfig
+from bot.staff_dispatch import StaffWork
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
@@ -27,9 +28,9 @@ async def test_concurrent_messages_all_answered_on_the_expected_threads(engine: 
     threads: set[str] = set()
     process = service.process
 
-    def recording(session: Session, envelope: Envelope) -> Outcome:
+    def recording(session: Session, envelope: Envelope, staff: StaffWork | None = None) -> Outcome:
         threads.add(threading.current_thread().name)
-        return process(session, envelope)
+        return process(session, envelope, staff)
 
     service.process = recording  # type: ignore[method-assign]
     users = [f"u{i}" for i in range(12)]
@@ -86,9 +87,9 @@ async def test_the_dispatcher_logs_under_the_request_s_id(engine: Engine) -> Non
     seen: list[str | None] = []
     process = service.process
 
-    def recording(session: Session, envelope: Envelope) -> Outcome:
+    def recording(session: Session, envelope: Envelope, staff: StaffWork | None = None) -> Outcome:
         seen.append(request_id_var.get())
-        return process(session, envelope)
+        return process(session, envelope, staff)
 
     service.process = recording  # type: ignore[method-assign]
     token = request_id_var.set("req-42")
@@ -111,7 +112,7 @@ async def test_postgres_dispatches_at_most_db_threads_messages_at_once(engine: E
     full = threading.Event()  # `limit` messages are running at once
     process = service.process
 
-    def counting(session: Session, envelope: Envelope) -> Outcome:
+    def counting(session: Session, envelope: Envelope, staff: StaffWork | None = None) -> Outcome:
         nonlocal running, most
         with guard:
             running += 1
@@ -122,7 +123,7 @@ async def test_postgres_dispatches_at_most_db_threads_messages_at_once(engine: E
             # The first ones wait for each other, so the limit is reached however slow
             # the machine; one past the limit would show up in `most`.
             full.wait(10)
-            return process(session, envelope)
+            return process(session, envelope, staff)
         finally:
             with guard:
                 running -= 1

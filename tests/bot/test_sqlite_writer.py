@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.envelope import Channel, Envelope, Outcome
 from bot.service import Service
 from bot.sqlite_writer import SQLiteWriter
+from bot.staff_dispatch import StaffWork
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
@@ -165,10 +166,10 @@ async def test_a_retried_push_in_the_same_batch_gets_the_same_reply(tmp_path: Pa
     gate = Gate()
     process = service.process
 
-    def holding(session: Session, envelope: Envelope) -> Outcome:
+    def holding(session: Session, envelope: Envelope, staff: StaffWork | None = None) -> Outcome:
         if envelope.user_id == "blocker":
             gate.hold()
-        return process(session, envelope)
+        return process(session, envelope, staff)
 
     service.process = holding  # type: ignore[method-assign]
 
