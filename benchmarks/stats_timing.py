@@ -11,8 +11,8 @@ alone; `all` every free-text answer (what /stats printed before it was limited).
 
 `--command` runs a real staff command instead ("/stats" unless another is given, e.g.
 "/progress", "/survey", "/stats 1"): `StaffHandler` with that text from a staff member,
-its read transaction then its audit row in a transaction rolled back after each run (the benchmark database
-is left as it was). It ignores `--texts`.
+its read transaction, then its audit row in a transaction rolled back after each run
+(the benchmark database is left as it was). It ignores `--texts`.
 """
 
 from __future__ import annotations
