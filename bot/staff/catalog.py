@@ -16,6 +16,13 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ),
     ("progress", Text("进度：开始、完成、流失", "Started, completed, drop-off")),
     (
+        "remind",
+        Text(
+            "提醒：立即向 48 小时内中途停下的人发送唯一一次提醒",
+            "Send the one reminder now to those who stopped (48 h window)",
+        ),
+    ),
+    (
         "contacts",
         Text("联系：联系请求，未认领在前（mine/open/all）", "Contact requests (mine/open/all)"),
     ),

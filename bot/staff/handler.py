@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
 from bot.pseudonyms import Pseudonyms
+from bot.reminders import NOW_AFTER_HOURS, remind_now
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands, stats_command, test_runs
@@ -80,6 +81,7 @@ class StaffHandler:
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
             StaffCommand.TEST: self._test,
+            StaffCommand.REMIND: self._remind,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
@@ -194,6 +196,19 @@ class StaffHandler:
         ]
         params = {"kind": "export", "links": links, "minutes": EXPORT_TTL_S // 60}
         return Result(self._say(Reply("staff_link", params)), "export_link")
+
+    def _remind(self, call: Call) -> Result:
+        flow = self._flow(call)
+        queued = remind_now(
+            session=call.session,
+            catalog=self.catalog,
+            renderer=self.renderer,
+            flow_id=flow.id,
+            now=call.now,
+        )
+        params = {"queued": queued, "title": flow.title, "hours": round(NOW_AFTER_HOURS)}
+        detail = {"survey": flow.id, "queued": queued}
+        return Result(self._say(Reply("staff_remind", params)), "remind", detail)
 
     def _dashboard(self, call: Call) -> Result:
         url = dashboard_login_url(self.settings, self.signer, call.member)
