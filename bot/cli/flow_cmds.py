@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv
 from bot.reports.text_report import render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
+from bot.reports.xlsx_summary import read_summary
 from flows.check import check_file
 from flows.definition import load_flow, load_flow_text
 from flows.errors import FlowFileError
@@ -123,7 +125,8 @@ def export(
         flow = _survey_flow(session, survey, flow_file, settings.flow_path)
         header, rows = export_rows(session=session, flow=flow)
         if format is ExportFormat.XLSX:
-            count = write_analysis_xlsx(output, flow, rows)
+            summary = read_summary(session=session, flow=flow, now=datetime.now(UTC))
+            count = write_analysis_xlsx(output, flow, rows, summary=summary)
         else:
             count = write_csv(output if output is not None else sys.stdout, header, rows)
     if output is not None:

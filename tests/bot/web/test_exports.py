@@ -87,7 +87,7 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = [list(r) for r in workbook["answers"].iter_rows(values_only=True)]
-    assert workbook.sheetnames == ["answers", "codebook"]
+    assert workbook.sheetnames == ["answers", "summary", "codebook"]
     workbook.close()
     assert rows[0][:2] == ["编号 Respondent ID", "渠道 Channel"]
     assert rows[0][7] == "1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?"
