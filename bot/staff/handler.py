@@ -187,12 +187,12 @@ class StaffHandler:
     def _export(self, call: Call) -> Result:
         links = [
             {
-                "label": f.value.upper(),
+                "label": "SPSS (.sav)" if f is ExportFormat.SAV else f.value.upper(),
                 "url": export_url(
                     self.settings, self.signer, call.member, f, survey_id=self.flow.id
                 ),
             }
-            for f in (ExportFormat.CSV, ExportFormat.XLSX)
+            for f in ExportFormat
         ]
         params = {"kind": "export", "links": links, "minutes": EXPORT_TTL_S // 60}
         return Result(self._say(Reply("staff_link", params)), "export_link")
@@ -207,7 +207,7 @@ class StaffHandler:
             now=call.now,
         )
         params = {"queued": queued, "title": flow.title, "hours": round(NOW_AFTER_HOURS)}
-        detail = {"survey": flow.id, "queued": queued}
+        detail: dict[str, object] = {"survey": flow.id, "queued": queued}
         return Result(self._say(Reply("staff_remind", params)), "remind", detail)
 
     def _dashboard(self, call: Call) -> Result:

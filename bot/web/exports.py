@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.reports.export import export_rows, write_csv
+from bot.reports.sav_export import write_sav
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
 from bot.web.links import ExportFormat
@@ -26,6 +27,7 @@ from storage.filters import NO_FILTER, ReportFilter
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.SAV: "application/x-spss-sav",
 }
 
 
@@ -59,6 +61,8 @@ def write_export_file(
                     session=session, flow=flow, now=now, report_filter=report_filter
                 )
                 count = write_analysis_xlsx(path, flow, rows, summary=summary)
+            elif fmt is ExportFormat.SAV:
+                count = write_sav(path, flow, rows)
             else:
                 count = write_csv(path, header, rows)
     except BaseException:
