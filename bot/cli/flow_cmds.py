@@ -125,15 +125,18 @@ def export(
         raise typer.BadParameter(f"{format.value} needs --output FILE", param_hint="--output")
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with transaction(engine, readonly=True) as session:
-        flow = _survey_flow(session, survey, flow_file, settings.flow_path)
-        header, rows = export_rows(session=session, flow=flow)
-        if format is ExportFormat.XLSX:
-            summary = read_summary(session=session, flow=flow, now=datetime.now(UTC))
-            count = write_analysis_xlsx(output, flow, rows, summary=summary)
-        elif format is ExportFormat.SAV:
-            count = write_sav(output, flow, rows)
-        else:
-            count = write_csv(output if output is not None else sys.stdout, header, rows)
+    try:
+        with transaction(engine, readonly=True) as session:
+            flow = _survey_flow(session, survey, flow_file, settings.flow_path)
+            header, rows = export_rows(session=session, flow=flow)
+            if format is ExportFormat.XLSX:
+                summary = read_summary(session=session, flow=flow, now=datetime.now(UTC))
+                count = write_analysis_xlsx(output, flow, rows, summary=summary)
+            elif format is ExportFormat.SAV:
+                count = write_sav(output, flow, rows)
+            else:
+                count = write_csv(output if output is not None else sys.stdout, header, rows)
+    finally:
+        engine.dispose()
     if output is not None:
         typer.echo(f"wrote {count} respondents to {output}", err=True)
