@@ -5,6 +5,7 @@ Each round, per open survey, finds the sessions stopped for the flow's
 each (a row keyed by the session: never a second reminder, whatever the number of
 workers or hosts) and queues the message in the outbox in the same transaction. On
 WeChat the message carries a tap link that sends "继续"; Telegram gets the words.
+Staff's `/remind` (`remind_now`) sends the same reminder at once, under the same rules.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from storage.db import run_in_transaction
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 300.0
+BATCH = 200  # sessions per query; the job takes one batch per survey per round
+# `/remind` skips the flow's wait but not someone answering right now: silent for an hour.
+NOW_AFTER_HOURS = 1.0
 
 
 def remind_due(
@@ -43,32 +47,86 @@ def remind_due(
         newest = catalog.newest_flow(session, flow_id)
         if newest is None:
             continue
-        hours = newest.reminder_after_hours
-        for due in reminders.due_reminders(
-            session=session, flow_id=flow_id, after_hours=hours, now=now
-        ):
+        queued += remind_survey(
+            session=session,
+            catalog=catalog,
+            renderer=renderer,
+            flow_id=flow_id,
+            after_hours=newest.reminder_after_hours,
+            now=now,
+        )
+    return queued
+
+
+def remind_now(
+    *, session: Session, catalog: SurveyCatalog, renderer: Renderer, flow_id: str, now: datetime
+) -> int | None:
+    """Staff's `/remind`: the one reminder, now, to everyone of `flow_id` due under the
+    job's rules except the wait (those silent for `NOW_AFTER_HOURS` are enough).
+    None when the survey is closed (the job reminds nobody there either)."""
+    catalog.refresh(session)
+    if not catalog.is_open(flow_id):
+        return None
+    return remind_survey(
+        session=session,
+        catalog=catalog,
+        renderer=renderer,
+        flow_id=flow_id,
+        after_hours=NOW_AFTER_HOURS,
+        now=now,
+        batches=None,
+    )
+
+
+def remind_survey(
+    *,
+    session: Session,
+    catalog: SurveyCatalog,
+    renderer: Renderer,
+    flow_id: str,
+    after_hours: float,
+    now: datetime,
+    batches: int | None = 1,
+) -> int:
+    """Claim and queue the reminders of one survey; `batches` of `BATCH` (None: all)."""
+    queued = 0
+    rounds = 0
+    while batches is None or rounds < batches:
+        rounds += 1
+        due_now = reminders.due_reminders(
+            session=session, flow_id=flow_id, after_hours=after_hours, now=now, limit=BATCH
+        )
+        for due in due_now:
             if not reminders.claim(session=session, due=due, now=now):
                 continue  # another worker reminded them a moment ago
-            flow = catalog.flow(session, due.flow_id, due.flow_version)
-            state = SessionState.from_json(due.state_json)
-            number = numbering.label(flow, state.current) if state.current else None
-            params = {
-                "title": flow.title,
-                "number": number,
-                "total": numbering.total(flow),
-                "tap_link": due.channel == "wechat",
-            }
-            text = renderer.render(Reply("reminder", params), state.lang)
-            repo.enqueue(
-                session=session,
-                channel=due.channel,
-                recipient=due.channel_user_id,
-                kind="text",
-                payload={"text": text},
-                now=now,
-            )
+            _queue(session, catalog, renderer, due, now)
             queued += 1
+        if len(due_now) < BATCH:
+            break
     return queued
+
+
+def _queue(
+    session: Session, catalog: SurveyCatalog, renderer: Renderer, due: reminders.Due, now: datetime
+) -> None:
+    flow = catalog.flow(session, due.flow_id, due.flow_version)
+    state = SessionState.from_json(due.state_json)
+    number = numbering.label(flow, state.current) if state.current else None
+    params = {
+        "title": flow.title,
+        "number": number,
+        "total": numbering.total(flow),
+        "tap_link": due.channel == "wechat",
+    }
+    text = renderer.render(Reply("reminder", params), state.lang)
+    repo.enqueue(
+        session=session,
+        channel=due.channel,
+        recipient=due.channel_user_id,
+        kind="text",
+        payload={"text": text},
+        now=now,
+    )
 
 
 class Reminders:

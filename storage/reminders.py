@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -38,9 +38,11 @@ class Due:
 def due_reminders(
     *, session: Session, flow_id: str, after_hours: float, now: datetime, limit: int = 200
 ) -> list[Due]:
-    """Sessions of `flow_id` stopped mid-survey for `after_hours`, never reminded, whose
-    respondent is still inside the 48-hour window and has not opted out."""
-    reminded = select(Reminder.survey_session_id)
+    """Sessions of `flow_id` stopped mid-survey for `after_hours` whose respondent was
+    never reminded (one reminder per person, ever), is real (not test data), still
+    inside WeChat's 48-hour window (Telegram has none) and has not opted out. Erased
+    respondents have no session left, so they are never due."""
+    reminded = select(Reminder.respondent_id)
     opted_out = select(ReminderOptOut.respondent_id)
     rows = session.exec(
         select(SurveySession, Respondent)
@@ -48,10 +50,16 @@ def due_reminders(
         .where(SurveySession.flow_id == flow_id)
         .where(SurveySession.status == Status.ACTIVE.value)
         .where(col(SurveySession.updated_at) <= now - timedelta(hours=after_hours))
-        .where(col(Respondent.last_inbound_at) >= now - WINDOW)
+        .where(
+            or_(
+                col(Respondent.channel) != "wechat",
+                col(Respondent.last_inbound_at) >= now - WINDOW,
+            )
+        )
         .where(col(Respondent.active).is_(True))
+        .where(col(Respondent.is_test).is_(False))
         .where(col(Respondent.channel).in_(CHANNELS))
-        .where(col(SurveySession.id).not_in(reminded))
+        .where(col(Respondent.id).not_in(reminded))
         .where(col(Respondent.id).not_in(opted_out))
         .order_by(col(SurveySession.id))
         .limit(limit)

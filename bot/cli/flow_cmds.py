@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from sqlmodel import Session
 
 from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv
+from bot.reports.sav_export import write_sav
 from bot.reports.text_report import render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
+from bot.reports.xlsx_summary import read_summary
 from flows.check import check_file
 from flows.definition import load_flow, load_flow_text
 from flows.errors import FlowFileError
@@ -27,6 +30,7 @@ from storage.migrate import upgrade
 class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+    SAV = "sav"
 
 
 def check(
@@ -104,7 +108,9 @@ def report(
 
 
 def export(
-    format: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv or xlsx."),
+    format: ExportFormat = typer.Option(
+        ExportFormat.CSV, "--format", help="csv, xlsx or sav (SPSS)."
+    ),
     output: Path = typer.Option(
         None, "--output", "-o", help="File to write (default: stdout for CSV)."
     ),
@@ -115,16 +121,22 @@ def export(
     ),
 ) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
-    if format is ExportFormat.XLSX and output is None:
-        raise typer.BadParameter("XLSX needs --output FILE", param_hint="--output")
+    if format is not ExportFormat.CSV and output is None:
+        raise typer.BadParameter(f"{format.value} needs --output FILE", param_hint="--output")
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with transaction(engine, readonly=True) as session:
-        flow = _survey_flow(session, survey, flow_file, settings.flow_path)
-        header, rows = export_rows(session=session, flow=flow)
-        if format is ExportFormat.XLSX:
-            count = write_analysis_xlsx(output, flow, rows)
-        else:
-            count = write_csv(output if output is not None else sys.stdout, header, rows)
+    try:
+        with transaction(engine, readonly=True) as session:
+            flow = _survey_flow(session, survey, flow_file, settings.flow_path)
+            header, rows = export_rows(session=session, flow=flow)
+            if format is ExportFormat.XLSX:
+                summary = read_summary(session=session, flow=flow, now=datetime.now(UTC))
+                count = write_analysis_xlsx(output, flow, rows, summary=summary)
+            elif format is ExportFormat.SAV:
+                count = write_sav(output, flow, rows)
+            else:
+                count = write_csv(output if output is not None else sys.stdout, header, rows)
+    finally:
+        engine.dispose()
     if output is not None:
         typer.echo(f"wrote {count} respondents to {output}", err=True)

@@ -37,7 +37,9 @@ app.command("check", help="Validate flow files; every problem is named with its 
     flow_cmds.check
 )
 app.command("report", help="Print the survey summary in the seed's layout.")(flow_cmds.report)
-app.command("export", help="Export one row per respondent as CSV or XLSX.")(flow_cmds.export)
+app.command("export", help="Export one row per respondent as CSV, XLSX or SPSS (.sav).")(
+    flow_cmds.export
+)
 app.command("import-xlsform", help="Convert an XLSForm workbook (.xlsx) into a flow file (YAML).")(
     xlsform_cmds.import_xlsform_cmd
 )

@@ -10,7 +10,7 @@ question in both languages; the codebook sheet lists every code with its labels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.export import FIXED_COLUMNS, LABELS
 from bot.reports.labels import option_text
+from bot.reports.xlsx_summary import PERCENT_FORMAT, Percent, Row
 from bot.staff.reports import number
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
@@ -109,8 +110,15 @@ def _typed(value: str, kind: str) -> Any:
     return value
 
 
-def write_analysis_xlsx(path: str | Path, flow: Flow, rows: Iterable[list[str]]) -> int:
-    """The answers sheet (streamed) and the codebook; returns the answer rows written."""
+def write_analysis_xlsx(
+    path: str | Path,
+    flow: Flow,
+    rows: Iterable[list[str]],
+    *,
+    summary: Sequence[Row] = (),
+) -> int:
+    """The answers sheet (streamed), the summary sheet (`bot.reports.xlsx_summary`'s
+    rows, when given) and the codebook; returns the answer rows written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -145,9 +153,28 @@ def write_analysis_xlsx(path: str | Path, flow: Flow, rows: Iterable[list[str]])
         sheet.append(cells)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{count + 1}"
+    if summary:
+        overview = workbook.create_sheet(title="summary")
+        for row in summary:
+            overview.append([_summary_cell(overview, value) for value in row])
     book = workbook.create_sheet(title="codebook")
     book.freeze_panes = "A2"
     for row in codebook(flow):
         book.append(row)
     workbook.save(path)
     return count
+
+
+def _summary_cell(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, Percent):
+        cell = WriteOnlyCell(sheet, value=value.value)
+        cell.number_format = PERCENT_FORMAT
+        return cell
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # a respondent's "=…" stays text
+        return cell
+    return WriteOnlyCell(sheet, value=value)

@@ -16,6 +16,13 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ),
     ("progress", Text("进度：开始、完成、流失", "Started, completed, drop-off")),
     (
+        "remind",
+        Text(
+            "提醒：立即向 48 小时内中途停下的人发送唯一一次提醒",
+            "Send the one reminder now to those who stopped (48 h window)",
+        ),
+    ),
+    (
         "contacts",
         Text("联系：联系请求，未认领在前（mine/open/all）", "Contact requests (mine/open/all)"),
     ),
@@ -23,7 +30,7 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("unclaim", Text("退回联系请求：/unclaim 编号", "Give a request back: /unclaim ID")),
     ("assign", Text("指派联系请求：/assign 编号 员工", "Assign a request: /assign ID staff")),
     ("done", Text("完成联系请求：/done 编号 [备注]", "Close a request: /done ID [note]")),
-    ("export", Text("导出：CSV/XLSX 下载链接", "Signed CSV/XLSX download link")),
+    ("export", Text("导出：CSV/XLSX/SPSS 下载链接", "Signed CSV/XLSX/SPSS download links")),
     ("broadcast", Text("群发：/broadcast 内容", "Message respondents who asked for updates")),
     ("chart", Text("图表：/chart 题号", "Chart of one question")),
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bot.envelope import Envelope, Message, Outcome
 from bot.pseudonyms import Pseudonyms
+from bot.reminders import NOW_AFTER_HOURS, remind_now
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands, stats_command, test_runs
@@ -86,6 +87,7 @@ class StaffHandler:
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
             StaffCommand.TEST: _in_write(self._test),
+            StaffCommand.REMIND: _in_write(self._remind),
         }
 
     def is_staff(self, envelope: Envelope) -> bool:
@@ -204,15 +206,28 @@ class StaffHandler:
     def _export(self, call: Call) -> Result:
         links = [
             {
-                "label": f.value.upper(),
+                "label": "SPSS (.sav)" if f is ExportFormat.SAV else f.value.upper(),
                 "url": export_url(
                     self.settings, self.signer, call.member, f, survey_id=self.flow.id
                 ),
             }
-            for f in (ExportFormat.CSV, ExportFormat.XLSX)
+            for f in ExportFormat
         ]
         params = {"kind": "export", "links": links, "minutes": EXPORT_TTL_S // 60}
         return Result(self._say(Reply("staff_link", params)), "export_link")
+
+    def _remind(self, call: Call) -> Result:
+        flow = self._flow(call)
+        queued = remind_now(
+            session=call.session,
+            catalog=self.catalog,
+            renderer=self.renderer,
+            flow_id=flow.id,
+            now=call.now,
+        )
+        params = {"queued": queued, "title": flow.title, "hours": round(NOW_AFTER_HOURS)}
+        detail: dict[str, object] = {"survey": flow.id, "queued": queued}
+        return Result(self._say(Reply("staff_remind", params)), "remind", detail)
 
     def _dashboard(self, call: Call) -> Result:
         url = dashboard_login_url(self.settings, self.signer, call.member)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from bot.reports.export import export_rows, write_csv
+from bot.reports.sav_export import write_sav
 from bot.reports.xlsx_export import write_analysis_xlsx
+from bot.reports.xlsx_summary import read_summary
 from bot.web.links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
@@ -24,6 +27,7 @@ from storage.filters import NO_FILTER, ReportFilter
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.SAV: "application/x-spss-sav",
 }
 
 
@@ -40,6 +44,8 @@ def write_export_file(
     fmt: ExportFormat,
     report_filter: ReportFilter = NO_FILTER,
     labels: bool = False,
+    *,
+    now: datetime,
 ) -> ExportFile:
     """Blocking (run it in a thread). The caller deletes `path` once it has been sent."""
     handle, name = tempfile.mkstemp(prefix="surveybot-export-", suffix=f".{fmt.value}")
@@ -51,7 +57,12 @@ def write_export_file(
                 session=session, flow=flow, report_filter=report_filter, labels=labels
             )
             if fmt is ExportFormat.XLSX:
-                count = write_analysis_xlsx(path, flow, rows)
+                summary = read_summary(
+                    session=session, flow=flow, now=now, report_filter=report_filter
+                )
+                count = write_analysis_xlsx(path, flow, rows, summary=summary)
+            elif fmt is ExportFormat.SAV:
+                count = write_sav(path, flow, rows)
             else:
                 count = write_csv(path, header, rows)
     except BaseException:

@@ -23,6 +23,7 @@ LOGIN_PATH = "/dashboard/login"
 class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+    SAV = "sav"  # SPSS
 
 
 def dashboard_login_url(settings: Settings, signer: Signer, member: StaffMember) -> str:

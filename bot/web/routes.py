@@ -332,8 +332,9 @@ class _StaffWeb:
                 raise Forbidden("export link is for another survey")
             await export_links.spend(self.engine, grant, self.clock())
         labels = request.query_params.get("values") == "labels"
+        now = self.clock()
         exported = await anyio.to_thread.run_sync(
-            write_export_file, self.engine, flow, fmt, survey.report_filter, labels
+            lambda: write_export_file(self.engine, flow, fmt, survey.report_filter, labels, now=now)
         )
         detail: dict[str, Any] = {
             "format": fmt.value,

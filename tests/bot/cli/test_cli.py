@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pyreadstat
 import pytest
 import typer
 from openpyxl import load_workbook
@@ -121,7 +122,14 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert runner.invoke(app, ["export", "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     workbook = load_workbook(xlsx, read_only=True)
     assert len(list(workbook.active.iter_rows(values_only=True))) == 4
+    assert workbook.sheetnames == ["answers", "summary", "codebook"]
     workbook.close()
+    sav = Path("answers.sav")
+    assert runner.invoke(app, ["export", "--format", "sav", "-o", str(sav)]).exit_code == 0
+    frame, _ = pyreadstat.read_sav(str(sav))
+    assert len(frame) == 3 and list(frame["version"]) == [2.0, 2.0, 2.0]
+    no_file = runner.invoke(app, ["export", "--format", "sav"])
+    assert no_file.exit_code == 2 and "sav needs --output FILE" in no_file.output
 
     verify = runner.invoke(app, ["db", "verify"])
     assert verify.exit_code == 0 and "aggregates match" in verify.output

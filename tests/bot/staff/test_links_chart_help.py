@@ -30,12 +30,14 @@ def links(text: str) -> list[str]:
 
 def test_export_links_are_signed_for_the_staff_member(chat: Chat) -> None:
     text = chat.staff("/export").text
-    csv_url, xlsx_url = links(text)
+    csv_url, xlsx_url, sav_url = links(text)
     assert csv_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/csv?survey=aiag_carbon&token=")
     assert xlsx_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/xlsx?survey=aiag_carbon&token=")
+    assert sav_url.startswith(f"{PUBLIC_URL.rstrip('/')}/export/sav?survey=aiag_carbon&token=")
+    assert "SPSS (.sav)：" in text
     token = parse_qs(urlsplit(csv_url).query)["token"][0]
     assert grant_member(Signer(SECRET), token) == "wechat:o_staff"
-    assert "10 分钟内有效" in text and chat.staff("导出").text.count("token=") == 2
+    assert "10 分钟内有效" in text and chat.staff("导出").text.count("token=") == 3
     telegram = chat.staff("/export", channel=Channel.TELEGRAM).text
     token = parse_qs(urlsplit(links(telegram)[0]).query)["token"][0]
     assert grant_member(Signer(SECRET), token) == "telegram:900"

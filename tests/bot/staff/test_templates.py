@@ -36,7 +36,7 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
                  "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
                  "/survey 1", "/test", "/test end", "/test mark 1", "/test mark 1",
-                 "/test unmark 1", "/test mark 99", "/test x"]:  # fmt: skip
+                 "/test unmark 1", "/test mark 99", "/test x", "/remind"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
@@ -51,6 +51,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
     recorder.replies.append(Reply("staff_contact_notice", notice))
     recorder.replies.append(Reply("staff_filter_line", {"conditions": [], "since": None,
         "until": None, "channel": None, "lang": None, "test": False}))  # fmt: skip
+    closed = {"queued": None, "title": Text("调查", "Survey"), "hours": 1}
+    recorder.replies.append(Reply("staff_remind", closed))  # /remind on a closed survey
     keys = {r.key for r in recorder.replies}
     assert {k for k in template_keys(Lang.ZH) if k.startswith("staff_")} <= keys
     plain = Renderer()

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from tests.bot.web.conftest import SeededSite, empty_site
@@ -57,6 +58,12 @@ async def test_an_answer_filter_narrows_every_figure_and_every_link(
     assert len(rows) - 1 == started
     role_column = rows[0].index("role")
     assert {row[role_column] for row in rows[1:]} == {"oem"}
+    # The workbook's summary sheet counts the filtered respondents only.
+    workbook = load_workbook(io.BytesIO((await staff.get(f"/export/xlsx?{OEM}")).content))
+    summary = [[c for c in row if c is not None] for row in workbook["summary"].values]
+    workbook.close()
+    oem_row = next(row for row in summary if row and row[0] == "主机厂 (OEM)")
+    assert oem_row == ["主机厂 (OEM)", started, 1.0]
 
 
 async def test_date_channel_and_language_filters_and_clearing(staff: httpx.AsyncClient) -> None:

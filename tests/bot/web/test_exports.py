@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyreadstat
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
 
@@ -87,7 +88,7 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = [list(r) for r in workbook["answers"].iter_rows(values_only=True)]
-    assert workbook.sheetnames == ["answers", "codebook"]
+    assert workbook.sheetnames == ["answers", "summary", "codebook"]
     workbook.close()
     assert rows[0][:2] == ["编号 Respondent ID", "渠道 Channel"]
     assert rows[0][7] == "1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?"
@@ -96,6 +97,45 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
     assert all(isinstance(r[0], int) for r in rows[1:])
     audited = {"format": "xlsx", "rows": 320, "via": "link", "survey": "aiag_carbon"}
     assert exports_audited(sqlite_site)[-1] == audited
+
+
+async def test_a_signed_sav_link_downloads_an_spss_file(
+    sqlite_site: SeededSite, tmp_path: Path
+) -> None:
+    async with sqlite_site.client() as client:
+        response = await download(client, export_path(sqlite_site, ExportFormat.SAV))
+        await client.get(sqlite_site.login_path())
+        html = (await client.get("/dashboard")).text
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-spss-sav"
+    assert 'filename="aiag_carbon-' in response.headers["content-disposition"]
+    path = tmp_path / "answers.sav"
+    path.write_bytes(response.content)
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == sqlite_site.seed.started
+    assert meta.variable_value_labels["Q1"] == {1.0: "主机厂 (OEM)", 2.0: "供应商 (Supplier)"}
+    assert int((frame["Q1"] == 1.0).sum()) == 4  # the seed's four OEMs
+    assert 'href="/export/sav"' in html  # the dashboard offers it too
+    audited = {"format": "sav", "rows": 320, "via": "link", "survey": "aiag_carbon"}
+    assert exports_audited(sqlite_site)[-1] == audited
+
+
+async def test_the_xlsx_link_offers_codes_or_labels(sqlite_site: SeededSite) -> None:
+    path = export_path(sqlite_site, ExportFormat.XLSX)
+    async with sqlite_site.client() as client:
+        opened = await client.get(path)
+        assert "按序号" in opened.text and "按选项文本" in opened.text
+        forms = re.findall(r'<form method="post" action="([^"]+)">', opened.text)
+        labels_action = html.unescape(forms[1]).removeprefix(PUBLIC_URL)
+        token = path.split("token=", 1)[1]
+        response = await client.post(labels_action, data={"token": token})
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    header, *rows = [list(r) for r in workbook["answers"].iter_rows(values_only=True)]
+    workbook.close()
+    column = header.index("1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?")
+    assert sum(r[column] == "主机厂 (OEM)" for r in rows) == 4
+    assert exports_audited(sqlite_site)[-1]["values"] == "labels"
 
 
 async def test_the_dashboard_cookie_downloads_too(sqlite_site: SeededSite) -> None:
