@@ -44,7 +44,7 @@ class Enricher:
         # The last answer's snapshot is left out when the summary follows in the same
         # message: the summary covers that question too, and may show a segment's figure
         # for it, which beside everyone's would tell the rest's by difference.
-        summary_follows = any(r.key == "completion_summary" for r in replies)
+        summary_follows = any(_has_summary(r) for r in replies)
         for reply in replies:
             if reply.key == "snapshot" and summary_follows:
                 continue
@@ -53,12 +53,10 @@ class Enricher:
                 if snapshot is not None:
                     out.append(snapshot)
             elif reply.key == "completion_summary":
-                params = summary_params(
-                    session=self.session,
-                    flow=self.flow,
-                    state=self.state,
-                    thresholds=self.thresholds,
-                )
+                out.append(Reply(reply.key, self._summary(), reply.lang))
+            elif reply.key == "completed" and reply.params.get("summary"):
+                # The completion message carries the summary inside it (issue 17 §6).
+                params = {**reply.params, "summary": self._summary()}
                 out.append(Reply(reply.key, params, reply.lang))
             elif reply.key == "contact_created":
                 reference = self.contacts[0].reference if self.contacts else None
@@ -66,6 +64,11 @@ class Enricher:
             else:
                 out.append(reply)
         return out
+
+    def _summary(self) -> dict[str, Any]:
+        return summary_params(
+            session=self.session, flow=self.flow, state=self.state, thresholds=self.thresholds
+        )
 
     def _snapshot(self, reply: Reply) -> Reply | None:
         """The figures of the question just answered, for the options chosen."""
@@ -90,6 +93,12 @@ class Enricher:
             "at_most": self.thresholds.min_cell - 1,
         }
         return Reply("snapshot", params, reply.lang)
+
+
+def _has_summary(reply: Reply) -> bool:
+    return reply.key == "completion_summary" or (
+        reply.key == "completed" and bool(reply.params.get("summary"))
+    )
 
 
 def snapshot_figures(

@@ -22,7 +22,7 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows.prompts import Sprint, prompt
+from flows.prompts import Sprint, answer_items, prompt
 from flows.state import Answer, Pending, SessionState, Status
 
 
@@ -101,11 +101,18 @@ def finish(sprint: Sprint) -> None:
     completed_at = sprint.now.isoformat()
     sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
     sprint.emit(SurveyCompleted(flow.id, flow.version))
-    sprint.say("completed", closing=flow.closing)
-    if flow.snapshots is not SnapshotMode.OFF:
-        sprint.say("completion_summary")
-    if flow.followup is not None or flow.next is not None:
-        sprint.say("followup", text=flow.followup, offer_next=flow.next is not None)
+    # One message (issue 17 §6): the closing words, a receipt of the numbered answers
+    # (the contact form's personal details are left out), the summary when the flow shows
+    # figures (the dispatcher fills them in), and one next step: the in-chat follow-up,
+    # or the flow's own follow-up text (a web link) only when there is none.
+    sprint.say(
+        "completed",
+        closing=flow.closing,
+        items=[item for item in answer_items(sprint) if item["number"] is not None],
+        summary=flow.snapshots is not SnapshotMode.OFF,
+        offer_next=flow.next is not None,
+        followup=flow.followup if flow.next is None else None,
+    )
 
 
 def back(sprint: Sprint) -> None:

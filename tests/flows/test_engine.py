@@ -144,8 +144,15 @@ def test_supplier_completes_whole_survey_with_contact_request(started: Script) -
             },
         )
     ]
-    assert "completed" in started.keys and "completion_summary" in started.keys
-    assert "followup" in started.keys
+    # One completion message (issue 17 §6): receipt, summary, one next step.
+    assert started.keys[-1] == "completed" and started.keys.count("completed") == 1
+    done = started.reply("completed")
+    assert done["summary"] is True  # the dispatcher fills in the figures
+    assert done["offer_next"] is True and done["followup"] is None  # in chat, not the web
+    receipt = {item["number"]: item["answer"] for item in done["items"]}  # type: ignore[attr-defined]
+    assert receipt["2"].options == ("interior", "chassis")
+    assert receipt["10a"].text == "GRI Standards"
+    assert None not in receipt  # the contact form's personal details stay out of it
     assert any(isinstance(e, SurveyCompleted) for e in started.effects)
     answers = started.state.answers
     assert answers["commodity"].options == ("interior", "chassis")

@@ -114,7 +114,6 @@ def test_answering_with_plausible_input_reaches_completion_or_a_prompt(
         assert last in {
             "question",
             "completion_summary",
-            "followup",
             "completed",
             "answer_updated",
             "completed_hint",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flows.commands import Command, parse_command
+from flows.definition import load_flow_text
 from flows.engine import start_in_language, step
 from flows.events import AnswerRecorded, Inbound, Intent, NextSurveyChosen, SurveyStarted
 from flows.model import Lang
 from flows.state import SessionState, Status
-from tests.flows.versions import next_flow, v1
+from tests.flows.versions import V1, next_flow, v1
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -33,8 +34,24 @@ def test_next_survey_words_are_commands() -> None:
 def test_completion_offers_the_next_survey() -> None:
     done = _run("hi", "2", "1", "3", "skip", "40")
     assert done.state.status is Status.COMPLETED
-    followup = [r for r in done.replies if r.key == "followup"]
-    assert followup and followup[0].params["offer_next"] is True
+    completed = [r for r in done.replies if r.key == "completed"]
+    assert completed and completed[0].params["offer_next"] is True
+    # The flow's own follow-up text (a web link) only when there is no in-chat one.
+    assert completed[0].params["followup"] is None
+
+
+def test_without_an_in_chat_follow_up_the_flows_own_follow_up_text_is_the_next_step() -> None:
+    web = V1.replace(
+        "next: mini_next", "followup: {zh: 点击链接 https://x.cn/s, en: Go to https://x.cn/s}"
+    )
+    flow = load_flow_text(web)
+    state = None
+    for text in ("hi", "2", "1", "3", "skip", "40"):
+        result = step(flow, state, Inbound(NOW, text))
+        state = result.state
+    completed = [r for r in result.replies if r.key == "completed"]
+    assert completed[0].params["offer_next"] is False
+    assert completed[0].params["followup"] == flow.followup
 
 
 def test_next_after_completion_asks_the_dispatcher_to_start_it() -> None:
