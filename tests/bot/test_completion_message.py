@@ -95,3 +95,18 @@ def test_the_worst_case_fits_one_passive_reply_in_one_language() -> None:
     pages = paginate(renderer.render(reply, Lang.BOTH, links=True))
     assert len(pages) == 2 and all(len(p.encode()) <= PASSIVE_BYTES for p in pages)
     assert "后续调查" in pages[-1] and "14. " in pages[-1]
+
+
+def test_without_figures_or_follow_up_survey_the_message_says_so() -> None:
+    """Too few respondents: the answers alone, no ✓ heading; no `next:` in the flow: the
+    flow's own follow-up text (the old web link) is the next step."""
+    flow = load_flow(DEFAULT_FLOW)
+    script = Script(flow)
+    script.answer_all("hi", "中文", *ALL_OPTIONS)
+    done = next(r for r in script.last.replies if r.key == "completed")  # type: ignore[union-attr]
+    empty = {"rows": [], "segment": None, "answered": True, "coarse": False, "at_most": 2}
+    params = {**done.params, "summary": empty, "offer_next": False, "followup": flow.followup}
+    text = Renderer().render(Reply("completed", params), Lang.ZH)
+    assert "\n您的答案：\n1. 供应商\n2. 内饰、外饰" in text and "✓" not in text
+    assert "参与人数较少" in text
+    assert text.endswith(flow.followup.zh) and "回复“后续调查”" not in text  # type: ignore[union-attr]
