@@ -10,6 +10,7 @@ Run with SURVEYBOT_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberat
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ from bot.disclosure import question_figures
 from bot.render import Renderer
 from bot.summary import figure_params
 from flows.definition import load_flow
-from flows.events import Reply
 from flows.model import Lang
+from flows.replies import Completed
 from flows.surveys import DEFAULT_FLOW
 from tests.bot.wechat_harness import open_harness
 from tests.flows.script import Script
@@ -75,7 +76,7 @@ def test_the_worst_case_fits_one_passive_reply_in_one_language() -> None:
     flow = load_flow(DEFAULT_FLOW)
     script = Script(flow)
     script.answer_all("hi", "双语", *ALL_OPTIONS)
-    done = next(r for r in script.last.replies if r.key == "completed")  # type: ignore[union-attr]
+    done = next(r for r in script.last.replies if isinstance(r, Completed))  # type: ignore[union-attr]
     assert script.state is not None
     rows = []
     for question in flow.questions:
@@ -88,7 +89,7 @@ def test_the_worst_case_fits_one_passive_reply_in_one_language() -> None:
             items = [figure_params(question, f) for f in figures.figures]
             rows.append({"question": question, "base": 40, "figures": items})
     summary = {"rows": rows, "segment": None, "answered": True, "coarse": False, "at_most": 2}
-    reply = Reply("completed", {**done.params, "summary": summary})
+    reply = replace(done, figures=summary)
     renderer = Renderer()
     sizes = {lang: len(renderer.render(reply, lang, links=True).encode()) for lang in Lang}
     assert sizes[Lang.ZH] <= PASSIVE_BYTES and sizes[Lang.EN] <= PASSIVE_BYTES, sizes
@@ -103,10 +104,10 @@ def test_without_figures_or_follow_up_survey_the_message_says_so() -> None:
     flow = load_flow(DEFAULT_FLOW)
     script = Script(flow)
     script.answer_all("hi", "中文", *ALL_OPTIONS)
-    done = next(r for r in script.last.replies if r.key == "completed")  # type: ignore[union-attr]
+    done = next(r for r in script.last.replies if isinstance(r, Completed))  # type: ignore[union-attr]
     empty = {"rows": [], "segment": None, "answered": True, "coarse": False, "at_most": 2}
-    params = {**done.params, "summary": empty, "offer_next": False, "followup": flow.followup}
-    text = Renderer().render(Reply("completed", params), Lang.ZH)
+    reply = replace(done, figures=empty, offer_next=False, followup=flow.followup)
+    text = Renderer().render(reply, Lang.ZH)
     assert "\n您的答案：\n1. 供应商\n2. 内饰、外饰" in text and "✓" not in text
     assert "参与人数较少" in text
     assert text.endswith(flow.followup.zh) and "回复“后续调查”" not in text  # type: ignore[union-attr]
