@@ -18,7 +18,7 @@ from bot.render_taps import Taps
 from flows import replies
 from flows.events import Reply
 from flows.model import Lang
-from flows.replies import template_name, template_params
+from flows.reply_registry import template_name, template_params
 
 AnyReply = Reply | replies.Reply
 

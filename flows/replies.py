@@ -1,8 +1,9 @@
 """What the engine says: one frozen dataclass per kind of reply (issue 15 §3).
 
-A reply names no template: `TEMPLATES` is the one registry from a kind to its template
-(`bot/templates/{zh,en,both}/<name>.j2`), and the fields are the template's variables.
-`lang` forces a language (errors are always bilingual); None = the respondent's.
+A reply names no template: `flows.reply_registry` is the one registry from a kind to its
+template (`bot/templates/{zh,en,both}/<name>.j2`); the fields are the template's
+variables. `lang` forces a language (errors are always bilingual); None = the
+respondent's.
 
 Three kinds are requests the dispatcher answers with live figures from storage
 (bot.snapshots): `SnapshotRequest` becomes `Snapshot`, `SummaryRequest` becomes
@@ -13,7 +14,7 @@ rendered inside the step's transaction and only their text is kept.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows.model import Lang, Question, Text
@@ -309,72 +310,3 @@ class Reminder(Reply):
     total: int | None
     title: Text
     tap_link: bool  # WeChat: the resume word as a tap link
-
-
-TEMPLATES: Mapping[type[Reply], str] = {
-    Welcome: "welcome",
-    Preface: "preface",
-    ChooseLanguage: "choose_language",
-    LanguageSet: "language_set",
-    InvalidLanguage: "invalid_language",
-    AskQuestion: "question",
-    Note: "note",
-    WelcomeBack: "welcome_back",
-    SurveyUpdated: "survey_updated",
-    SurveyClosed: "survey_closed",
-    Recorded: "recorded",
-    InvalidAnswer: "invalid_answer",
-    AnswerUpdated: "answer_updated",
-    MyAnswers: "my_answers",
-    NoAnswers: "no_answers",
-    BackAtStart: "back_at_start",
-    CannotSkip: "cannot_skip",
-    NotNow: "not_now",
-    ChangeUnknown: "change_unknown",
-    Help: "help",
-    UnknownCommand: "unknown_command",
-    UnsupportedInput: "unsupported_input",
-    StaleButton: "stale_button",
-    RemindersOff: "reminders_off",
-    ConfirmRestart: "confirm_restart",
-    ConfirmDelete: "confirm_delete",
-    ConfirmReuse: "confirm_reuse",
-    ConfirmInvalid: "confirm_invalid",
-    Cancelled: "cancelled",
-    Restarted: "restarted",
-    DataDeletedNotice: "data_deleted",
-    ContactFormIntro: "contact_form_intro",
-    ContactUnavailable: "contact_unavailable",
-    ContactDeclined: "contact_declined",
-    ContactCreated: "contact_created",
-    Completed: "completed",
-    CompletedHint: "completed_hint",
-    Snapshot: "snapshot",
-    Summary: "completion_summary",
-    ResultsOff: "results_off",
-    ResultsLater: "results_later",
-    NextAfterFinishing: "next_after_finishing",
-    NoNextSurvey: "no_next_survey",
-    NextUnavailable: "next_unavailable",
-    NoMorePages: "no_more_pages",
-    ReplyNotKept: "reply_not_kept",
-    Reminder: "reminder",
-}
-
-# Answered by the dispatcher before rendering (never rendered as they are), with the
-# template of their answer.
-REQUESTS: Mapping[type[Reply], str] = {
-    SnapshotRequest: TEMPLATES[Snapshot],
-    SummaryRequest: TEMPLATES[Summary],
-}
-
-
-def template_name(reply: Reply) -> str:
-    """The template of a reply; of a request, the template of its answer."""
-    kind = type(reply)
-    return TEMPLATES[kind] if kind in TEMPLATES else REQUESTS[kind]
-
-
-def template_params(reply: Reply) -> dict[str, Any]:
-    """The template's variables: the reply's fields (shallow: flow objects stay objects)."""
-    return {f.name: getattr(reply, f.name) for f in fields(reply) if f.name != "lang"}

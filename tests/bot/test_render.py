@@ -16,15 +16,8 @@ from bot.render import Renderer, template_keys
 from flows import replies
 from flows.events import Intent
 from flows.model import Flow, Lang
-from flows.replies import (
-    REQUESTS,
-    TEMPLATES,
-    AskQuestion,
-    InvalidAnswer,
-    Reply,
-    Snapshot,
-    UnsupportedInput,
-)
+from flows.replies import AskQuestion, InvalidAnswer, Reply, Snapshot, UnsupportedInput
+from flows.reply_registry import REQUESTS, TEMPLATES
 from tests.flows.script import Script
 
 

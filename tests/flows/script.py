@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flows.engine import step
 from flows.events import Inbound, Intent, Step
 from flows.model import Flow
-from flows.replies import template_name, template_params
+from flows.reply_registry import template_name, template_params
 from flows.state import SessionState
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

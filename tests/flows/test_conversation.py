@@ -7,7 +7,7 @@ from datetime import timedelta
 from flows.engine import step
 from flows.events import Inbound
 from flows.model import Lang
-from flows.replies import template_name
+from flows.reply_registry import template_name
 from flows.state import Answer
 from tests.flows.script import Script
 

@@ -20,7 +20,8 @@ from flows.events import (
     SurveyStarted,
 )
 from flows.model import Lang
-from flows.replies import InvalidAnswer, template_name
+from flows.replies import InvalidAnswer
+from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from tests.flows.script import Script
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from flows.events import Intent
 from flows.model import Flow
 from flows.navigation import contact_form, is_relevant
-from flows.replies import template_name
+from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from tests.flows.script import Script
 

@@ -9,7 +9,7 @@ import pytest
 from flows.engine import step
 from flows.events import AnswerCleared, AnswerRecorded, Inbound, SurveyCompleted
 from flows.mapping import MappingError, SurveyMapping, check_mapping, migrate
-from flows.replies import template_name
+from flows.reply_registry import template_name
 from flows.state import Answer, SessionState, Status
 from tests.flows.versions import MAPPING, v1, v2, v3
 

@@ -18,7 +18,8 @@ from flows.definition import load_flow
 from flows.engine import step
 from flows.events import Inbound
 from flows.model import Flow, Lang, Question, QuestionType
-from flows.replies import AskQuestion, template_name
+from flows.replies import AskQuestion
+from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 
