@@ -6,15 +6,28 @@ from collections.abc import Sequence
 
 from bot.envelope import Choice, Message
 from bot.render import Renderer
-from flows.events import Reply
-from flows.model import Lang, Question, QuestionType, Text
-from flows.state import SessionState, Status
+from flows.model import Lang, QuestionType, Text
+from flows.replies import (
+    AskQuestion,
+    ChooseLanguage,
+    ConfirmDelete,
+    ConfirmRestart,
+    ConfirmReuse,
+    Reply,
+)
+from flows.state import Pending, SessionState, Status
 
 _BACK = Text("返回", "Back")
 _SKIP = Text("跳过", "Skip")
 _YES = Text("是", "Yes")
 _NO = Text("否", "No")
 _DONE = Text("完成", "Done")
+# The yes/no confirmations, and the pending question each answers ("pending:restart").
+_CONFIRMS: dict[type[Reply], Pending] = {
+    ConfirmRestart: Pending.RESTART,
+    ConfirmDelete: Pending.DELETE,
+    ConfirmReuse: Pending.REUSE,
+}
 
 
 def to_messages(
@@ -26,18 +39,14 @@ def to_messages(
     texts = renderer.render_all(replies, state.lang, links=links)
     if not texts:
         return ()
-    choices: tuple[Choice, ...] = ()
-    multi = False
-    question: Question | None = None
-    if replies:
-        choices, multi = choices_for(replies[-1], state)
-        if replies[-1].key == "question":
-            question = replies[-1].params["question"]
-    if question is None:
+    last = replies[-1]
+    choices, multi = choices_for(last, state)
+    if not isinstance(last, AskQuestion):
         # Confirm buttons name the confirmation, so an old one cannot answer a question.
-        pending = replies[-1].key.removeprefix("confirm_") if replies else ""
-        expect = f"pending:{pending}" if replies[-1].key.startswith("confirm_") else None
+        pending = _CONFIRMS.get(type(last))
+        expect = f"pending:{pending.value}" if pending is not None else None
         return (Message("\n\n".join(texts), choices, multi, question_id=expect),)
+    question = last.question
     return (
         Message(
             "\n\n".join(texts),
@@ -53,22 +62,22 @@ def to_messages(
 
 def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], bool]:
     lang = state.lang
-    if reply.key == "choose_language":
+    if isinstance(reply, ChooseLanguage):
         return (
             Choice("中文", "中文"),
             Choice("English", "English"),
             Choice("双语 Both", "双语"),
         ), False
-    if reply.key.startswith("confirm_"):
+    if type(reply) in _CONFIRMS:
         return (Choice(_YES.get(lang), "是"), Choice(_NO.get(lang), "否")), False
-    if reply.key != "question":
+    if not isinstance(reply, AskQuestion):
         return (), False
-    question: Question = reply.params["question"]
+    question = reply.question
     choices = [
         Choice(f"{i}. {opt.text.get(lang)}", str(i), exclusive=opt.exclusive)
         for i, opt in enumerate(question.options, 1)
     ]
-    if reply.params.get("optional"):
+    if reply.optional:
         choices.append(Choice(_SKIP.get(lang), "跳过", nav=True))
     # Numbers are labels ("10a") and skip branches: "back" is offered when there is a way back.
     if state.status is Status.ACTIVE and state.history:

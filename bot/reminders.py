@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.render import Renderer
 from bot.survey_catalog import SurveyCatalog
 from flows import numbering
-from flows.events import Reply
+from flows.replies import Reminder
 from flows.state import SessionState
 from storage import reminders
 from storage import repositories as repo
@@ -112,13 +112,8 @@ def _queue(
     flow = catalog.flow(session, due.flow_id, due.flow_version)
     state = SessionState.from_json(due.state_json)
     number = numbering.label(flow, state.current) if state.current else None
-    params = {
-        "title": flow.title,
-        "number": number,
-        "total": numbering.total(flow),
-        "tap_link": due.channel == "wechat",
-    }
-    text = renderer.render(Reply("reminder", params), state.lang)
+    reminder = Reminder(number, numbering.total(flow), flow.title, tap_link=due.channel == "wechat")
+    text = renderer.render(reminder, state.lang)
     repo.enqueue(
         session=session,
         channel=due.channel,

@@ -8,14 +8,19 @@ dashboard has its own, autoescaping environment).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.render_taps import Taps
+from flows import replies
 from flows.events import Reply
 from flows.model import Lang
+from flows.reply_registry import template_name, template_params
+
+AnyReply = Reply | replies.Reply
 
 TEMPLATES = Path(__file__).parent / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -35,24 +40,25 @@ class Renderer:
         self._templates: dict[tuple[Lang, str], Template] = {}
         self._rendered: dict[tuple[object, ...], str] = {}
 
-    def render(self, reply: Reply, lang: Lang, *, links: bool = False) -> str:
+    def render(self, reply: AnyReply, lang: Lang, *, links: bool = False) -> str:
         """`links`: options and command words as WeChat tap links (bot.render_taps)."""
         chosen = reply.lang or lang
+        name, params = _template(reply)
         # Most replies are a question's prompt: the same text for everyone who reaches
         # it. Replies whose parameters hash (frozen flow objects, numbers, strings) are
         # rendered once; live figures (lists) are rendered every time.
-        key: tuple[object, ...] | None = (chosen, links, reply.key, *reply.params.items())
+        key: tuple[object, ...] | None = (chosen, links, name, *params.items())
         try:
             cached = self._rendered.get(key)  # type: ignore[arg-type]
         except TypeError:
             key, cached = None, None
         if cached is not None:
             return cached
-        template = self._templates.get((chosen, reply.key))
+        template = self._templates.get((chosen, name))
         if template is None:
-            template = self._env.get_template(f"{chosen.value}/{reply.key}.j2")
-            self._templates[(chosen, reply.key)] = template
-        rendered = template.render(**reply.params, taps=Taps(links=links))
+            template = self._env.get_template(f"{chosen.value}/{name}.j2")
+            self._templates[(chosen, name)] = template
+        rendered = template.render(**params, taps=Taps(links=links))
         text = _BLANK_LINES.sub("\n\n", rendered).strip()
         if key is not None:
             if len(self._rendered) >= RENDERED_KEPT:
@@ -60,9 +66,19 @@ class Renderer:
             self._rendered[key] = text
         return text
 
-    def render_all(self, replies: Iterable[Reply], lang: Lang, *, links: bool = False) -> list[str]:
+    def render_all(
+        self, replies: Iterable[AnyReply], lang: Lang, *, links: bool = False
+    ) -> list[str]:
         texts = (self.render(reply, lang, links=links) for reply in replies)
         return [text for text in texts if text]
+
+
+def _template(reply: AnyReply) -> tuple[str, Mapping[str, Any]]:
+    """The template and its variables: the one registry for the engine's reply types
+    (flows.replies), the key for bot-side texts (staff messages)."""
+    if isinstance(reply, Reply):
+        return reply.key, reply.params
+    return template_name(reply), template_params(reply)
 
 
 def template_keys(lang: Lang, templates: Path = TEMPLATES) -> set[str]:

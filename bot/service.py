@@ -36,8 +36,8 @@ from bot.sqlite_writer import SQLiteWriter
 from bot.staff_dispatch import StaffHook, StaffReads, StaffWork
 from bot.survey_catalog import SurveyCatalog
 from bot.survey_step import SurveyStep
-from flows.events import Reply
 from flows.model import Flow, Lang
+from flows.replies import ReplyNotKept
 from storage import repositories as repo
 from storage.broadcasts import take_held
 from storage.db import run_in_transaction
@@ -208,7 +208,7 @@ class Service:
         if planner is not None:
             kept = (Message(outcome.passive),) if outcome.passive else ()
         if outcome.personal:
-            kept = (Message(self.renderer.render(Reply("reply_not_kept"), Lang.BOTH)),)
+            kept = (Message(self.renderer.render(ReplyNotKept(), Lang.BOTH)),)
         repo.save_reply(
             session=session,
             processed=processed,

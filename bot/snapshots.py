@@ -10,14 +10,23 @@ small group, and only about questions the respondent has already answered.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.disclosure import QuestionFigures, Thresholds, question_figures
 from bot.summary import figure_params, summary_params
-from flows.events import Reply
 from flows.model import Flow, Question
+from flows.replies import (
+    Completed,
+    ContactCreated,
+    Reply,
+    Snapshot,
+    SnapshotRequest,
+    Summary,
+    SummaryRequest,
+)
 from flows.state import SessionState
 from storage.aggregates import RESPONDENTS, counters
 from storage.models import ContactRequest
@@ -44,32 +53,32 @@ class Enricher:
         # The last answer's snapshot is left out when the summary follows in the same
         # message: the summary covers that question too, and may show a segment's figure
         # for it, which beside everyone's would tell the rest's by difference.
-        summary_follows = any(r.key == "completion_summary" for r in replies)
+        summary_follows = any(_has_summary(r) for r in replies)
         for reply in replies:
-            if reply.key == "snapshot" and summary_follows:
-                continue
-            if reply.key == "snapshot":
-                snapshot = self._snapshot(reply)
+            if isinstance(reply, SnapshotRequest):
+                snapshot = None if summary_follows else self._snapshot(reply)
                 if snapshot is not None:
                     out.append(snapshot)
-            elif reply.key == "completion_summary":
-                params = summary_params(
-                    session=self.session,
-                    flow=self.flow,
-                    state=self.state,
-                    thresholds=self.thresholds,
-                )
-                out.append(Reply(reply.key, params, reply.lang))
-            elif reply.key == "contact_created":
+            elif isinstance(reply, SummaryRequest):
+                out.append(Summary(**self._summary(), lang=reply.lang))
+            elif isinstance(reply, Completed) and reply.summary:
+                # The completion message carries the summary inside it (issue 17 §6).
+                out.append(replace(reply, figures=self._summary()))
+            elif isinstance(reply, ContactCreated):
                 reference = self.contacts[0].reference if self.contacts else None
-                out.append(Reply(reply.key, {**reply.params, "reference": reference}, reply.lang))
+                out.append(replace(reply, reference=reference))
             else:
                 out.append(reply)
         return out
 
-    def _snapshot(self, reply: Reply) -> Reply | None:
+    def _summary(self) -> dict[str, Any]:
+        return summary_params(
+            session=self.session, flow=self.flow, state=self.state, thresholds=self.thresholds
+        )
+
+    def _snapshot(self, reply: SnapshotRequest) -> Snapshot | None:
         """The figures of the question just answered, for the options chosen."""
-        question: Question = reply.params["question"]
+        question = reply.question
         answer = self.state.answers.get(question.id)
         if question.is_note or not question.is_choice or answer is None or not answer.options:
             return None
@@ -84,12 +93,12 @@ class Enricher:
         )
         if figures is None:
             return None
-        params: dict[str, Any] = {
-            "base": figures.base,
-            "items": [figure_params(question, f) for f in figures.figures],
-            "at_most": self.thresholds.min_cell - 1,
-        }
-        return Reply("snapshot", params, reply.lang)
+        items = [figure_params(question, f) for f in figures.figures]
+        return Snapshot(figures.base, items, self.thresholds.min_cell - 1, lang=reply.lang)
+
+
+def _has_summary(reply: Reply) -> bool:
+    return isinstance(reply, SummaryRequest) or (isinstance(reply, Completed) and reply.summary)
 
 
 def snapshot_figures(

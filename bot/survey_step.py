@@ -25,11 +25,11 @@ from flows.events import (
     Inbound,
     NextSurveyChosen,
     RemindersDeclined,
-    Reply,
     Step,
     SurveyCompleted,
 )
 from flows.model import Lang, SnapshotMode, Text
+from flows.replies import NextUnavailable, NoMorePages, Reply, SurveyClosed
 from storage import reminders
 from storage import repositories as repo
 from storage.chart_queue import queue_chart
@@ -64,7 +64,7 @@ class SurveyStep:
         inbound, notes = envelope.inbound, tuple[Reply, ...]()
         if planner is not None and planner.is_more(inbound.text):
             # "更多" with no page left: said so, and the question asked again.
-            inbound, notes = Inbound(now=now), (Reply("no_more_pages", lang=Lang.BOTH),)
+            inbound, notes = Inbound(now=now), (NoMorePages(lang=Lang.BOTH),)
         at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
         if at is None:  # nobody may start: the survey was closed
             closed = _closed_reply(self.catalog, session)
@@ -151,7 +151,7 @@ class SurveyStep:
             inbound=envelope.inbound,
         )
         if started is None:
-            unavailable = [Reply("next_unavailable")]
+            unavailable = [NextUnavailable()]
             return to_messages(self.renderer, unavailable, finished.state, links=links)
         _, step = started
         saved = repo.save_session_row(
@@ -167,7 +167,7 @@ class SurveyStep:
         return to_messages(self.renderer, step.replies, step.state, links=links)
 
 
-def _closed_reply(catalog: SurveyCatalog, session: Session) -> Reply:
+def _closed_reply(catalog: SurveyCatalog, session: Session) -> SurveyClosed:
     flow = catalog.newest_flow(session, catalog.default_flow_id)
     title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
-    return Reply("survey_closed", {"title": title}, Lang.BOTH)
+    return SurveyClosed(title, lang=Lang.BOTH)

@@ -22,7 +22,18 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows.prompts import Sprint, prompt
+from flows.prompts import Sprint, answer_items, prompt
+from flows.replies import (
+    AnswerUpdated,
+    BackAtStart,
+    CannotSkip,
+    ChangeUnknown,
+    Completed,
+    ContactCreated,
+    LanguageSet,
+    Note,
+    NotNow,
+)
 from flows.state import Answer, Pending, SessionState, Status
 
 
@@ -51,7 +62,7 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
             sprint.emit(SubscriptionChanged(now))
     if not form_complete(flow, before) and form_complete(flow, answers):
         sprint.emit(ContactRequested("survey", form_details(flow, answers)))
-        sprint.say("contact_created")
+        sprint.say(ContactCreated())
     sprint.update(answers=answers, retries=0)
 
 
@@ -87,7 +98,7 @@ def reuse_details(sprint: Sprint) -> None:
 def show_notes(sprint: Sprint, question_id: str | None) -> None:
     """Display the notes on the way to `question_id` (None: the end); they take no answer."""
     for note in notes_before(sprint.flow, question_id, sprint.state.answers):
-        sprint.say("note", text=note.text)
+        sprint.say(Note(note.text))
 
 
 def finish(sprint: Sprint) -> None:
@@ -95,17 +106,25 @@ def finish(sprint: Sprint) -> None:
     flow = sprint.flow
     if state.completed_at is not None:
         sprint.update(status=Status.COMPLETED, editing=False, current=None)
-        sprint.say("answer_updated")
+        sprint.say(AnswerUpdated())
         return
     show_notes(sprint, None)
     completed_at = sprint.now.isoformat()
     sprint.update(status=Status.COMPLETED, editing=False, current=None, completed_at=completed_at)
     sprint.emit(SurveyCompleted(flow.id, flow.version))
-    sprint.say("completed", closing=flow.closing)
-    if flow.snapshots is not SnapshotMode.OFF:
-        sprint.say("completion_summary")
-    if flow.followup is not None or flow.next is not None:
-        sprint.say("followup", text=flow.followup, offer_next=flow.next is not None)
+    # One message (issue 17 §6): the closing words, a receipt of the numbered answers
+    # (the contact form's personal details are left out), the summary when the flow shows
+    # figures (the dispatcher fills them in), and one next step: the in-chat follow-up,
+    # or the flow's own follow-up text (a web link) only when there is none.
+    sprint.say(
+        Completed(
+            closing=flow.closing,
+            items=[item for item in answer_items(sprint) if item["number"] is not None],
+            summary=flow.snapshots is not SnapshotMode.OFF,
+            offer_next=flow.next is not None,
+            followup=flow.followup if flow.next is None else None,
+        )
+    )
 
 
 def back(sprint: Sprint) -> None:
@@ -114,7 +133,7 @@ def back(sprint: Sprint) -> None:
     while history and not _still_asked(sprint, history[-1]):
         history = history[:-1]
     if not history:
-        sprint.say("back_at_start")
+        sprint.say(BackAtStart())
         prompt(sprint)
         return
     sprint.update(current=history[-1], history=history[:-1], retries=0)
@@ -132,7 +151,7 @@ def skip(sprint: Sprint) -> None:
     assert state.current is not None
     question = sprint.flow.question(state.current)
     if is_required(question, state.answers):
-        sprint.say("cannot_skip")
+        sprint.say(CannotSkip())
         prompt(sprint)
         return
     record(sprint, question, Answer())
@@ -142,12 +161,12 @@ def skip(sprint: Sprint) -> None:
 def change(sprint: Sprint, number: str) -> None:
     state = sprint.state
     if state.status not in (Status.ACTIVE, Status.COMPLETED):
-        sprint.say("not_now")
+        sprint.say(NotNow())
         prompt(sprint)
         return
     target = numbering.find(sprint.flow, number)
     if target is None or not is_relevant(sprint.flow, target.id, state.answers):
-        sprint.say("change_unknown", number=number)
+        sprint.say(ChangeUnknown(number))
         prompt(sprint)
         return
     history = state.history
@@ -172,6 +191,6 @@ def start_questions(sprint: Sprint, lang: Lang, *, announce: bool = True) -> Non
         return
     sprint.update(status=Status.ACTIVE, current=first.id, retries=0)
     if announce:
-        sprint.say("language_set", chosen=lang.value)
+        sprint.say(LanguageSet(lang.value))
     show_notes(sprint, first.id)
     prompt(sprint)

@@ -7,6 +7,12 @@ from flows.answers import parse_yes_no
 from flows.events import AnswerCleared, DataDeleted, SubscriptionChanged, SurveyStarted
 from flows.navigation import is_empty
 from flows.prompts import Sprint, prompt
+from flows.replies import (
+    Cancelled,
+    ConfirmInvalid,
+    DataDeletedNotice,
+    Restarted,
+)
 from flows.state import Answer, Pending
 
 
@@ -19,7 +25,7 @@ def on_confirmation(sprint: Sprint, text: str) -> None:
     pending = sprint.state.pending
     decision = parse_yes_no(text)
     if decision is None:
-        sprint.say("confirm_invalid")
+        sprint.say(ConfirmInvalid())
         prompt(sprint)
         return
     sprint.update(pending=None)
@@ -30,7 +36,7 @@ def on_confirmation(sprint: Sprint, text: str) -> None:
             prompt(sprint)  # asked one by one, as anyone else
         return
     if not decision:
-        sprint.say("cancelled")
+        sprint.say(Cancelled())
         prompt(sprint)
     elif pending is Pending.RESTART:
         _restart(sprint)
@@ -50,11 +56,11 @@ def _restart(sprint: Sprint) -> None:
         sprint.emit(SubscriptionChanged(False))
     sprint.state = new_state(sprint.flow).evolve(lang=state.lang, started_at=sprint.now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
-    sprint.say("restarted")
+    sprint.say(Restarted())
     start_questions(sprint, state.lang, announce=False)
 
 
 def _delete(sprint: Sprint) -> None:
     sprint.emit(DataDeleted())
     sprint.state = new_state(sprint.flow)
-    sprint.say("data_deleted")
+    sprint.say(DataDeletedNotice())

@@ -13,13 +13,22 @@ from flows.events import ContactRequested
 from flows.model import YES, FieldKind, Flow, Question
 from flows.navigation import contact_form, is_required, next_unanswered
 from flows.prompts import Sprint, prompt, refuse
+from flows.replies import (
+    Cancelled,
+    CannotSkip,
+    ContactCreated,
+    ContactDeclined,
+    ContactFormIntro,
+    ContactUnavailable,
+    NotNow,
+)
 from flows.state import Answer, Status
 
 
 def enter(sprint: Sprint) -> None:
     form = contact_form(sprint.flow)
     if not form:
-        sprint.say("contact_unavailable")
+        sprint.say(ContactUnavailable())
         prompt(sprint)
         return
     sprint.update(
@@ -29,7 +38,7 @@ def enter(sprint: Sprint) -> None:
         form={},
         retries=0,
     )
-    sprint.say("contact_form_intro")
+    sprint.say(ContactFormIntro())
     prompt(sprint)
 
 
@@ -40,7 +49,7 @@ def on_command(sprint: Sprint, command: Command) -> None:
     if command is Command.BACK:
         index = ids.index(current) if current in ids else 0
         if index == 0:
-            sprint.say("cancelled")
+            sprint.say(Cancelled())
             _leave(sprint)
             return
         sprint.update(current=ids[index - 1], retries=0)
@@ -48,12 +57,12 @@ def on_command(sprint: Sprint, command: Command) -> None:
     elif command is Command.SKIP:
         question = sprint.flow.question(current or ids[0])
         if is_required(question, _answers(sprint)):
-            sprint.say("cannot_skip")
+            sprint.say(CannotSkip())
             prompt(sprint)
             return
         _store(sprint, question, "")
     else:
-        sprint.say("not_now")
+        sprint.say(NotNow())
         prompt(sprint)
 
 
@@ -73,7 +82,7 @@ def on_answer(sprint: Sprint, text: str) -> None:
         return
     if question.id == form[0].id:
         if YES not in result.options:
-            sprint.say("contact_declined")
+            sprint.say(ContactDeclined())
             _leave(sprint)
             return
         _store(sprint, question, YES)
@@ -109,7 +118,7 @@ def _store(sprint: Sprint, question: Question, value: str) -> None:
     details = {qid: v for qid, v in values.items() if v and qid != ids[0]}
     sprint.emit(ContactRequested("contact_me", details))
     sprint.update(given=details)
-    sprint.say("contact_created")
+    sprint.say(ContactCreated())
     _leave(sprint)
 
 

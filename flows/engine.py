@@ -31,6 +31,30 @@ from flows.navigation import (
     form_details,
 )
 from flows.prompts import Sprint, answer_items, prompt, refuse
+from flows.replies import (
+    CompletedHint,
+    ContactCreated,
+    Help,
+    InvalidLanguage,
+    LanguageSet,
+    MyAnswers,
+    NextAfterFinishing,
+    NoAnswers,
+    NoNextSurvey,
+    NotNow,
+    Preface,
+    Recorded,
+    RemindersOff,
+    ResultsLater,
+    ResultsOff,
+    SnapshotRequest,
+    StaleButton,
+    SummaryRequest,
+    SurveyClosed,
+    UnknownCommand,
+    UnsupportedInput,
+    Welcome,
+)
 from flows.state import Answer, Pending, SessionState, Status
 from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
 
@@ -68,8 +92,8 @@ def start_in_language(flow: Flow, lang: Lang, now: datetime) -> Step:
     sprint = Sprint(flow, new_state(flow), now)
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
-    sprint.say("welcome", lang, title=flow.title)
-    sprint.say("preface", lang, preface=flow.preface)
+    sprint.say(Welcome(flow.title, lang=lang))
+    sprint.say(Preface(flow.preface, lang=lang))
     answering.start_questions(sprint, lang, announce=False)
     final = sprint.state.evolve(updated_at=now.isoformat())
     return Step(final, tuple(sprint.replies), tuple(sprint.effects))
@@ -83,13 +107,13 @@ def _begin(sprint: Sprint, now: datetime) -> None:
     total = numbering.total(flow)
     # About 20 seconds a question (a tap or a number), rounded to whole minutes.
     minutes = max(1, round(total / 3))
-    sprint.say("welcome", Lang.BOTH, title=flow.title, questions=total, minutes=minutes)
+    sprint.say(Welcome(flow.title, total, minutes, lang=Lang.BOTH))
     prompt(sprint)
 
 
 def _dispatch(sprint: Sprint, event: Inbound) -> None:
     if event.expect is not None and _is_stale(sprint.state, event.expect):
-        sprint.say("stale_button")
+        sprint.say(StaleButton())
         prompt(sprint)
         return
     if sprint.closed and event.intent is Intent.RESTART:
@@ -108,7 +132,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
     command = parse_command(text)
     if command is not None and not _is_number_answer(sprint.state, sprint.flow, text):
         if sprint.closed and command.command in _NOT_WHEN_CLOSED:
-            sprint.say("survey_closed", title=sprint.flow.title)
+            sprint.say(SurveyClosed(sprint.flow.title))
             return
         _on_command(sprint, command)
         return
@@ -117,7 +141,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         return
     if text.startswith("/"):
         # Staff commands are handled before the engine; anyone else learns nothing.
-        sprint.say("unknown_command")
+        sprint.say(UnknownCommand())
         prompt(sprint)
         return
     status = sprint.state.status
@@ -131,7 +155,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
     elif status is Status.CONTACT:
         contact_form.on_answer(sprint, raw)
     else:
-        sprint.say("completed_hint")
+        sprint.say(CompletedHint())
 
 
 def _is_number_answer(state: SessionState, flow: Flow, text: str) -> bool:
@@ -158,7 +182,7 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
     if intent is Intent.START:
         welcome_back(sprint)
     elif intent is Intent.HELP:
-        sprint.say("help", status=sprint.state.status.value)
+        sprint.say(Help(sprint.state.status.value))
         prompt(sprint)
     elif intent is Intent.MY_ANSWERS:
         _my_answers(sprint)
@@ -170,7 +194,7 @@ def _on_intent(sprint: Sprint, event: Inbound) -> None:
         _results(sprint)
         prompt(sprint)
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
-        sprint.say("unsupported_input")
+        sprint.say(UnsupportedInput())
         prompt(sprint)
 
 
@@ -179,11 +203,11 @@ def _results(sprint: Sprint) -> None:
     to those), when the flow's `snapshots:` mode shows any now."""
     mode = sprint.flow.snapshots
     if mode is SnapshotMode.OFF:
-        sprint.say("results_off")
+        sprint.say(ResultsOff())
     elif mode is SnapshotMode.ON_COMPLETION and sprint.state.completed_at is None:
-        sprint.say("results_later")
+        sprint.say(ResultsLater())
     else:
-        sprint.say("completion_summary")
+        sprint.say(SummaryRequest())
 
 
 def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
@@ -192,7 +216,7 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
     if command in _LANG_COMMANDS:
         _set_language(sprint, _LANG_COMMANDS[command])
     elif command is Command.HELP:
-        sprint.say("help", status=status.value)
+        sprint.say(Help(status.value))
         prompt(sprint)
     elif command is Command.MY_ANSWERS:
         _my_answers(sprint)
@@ -206,20 +230,20 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         _next_survey(sprint)
     elif command is Command.INTRO:
         lang = Lang.BOTH if status is Status.LANGUAGE else None
-        sprint.say("preface", lang, preface=sprint.flow.preface)
+        sprint.say(Preface(sprint.flow.preface, lang=lang))
         prompt(sprint)
     elif command is Command.RESUME:
         welcome_back(sprint)
     elif command is Command.NO_REMINDERS:
         sprint.emit(RemindersDeclined())
-        sprint.say("reminders_off")
+        sprint.say(RemindersOff())
         prompt(sprint)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:
         answering.change(sprint, parsed.label)
     elif status is not Status.ACTIVE:
-        sprint.say("not_now")
+        sprint.say(NotNow())
         prompt(sprint)
     elif command is Command.BACK:
         answering.back(sprint)
@@ -233,7 +257,7 @@ def _next_survey(sprint: Sprint) -> None:
     if state.status is Status.COMPLETED and not state.editing and following is not None:
         sprint.emit(NextSurveyChosen(following))
         return
-    sprint.say("no_next_survey" if following is None else "next_after_finishing")
+    sprint.say(NoNextSurvey() if following is None else NextAfterFinishing())
     prompt(sprint)
 
 
@@ -243,14 +267,14 @@ def _set_language(sprint: Sprint, lang: Lang) -> None:
         answering.start_questions(sprint, lang)
         return
     sprint.update(lang=lang)
-    sprint.say("language_set", chosen=lang.value)
+    sprint.say(LanguageSet(lang.value))
     prompt(sprint)
 
 
 def _on_language_choice(sprint: Sprint, text: str) -> None:
     lang = parse_language(text)
     if lang is None:
-        sprint.say("invalid_language", Lang.BOTH)
+        sprint.say(InvalidLanguage(lang=Lang.BOTH))
         prompt(sprint)
         return
     sprint.emit(LanguageChosen(lang))
@@ -274,7 +298,7 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     if isinstance(result, Invalid) and moved is not None:
         answering.record(sprint, question, Answer())  # the phone question, skipped
         answering.record(sprint, moved[0], Answer(text=moved[1]))
-        sprint.say("recorded", question=moved[0], answer=Answer(text=moved[1]))
+        sprint.say(Recorded(moved[0], Answer(text=moved[1])))
         answering.advance(sprint)
         return
     if isinstance(result, Invalid):
@@ -288,19 +312,19 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     answer = Answer(options=result.options, text=result.text)
     answering.record(sprint, question, answer)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
-    sprint.say("recorded", question=question, answer=answer)
+    sprint.say(Recorded(question, answer))
     if (
         question.snapshot
         and question.is_choice
         and sprint.flow.snapshots is SnapshotMode.AFTER_EACH
     ):
-        sprint.say("snapshot", question=question, options=result.options)
+        sprint.say(SnapshotRequest(question, result.options))
     answering.advance(sprint)
 
 
 def _my_answers(sprint: Sprint) -> None:
     items = answer_items(sprint)
-    sprint.say("my_answers" if items else "no_answers", items=items)
+    sprint.say(MyAnswers(items) if items else NoAnswers(items))
     if sprint.state.status is not Status.COMPLETED:
         prompt(sprint)
 
@@ -312,7 +336,7 @@ def _contact_me(sprint: Sprint) -> None:
         return
     if form_complete(flow, sprint.state.answers):
         sprint.emit(ContactRequested("contact_me", form_details(flow, sprint.state.answers)))
-        sprint.say("contact_created")
+        sprint.say(ContactCreated())
         prompt(sprint)
         return
     contact_form.enter(sprint)

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flows import replies
 from flows.model import Lang
 
 
@@ -39,9 +40,10 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to render: `key` names a template, `params` fill it.
+    """A bot-side text named by its template (`key`), `params` filling it: staff
+    messages. What the engine says are types (flows.replies), not keys.
 
-    `lang` forces a language (errors are always bilingual); None = the respondent's.
+    `lang` forces a language; None = the reader's.
     """
 
     key: str
@@ -129,5 +131,5 @@ Effect = (
 @dataclass(frozen=True)
 class Step:
     state: Any  # flows.state.SessionState (Any avoids a cycle in type-only imports)
-    replies: tuple[Reply, ...]
+    replies: tuple[replies.Reply, ...]
     effects: tuple[Effect, ...]

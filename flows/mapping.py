@@ -28,6 +28,9 @@ from flows.events import AnswerCleared, AnswerRecorded, Effect, Step
 from flows.model import Flow, Question, QuestionType
 from flows.navigation import is_empty, is_required, next_unanswered
 from flows.prompts import Sprint, prompt
+from flows.replies import (
+    SurveyUpdated,
+)
 from flows.state import Answer, SessionState, Status
 
 # Only these positions move: a respondent in the contact form or finished stays put.
@@ -189,12 +192,12 @@ def migrate(
     if migrated.status is Status.ACTIVE:
         following = next_unanswered(new, moved)
         sprint.update(current=following.id if following else None)
-        sprint.say("survey_updated")
+        sprint.say(SurveyUpdated())
         if following is None:
             finish(sprint)
             return Step(sprint.state, tuple(sprint.replies), tuple(sprint.effects))
     else:
-        sprint.say("survey_updated")
+        sprint.say(SurveyUpdated())
     prompt(sprint)
     return Step(sprint.state, tuple(sprint.replies), tuple(sprint.effects))
 

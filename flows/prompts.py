@@ -6,10 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows import numbering
-from flows.events import Effect, Reply
+from flows.events import Effect
 from flows.model import Flow, Lang, Question
 from flows.navigation import is_required, relevant_questions
 from flows.parsed import CONSTRAINT_REASONS, Invalid
+from flows.replies import (
+    AskQuestion,
+    ChooseLanguage,
+    CompletedHint,
+    ConfirmDelete,
+    ConfirmRestart,
+    ConfirmReuse,
+    InvalidAnswer,
+    Reply,
+    SurveyClosed,
+)
 from flows.state import Answer, Pending, SessionState, Status
 
 
@@ -25,14 +36,20 @@ class Sprint:
     closed: bool = False  # the survey was closed: nothing more is asked
     welcome_back_after: timedelta = timedelta(minutes=30)  # see flows.engine
 
-    def say(self, key: str, lang: Lang | None = None, **params: object) -> None:
-        self.replies.append(Reply(key, params, lang))
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
 
     def emit(self, effect: Effect) -> None:
         self.effects.append(effect)
 
     def update(self, **changes: object) -> None:
         self.state = self.state.evolve(**changes)
+
+
+_CONFIRMS: dict[Pending, type[Reply]] = {
+    Pending.RESTART: ConfirmRestart,
+    Pending.DELETE: ConfirmDelete,
+}
 
 
 def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
@@ -44,47 +61,40 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
     if state.pending is not None:
         if state.pending is Pending.REUSE:
             form = [q for q in flow.questions if q.id in state.given]
-            sprint.say("confirm_reuse", details=[(q, state.given[q.id]) for q in form])
+            sprint.say(ConfirmReuse([(q, state.given[q.id]) for q in form]))
             return
-        sprint.say(f"confirm_{state.pending.value}")
+        sprint.say(_CONFIRMS[state.pending]())
         return
     if sprint.closed and state.status in (Status.LANGUAGE, Status.ACTIVE):
-        sprint.say("survey_closed", title=flow.title)
+        sprint.say(SurveyClosed(flow.title))
         return
     if state.status is Status.LANGUAGE:
-        sprint.say("choose_language", Lang.BOTH)
+        sprint.say(ChooseLanguage(lang=Lang.BOTH))
         return
     if state.status is Status.COMPLETED:
-        sprint.say("completed_hint")
+        sprint.say(CompletedHint())
         return
     if state.current is None:
         return
     question = flow.question(state.current)
     if state.status is Status.CONTACT:
         answers = {k: _as_answer(v) for k, v in state.form.items()}
-        sprint.say(
-            "question",
-            question=question,
-            number=None,
-            total=None,
-            last_step=False,
-            current=None,
-            optional=not is_required(question, answers),
-        )
+        optional = not is_required(question, answers)
+        sprint.say(AskQuestion(question, None, None, False, None, optional))
         return
     number = numbering.label(flow, question.id)
-    params: dict[str, object] = {
-        "question": question,
-        "number": number,
-        "total": numbering.total(flow),
-        # The contact form is outside the count: "最后一步（可选）/ Last step (optional)".
-        "last_step": number is None,
-        "current": state.answers.get(question.id),
-        "optional": not is_required(question, state.answers),
-    }
-    if selected is not None:
-        params["selected"] = selected
-    sprint.replies.append(Reply("question", params))
+    sprint.say(
+        AskQuestion(
+            question,
+            number,
+            numbering.total(flow),
+            # The contact form is outside the count: "最后一步（可选）/ Last step (optional)".
+            last_step=number is None,
+            current=state.answers.get(question.id),
+            optional=not is_required(question, state.answers),
+            selected=selected,
+        )
+    )
 
 
 def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
@@ -94,14 +104,8 @@ def refuse(sprint: Sprint, question: Question, result: Invalid) -> None:
     the templates prefer it to their generic wording.
     """
     own = question.constraint_message if result.reason in CONSTRAINT_REASONS else None
-    sprint.say(
-        "invalid_answer",
-        reason=result.reason.value,
-        params=dict(result.params),
-        question=question,
-        retries=sprint.state.retries,
-        message=own,
-    )
+    reason, params = result.reason.value, dict(result.params)
+    sprint.say(InvalidAnswer(reason, params, question, sprint.state.retries, own))
 
 
 def answer_items(sprint: Sprint) -> list[dict[str, object]]:

@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 
 from flows import numbering
 from flows.prompts import Sprint, prompt
+from flows.replies import (
+    WelcomeBack,
+)
 from flows.state import SessionState, Status
 
 WELCOME_BACK_AFTER = timedelta(minutes=30)
@@ -21,9 +24,9 @@ def welcome_back(sprint: Sprint) -> None:
     if state.status is Status.ACTIVE and state.current is not None:
         number = numbering.label(sprint.flow, state.current)
         total = numbering.total(sprint.flow)
-        sprint.say("welcome_back", number=number, total=total, title=sprint.flow.title)
+        sprint.say(WelcomeBack(number, total, sprint.flow.title))
     elif state.status is not Status.LANGUAGE:
-        sprint.say("welcome_back", number=None, total=None, title=sprint.flow.title)
+        sprint.say(WelcomeBack(None, None, sprint.flow.title))
     prompt(sprint)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.render import TEMPLATES as TEMPLATES_DIR
 from bot.render import Renderer, template_keys
-from flows.events import Intent, Reply
+from flows import replies
+from flows.events import Intent
 from flows.model import Flow, Lang
+from flows.replies import AskQuestion, InvalidAnswer, Reply, Snapshot, UnsupportedInput
+from flows.reply_registry import REQUESTS, TEMPLATES
 from tests.flows.script import Script
-
-# Keys whose figures the dispatcher fills in (bot.snapshots); rendered with sample data below.
-ENRICHED = {"snapshot", "completion_summary"}
 
 
 @pytest.fixture(scope="module")
@@ -29,31 +31,27 @@ def test_every_template_exists_in_every_language() -> None:
     assert zh == en == both
 
 
-def test_engine_reply_keys_all_have_templates() -> None:
-    flows_dir = Path(__file__).parents[2] / "flows"
-    source = "".join(
-        (flows_dir / name).read_text(encoding="utf-8")
-        for name in (
-            "engine.py",
-            "answering.py",
-            "contact_form.py",
-            "prompts.py",
-            "confirmations.py",
-            "mapping.py",
-        )
-    )
-    said = set(re.findall(r'say\(\s*"([a-z_]+)"', source))
-    said |= {f"confirm_{p}" for p in ("restart", "delete")}
-    missing = said - template_keys(Lang.ZH)
-    assert not missing
+def test_every_reply_kind_has_its_template_in_every_language() -> None:
+    kinds = {c for c in vars(replies).values() if isinstance(c, type) and issubclass(c, Reply)}
+    assert kinds - {Reply} == set(TEMPLATES) | set(REQUESTS)  # each kind registered, once
+    for kind, name in TEMPLATES.items():
+        for lang in Lang:
+            assert (TEMPLATES_DIR / lang.value / f"{name}.j2").is_file(), (kind, lang)
+
+
+def test_no_template_is_unused() -> None:
+    """Every template is a registered reply kind's, or a bot-side text's (staff
+    messages name theirs: `Reply("staff_…", …)` in bot/)."""
+    bot_dir = Path(__file__).parents[2] / "bot"
+    source = "".join(p.read_text(encoding="utf-8") for p in bot_dir.rglob("*.py"))
+    keyed = set(re.findall(r'\bReply\(\s*"([a-z_]+)"', source))
+    used = set(TEMPLATES.values()) | keyed
+    assert template_keys(Lang.ZH) == used
 
 
 def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow) -> None:
     question = flow.question("role")
-    reply = Reply(
-        "question",
-        {"question": question, "number": 1, "total": 15, "current": None, "optional": False},
-    )
+    reply = AskQuestion(question, "1", 15, last_step=False, current=None, optional=False)
     text = renderer.render(reply, Lang.BOTH)
     assert "您是OEM厂商还是供应商？" in text and "Are you an OEM or a Supplier?" in text
     assert "1. 主机厂 OEM" in text and "【1/15】" in text
@@ -76,9 +74,7 @@ def _item(text: object, shown: str, count: int | None = None, pct: str | None = 
 def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
     """ "you and 3 others (4 of 8)": "also" only about others, on a named base."""
     yes = flow.question("carbon_policy").option("yes")
-    exact = Reply(
-        "snapshot", {"items": [_item(yes.text, "exact", 4, "50")], "base": 8, "at_most": 2}
-    )
+    exact = Snapshot(8, [_item(yes.text, "exact", 4, "50")], 2)
     assert renderer.render(exact, Lang.ZH) == "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。"
     assert (
         renderer.render(exact, Lang.EN)
@@ -88,16 +84,16 @@ def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
         "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。 / "
         "Of 8 respondents, you and 3 others chose Yes (4 of 8, 50%)."
     )
-    alone = Reply("snapshot", {"items": [_item(yes.text, "alone")], "base": 316, "at_most": 2})
+    alone = Snapshot(316, [_item(yes.text, "alone")], 2)
     assert renderer.render(alone, Lang.EN) == "Of 316 respondents, so far only you chose Yes."
     assert renderer.render(alone, Lang.ZH) == "316 位受访者中，目前只有你选择了“是”。"
-    few = Reply("snapshot", {"items": [_item(yes.text, "few")], "base": 9, "at_most": 2})
+    few = Snapshot(9, [_item(yes.text, "few")], 2)
     assert (
         renderer.render(few, Lang.EN)
         == "Of 9 respondents, you and a few others (at most 2) chose Yes."
     )
     assert renderer.render(few, Lang.ZH) == "9 位受访者中，你和少数其他人（最多 2 人）选择了“是”。"
-    most = Reply("snapshot", {"items": [_item(yes.text, "most")], "base": 9, "at_most": 2})
+    most = Snapshot(9, [_item(yes.text, "most")], 2)
     assert renderer.render(most, Lang.EN) == (
         "Of 9 respondents, you and most others (all but at most 2) chose Yes."
     )
@@ -108,11 +104,7 @@ def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
 
 
 def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
-    reply = Reply(
-        "invalid_answer",
-        {"reason": "not_an_option", "params": {}, "question": flow.question("role"), "retries": 1},
-        Lang.BOTH,
-    )
+    reply = InvalidAnswer("not_an_option", {}, flow.question("role"), 1, lang=Lang.BOTH)
     text = renderer.render(reply, Lang.ZH)
     assert "没有这个编号" in text and "There is no such number" in text
 
@@ -152,7 +144,7 @@ def test_random_conversations_render_in_all_languages(
     for i, text in enumerate(texts):
         step = script.send(text) if i % 7 else script.send(intent=intent, wait=timedelta(hours=2))
         for reply in step.replies:
-            if reply.key in ENRICHED:
+            if type(reply) in REQUESTS:
                 continue
             for lang in Lang:
                 assert renderer.render(reply, lang).strip()
@@ -161,21 +153,21 @@ def test_random_conversations_render_in_all_languages(
 def test_prompts_render_once_and_live_figures_every_time(flow: Flow) -> None:
     renderer = Renderer()
     question = flow.question("role")
-    params = {"question": question, "number": 1, "total": 15, "current": None, "optional": False}
-    first = renderer.render(Reply("question", params), Lang.BOTH)
-    assert renderer.render(Reply("question", dict(params)), Lang.BOTH) is first  # kept
-    later = renderer.render(Reply("question", {**params, "number": 2}), Lang.BOTH)
+    ask = AskQuestion(question, "1", 15, last_step=False, current=None, optional=False)
+    first = renderer.render(ask, Lang.BOTH)
+    assert renderer.render(replace(ask), Lang.BOTH) is first  # kept
+    later = renderer.render(replace(ask, number="2"), Lang.BOTH)
     assert "【2/15】" in later and "【1/15】" in first
-    assert renderer.render(Reply("question", params), Lang.EN) != first  # per language
+    assert renderer.render(ask, Lang.EN) != first  # per language
     yes = flow.question("carbon_policy").option("yes")
     for pct in ("72", "50"):  # a list of figures: never kept, always current
-        figures = {"items": [_item(yes.text, "exact", 9, pct)], "base": 16, "at_most": 2}
-        assert f"{pct}%" in renderer.render(Reply("snapshot", figures), Lang.EN)
+        figures = Snapshot(16, [_item(yes.text, "exact", 9, pct)], 2)
+        assert f"{pct}%" in renderer.render(figures, Lang.EN)
 
 
 def test_no_respondent_notice_names_wechat_features() -> None:
     # The same templates serve Telegram (issue 17): "WeChat voice" means nothing there.
     renderer = Renderer()
     for lang in Lang:
-        text = renderer.render(Reply("unsupported_input"), lang)
+        text = renderer.render(UnsupportedInput(), lang)
         assert "WeChat" not in text and "微信" not in text

@@ -72,7 +72,7 @@ async def test_finishing_offers_the_follow_up_and_it_starts_in_the_same_language
     replies = [await sim.send_text("o_next", text) for text in SUPPLIER]
     sent = await harness.deliver()  # every customer-service text so far
     done = replies[-1].shown + "".join(sent)
-    assert "回复“后续调查”即可在这里直接开始" in done and 'Reply "next"' in done
+    assert "回复“后续调查”即可开始" in done and 'Reply "next"' in done
     started = await sim.send_text("o_next", "后续调查")
     text = started.shown + "".join((await harness.deliver())[len(sent) :])
     assert "AIAG 产品碳足迹（PCF）后续调查" in text
@@ -94,7 +94,7 @@ async def test_next_in_english_continues_in_english(mini: Harness) -> None:
     for text in ("hi", "2", "1", "3", "skip"):
         await sim.send_text("o_en", text)
     done = await sim.send_text("o_en", "40")
-    assert 'Reply "next" to start it right here.' in done.shown
+    assert 'Reply "next" to start it.' in done.shown
     assert "后续调查" not in done.shown  # English only
     started = await sim.send_text("o_en", "next")
     assert "Welcome to the Follow-up survey" in started.shown and "欢迎" not in started.shown

@@ -112,9 +112,11 @@ async def test_completion_my_answers_and_results_lose_nothing(follower: Follower
     await follower.event("subscribe")
     replies = [await follower.send(text) for text in SUPPLIER]
     done = replies[-1]
-    # The completion message: closing words, the summary, and the follow-up offer.
+    # The completion message: closing words, the answers with their figures, and one
+    # next step, the in-chat follow-up (not the old web link).
     assert "感谢您参与" in done and "Thank you for taking part" in done
-    assert "后续调查" in done and 'Reply "next"' in done
+    assert "您的答案 Your answers:" in done and "10a. GRI Standards" in done
+    assert "后续调查" in done and 'Reply "next"' in done and "wenjuan" not in done
 
     mine = await follower.send("我的答案")  # bilingual: cut at question 9 before
     assert "GRI Standards" in mine

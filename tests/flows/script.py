@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flows.engine import step
 from flows.events import Inbound, Intent, Step
 from flows.model import Flow
+from flows.reply_registry import template_name, template_params
 from flows.state import SessionState
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ class Script:
     @property
     def keys(self) -> list[str]:
         assert self.last is not None
-        return [r.key for r in self.last.replies]
+        return [template_name(r) for r in self.last.replies]
 
     @property
     def effects(self) -> list[object]:
@@ -53,6 +54,6 @@ class Script:
     def reply(self, key: str) -> dict[str, object]:
         assert self.last is not None
         for r in self.last.replies:
-            if r.key == key:
-                return dict(r.params)
+            if template_name(r) == key:
+                return template_params(r)
         raise AssertionError(f"no {key!r} reply in {self.keys}")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flows.engine import step
 from flows.events import Inbound
 from flows.model import Lang
+from flows.reply_registry import template_name
 from flows.state import Answer
 from tests.flows.script import Script
 
@@ -31,12 +32,15 @@ def test_errors_and_notices_use_the_chosen_language(script: Script) -> None:
     script.send("你好")
     script.send("中文")
     refused = script.send("99")
-    assert [(r.key, r.lang) for r in refused.replies] == [
+    assert [(template_name(r), r.lang) for r in refused.replies] == [
         ("invalid_answer", None),
         ("question", None),
     ]
     skipped = script.send("跳过")  # a required question
-    assert [(r.key, r.lang) for r in skipped.replies] == [("cannot_skip", None), ("question", None)]
+    assert [(template_name(r), r.lang) for r in skipped.replies] == [
+        ("cannot_skip", None),
+        ("question", None),
+    ]
     assert script.state is not None and script.state.lang is Lang.ZH
 
 
@@ -59,7 +63,7 @@ def test_the_pause_is_a_setting(started: Script) -> None:
     started.now += timedelta(minutes=10)
     event = Inbound(now=started.now, text="hello")
     result = step(started.flow, started.state, event, welcome_back_after=timedelta(minutes=5))
-    assert [r.key for r in result.replies] == ["welcome_back", "question"]
+    assert [template_name(r) for r in result.replies] == ["welcome_back", "question"]
 
 
 SUPPLIER_TO_14 = ["2", "1", "1", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1"]

@@ -20,6 +20,8 @@ from flows.events import (
     SurveyStarted,
 )
 from flows.model import Lang
+from flows.replies import InvalidAnswer
+from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from tests.flows.script import Script
 
@@ -100,7 +102,7 @@ def test_a_tapped_selection_breaking_a_rule_is_refused(script: Script) -> None:
     to_commodity(script)
     script.send("☑ 1,99")
     assert script.keys == ["invalid_answer", "question"]
-    assert "selected" not in script.reply("question")
+    assert script.reply("question")["selected"] is None
 
 
 def test_language_choice_then_first_question(script: Script) -> None:
@@ -144,8 +146,15 @@ def test_supplier_completes_whole_survey_with_contact_request(started: Script) -
             },
         )
     ]
-    assert "completed" in started.keys and "completion_summary" in started.keys
-    assert "followup" in started.keys
+    # One completion message (issue 17 §6): receipt, summary, one next step.
+    assert started.keys[-1] == "completed" and started.keys.count("completed") == 1
+    done = started.reply("completed")
+    assert done["summary"] is True  # the dispatcher fills in the figures
+    assert done["offer_next"] is True and done["followup"] is None  # in chat, not the web
+    receipt = {item["number"]: item["answer"] for item in done["items"]}  # type: ignore[attr-defined]
+    assert receipt["2"].options == ("interior", "chassis")
+    assert receipt["10a"].text == "GRI Standards"
+    assert None not in receipt  # the contact form's personal details stay out of it
     assert any(isinstance(e, SurveyCompleted) for e in started.effects)
     answers = started.state.answers
     assert answers["commodity"].options == ("interior", "chassis")
@@ -187,8 +196,8 @@ def test_invalid_answer_changes_nothing_and_says_what_is_accepted(started: Scrip
     started.send("2")
     started.send("1,99")
     reply = started.last.replies[0]
-    assert reply.key == "invalid_answer" and reply.lang is None  # the chosen language
-    assert reply.params["reason"] == "not_an_option"
+    assert isinstance(reply, InvalidAnswer) and reply.lang is None  # the chosen language
+    assert reply.reason == "not_an_option"
     assert started.effects == []
     assert started.current == "commodity"
     assert "commodity" not in started.state.answers
@@ -364,7 +373,7 @@ def test_a_tap_on_an_old_question_button_changes_nothing(started: Script) -> Non
     started.send("2")
     assert started.current == "commodity"
     stale = step(started.flow, started.state, Inbound(now=started.now, text="1", expect="role"))
-    assert [r.key for r in stale.replies] == ["stale_button", "question"]
+    assert [template_name(r) for r in stale.replies] == ["stale_button", "question"]
     assert stale.effects == () and stale.state.answers == started.state.answers
     fresh = step(
         started.flow, started.state, Inbound(now=started.now, text="1", expect="commodity")
@@ -378,7 +387,8 @@ def test_confirm_buttons_only_answer_their_own_confirmation(started: Script) -> 
 
     walk(started, SUPPLIER_PATH[:3])
     old = step(started.flow, started.state, Inbound(started.now, "是", expect="pending:restart"))
-    assert [r.key for r in old.replies] == ["stale_button", "question"]  # nothing pending
+    # nothing pending
+    assert [template_name(r) for r in old.replies] == ["stale_button", "question"]
     started.send("restart")
     ok = step(started.flow, started.state, Inbound(started.now, "是", expect="pending:restart"))
-    assert ok.state.answers == {} and "restarted" in [r.key for r in ok.replies]
+    assert ok.state.answers == {} and "restarted" in [template_name(r) for r in ok.replies]

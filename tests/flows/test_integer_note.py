@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,11 @@ from bot.render import Renderer
 from flows.check import check_flow
 from flows.definition import load_flow
 from flows.errors import Problem
-from flows.events import AnswerRecorded, Reply
+from flows.events import AnswerRecorded
 from flows.integers import validate_integer
 from flows.model import Flow, Lang, Question, QuestionType, Text
 from flows.parsed import Invalid, InvalidReason, Parsed
+from flows.replies import AskQuestion, InvalidAnswer, Note
 from flows.state import Status
 from tests.flows.script import Script
 
@@ -250,25 +252,20 @@ def test_back_from_after_a_note_goes_to_the_question_before_it(counts: Flow) -> 
 
 def test_notes_and_messages_render_in_every_language(counts: Flow) -> None:
     renderer = Renderer()
-    note = Reply("note", {"text": Text("说明", "Note")})
+    note = Note(Text("说明", "Note"))
     assert [renderer.render(note, lang) for lang in Lang] == ["说明", "Note", "说明\nNote"]
     staff = counts.question("staff")
-    refused = Reply(
-        "invalid_answer",
-        {"reason": "out_of_range", "params": {"min": 1, "max": 100000, "given": 0},
-         "question": staff, "retries": 1, "message": staff.constraint_message},
-        Lang.BOTH,
-    )  # fmt: skip
+    range_ = {"min": 1, "max": 100000, "given": 0}
+    refused = InvalidAnswer(
+        "out_of_range", range_, staff, 1, staff.constraint_message, lang=Lang.BOTH
+    )
     text = renderer.render(refused, Lang.ZH)
     assert "请填写 1 到 100000 之间的员工人数" in text and "Staff is 1 to 100000" in text
-    generic = Reply("invalid_answer", {**refused.params, "message": None}, Lang.BOTH)
+    generic = replace(refused, message=None)
     text = renderer.render(generic, Lang.ZH)
     assert "请输入 1 到 100000 之间的整数" in text and "from 1 to 100000" in text
     open_ended = Question("n", QuestionType.INTEGER, Text("数", "N"), min_value=0)
-    prompt = Reply(
-        "question",
-        {"question": open_ended, "number": 1, "total": 1, "current": None, "optional": False},
-    )
+    prompt = AskQuestion(open_ended, "1", 1, last_step=False, current=None, optional=False)
     assert "不小于 0" in renderer.render(prompt, Lang.ZH)
     assert "at least 0" in renderer.render(prompt, Lang.EN)
 

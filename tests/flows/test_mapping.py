@@ -9,6 +9,7 @@ import pytest
 from flows.engine import step
 from flows.events import AnswerCleared, AnswerRecorded, Inbound, SurveyCompleted
 from flows.mapping import MappingError, SurveyMapping, check_mapping, migrate
+from flows.reply_registry import template_name
 from flows.state import Answer, SessionState, Status
 from tests.flows.versions import MAPPING, v1, v2, v3
 
@@ -91,7 +92,7 @@ def test_migrate_rekeys_answers_and_moves_their_rows() -> None:
         AnswerRecorded("role", ("supplier",)),
         AnswerRecorded("software", ("sheets",)),
     )
-    assert [r.key for r in result.replies] == ["survey_updated", "question"]
+    assert [template_name(r) for r in result.replies] == ["survey_updated", "question"]
 
 
 def test_an_answer_that_no_longer_fits_is_asked_again() -> None:
@@ -112,7 +113,7 @@ def test_nothing_left_to_ask_finishes_the_survey() -> None:
     assert result.state.status is Status.COMPLETED
     assert result.state.answers["size"] == Answer(text="12")
     assert any(isinstance(e, SurveyCompleted) for e in result.effects)
-    assert [r.key for r in result.replies][:2] == ["survey_updated", "completed"]
+    assert [template_name(r) for r in result.replies][:2] == ["survey_updated", "completed"]
 
 
 def test_language_choice_moves_without_answers() -> None:
@@ -121,4 +122,4 @@ def test_language_choice_moves_without_answers() -> None:
     result = migrate(v1(), v2(), SurveyMapping.from_data(MAPPING), state, NOW)
     assert result.state.flow_version == 2 and result.state.status is Status.LANGUAGE
     assert result.effects == ()
-    assert [r.key for r in result.replies] == ["survey_updated", "choose_language"]
+    assert [template_name(r) for r in result.replies] == ["survey_updated", "choose_language"]

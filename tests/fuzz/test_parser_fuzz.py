@@ -19,9 +19,9 @@ from bot.render import Renderer
 from flows.answers import Invalid, InvalidReason, Parsed, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
 from flows.definition import load_flow
-from flows.events import Reply
 from flows.model import NO, YES, FieldKind, Lang, Option, Question, QuestionType, Text
 from flows.parsed import normalize_text
+from flows.replies import InvalidAnswer
 from flows.surveys import DEFAULT_FLOW
 from tests.fuzz.strategies import HOSTILE_SNIPPETS, evaluated_probes, hostile_texts
 
@@ -147,12 +147,8 @@ def check_rules(question: Question, result: Parsed | Invalid) -> None:
 
 
 def _render_refusal(question: Question, result: Invalid, raw: str) -> None:
-    reply = Reply(
-        "invalid_answer",
-        {"reason": result.reason.value, "params": dict(result.params), "question": question,
-         "retries": 1, "message": None},
-        Lang.BOTH,
-    )  # fmt: skip
+    reason, params = result.reason.value, dict(result.params)
+    reply = InvalidAnswer(reason, params, question, 1, lang=Lang.BOTH)
     text = RENDERER.render(reply, Lang.BOTH)
     assert text and evaluated_probes(raw, text) == []
 

@@ -22,8 +22,8 @@ from bot.channels.telegram_keyboards import (
 )
 from bot.envelope import Choice, Message
 from bot.messages import choices_for
-from flows.events import Reply
 from flows.model import Flow
+from flows.replies import AskQuestion
 from flows.state import SessionState
 
 
@@ -119,7 +119,7 @@ def test_callback_data_over_64_bytes_drops_the_keyboard_typing_still_works() -> 
 def test_every_button_of_the_seed_flow_fits_in_64_bytes(flow: Flow) -> None:
     state = SessionState(flow.id, flow.version)
     for question in flow.questions:
-        reply = Reply("question", {"question": question, "number": 2, "optional": True})
+        reply = AskQuestion(question, "2", 14, last_step=False, current=None, optional=True)
         choices, is_multi = choices_for(reply, state)
         message = Message(
             "Q", choices, is_multi, question_id=question.id,

@@ -41,7 +41,7 @@ async def test_next_starts_the_follow_up_in_english(tg: Harness, engine: Engine)
     await user.say("skip")  # remarks (optional)
     await user.say("40")  # employees: the survey is complete
     finished = "\n".join(api.sent_texts(me)[-3:])
-    assert 'Reply "next" to start it right here.' in finished and "后续" not in finished
+    assert 'Reply "next" to start it.' in finished and "后续" not in finished
 
     await user.say("/next")
     started = api.sent_texts(me)[-3:]

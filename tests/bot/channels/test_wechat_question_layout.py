@@ -16,8 +16,10 @@ from bot.render import Renderer
 from flows import numbering
 from flows.definition import load_flow
 from flows.engine import step
-from flows.events import Inbound, Reply
+from flows.events import Inbound
 from flows.model import Flow, Lang, Question, QuestionType
+from flows.replies import AskQuestion
+from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 
@@ -55,18 +57,19 @@ def _asked(flow: Flow, question: Question, lang: Lang) -> SessionState:
     )
 
 
-def _question_reply(flow: Flow, question: Question, **extra: object) -> Reply:
+def _question_reply(
+    flow: Flow, question: Question, selected: tuple[str, ...] | None = None
+) -> AskQuestion:
     number = numbering.label(flow, question.id)
-    params = {
-        "question": question,
-        "number": number,
-        "total": numbering.total(flow),
-        "last_step": number is None,
-        "current": None,
-        "optional": not question.required,
-        **extra,
-    }
-    return Reply("question", params)
+    return AskQuestion(
+        question,
+        number,
+        numbering.total(flow),
+        last_step=number is None,
+        current=None,
+        optional=not question.required,
+        selected=selected,
+    )
 
 
 def _contents(text: str) -> list[str]:
@@ -75,7 +78,7 @@ def _contents(text: str) -> list[str]:
 
 def _accepted(flow: Flow, state: SessionState, content: str) -> bool:
     result = step(flow, state, Inbound(now=NOW, text=content))
-    return not REFUSALS & {r.key for r in result.replies}
+    return not REFUSALS & {template_name(r) for r in result.replies}
 
 
 def test_every_shipped_survey_is_covered() -> None:
@@ -92,14 +95,14 @@ def test_each_question_fits_and_each_link_is_accepted(
 ) -> None:
     renderer = Renderer()
     state = _asked(flow, question, lang)
-    drafts: list[dict[str, object]] = [{}]
+    drafts: list[tuple[str, ...] | None] = [None]
     if question.type is QuestionType.MULTI:
         # The longest tapped selection the rules allow, and a single tap.
         plain = [o.id for o in question.options if not o.exclusive]
-        drafts += [{"selected": tuple(plain[: question.max_selected or len(plain)])}]
-        drafts += [{"selected": (question.options[0].id,)}]
+        drafts += [tuple(plain[: question.max_selected or len(plain)])]
+        drafts += [(question.options[0].id,)]
     for draft in drafts:
-        text = renderer.render(_question_reply(flow, question, **draft), lang, links=True)
+        text = renderer.render(_question_reply(flow, question, draft), lang, links=True)
         assert len(text.encode("utf-8")) <= 2048, (question.id, lang)
         links = LINK.findall(text)
         contents = _contents(text)

@@ -1,0 +1,133 @@
+"""The one registry from a reply kind (flows.replies) to its template's name.
+
+`bot/templates/{zh,en,both}/<name>.j2` renders it, with the reply's fields as variables;
+tests/bot/test_render.py checks that every kind has its three templates and that no
+template is left without a kind (or a bot-side text naming it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from flows.replies import (
+    AnswerUpdated,
+    AskQuestion,
+    BackAtStart,
+    Cancelled,
+    CannotSkip,
+    ChangeUnknown,
+    ChooseLanguage,
+    Completed,
+    CompletedHint,
+    ConfirmDelete,
+    ConfirmInvalid,
+    ConfirmRestart,
+    ConfirmReuse,
+    ContactCreated,
+    ContactDeclined,
+    ContactFormIntro,
+    ContactUnavailable,
+    DataDeletedNotice,
+    Help,
+    InvalidAnswer,
+    InvalidLanguage,
+    LanguageSet,
+    MyAnswers,
+    NextAfterFinishing,
+    NextUnavailable,
+    NoAnswers,
+    NoMorePages,
+    NoNextSurvey,
+    Note,
+    NotNow,
+    Preface,
+    Recorded,
+    Reminder,
+    RemindersOff,
+    Reply,
+    ReplyNotKept,
+    Restarted,
+    ResultsLater,
+    ResultsOff,
+    Snapshot,
+    SnapshotRequest,
+    StaleButton,
+    Summary,
+    SummaryRequest,
+    SurveyClosed,
+    SurveyUpdated,
+    UnknownCommand,
+    UnsupportedInput,
+    Welcome,
+    WelcomeBack,
+)
+
+TEMPLATES: Mapping[type[Reply], str] = {
+    Welcome: "welcome",
+    Preface: "preface",
+    ChooseLanguage: "choose_language",
+    LanguageSet: "language_set",
+    InvalidLanguage: "invalid_language",
+    AskQuestion: "question",
+    Note: "note",
+    WelcomeBack: "welcome_back",
+    SurveyUpdated: "survey_updated",
+    SurveyClosed: "survey_closed",
+    Recorded: "recorded",
+    InvalidAnswer: "invalid_answer",
+    AnswerUpdated: "answer_updated",
+    MyAnswers: "my_answers",
+    NoAnswers: "no_answers",
+    BackAtStart: "back_at_start",
+    CannotSkip: "cannot_skip",
+    NotNow: "not_now",
+    ChangeUnknown: "change_unknown",
+    Help: "help",
+    UnknownCommand: "unknown_command",
+    UnsupportedInput: "unsupported_input",
+    StaleButton: "stale_button",
+    RemindersOff: "reminders_off",
+    ConfirmRestart: "confirm_restart",
+    ConfirmDelete: "confirm_delete",
+    ConfirmReuse: "confirm_reuse",
+    ConfirmInvalid: "confirm_invalid",
+    Cancelled: "cancelled",
+    Restarted: "restarted",
+    DataDeletedNotice: "data_deleted",
+    ContactFormIntro: "contact_form_intro",
+    ContactUnavailable: "contact_unavailable",
+    ContactDeclined: "contact_declined",
+    ContactCreated: "contact_created",
+    Completed: "completed",
+    CompletedHint: "completed_hint",
+    Snapshot: "snapshot",
+    Summary: "completion_summary",
+    ResultsOff: "results_off",
+    ResultsLater: "results_later",
+    NextAfterFinishing: "next_after_finishing",
+    NoNextSurvey: "no_next_survey",
+    NextUnavailable: "next_unavailable",
+    NoMorePages: "no_more_pages",
+    ReplyNotKept: "reply_not_kept",
+    Reminder: "reminder",
+}
+
+# Answered by the dispatcher before rendering (never rendered as they are), with the
+# template of their answer.
+REQUESTS: Mapping[type[Reply], str] = {
+    SnapshotRequest: TEMPLATES[Snapshot],
+    SummaryRequest: TEMPLATES[Summary],
+}
+
+
+def template_name(reply: Reply) -> str:
+    """The template of a reply; of a request, the template of its answer."""
+    kind = type(reply)
+    return TEMPLATES[kind] if kind in TEMPLATES else REQUESTS[kind]
+
+
+def template_params(reply: Reply) -> dict[str, Any]:
+    """The template's variables: the reply's fields (shallow: flow objects stay objects)."""
+    return {f.name: getattr(reply, f.name) for f in fields(reply) if f.name != "lang"}
