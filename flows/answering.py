@@ -37,7 +37,7 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
     answers = {**before, question.id: answer}
     previous = before.get(question.id)
     if not is_empty(answer):
-        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text))
+        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text, answer.original))
     elif previous is not None and not is_empty(previous):
         sprint.emit(AnswerCleared(question.id))
     for qid in irrelevant_answered(flow, answers):

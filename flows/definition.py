@@ -8,11 +8,11 @@ yes_no questions may omit `options`: the loader adds `yes` (是 / Yes) and `no` 
 the ids the engine expects. The question named by the `contact:` section gets
 `role: contact`; flow files do not set `role` themselves.
 
-`integer` questions take `min_value` / `max_value`; `note` questions are shown on the
-way to the next question and never answered; any question may carry a
-`constraint_message` (the flow's own words for a refused answer). The top-level `next`
-names the flow offered once this one is completed. docs/xlsform.md maps all of these
-to XLSForm columns.
+`integer` and `decimal` questions take `min_value` / `max_value` and `unit`; `note`
+questions are shown on the way to the next question and never answered; any question may
+carry a `constraint_message` (the flow's own words for a refused answer). The top-level
+`next` names the flow offered once this one is completed. docs/xlsform.md maps all of
+these to XLSForm columns.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ _QUESTION_SCALARS: dict[str, type] = {
     "snapshot": bool,
     "min_value": int,
     "max_value": int,
+    "unit": str,
 }
 _QUESTION_KEYS = _keys(
     "id type text",

@@ -25,7 +25,7 @@ from flows.events import (
     Step,
     SurveyStarted,
 )
-from flows.model import Flow, Lang, QuestionType, SnapshotMode
+from flows.model import Flow, Lang, SnapshotMode
 from flows.navigation import (
     form_complete,
     form_details,
@@ -139,7 +139,7 @@ def _is_number_answer(state: SessionState, flow: Flow, text: str) -> bool:
     if state.status is not Status.ACTIVE or state.current is None:
         return False
     question = flow.question(state.current)
-    return question.type is QuestionType.INTEGER and text.strip().isdigit()
+    return question.is_numeric and text.strip().isdigit()
 
 
 def _is_stale(state: SessionState, expect: str) -> bool:
@@ -285,7 +285,7 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         refuse(sprint, question, result)
         prompt(sprint)
         return
-    answer = Answer(options=result.options, text=result.text)
+    answer = Answer(options=result.options, text=result.text, original=result.original)
     answering.record(sprint, question, answer)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
     sprint.say("recorded", question=question, answer=answer)

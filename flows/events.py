@@ -54,6 +54,7 @@ class AnswerRecorded:
     question_id: str
     options: tuple[str, ...] = ()
     text: str | None = None
+    original: str | None = None  # a converted number's text as the respondent wrote it
 
 
 @dataclass(frozen=True)

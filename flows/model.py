@@ -29,6 +29,7 @@ class QuestionType(StrEnum):
     TEXT = "text"
     FIELD = "field"
     INTEGER = "integer"  # a whole number, optionally within [min_value, max_value]
+    DECIMAL = "decimal"  # a number with or without a fraction, the same range rules
     NOTE = "note"  # display only: shown on the way to the next question, never answered
 
 
@@ -103,6 +104,9 @@ class Question:
     # The survey's own number ("5", "10a"); flows.numbering derives one when absent.
     number: str | None = None
 
+    # Numeric questions: the unit answers are converted to (flows.units), e.g. "tCO2e".
+    unit: str | None = None
+
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:
             if opt.id == option_id:
@@ -112,6 +116,10 @@ class Question:
     @property
     def is_choice(self) -> bool:
         return self.type in (QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in (QuestionType.INTEGER, QuestionType.DECIMAL)
 
     @property
     def is_note(self) -> bool:

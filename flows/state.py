@@ -37,6 +37,7 @@ class Pending(StrEnum):
 class Answer:
     options: tuple[str, ...] = ()
     text: str | None = None
+    original: str | None = None  # a number's text as written ("1.5万吨"), see flows.quantities
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -44,11 +45,13 @@ class Answer:
             out["o"] = list(self.options)
         if self.text is not None:
             out["t"] = self.text
+        if self.original is not None:
+            out["r"] = self.original
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Answer:
-        return cls(options=tuple(data.get("o", ())), text=data.get("t"))
+        return cls(options=tuple(data.get("o", ())), text=data.get("t"), original=data.get("r"))
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,15 @@ __all__ = ["XLSFormImport", "import_xlsform", "sheets_to_flow"]
 
 _SELECTS = {"select_one": QuestionType.SINGLE, "select_multiple": QuestionType.MULTI}
 _FIELD_KINDS = [kind.value for kind in FieldKind]
-_PLAIN = {"text": QuestionType.TEXT, "integer": QuestionType.INTEGER, "note": QuestionType.NOTE}
+_PLAIN = {
+    "text": QuestionType.TEXT,
+    "integer": QuestionType.INTEGER,
+    "decimal": QuestionType.DECIMAL,
+    "note": QuestionType.NOTE,
+}
 _KEY_ORDER = (
     *("id", "number", "type", "field", "required", "required_unless", "min_value", "max_value"),
+    "unit",
     *("min_selected", "max_selected", "max_length", "snapshot", "when", "notice", "text"),
     *("constraint_message", "options"),
 )
@@ -237,6 +243,9 @@ class _Converter:
         number = table.value(row, "number")
         if number:
             question["number"] = number
+        unit = table.value(row, "unit")
+        if unit:
+            question["unit"] = unit
 
     def _expressions(self, question: dict[str, Any], table: Table, row: Row, place: str) -> None:
         relevant, constraint = table.value(row, "relevant"), table.value(row, "constraint")

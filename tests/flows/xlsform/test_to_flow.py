@@ -116,7 +116,6 @@ UNSUPPORTED_ROWS = [
     ({"type": "begin_repeat", "name": "r"}, "repeats"),
     ({"type": "calculate", "name": "c", "calculation": "1 + 1"}, "calculat"),
     ({"type": "select_one_from_file items.csv", "name": "f"}, "from a file"),
-    ({"type": "decimal", "name": "d"}, "'decimal'"),
     ({"type": "date", "name": "d"}, "'date'"),
     ({"type": "range", "name": "r"}, "'range'"),
     ({"type": "teleport", "name": "t"}, "'teleport'"),
