@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv
+from bot.reports.number_summary import number_summaries
 from bot.reports.text_report import render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
 from flows.check import check_file
@@ -98,7 +99,10 @@ def report(
             flow = _survey_flow(session, survey, flow_file, settings.flow_path)
             stats = question_stats(session=session, flow=flow, text_limit=None if texts else 0)
             versions = surveys.answered_versions(session=session, flow_id=flow.id)
-            typer.echo(render_report(flow, stats, include_texts=texts, versions=versions))
+            numbers = number_summaries(session=session, flow=flow)
+            typer.echo(
+                render_report(flow, stats, include_texts=texts, versions=versions, numbers=numbers)
+            )
     finally:
         engine.dispose()
 
@@ -123,7 +127,8 @@ def export(
         flow = _survey_flow(session, survey, flow_file, settings.flow_path)
         header, rows = export_rows(session=session, flow=flow)
         if format is ExportFormat.XLSX:
-            count = write_analysis_xlsx(output, flow, rows)
+            numbers = number_summaries(session=session, flow=flow)
+            count = write_analysis_xlsx(output, flow, rows, numbers)
         else:
             count = write_csv(output if output is not None else sys.stdout, header, rows)
     if output is not None:

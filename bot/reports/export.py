@@ -41,6 +41,7 @@ FIXED_COLUMNS = [
 ]
 # The column after a multiple-choice question's 0/1 columns: the chosen options in words.
 LABELS = "labels"
+ORIGINAL = "original"  # a number with a unit: the words the respondent typed ("1.5万吨")
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A phone number as typed ("+8613800138000", "021-6123 4567"): Excel would read it as a
@@ -59,6 +60,8 @@ def export_columns(flow: Flow) -> list[str]:
             columns.append(f"{question.id}:{LABELS}")
         else:
             columns.append(question.id)
+        if question.unit:  # the number in the unit, then what the respondent wrote
+            columns.append(f"{question.id}:{ORIGINAL}")
     return columns
 
 
@@ -148,6 +151,8 @@ def _row(
                 row.append(",".join(chosen))
         else:
             row.append("\n".join(texts))
+        if question.unit:
+            row.append("\n".join(a.original_text for a in given if a.original_text is not None))
     return row
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.reports.export import export_rows, write_csv
+from bot.reports.number_summary import number_summaries
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.web.links import ExportFormat
 from flows.model import Flow
@@ -51,7 +52,8 @@ def write_export_file(
                 session=session, flow=flow, report_filter=report_filter, labels=labels
             )
             if fmt is ExportFormat.XLSX:
-                count = write_analysis_xlsx(path, flow, rows)
+                numbers = number_summaries(session=session, flow=flow, report_filter=report_filter)
+                count = write_analysis_xlsx(path, flow, rows, numbers)
             else:
                 count = write_csv(path, header, rows)
     except BaseException:

@@ -8,6 +8,7 @@ and its findings are pointed back at the workbook too (`flows.xlsform.places`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ _PLAIN = {
     "decimal": QuestionType.DECIMAL,
     "note": QuestionType.NOTE,
 }
+_STRICT = re.compile(r"[<>](?!=)")
 _KEY_ORDER = (
     *("id", "number", "type", "field", "required", "required_unless", "min_value", "max_value"),
     "unit",
@@ -260,6 +262,10 @@ class _Converter:
             self.findings.problem(place, f"relevant {relevant!r}: {error}")
         try:
             limits = parse_constraint(constraint) if constraint else None
+            decimal = question["type"] == QuestionType.DECIMAL.value
+            if decimal and _STRICT.search(constraint):
+                # ". > 0" is "at least 1" for a whole number, nothing exact for a decimal.
+                raise ExpressionError("a decimal's range is inclusive: use >= and <=")
         except ExpressionError as error:
             self.findings.problem(place, f"constraint {constraint!r}: {error}")
             limits = None
