@@ -113,3 +113,12 @@ def test_the_checker_knows_the_units(followup: Flow) -> None:
         in problems
     )
     assert figure.type is QuestionType.DECIMAL
+
+
+def test_the_words_typed_are_not_repeated_when_they_say_the_same(
+    followup: Flow, renderer: Renderer
+) -> None:
+    script = at_electricity(followup, "中文")
+    script.answer_all("skip", "35 %")
+    shown = texts(script, renderer, Lang.ZH)
+    assert "已记录：35%" in shown and "（35 %）" not in shown
