@@ -16,6 +16,7 @@ from flows.check_segments import check_segments
 from flows.errors import FlowFileError, Problem, question_place
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
 from flows.numbering import check_numbers
+from flows.rounds import check_previous_round
 from flows.units import DECLARED_UNITS, declared_unit
 
 # Ids are stored with every answer forever: keep them plain ASCII snake_case.
@@ -54,6 +55,7 @@ def check_flow(flow: Flow) -> list[Problem]:
         problems += _check_required_unless(question, index, positions)
     problems += _check_contact(flow, positions)
     problems += check_segments(flow, positions)
+    problems += check_previous_round(flow)
     problems += check_numbers(flow)
     return problems
 

@@ -41,6 +41,7 @@ from flows.model import (
     SnapshotMode,
     Text,
 )
+from flows.rounds import read_previous
 
 CONTACT_ROLE = "contact"
 
@@ -52,7 +53,7 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 _FLOW_KEYS = _keys(
     "spec_version id version title preface closing questions",
-    "followup next contact snapshots segments reminder_after_hours",
+    "followup next contact snapshots segments reminder_after_hours previous_round",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -227,6 +228,15 @@ class _Reader:
         snapshots = self.choice(top, "snapshots", "", SnapshotMode) or SnapshotMode.AFTER_EACH
         raw_segments = self.items(top, "segments", "")
         segments = tuple(self.segment(s, f"segments[{i}]") for i, s in enumerate(raw_segments))
+        previous, problems = (
+            read_previous(top["previous_round"])
+            if "previous_round" in top
+            else (
+                None,
+                [],
+            )
+        )
+        self.problems.extend(problems)
         if contact is not None:
             questions = tuple(
                 replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
@@ -245,6 +255,7 @@ class _Reader:
             contact=contact,
             snapshots=snapshots,
             segments=segments,
+            previous_round=previous,
         )
 
     def question(self, raw: object, index: int) -> Question:

@@ -8,9 +8,10 @@ an exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flows import answering, confirmations, contact_form, numbering
+from flows import answering, confirmations, contact_form, numbering, prefill
 from flows.answering import new_state
 from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
@@ -63,9 +64,13 @@ def step(
     return Step(final, tuple(sprint.replies), tuple(sprint.effects))
 
 
-def start_in_language(flow: Flow, lang: Lang, now: datetime) -> Step:
-    """Start `flow` for someone whose language is known (they finished another survey)."""
-    sprint = Sprint(flow, new_state(flow), now)
+def start_in_language(
+    flow: Flow, lang: Lang, now: datetime, *, previous: Mapping[str, Answer] | None = None
+) -> Step:
+    """Start `flow` for someone whose language is known (they finished another survey).
+
+    `previous`: their earlier round's answers on this survey's questions (flows.rounds)."""
+    sprint = Sprint(flow, new_state(flow, previous), now)
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
     sprint.say("welcome", lang, title=flow.title)
@@ -261,6 +266,8 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     state = sprint.state
     assert state.current is not None
     question = sprint.flow.question(state.current)
+    if prefill.on_answer(sprint, question, text):  # keep or change last round's answer
+        return
     draft = parse_draft(question, text)
     if draft is not None:  # a tap on a multiple-choice option: shown, not yet answered
         if isinstance(draft, Invalid):

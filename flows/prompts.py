@@ -81,6 +81,10 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
         "last_step": number is None,
         "current": state.answers.get(question.id),
         "optional": not is_required(question, state.answers),
+        # Last round's answer, to keep with one tap (flows.prefill).
+        "previous": None
+        if question.id in state.answers or state.revising == question.id
+        else state.previous.get(question.id),
     }
     if selected is not None:
         params["selected"] = selected

@@ -75,6 +75,10 @@ class SessionState:
     # Contact details given through "联系我" (question id → text), offered again when the
     # survey's own contact form comes, so nobody types their name twice.
     given: Mapping[str, str] = field(default_factory=dict)
+    # The earlier round's answers on this survey's questions (flows.rounds), offered to
+    # keep; `revising`: the question whose earlier answer the respondent chose to change.
+    previous: Mapping[str, Answer] = field(default_factory=dict)
+    revising: str | None = None
 
     def evolve(self, **changes: Any) -> SessionState:
         return replace(self, **changes)
@@ -99,6 +103,12 @@ class SessionState:
                 "form": dict(self.form),
                 "resume_status": self.resume_status.value if self.resume_status else None,
                 "given": dict(self.given),
+                **(
+                    {"previous": {k: a.to_json() for k, a in self.previous.items()}}
+                    if self.previous
+                    else {}
+                ),
+                **({"revising": self.revising} if self.revising else {}),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -126,4 +136,6 @@ class SessionState:
             form=dict(data.get("form", {})),
             resume_status=Status(data["resume_status"]) if data.get("resume_status") else None,
             given=dict(data.get("given", {})),
+            previous={k: Answer.from_json(v) for k, v in data.get("previous", {}).items()},
+            revising=data.get("revising"),
         )

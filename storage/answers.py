@@ -183,6 +183,7 @@ def _replace_answer(
                 "option_id": option_id,
                 "text": text,
                 "original_text": original,
+                "carried": effect.carried,
                 "created_at": now,
             }
             for option_id, text, original in values
