@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reports.export import FIXED_COLUMNS, LABELS, ORIGINAL
+from bot.reports.export import FIXED_COLUMNS, LABELS, ORIGINAL, PREVIOUS
 from bot.reports.labels import option_text
 from bot.reports.number_summary import NumberSummary
 from bot.staff.reports import number
@@ -75,6 +75,10 @@ def columns(flow: Flow) -> list[Column]:
         if question.unit:
             header = f"{n}. 原文 As written"
             out.append(Column(f"{question.id}:{ORIGINAL}", header, "text"))
+        rules = flow.previous_round
+        if rules is not None and rules.earlier_question(question.id) is not None:
+            header = f"{n}. 上一轮 Previous round ({rules.survey})"
+            out.append(Column(f"{question.id}:{PREVIOUS}", header, "text"))
     return out
 
 

@@ -21,7 +21,7 @@ from bot.envelope import Envelope, Message, Outcome
 from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands, stats_command, test_runs
+from bot.staff import broadcast, changes_command, contact_commands, stats_command, test_runs
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
@@ -80,6 +80,7 @@ class StaffHandler:
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
             StaffCommand.TEST: self._test,
+            StaffCommand.CHANGES: self._changes,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
@@ -172,6 +173,9 @@ class StaffHandler:
 
     def _question(self, flow: Flow, ref: str) -> Question | Reply:
         return stats_command.find_reportable(flow, ref)
+
+    def _changes(self, call: Call) -> Result:
+        return changes_command.changes(call, self._flow(call), self._say)
 
     def _progress(self, call: Call) -> Result:
         return stats_command.progress(call, self._flow(call), self._say, self._line)
