@@ -3,6 +3,7 @@ answered anew; what was kept and what changed is in the effects the dispatcher s
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -12,7 +13,7 @@ from flows.definition import load_flow, parse_flow
 from flows.errors import FlowFileError, Problem
 from flows.events import AnswerRecorded
 from flows.flow_yaml import read_yaml_file
-from flows.model import Flow, PreviousRound
+from flows.model import Flow, Lang, PreviousRound
 from flows.rounds import Decision, carry_over, decide
 from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
@@ -158,3 +159,25 @@ def test_the_flow_file_key_is_read_and_checked(tmp_path: object) -> None:
         Problem("previous_round.questions", "'contact_name' cannot be carried over"),
         Problem("previous_round.options.z", "its question is not mapped"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (Lang.ZH, "上一轮调查中您选择了：是，已覆盖部分产品。仍然如此吗？ [是] / [修改]"),
+        (Lang.EN, "In the last round you chose: Yes, for some products. Is that still so? "
+                  "[Yes] / [Change]"),
+        (Lang.BOTH, "仍然如此吗？ Still so? [是 Yes] / [修改 Change]"),
+    ],
+)  # fmt: skip
+def test_the_question_shows_last_rounds_answer_with_tap_links(
+    this_round: Flow, lang: Lang, said: str
+) -> None:
+    from bot.render import Renderer  # the wording lives in the templates
+
+    script = started(this_round)
+    assert script.last is not None
+    question = next(r for r in script.last.replies if r.key == "question")
+    shown = Renderer().render(question, lang, links=True)
+    shown = re.sub(r"<a [^>]*>([^<]*)</a>", r"[\1]", shown)
+    assert said in shown, shown
