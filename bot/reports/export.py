@@ -115,11 +115,13 @@ def _rows(
                 flow_id=flow.previous_round.survey,
                 respondent_ids=[r.id for _, r in batch if r.id is not None],
             )
+        columns = export_columns(flow)
         for survey_session, respondent in batch:
             given = answers[survey_session.id or 0]
             personal = respondent.id not in handled
             row = _row(flow, survey_session, respondent, given, labels, personal=personal)
-            yield _with_previous(flow, row, earlier.get(respondent.id or 0, {}), labels)
+            previous = earlier.get(respondent.id or 0, {})
+            yield _with_previous(flow, columns, row, previous, labels)
         after = batch[-1][0].id or after
 
 
@@ -175,7 +177,7 @@ def _row(
 
 
 def _with_previous(
-    flow: Flow, row: list[str], earlier: dict[str, StateAnswer], labels: bool
+    flow: Flow, columns: list[str], row: list[str], earlier: dict[str, StateAnswer], labels: bool
 ) -> list[str]:
     """The row with each `:previous` cell filled in after its question's cells."""
     rules = flow.previous_round
@@ -183,7 +185,7 @@ def _with_previous(
         return row
     out: list[str] = []
     values = iter(row)  # the row has every column but the `:previous` ones
-    for column in export_columns(flow):
+    for column in columns:
         if not column.endswith(f":{PREVIOUS}"):
             out.append(next(values))
             continue

@@ -53,7 +53,7 @@ def this_round(earlier: Flow) -> Flow:
     return replace(earlier, id="aiag_pcf_2026", previous_round=rules)
 
 
-def answer(engine: Engine, flow: Flow, user: str, effects: list[Effect]) -> None:
+def answer(engine: Engine, flow: Flow, user: str, effects: list[Effect]) -> int:
     with transaction(engine) as session:
         respondent = lock_respondent(
             session=session, channel="wechat", channel_user_id=user, now=NOW
@@ -64,6 +64,7 @@ def answer(engine: Engine, flow: Flow, user: str, effects: list[Effect]) -> None
         apply_effects(
             session=session, respondent=respondent, survey_session=row, effects=effects, now=NOW
         )
+        return respondent.id
 
 
 def two_rounds(engine: Engine, earlier: Flow, this_round: Flow) -> None:
@@ -76,17 +77,18 @@ def test_prefill_reads_the_respondents_own_earlier_answers(
     engine: Engine, earlier: Flow, this_round: Flow
 ) -> None:
     tools = AnswerRecorded("tools", ("spreadsheets", "erp_module"))
-    answer(engine, earlier, "u0", [AnswerRecorded("pcf_status", ("planned",)), tools])
-    answer(engine, earlier, "u1", [AnswerRecorded("pcf_status", ("no",))])
+    u0 = answer(engine, earlier, "u0", [AnswerRecorded("pcf_status", ("planned",)), tools])
+    u1 = answer(engine, earlier, "u1", [AnswerRecorded("pcf_status", ("no",))])
+    nobody = answer(engine, this_round, "nobody", [])
     with Session(engine) as session:
         found = {
             user: previous_for(session=session, flow=this_round, respondent_id=rid)
-            for user, rid in (("u0", 1), ("u1", 2), ("nobody", 999))
+            for user, rid in (("u0", u0), ("u1", u1), ("nobody", nobody))
         }
         # Organisation identity (issue 20 §1) passes its own sources: here, u1 answers
         # for u0 as a colleague would.
         colleague = previous_for(
-            session=session, flow=this_round, respondent_id=1, sources=lambda s, r: (2, r)
+            session=session, flow=this_round, respondent_id=u0, sources=lambda s, r: (u1, r)
         )
     assert found["u0"] == {
         "pcf_status": Answer(("planned",)),
