@@ -15,8 +15,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.prefill import previous_for
 from bot.survey_catalog import SurveyCatalog
 from flows import engine as flow_engine
+from flows.answering import new_state
 from flows.events import Inbound, Intent, Step
 from flows.mapping import MOVABLE, migrate
 from flows.model import Flow
@@ -40,6 +42,9 @@ def route(*, session: Session, catalog: SurveyCatalog, respondent_id: int) -> Ro
         flow = catalog.newest_flow(session, catalog.default_flow_id)
         if flow is None or not catalog.is_open(flow.id):
             return None
+        if flow.previous_round is not None:  # e.g. a colleague's earlier answers (bot.prefill)
+            previous = previous_for(session=session, flow=flow, respondent_id=respondent_id)
+            return Route(flow, new_state(flow, previous), closed=False)
         return Route(flow, None, closed=False)
     flow = catalog.flow(session, row.flow_id, row.flow_version)
     state = SessionState.from_json(row.state_json)
@@ -90,4 +95,6 @@ def start_next(
     newest = catalog.newest_flow(session, flow_id)
     if newest is None:
         return None
-    return newest, flow_engine.start_in_language(newest, finished.lang, inbound.now)
+    previous = previous_for(session=session, flow=newest, respondent_id=respondent_id)
+    step = flow_engine.start_in_language(newest, finished.lang, inbound.now, previous=previous)
+    return newest, step

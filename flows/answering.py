@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flows import numbering
 from flows.events import (
     AnswerCleared,
@@ -34,11 +36,13 @@ from flows.replies import (
     Note,
     NotNow,
 )
+from flows.rounds import carried
 from flows.state import Answer, Pending, SessionState, Status
 
 
-def new_state(flow: Flow) -> SessionState:
-    return SessionState(flow_id=flow.id, flow_version=flow.version)
+def new_state(flow: Flow, previous: Mapping[str, Answer] | None = None) -> SessionState:
+    """A session not yet begun; `previous`: the earlier round's answers to offer."""
+    return SessionState(flow_id=flow.id, flow_version=flow.version, previous=previous or {})
 
 
 def record(sprint: Sprint, question: Question, answer: Answer) -> None:
@@ -47,8 +51,10 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
     before = dict(sprint.state.answers)
     answers = {**before, question.id: answer}
     previous = before.get(question.id)
+    earlier = sprint.state.previous.get(question.id)
+    mark = carried(earlier, answer).value if earlier is not None else None
     if not is_empty(answer):
-        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text))
+        sprint.emit(AnswerRecorded(question.id, answer.options, answer.text, answer.original, mark))
     elif previous is not None and not is_empty(previous):
         sprint.emit(AnswerCleared(question.id))
     for qid in irrelevant_answered(flow, answers):
@@ -63,7 +69,7 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
     if not form_complete(flow, before) and form_complete(flow, answers):
         sprint.emit(ContactRequested("survey", form_details(flow, answers)))
         sprint.say(ContactCreated())
-    sprint.update(answers=answers, retries=0)
+    sprint.update(answers=answers, retries=0, revising=None)
 
 
 def advance(sprint: Sprint) -> None:

@@ -25,6 +25,8 @@ from flows.parsed import (
     normalize_lines,
     normalize_text,
 )
+from flows.quantities import parse_quantity
+from flows.units import declared_unit
 
 __all__ = [
     "Invalid",
@@ -74,8 +76,13 @@ def parse_answer(question: Question, raw: str) -> Parsed | Invalid:
         return validate_field(kind, raw, max_length=question.max_length)
     if question.type is QuestionType.YES_NO:
         return _yes_no(question, raw)
-    if question.type is QuestionType.INTEGER:
+    if question.type is QuestionType.INTEGER and question.unit is None:
         return validate_integer(raw, min_value=question.min_value, max_value=question.max_value)
+    if question.is_numeric:
+        unit = declared_unit(question.unit) if question.unit else None
+        whole = question.type is QuestionType.INTEGER
+        low, high = question.min_value, question.max_value
+        return parse_quantity(raw, unit, whole=whole, min_value=low, max_value=high)
     if question.type is QuestionType.NOTE:
         return Parsed()  # a note takes no answer; the engine never waits on one
     return _choices(question, raw)

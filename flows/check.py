@@ -16,6 +16,8 @@ from flows.check_segments import check_segments
 from flows.errors import FlowFileError, Problem, question_place
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
 from flows.numbering import check_numbers
+from flows.rounds import check_previous_round
+from flows.units import DECLARED_UNITS, declared_unit
 
 # Ids are stored with every answer forever: keep them plain ASCII snake_case.
 _SLUG = re.compile(r"[a-z][a-z0-9_]*")
@@ -53,6 +55,7 @@ def check_flow(flow: Flow) -> list[Problem]:
         problems += _check_required_unless(question, index, positions)
     problems += _check_contact(flow, positions)
     problems += check_segments(flow, positions)
+    problems += check_previous_round(flow)
     problems += check_numbers(flow)
     return problems
 
@@ -122,12 +125,15 @@ def _check_question(question: Question, place: str) -> Iterator[Problem]:
 
 def _check_note_and_integer(question: Question, place: str) -> Iterator[Problem]:
     low, high = question.min_value, question.max_value
-    if question.type is not QuestionType.INTEGER:
-        for key in ("min_value", "max_value"):
+    if not question.is_numeric:
+        for key in ("min_value", "max_value", "unit"):
             if getattr(question, key) is not None:
-                yield Problem(f"{place}.{key}", f"only integer questions take {key}")
+                yield Problem(f"{place}.{key}", f"only integer and decimal questions take {key}")
     elif low is not None and high is not None and low > high:
         yield Problem(f"{place}.min_value", f"is more than max_value ({low} > {high})")
+    if question.unit is not None and declared_unit(question.unit) is None:
+        units = ", ".join(DECLARED_UNITS)
+        yield Problem(f"{place}.unit", f"unknown unit {question.unit!r}; one of {units}")
     if question.is_note:
         # A note is shown and passed: nothing to refuse, nothing to show before it.
         for key in ("notice", "constraint_message", "required_unless"):

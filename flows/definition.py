@@ -8,11 +8,11 @@ yes_no questions may omit `options`: the loader adds `yes` (是 / Yes) and `no` 
 the ids the engine expects. The question named by the `contact:` section gets
 `role: contact`; flow files do not set `role` themselves.
 
-`integer` questions take `min_value` / `max_value`; `note` questions are shown on the
-way to the next question and never answered; any question may carry a
-`constraint_message` (the flow's own words for a refused answer). The top-level `next`
-names the flow offered once this one is completed. docs/xlsform.md maps all of these
-to XLSForm columns.
+`integer` and `decimal` questions take `min_value` / `max_value` and `unit`; `note`
+questions are shown on the way to the next question and never answered; any question may
+carry a `constraint_message` (the flow's own words for a refused answer). The top-level
+`next` names the flow offered once this one is completed. docs/xlsform.md maps all of
+these to XLSForm columns.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from flows.model import (
     SnapshotMode,
     Text,
 )
+from flows.rounds import read_previous
 
 CONTACT_ROLE = "contact"
 
@@ -52,7 +53,7 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 _FLOW_KEYS = _keys(
     "spec_version id version title preface closing questions",
-    "followup next contact snapshots segments reminder_after_hours",
+    "followup next contact snapshots segments reminder_after_hours previous_round",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -63,6 +64,7 @@ _QUESTION_SCALARS: dict[str, type] = {
     "snapshot": bool,
     "min_value": int,
     "max_value": int,
+    "unit": str,
 }
 _QUESTION_KEYS = _keys(
     "id type text",
@@ -226,6 +228,15 @@ class _Reader:
         snapshots = self.choice(top, "snapshots", "", SnapshotMode) or SnapshotMode.AFTER_EACH
         raw_segments = self.items(top, "segments", "")
         segments = tuple(self.segment(s, f"segments[{i}]") for i, s in enumerate(raw_segments))
+        previous, problems = (
+            read_previous(top["previous_round"])
+            if "previous_round" in top
+            else (
+                None,
+                [],
+            )
+        )
+        self.problems.extend(problems)
         if contact is not None:
             questions = tuple(
                 replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
@@ -244,6 +255,7 @@ class _Reader:
             contact=contact,
             snapshots=snapshots,
             segments=segments,
+            previous_round=previous,
         )
 
     def question(self, raw: object, index: int) -> Question:

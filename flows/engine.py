@@ -8,9 +8,10 @@ an exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flows import answering, confirmations, contact_form, numbering
+from flows import answering, confirmations, contact_form, numbering, prefill
 from flows.answering import new_state
 from flows.answers import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
@@ -25,7 +26,7 @@ from flows.events import (
     Step,
     SurveyStarted,
 )
-from flows.model import Flow, Lang, QuestionType, SnapshotMode
+from flows.model import Flow, Lang, SnapshotMode
 from flows.navigation import (
     form_complete,
     form_details,
@@ -87,9 +88,13 @@ def step(
     return Step(final, tuple(sprint.replies), tuple(sprint.effects))
 
 
-def start_in_language(flow: Flow, lang: Lang, now: datetime) -> Step:
-    """Start `flow` for someone whose language is known (they finished another survey)."""
-    sprint = Sprint(flow, new_state(flow), now)
+def start_in_language(
+    flow: Flow, lang: Lang, now: datetime, *, previous: Mapping[str, Answer] | None = None
+) -> Step:
+    """Start `flow` for someone whose language is known (they finished another survey).
+
+    `previous`: their earlier round's answers on this survey's questions (flows.rounds)."""
+    sprint = Sprint(flow, new_state(flow, previous), now)
     sprint.update(status=Status.LANGUAGE, started_at=now.isoformat())
     sprint.emit(SurveyStarted(flow.id, flow.version))
     sprint.say(Welcome(flow.title, lang=lang))
@@ -163,7 +168,7 @@ def _is_number_answer(state: SessionState, flow: Flow, text: str) -> bool:
     if state.status is not Status.ACTIVE or state.current is None:
         return False
     question = flow.question(state.current)
-    return question.type is QuestionType.INTEGER and text.strip().isdigit()
+    return question.is_numeric and text.strip().isdigit()
 
 
 def _is_stale(state: SessionState, expect: str) -> bool:
@@ -285,6 +290,8 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     state = sprint.state
     assert state.current is not None
     question = sprint.flow.question(state.current)
+    if prefill.on_answer(sprint, question, text):  # keep or change last round's answer
+        return
     draft = parse_draft(question, text)
     if draft is not None:  # a tap on a multiple-choice option: shown, not yet answered
         if isinstance(draft, Invalid):
@@ -309,7 +316,7 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         refuse(sprint, question, result)
         prompt(sprint)
         return
-    answer = Answer(options=result.options, text=result.text)
+    answer = Answer(options=result.options, text=result.text, original=result.original)
     answering.record(sprint, question, answer)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
     sprint.say(Recorded(question, answer))

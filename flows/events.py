@@ -56,6 +56,8 @@ class AnswerRecorded:
     question_id: str
     options: tuple[str, ...] = ()
     text: str | None = None
+    original: str | None = None  # a converted number's text as the respondent wrote it
+    carried: str | None = None  # flows.rounds.Carried: kept or changed the earlier round's
 
 
 @dataclass(frozen=True)

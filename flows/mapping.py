@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flows.answering import finish
@@ -42,7 +43,8 @@ _COMPATIBLE = {
     QuestionType.YES_NO: _CHOICE,
     QuestionType.TEXT: (QuestionType.TEXT, QuestionType.FIELD),
     QuestionType.FIELD: (QuestionType.TEXT, QuestionType.FIELD),
-    QuestionType.INTEGER: (QuestionType.INTEGER,),
+    QuestionType.INTEGER: (QuestionType.INTEGER, QuestionType.DECIMAL),
+    QuestionType.DECIMAL: (QuestionType.DECIMAL,),
 }
 
 
@@ -147,6 +149,12 @@ def _question_problems(old_q: Question, new_q: Question, mapping: SurveyMapping)
             f"{new_q.id!r} ({new_q.type.value})"
         )
         return
+    if old_q.is_numeric and old_q.unit != new_q.unit:
+        yield (
+            f"question {old_q.id!r} ({old_q.unit or 'no unit'}) cannot become "
+            f"{new_q.id!r} ({new_q.unit or 'no unit'}): its numbers would change meaning"
+        )
+        return
     if not old_q.is_choice:
         return
     for option_id in mapping.options.get(old_q.id, {}):
@@ -171,14 +179,16 @@ def migrate(
         if target is None or not new.has_question(target):
             continue
         options = tuple(o for o in (mapping.option_target(qid, opt) for opt in answer.options) if o)
-        candidate = Answer(options=tuple(dict.fromkeys(options)), text=answer.text)
+        candidate = Answer(
+            options=tuple(dict.fromkeys(options)), text=answer.text, original=answer.original
+        )
         if _fits(new.question(target), candidate, moved):
             moved[target] = candidate
     effects: list[Effect] = [
         AnswerCleared(qid) for qid, answer in state.answers.items() if not is_empty(answer)
     ]
     effects += [
-        AnswerRecorded(qid, answer.options, answer.text)
+        AnswerRecorded(qid, answer.options, answer.text, answer.original)
         for qid, answer in moved.items()
         if not is_empty(answer)
     ]
@@ -224,7 +234,7 @@ def _fits(question: Question, answer: Answer, earlier: Mapping[str, Answer]) -> 
         return question.min_selected <= len(answer.options) <= limit
     if answer.options or answer.text is None:
         return False
-    if question.type is QuestionType.INTEGER:
+    if question.is_numeric:
         return _in_range(question, answer.text)
     return len(answer.text) <= question.max_length
 
@@ -236,8 +246,10 @@ def _exclusive(question: Question, option_id: str) -> bool:
 
 def _in_range(question: Question, text: str) -> bool:
     try:
-        value = int(text)
-    except ValueError:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    if question.type is QuestionType.INTEGER and value != value.to_integral_value():
         return False
     low, high = question.min_value, question.max_value
     return (low is None or value >= low) and (high is None or value <= high)

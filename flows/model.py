@@ -29,6 +29,7 @@ class QuestionType(StrEnum):
     TEXT = "text"
     FIELD = "field"
     INTEGER = "integer"  # a whole number, optionally within [min_value, max_value]
+    DECIMAL = "decimal"  # a number with or without a fraction, the same range rules
     NOTE = "note"  # display only: shown on the way to the next question, never answered
 
 
@@ -103,6 +104,9 @@ class Question:
     # The survey's own number ("5", "10a"); flows.numbering derives one when absent.
     number: str | None = None
 
+    # Numeric questions: the unit answers are converted to (flows.units), e.g. "tCO2e".
+    unit: str | None = None
+
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:
             if opt.id == option_id:
@@ -112,6 +116,10 @@ class Question:
     @property
     def is_choice(self) -> bool:
         return self.type in (QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in (QuestionType.INTEGER, QuestionType.DECIMAL)
 
     @property
     def is_note(self) -> bool:
@@ -154,6 +162,27 @@ class ContactRules:
 
 
 @dataclass(frozen=True)
+class PreviousRound:
+    """The earlier survey this one repeats (`previous_round:`), as flows.mapping maps
+    versions: earlier question id → this question id, and per earlier question, earlier
+    option id → this option id (an option not listed keeps its id)."""
+
+    survey: str
+    questions: tuple[tuple[str, str], ...]
+    options: tuple[tuple[str, str, str], ...] = ()  # (earlier question, earlier, this option)
+
+    def earlier_question(self, question_id: str) -> str | None:
+        """The earlier round's question that `question_id` (of this survey) repeats."""
+        return next((old for old, new in self.questions if new == question_id), None)
+
+    def option(self, earlier_question: str, earlier_option: str) -> str:
+        for question, old, new in self.options:
+            if question == earlier_question and old == earlier_option:
+                return new
+        return earlier_option
+
+
+@dataclass(frozen=True)
 class Flow:
     id: str
     version: int
@@ -170,6 +199,8 @@ class Flow:
     # One reminder to a respondent who stopped mid-survey, this many hours after their
     # last message (inside WeChat's 48-hour customer-service window).
     reminder_after_hours: float = 20.0
+    # This survey repeats an earlier one: mapped questions show the earlier answer to keep.
+    previous_round: PreviousRound | None = None
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -25,10 +25,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Parsed:
-    """A well-formed answer: chosen option ids (question order) or a cleaned text."""
+    """A well-formed answer: chosen option ids (question order) or a cleaned text.
+
+    `original`: what the respondent wrote when `text` is a number converted from it
+    ("1.5万吨" for "15000"), kept beside the number."""
 
     options: tuple[str, ...] = ()
     text: str | None = None
+    original: str | None = None
 
 
 class InvalidReason(StrEnum):
@@ -50,7 +54,9 @@ class InvalidReason(StrEnum):
     INVALID_PHONE = "invalid_phone"  # {}
     INVALID_EMAIL = "invalid_email"  # {}
     NOT_INTEGER = "not_integer"  # {}
-    OUT_OF_RANGE = "out_of_range"  # {"min": int | None, "max": int | None, "given": int}
+    OUT_OF_RANGE = "out_of_range"  # {"min": int | None, "max": int | None, "given": number}
+    NOT_NUMBER = "not_number"  # {}
+    WRONG_UNIT = "wrong_unit"  # {"unit": the declared unit, "given": the unit written}
 
 
 # Refusals a flow's own `constraint_message` speaks for (XLSForm shows it when the
@@ -59,6 +65,7 @@ class InvalidReason(StrEnum):
 CONSTRAINT_REASONS = frozenset(
     {
         InvalidReason.NOT_INTEGER,
+        InvalidReason.NOT_NUMBER,
         InvalidReason.OUT_OF_RANGE,
         InvalidReason.TOO_FEW,
         InvalidReason.TOO_MANY,

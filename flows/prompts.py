@@ -93,6 +93,10 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
             current=state.answers.get(question.id),
             optional=not is_required(question, state.answers),
             selected=selected,
+            # Last round's answer, to keep with one tap (flows.prefill).
+            previous=None
+            if question.id in state.answers or state.revising == question.id
+            else state.previous.get(question.id),
         )
     )
 

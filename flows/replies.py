@@ -63,6 +63,7 @@ class AskQuestion(Reply):
     current: Answer | None
     optional: bool
     selected: tuple[str, ...] | None = None  # a selection being built by taps
+    previous: Answer | None = None  # last round's answer, to keep with one tap
 
 
 @dataclass(frozen=True)

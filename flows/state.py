@@ -37,6 +37,7 @@ class Pending(StrEnum):
 class Answer:
     options: tuple[str, ...] = ()
     text: str | None = None
+    original: str | None = None  # a number's text as written ("1.5万吨"), see flows.quantities
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -44,11 +45,13 @@ class Answer:
             out["o"] = list(self.options)
         if self.text is not None:
             out["t"] = self.text
+        if self.original is not None:
+            out["r"] = self.original
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Answer:
-        return cls(options=tuple(data.get("o", ())), text=data.get("t"))
+        return cls(options=tuple(data.get("o", ())), text=data.get("t"), original=data.get("r"))
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class SessionState:
     # Contact details given through "联系我" (question id → text), offered again when the
     # survey's own contact form comes, so nobody types their name twice.
     given: Mapping[str, str] = field(default_factory=dict)
+    # The earlier round's answers on this survey's questions (flows.rounds), offered to
+    # keep; `revising`: the question whose earlier answer the respondent chose to change.
+    previous: Mapping[str, Answer] = field(default_factory=dict)
+    revising: str | None = None
 
     def evolve(self, **changes: Any) -> SessionState:
         return replace(self, **changes)
@@ -96,6 +103,12 @@ class SessionState:
                 "form": dict(self.form),
                 "resume_status": self.resume_status.value if self.resume_status else None,
                 "given": dict(self.given),
+                **(
+                    {"previous": {k: a.to_json() for k, a in self.previous.items()}}
+                    if self.previous
+                    else {}
+                ),
+                **({"revising": self.revising} if self.revising else {}),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -123,4 +136,6 @@ class SessionState:
             form=dict(data.get("form", {})),
             resume_status=Status(data["resume_status"]) if data.get("resume_status") else None,
             given=dict(data.get("given", {})),
+            previous={k: Answer.from_json(v) for k, v in data.get("previous", {}).items()},
+            revising=data.get("revising"),
         )

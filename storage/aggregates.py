@@ -164,7 +164,7 @@ def question_stats(
             continue  # display-only: never answered
         respondents = counts.get((question.id, RESPONDENTS), 0)
         texts: tuple[FreeText, ...] = ()
-        listed = question.type in (QuestionType.TEXT, QuestionType.INTEGER) and (
+        listed = (question.type is QuestionType.TEXT or question.is_numeric) and (
             not _is_contact_detail(flow, question.id)
         )
         if listed and text_limit != 0:

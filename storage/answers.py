@@ -165,9 +165,9 @@ def _replace_answer(
     session_id = _id(survey_session)
     _delete_answer(conn, session_id, effect.question_id, deltas)
     options = tuple(dict.fromkeys(effect.options))  # one row per distinct option
-    values: list[tuple[str | None, str | None]] = [(o, None) for o in options]
+    values: list[tuple[str | None, str | None, str | None]] = [(o, None, None) for o in options]
     if effect.text is not None:
-        values.append((None, effect.text))
+        values.append((None, effect.text, effect.original))
     if not values:
         return
     precompiled.execute_many(
@@ -182,9 +182,11 @@ def _replace_answer(
                 "question_id": effect.question_id,
                 "option_id": option_id,
                 "text": text,
+                "original_text": original,
+                "carried": effect.carried,
                 "created_at": now,
             }
-            for option_id, text in values
+            for option_id, text, original in values
         ],
     )
     flow, question = survey_session.flow_id, effect.question_id

@@ -151,6 +151,10 @@ class Answer(SQLModel, table=True):
     question_id: str
     option_id: str | None = None
     text: str | None = Field(default=None, sa_type=Text)
+    # A number converted to its question's unit keeps the respondent's text ("1.5万吨").
+    original_text: str | None = Field(default=None, sa_type=Text)
+    # A repeated survey (flows.rounds): "kept" or "changed" the earlier round's answer.
+    carried: str | None = None
     created_at: datetime = _ts()
 
 

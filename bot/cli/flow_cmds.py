@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv
+from bot.reports.number_summary import number_summaries
 from bot.reports.sav_export import write_sav
 from bot.reports.text_report import render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
@@ -102,7 +103,10 @@ def report(
             flow = _survey_flow(session, survey, flow_file, settings.flow_path)
             stats = question_stats(session=session, flow=flow, text_limit=None if texts else 0)
             versions = surveys.answered_versions(session=session, flow_id=flow.id)
-            typer.echo(render_report(flow, stats, include_texts=texts, versions=versions))
+            numbers = number_summaries(session=session, flow=flow)
+            typer.echo(
+                render_report(flow, stats, include_texts=texts, versions=versions, numbers=numbers)
+            )
     finally:
         engine.dispose()
 
@@ -131,7 +135,8 @@ def export(
             header, rows = export_rows(session=session, flow=flow)
             if format is ExportFormat.XLSX:
                 summary = read_summary(session=session, flow=flow, now=datetime.now(UTC))
-                count = write_analysis_xlsx(output, flow, rows, summary=summary)
+                numbers = number_summaries(session=session, flow=flow)
+                count = write_analysis_xlsx(output, flow, rows, numbers, summary=summary)
             elif format is ExportFormat.SAV:
                 count = write_sav(output, flow, rows)
             else:

@@ -24,10 +24,12 @@ from sqlmodel import Session, col, select
 from bot.reports.labels import is_personal, option_text
 from bot.reports.text_report import option_label
 from flows.model import Flow, Question, QuestionType
+from flows.state import Answer as StateAnswer
 from storage.aggregates import option_ids
 from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
 from storage.retention import handled_respondents
+from storage.rounds import answers_by_respondent
 
 # `version`: the survey version the respondent answered (their session's).
 FIXED_COLUMNS = [
@@ -41,6 +43,8 @@ FIXED_COLUMNS = [
 ]
 # The column after a multiple-choice question's 0/1 columns: the chosen options in words.
 LABELS = "labels"
+ORIGINAL = "original"  # a number with a unit: the words the respondent typed ("1.5万吨")
+PREVIOUS = "previous"  # a repeated survey: the respondent's answer in the previous round
 # A cell starting with one of these is a formula to Excel: respondents' text must not be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A phone number as typed ("+8613800138000", "021-6123 4567"): Excel would read it as a
@@ -59,7 +63,16 @@ def export_columns(flow: Flow) -> list[str]:
             columns.append(f"{question.id}:{LABELS}")
         else:
             columns.append(question.id)
+        if question.unit:  # the number in the unit, then what the respondent wrote
+            columns.append(f"{question.id}:{ORIGINAL}")
+        if _earlier_question(flow, question.id) is not None:
+            columns.append(f"{question.id}:{PREVIOUS}")
     return columns
+
+
+def _earlier_question(flow: Flow, question_id: str) -> str | None:
+    rules = flow.previous_round
+    return rules.earlier_question(question_id) if rules is not None else None
 
 
 def export_rows(
@@ -95,10 +108,20 @@ def _rows(
         handled = handled_respondents(
             session=session, respondent_ids=[r.id for _, r in batch if r.id is not None]
         )
+        earlier: dict[int, dict[str, StateAnswer]] = {}
+        if flow.previous_round is not None:  # both rounds side by side
+            earlier = answers_by_respondent(
+                session=session,
+                flow_id=flow.previous_round.survey,
+                respondent_ids=[r.id for _, r in batch if r.id is not None],
+            )
+        columns = export_columns(flow)
         for survey_session, respondent in batch:
             given = answers[survey_session.id or 0]
             personal = respondent.id not in handled
-            yield _row(flow, survey_session, respondent, given, labels, personal=personal)
+            row = _row(flow, survey_session, respondent, given, labels, personal=personal)
+            previous = earlier.get(respondent.id or 0, {})
+            yield _with_previous(flow, columns, row, previous, labels)
         after = batch[-1][0].id or after
 
 
@@ -148,7 +171,36 @@ def _row(
                 row.append(",".join(chosen))
         else:
             row.append("\n".join(texts))
+        if question.unit:
+            row.append("\n".join(a.original_text for a in given if a.original_text is not None))
     return row
+
+
+def _with_previous(
+    flow: Flow, columns: list[str], row: list[str], earlier: dict[str, StateAnswer], labels: bool
+) -> list[str]:
+    """The row with each `:previous` cell filled in after its question's cells."""
+    rules = flow.previous_round
+    if rules is None:
+        return row
+    out: list[str] = []
+    values = iter(row)  # the row has every column but the `:previous` ones
+    for column in columns:
+        if not column.endswith(f":{PREVIOUS}"):
+            out.append(next(values))
+            continue
+        question = flow.question(column.removesuffix(f":{PREVIOUS}"))
+        old = rules.earlier_question(question.id) or ""
+        answer = earlier.get(old)
+        if answer is None:
+            out.append("")
+        elif answer.options:
+            mapped = [rules.option(old, o) for o in answer.options]
+            shown = [_label(question, o) for o in mapped] if labels else mapped
+            out.append(("; " if labels else ",").join(shown))
+        else:
+            out.append(answer.text or "")
+    return out
 
 
 def _label(question: Question, option_id: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.reports.labels import is_personal, option_text
+from bot.reports.number_summary import NumberSummary
 from flows.model import Flow, Lang, Question, QuestionType, Text
 from storage.aggregates import QuestionStats
 
@@ -40,9 +41,11 @@ def render_report(
     include_texts: bool = True,
     versions: Sequence[int] | None = None,
     stamp: str | None = None,
+    numbers: Mapping[str, NumberSummary] | None = None,
 ) -> str:
     """`versions`: the versions the answers cover, named under the title when given;
-    `stamp`: a line after them (staff reports: n, the filter, the time of the figures)."""
+    `stamp`: a line after them (staff reports: n, the filter, the time of the figures);
+    `numbers`: numeric questions' sums, medians and quartiles (bot.reports.number_summary)."""
     head = [HEADER, flow.title.get(Lang.BOTH)]
     if versions is not None:
         head.append(versions_line(versions))
@@ -53,8 +56,11 @@ def render_report(
         question_stats = stats.get(question.id)
         if question_stats is None or is_personal(flow, question):
             continue
+        summary = (numbers or {}).get(question.id)
         if question.is_choice:
             blocks.append(_choice_block(question, question_stats))
+        elif question.is_numeric and summary is not None:
+            blocks.append(_number_block(question, summary))
         elif question.type in (QuestionType.TEXT, QuestionType.INTEGER) and include_texts:
             blocks.append(_text_block(question, question_stats))
     return "\n\n".join(blocks) + "\n"
@@ -75,6 +81,19 @@ def _two_decimals(pct: Decimal) -> Decimal:
 def newest_of(shown: int, total: int) -> str:
     """'最新 20 条，共 553,211 条 20 newest of 553,211'."""
     return f"最新 {shown} 条，共 {total:,} 条 {shown} newest of {total:,}"
+
+
+def number_line(question: Question, summary: NumberSummary) -> str:
+    """'n = 5｜合计 sum 75000｜中位数 median 15000｜Q1 12000｜Q3 20000（tCO2e）'."""
+    unit = f"（{question.unit}）" if question.unit else ""
+    return (
+        f"n = {summary.n}｜合计 sum {summary.total}｜中位数 median {summary.median}｜"
+        f"Q1 {summary.q1}｜Q3 {summary.q3}｜最小 min {summary.low}｜最大 max {summary.high}{unit}"
+    )
+
+
+def _number_block(question: Question, summary: NumberSummary) -> str:
+    return f"{question.text.get(Lang.BOTH)}\n{number_line(question, summary)}"
 
 
 def _text_block(question: Question, stats: QuestionStats) -> str:

@@ -10,18 +10,20 @@ question in both languages; the codebook sheet lists every code with its labels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reports.export import FIXED_COLUMNS, LABELS
+from bot.reports.export import FIXED_COLUMNS, LABELS, ORIGINAL, PREVIOUS
 from bot.reports.labels import option_text
+from bot.reports.number_summary import NumberSummary
 from bot.reports.xlsx_summary import PERCENT_FORMAT, Percent, Row
 from bot.staff.reports import number
-from flows.model import Flow, QuestionType
+from flows.model import Flow, Lang, QuestionType
 from storage.aggregates import option_ids
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,7 +44,7 @@ _TIME_FIXED = {"started_at", "completed_at"}
 class Column:
     code: str  # the CSV's column id
     header: str
-    kind: str  # "int" | "time" | "text"
+    kind: str  # "int" | "number" | "time" | "text"
 
 
 def columns(flow: Flow) -> list[Column]:
@@ -65,10 +67,19 @@ def columns(flow: Flow) -> list[Column]:
                 header = f"{n}. {text.zh} / {text.en} (0/1)"
                 out.append(Column(f"{question.id}:{option_id}", header, "int"))
             out.append(Column(f"{question.id}:{LABELS}", f"{title} (选项 labels)", "text"))
-        elif question.type is QuestionType.INTEGER:
-            out.append(Column(question.id, title, "int"))
+        elif question.is_numeric:
+            unit = f" ({question.unit})" if question.unit else ""
+            kind = "int" if question.type is QuestionType.INTEGER else "number"
+            out.append(Column(question.id, title + unit, kind))
         else:
             out.append(Column(question.id, title, "text"))
+        if question.unit:
+            header = f"{n}. 原文 As written"
+            out.append(Column(f"{question.id}:{ORIGINAL}", header, "text"))
+        rules = flow.previous_round
+        if rules is not None and rules.earlier_question(question.id) is not None:
+            header = f"{n}. 上一轮 Previous round ({rules.survey})"
+            out.append(Column(f"{question.id}:{PREVIOUS}", header, "text"))
     return out
 
 
@@ -95,6 +106,26 @@ def codebook(flow: Flow) -> list[list[Any]]:
     return rows
 
 
+def number_rows(flow: Flow, numbers: Mapping[str, NumberSummary]) -> list[list[Any]]:
+    """One row per numeric question: its unit and figures (blank until answered)."""
+    rows: list[list[Any]] = [
+        ["题号 No.", "列 Column", "题目 Question", "单位 Unit", "n", "合计 Sum",
+         "中位数 Median", "Q1", "Q3", "最小 Min", "最大 Max"],
+    ]  # fmt: skip
+    for question in flow.questions:
+        if not question.is_numeric:
+            continue
+        head = [number(flow, question), question.id, question.text.get(Lang.BOTH)]
+        head.append(question.unit or "")
+        summary = numbers.get(question.id)
+        if summary is None:
+            rows.append([*head, 0, None, None, None, None, None, None])
+            continue
+        figures = (summary.total, summary.median, summary.q1, summary.q3, summary.low, summary.high)
+        rows.append([*head, summary.n, *(Decimal(f) for f in figures)])
+    return rows
+
+
 def _typed(value: str, kind: str) -> Any:
     if value == "":
         return None
@@ -102,6 +133,11 @@ def _typed(value: str, kind: str) -> Any:
         try:
             return int(value)
         except ValueError:
+            return value
+    if kind == "number":
+        try:
+            return Decimal(value)
+        except InvalidOperation:
             return value
     if kind == "time":
         return (
@@ -114,11 +150,13 @@ def write_analysis_xlsx(
     path: str | Path,
     flow: Flow,
     rows: Iterable[list[str]],
+    numbers: Mapping[str, NumberSummary] | None = None,
     *,
     summary: Sequence[Row] = (),
 ) -> int:
     """The answers sheet (streamed), the summary sheet (`bot.reports.xlsx_summary`'s
-    rows, when given) and the codebook; returns the answer rows written."""
+    rows, when given), the codebook and, when the survey has numeric questions, a
+    "numbers" sheet (n, sum, median, quartiles); returns the answer rows written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -161,6 +199,11 @@ def write_analysis_xlsx(
     book.freeze_panes = "A2"
     for row in codebook(flow):
         book.append(row)
+    if any(q.is_numeric for q in flow.questions):
+        figures = workbook.create_sheet(title="numbers")
+        figures.freeze_panes = "A2"
+        for row in number_rows(flow, numbers or {}):
+            figures.append(row)
     workbook.save(path)
     return count
 

@@ -35,6 +35,7 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("chart", Text("图表：/chart 题号", "Chart of one question")),
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
     ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
+    ("changes", Text("变化：与上一轮相比（/changes 题号）", "What changed since last round")),
     (
         "test",
         Text(

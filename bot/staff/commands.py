@@ -36,6 +36,7 @@ class StaffCommand(StrEnum):
     SURVEY = "survey"
     TEST = "test"
     REMIND = "remind"
+    CHANGES = "changes"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ _SLASH: dict[str, StaffCommand] = {
     "surveys": StaffCommand.SURVEY,
     "test": StaffCommand.TEST,
     "remind": StaffCommand.REMIND,
+    "changes": StaffCommand.CHANGES,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -78,6 +80,7 @@ _WORDS: dict[str, StaffCommand] = {
     "员工帮助": StaffCommand.HELP,
     "试答": StaffCommand.TEST,
     "提醒": StaffCommand.REMIND,
+    "变化": StaffCommand.CHANGES,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.

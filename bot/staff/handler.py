@@ -26,7 +26,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.reminders import NOW_AFTER_HOURS, remind_now
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands, stats_command, test_runs
+from bot.staff import broadcast, changes_command, contact_commands, stats_command, test_runs
 from bot.staff.call import Call, Planned, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
@@ -88,6 +88,7 @@ class StaffHandler:
             StaffCommand.SURVEY: self._survey,
             StaffCommand.TEST: _in_write(self._test),
             StaffCommand.REMIND: _in_write(self._remind),
+            StaffCommand.CHANGES: self._changes,
         }
 
     def is_staff(self, envelope: Envelope) -> bool:
@@ -193,6 +194,9 @@ class StaffHandler:
 
     def _question(self, flow: Flow, ref: str) -> Question | Reply:
         return stats_command.find_reportable(flow, ref)
+
+    def _changes(self, call: Call) -> Result:
+        return changes_command.changes(call, self._flow(call), self._say)
 
     def _progress(self, call: Call) -> Result:
         return stats_command.progress(call, self._flow(call), self._say, self._line)

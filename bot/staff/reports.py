@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.reports.labels import detail_label, is_personal, option_text
+from bot.reports.number_summary import NumberSummary
 from bot.reports.text_report import option_label, render_report
 from flows import numbering
 from flows.events import Reply
@@ -36,9 +37,10 @@ def report_messages(
     *,
     versions: Sequence[int] | None = None,
     stamp: str | None = None,
+    numbers: Mapping[str, NumberSummary] | None = None,
 ) -> list[str]:
     """The seed-layout report, cut between question blocks into messages that fit."""
-    report = render_report(flow, stats, versions=versions, stamp=stamp)
+    report = render_report(flow, stats, versions=versions, stamp=stamp, numbers=numbers)
     blocks = report.strip().split("\n\n")
     messages: list[str] = []
     current = ""
@@ -54,7 +56,9 @@ def report_messages(
     return messages
 
 
-def question_reply(flow: Flow, question: Question, stats: QuestionStats) -> Reply:
+def question_reply(
+    flow: Flow, question: Question, stats: QuestionStats, numbers: NumberSummary | None = None
+) -> Reply:
     choice = question.is_choice
     rows = [
         {
@@ -81,6 +85,7 @@ def question_reply(flow: Flow, question: Question, stats: QuestionStats) -> Repl
             "rows": rows,
             "texts": texts,
             "text_total": stats.text_total,
+            "numbers": numbers,
         },
     )
 

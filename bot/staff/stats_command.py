@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot.envelope import Message
 from bot.local_time import as_of, local_midnight
 from bot.reports.labels import is_personal, option_text
+from bot.reports.number_summary import number_summaries, summarise
 from bot.staff import reports as fmt
 from bot.staff.call import Call, Planned, Result, Say
 from bot.staff.commands import find_question, split_by
@@ -25,6 +26,7 @@ from storage.aggregates import option_ids
 from storage.chart_queue import queue_staff_chart
 from storage.crosstab import crosstab
 from storage.filters import filter_to_json
+from storage.numeric_answers import numeric_values
 from storage.progress import survey_progress
 from storage.reminders import reminder_counts
 from storage.surveys import answered_versions
@@ -98,7 +100,10 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         )
         versions = answered_versions(session=session, flow_id=flow.id)
         head = fmt.report_stamp(progress, as_of=stamp["as_of"]) + "\n" + stamp["filter_line"]
-        report = fmt.report_messages(flow, all_stats, versions=versions, stamp=head)
+        numbers = number_summaries(session=session, flow=flow, report_filter=report_filter)
+        report = fmt.report_messages(
+            flow, all_stats, versions=versions, stamp=head, numbers=numbers
+        )
         return Result([Message(text) for text in report], "stats_report", detail)
     first, second = split_by(parsed.rest)
     question = find_reportable(flow, first)
@@ -111,7 +116,16 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
             text_limit=fmt.TEXT_ANSWERS_SHOWN,
             report_filter=report_filter,
         )
-        reply = fmt.question_reply(flow, question, all_stats[question.id])
+        figures = None
+        if question.is_numeric:
+            values = numeric_values(
+                session=session,
+                flow_id=flow.id,
+                question_id=question.id,
+                report_filter=report_filter,
+            )
+            figures = summarise(values)
+        reply = fmt.question_reply(flow, question, all_stats[question.id], figures)
         reply = Reply(reply.key, {**reply.params, **stamp})
         return Result(say(reply), "stats_question", {**detail, "question": question.id})
     by = find_reportable(flow, second)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.local_time import CHINA_OFFSET
 from bot.reports.labels import detail_label, is_personal, option_text
+from bot.reports.number_summary import NumberSummary, number_summaries
 from bot.reports.text_report import option_label
 from flows import numbering
 from flows.model import Flow, Question, Text
@@ -56,6 +57,7 @@ class Section:
     stats: QuestionStats
     rows: tuple[OptionRow, ...]
     texts: tuple[FreeText, ...]
+    numbers: NumberSummary | None = None  # numeric questions: n, sum, median, quartiles
 
     @property
     def is_choice(self) -> bool:
@@ -148,6 +150,7 @@ def gather_dashboard(
     stats = question_stats(
         session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
     )
+    numbers = number_summaries(session=session, flow=flow, report_filter=report_filter)
     sections = []
     for question in flow.questions:
         if not is_reportable(flow, question) or question.id not in stats:
@@ -164,7 +167,8 @@ def gather_dashboard(
             for o in of_question.options
         )
         number = numbering.label(flow, question.id) or question.id
-        sections.append(Section(number, question, of_question, rows, of_question.texts))
+        figures = numbers.get(question.id)
+        sections.append(Section(number, question, of_question, rows, of_question.texts, figures))
     channels = tuple(
         progress_by_channel(session=session, flow_id=flow.id, report_filter=report_filter)
     )

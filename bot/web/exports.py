@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.reports.export import export_rows, write_csv
+from bot.reports.number_summary import number_summaries
 from bot.reports.sav_export import write_sav
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
@@ -60,7 +61,8 @@ def write_export_file(
                 summary = read_summary(
                     session=session, flow=flow, now=now, report_filter=report_filter
                 )
-                count = write_analysis_xlsx(path, flow, rows, summary=summary)
+                numbers = number_summaries(session=session, flow=flow, report_filter=report_filter)
+                count = write_analysis_xlsx(path, flow, rows, numbers, summary=summary)
             elif fmt is ExportFormat.SAV:
                 count = write_sav(path, flow, rows)
             else:

@@ -35,6 +35,7 @@ SURVEY_COLUMNS = [
     "field",
     "snapshot",
     "number",
+    "unit",
 ]
 CHOICES_COLUMNS = [
     "list_name",
@@ -63,6 +64,7 @@ _TYPES = {
     QuestionType.TEXT: "text",
     QuestionType.FIELD: "text",
     QuestionType.INTEGER: "integer",
+    QuestionType.DECIMAL: "decimal",
     QuestionType.NOTE: "note",
 }
 _WIDE = {"label", "hint", "constraint_message", "form_title", "preface", "closing", "followup"}
@@ -130,6 +132,7 @@ def _survey_row(
         "field": question.field.value if question.field else "",
         "snapshot": "" if question.snapshot else "no",
         "number": question.number or "",
+        "unit": question.unit or "",
     }
     if not question.is_note:
         row["required"] = write_required(question)

@@ -36,6 +36,7 @@ _QUESTION_COLUMNS = {
     "field": "field",
     "snapshot": "snapshot",
     "number": "number",
+    "unit": "unit",
 }
 _TRANSLATED = {"text": "label", "notice": "hint", "constraint_message": "constraint_message"}
 _OPTION_COLUMNS = {"id": "name", "exclusive": "exclusive", "text": "label", "aliases": "aliases"}

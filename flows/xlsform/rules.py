@@ -49,6 +49,7 @@ SURVEY: dict[str, Rule] = {
     "field": _READ,  # text rows: name, company, phone, email, text (validated answers)
     "snapshot": _READ,  # "no": no live peer percentages after this question
     "number": _READ,  # the survey's own question number ("5", "10a")
+    "unit": _READ,  # integer / decimal rows: the unit answers are converted to (tCO2e, kWh …)
     "appearance": _ignored("a chat shows every question the same way"),
     "guidance_hint": _ignored("the bot has no second hint"),
     "required_message": _ignored("the bot explains a skipped required question itself"),
@@ -101,7 +102,7 @@ UNSUPPORTED_SHEETS = {
     "entities": "ODK entities are not supported",
 }
 
-_TYPES_HELP = "supported: select_one, select_multiple, text, integer, note"
+_TYPES_HELP = "supported: select_one, select_multiple, text, integer, decimal, note"
 UNSUPPORTED_TYPES: dict[str, str] = {
     "begin_group": "groups are not supported: list the questions without begin/end group",
     "end_group": "groups are not supported: list the questions without begin/end group",
@@ -113,7 +114,6 @@ UNSUPPORTED_TYPES: dict[str, str] = {
     "select_one_external": "external choices are not supported; use the choices sheet",
     "rank": "ranking is not supported; " + _TYPES_HELP,
     "range": "ranges are not supported; use integer with a constraint",
-    "decimal": "decimals are not supported; " + _TYPES_HELP,
     **{
         kind: _TYPES_HELP
         for kind in (

@@ -8,6 +8,7 @@ and its findings are pointed back at the workbook too (`flows.xlsform.places`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,16 @@ __all__ = ["XLSFormImport", "import_xlsform", "sheets_to_flow"]
 
 _SELECTS = {"select_one": QuestionType.SINGLE, "select_multiple": QuestionType.MULTI}
 _FIELD_KINDS = [kind.value for kind in FieldKind]
-_PLAIN = {"text": QuestionType.TEXT, "integer": QuestionType.INTEGER, "note": QuestionType.NOTE}
+_PLAIN = {
+    "text": QuestionType.TEXT,
+    "integer": QuestionType.INTEGER,
+    "decimal": QuestionType.DECIMAL,
+    "note": QuestionType.NOTE,
+}
+_STRICT = re.compile(r"[<>](?!=)")
 _KEY_ORDER = (
     *("id", "number", "type", "field", "required", "required_unless", "min_value", "max_value"),
+    "unit",
     *("min_selected", "max_selected", "max_length", "snapshot", "when", "notice", "text"),
     *("constraint_message", "options"),
 )
@@ -237,6 +245,9 @@ class _Converter:
         number = table.value(row, "number")
         if number:
             question["number"] = number
+        unit = table.value(row, "unit")
+        if unit:
+            question["unit"] = unit
 
     def _expressions(self, question: dict[str, Any], table: Table, row: Row, place: str) -> None:
         relevant, constraint = table.value(row, "relevant"), table.value(row, "constraint")
@@ -251,6 +262,10 @@ class _Converter:
             self.findings.problem(place, f"relevant {relevant!r}: {error}")
         try:
             limits = parse_constraint(constraint) if constraint else None
+            decimal = question["type"] == QuestionType.DECIMAL.value
+            if decimal and _STRICT.search(constraint):
+                # ". > 0" is "at least 1" for a whole number, nothing exact for a decimal.
+                raise ExpressionError("a decimal's range is inclusive: use >= and <=")
         except ExpressionError as error:
             self.findings.problem(place, f"constraint {constraint!r}: {error}")
             limits = None

@@ -392,7 +392,7 @@ def test_check_file_returns_structural_problems_instead_of_raising(tmp_path: Pat
     assert Problem("questions[0] (role).choices", "unknown key (allowed: id, type, text, options, "
                    "when, notice, constraint_message, field, number, required, min_selected, "
                    "max_selected, max_length, required_unless, snapshot, min_value, "
-                   "max_value)") in problems  # fmt: skip
+                   "max_value, unit)") in problems  # fmt: skip
 
 
 def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:

@@ -264,7 +264,7 @@ def test_every_structural_problem_is_collected(tmp_path: Path) -> None:
         Problem("version", "missing required key"),
         Problem("title.fr", "unknown key (allowed: zh, en)"),
         Problem("questions[0] (role).type", "must be one of single_choice, multiple_choice, "
-                "yes_no, text, field, integer, note; got 'single'"),
+                "yes_no, text, field, integer, decimal, note; got 'single'"),
         Problem("questions[0] (role).options[1].text.en", "must be a string, got integer 42"),
         Problem("questions[1]", "must be a mapping, got a list"),
         Problem("questions[2] (notes).when[0].any_of", "must be a list, got string 'yes'"),

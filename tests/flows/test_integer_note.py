@@ -137,7 +137,9 @@ def test_the_checker_on_integers_notes_and_next(counts: Flow) -> None:
         Problem("questions[0] (intro).notice", "a note takes no notice; put it in its text"),
         Problem("questions[1] (staff).constraint_message.en", "missing English text"),
         Problem("questions[1] (staff).min_value", "is more than max_value (9 > 1)"),
-        Problem("questions[2] (role).min_value", "only integer questions take min_value"),
+        Problem(
+            "questions[2] (role).min_value", "only integer and decimal questions take min_value"
+        ),
     ]
     only_notes = replace(counts, questions=(counts.question("intro"),))
     assert Problem(

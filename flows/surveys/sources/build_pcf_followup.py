@@ -25,7 +25,7 @@ WORKBOOK = HERE / "aiag_pcf_followup.xlsx"
 ZH, EN = "label::中文 (zh)", "label::English (en)"
 HINT_ZH, HINT_EN = "hint::中文 (zh)", "hint::English (en)"
 SURVEY_COLUMNS = ["type", "name", ZH, EN, HINT_ZH, HINT_EN, "required", "relevant"]
-SURVEY_COLUMNS += ["constraint", "field", "snapshot"]
+SURVEY_COLUMNS += ["constraint", "field", "snapshot", "unit"]
 CHOICES_COLUMNS = ["list_name", "name", ZH, EN, "exclusive", "aliases"]
 
 
@@ -65,6 +65,20 @@ SURVEY = [
       "Which Scope 3 categories are the hardest to collect data for or to quantify?",
       relevant="selected(${scopes}, 'scope_3_upstream') or "
       "selected(${scopes}, 'scope_3_downstream')"),
+    # "How much": optional figures, converted to the declared unit ("1.5万吨" → 15000 tCO2e).
+    q("decimal", "scope12_emissions",
+      "贵司上一年度范围一和范围二排放总量是多少？",
+      "What were your company's total Scope 1 and Scope 2 emissions last year?",
+      required="", unit="tCO2e", constraint=". >= 0 and . <= 100000000", snapshot="no",
+      relevant="selected(${scopes}, 'scope_1') or selected(${scopes}, 'scope_2')"),
+    q("decimal", "electricity_use",
+      "贵司上一年度的用电量是多少？",
+      "How much electricity did your company use last year?",
+      required="", unit="MWh", constraint=". >= 0 and . <= 100000000", snapshot="no"),
+    q("decimal", "renewable_share",
+      "其中可再生电力所占比例是多少？",
+      "What share of that electricity was renewable?",
+      required="", unit="%", constraint=". >= 0 and . <= 100", snapshot="no"),
     q("select_multiple emission_factors", "emission_factors",
       "贵司使用哪些排放因子来源？",
       "Which sources of emission factors does your company use?"),
@@ -202,7 +216,7 @@ ALIASES = {
 
 SETTINGS = {
     "form_id": "aiag_pcf_followup",
-    "version": 1,
+    "version": 2,
     "default_language": "中文 (zh)",
     "form_title::中文 (zh)": "AIAG 产品碳足迹（PCF）后续调查",
     "form_title::English (en)": "AIAG Product Carbon Footprint (PCF) Follow-up Survey",

@@ -53,14 +53,14 @@ def test_the_shipped_followup_is_a_fresh_import(tmp_path: Path) -> None:
 
 
 def test_problems_are_listed_with_sheet_and_row(tmp_path: Path) -> None:
-    survey = [ROLE, {"type": "begin group", "name": "g"}, question("decimal", "share")]
+    survey = [ROLE, {"type": "begin group", "name": "g"}, question("range", "share")]
     workbook = write_form(tmp_path / "bad.xlsx", survey)
     out = tmp_path / "bad.yaml"
     result = runner.invoke(app, ["import-xlsform", str(workbook), "-o", str(out)])
     assert result.exit_code == 1
     assert "bad.xlsx: 2 problems" in result.output
     assert "  survey sheet, row 3: type 'begin_group' is not supported" in result.output
-    assert "  survey sheet, row 4: type 'decimal' is not supported" in result.output
+    assert "  survey sheet, row 4: type 'range' is not supported" in result.output
     assert not out.exists()
 
 

@@ -14,11 +14,11 @@ def test_survey_lists_switches_and_reports_follow(chat: Chat) -> None:
     assert lines[1].startswith("1. AIAG 供应链可持续发展碳性能调查（aiag_carbon，版本 2，开放）")
     assert lines[1].endswith("开始 1，完成 1，回答版本 2 ← 当前")  # the default is chosen
     assert lines[2].startswith("2. AIAG 产品碳足迹（PCF）后续调查（aiag_pcf_followup")
-    assert lines[2].endswith("开始 1，完成 0，回答版本 1")
+    assert lines[2].endswith("开始 1，完成 0，回答版本 2")
     picked = chat.staff("/survey 2").messages[0].text
     assert "Statistics, progress and charts are now about: AIAG Product Carbon" in picked
     report = "\n".join(m.text for m in chat.staff("/stats all").messages)
-    assert "AIAG 产品碳足迹（PCF）后续调查" in report and "问卷版本 1 Version 1" in report
+    assert "AIAG 产品碳足迹（PCF）后续调查" in report and "问卷版本 2 Version 2" in report
     assert "您是OEM厂商还是供应商？" not in report
     progress = chat.staff("/progress").messages[0].text
     assert "开始 Started 1｜完成 Completed 0" in progress

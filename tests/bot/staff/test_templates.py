@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.render import Renderer, template_keys
+from bot.reports.round_changes import change_report
 from flows.events import Reply
 from flows.model import Lang, Text
+from flows.state import Answer
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
 RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
@@ -36,7 +38,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/broadcast hi", "/confirm", "/confirm", "/broadcast", "/broadcast hi",
                  "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
                  "/survey 1", "/test", "/test end", "/test mark 1", "/test mark 1",
-                 "/test unmark 1", "/test mark 99", "/test x", "/remind"]:  # fmt: skip
+                 "/test unmark 1", "/test mark 99", "/test x", "/remind",
+                 "/changes 1"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
@@ -53,6 +56,16 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
         "until": None, "channel": None, "lang": None, "test": False}))  # fmt: skip
     closed = {"queued": None, "title": Text("调查", "Survey"), "hours": 1}
     recorder.replies.append(Reply("staff_remind", closed))  # /remind on a closed survey
+    # A survey with a previous round (tests/bot/test_rounds_reports.py runs them for real):
+    flow = chat.runtime.flow
+    role = flow.questions[0]
+    pairs = [(Answer((role.options[0].id,)), Answer((role.options[1].id,)))]
+    report = change_report(flow, role, role.id, pairs)
+    changes = {"question": role, "number": "1", "survey": "earlier", "report": report}
+    recorder.replies.append(Reply("staff_changes", changes))
+    empty = {**changes, "report": change_report(flow, role, role.id, [])}
+    recorder.replies.append(Reply("staff_changes", empty))
+    recorder.replies.append(Reply("staff_changes_unmapped", {**changes, "report": None}))
     keys = {r.key for r in recorder.replies}
     assert {k for k in template_keys(Lang.ZH) if k.startswith("staff_")} <= keys
     plain = Renderer()

@@ -42,10 +42,11 @@ def test_the_workbook_is_what_the_build_script_writes(tmp_path: Path) -> None:
 
 
 def test_identity_and_the_issue_content(followup: Flow) -> None:
-    assert (followup.id, followup.version) == ("aiag_pcf_followup", 1)
-    assert [q.id for q in followup.questions if q.role is None and not q.is_note][:13] == [
+    assert (followup.id, followup.version) == ("aiag_pcf_followup", 2)
+    assert [q.id for q in followup.questions if q.role is None and not q.is_note][:16] == [
         "pcf_status", "pcf_standard", "pcf_standard_other", "scopes", "scope3_hardest",
-        "scope3_hardest_other", "emission_factors", "tools", "supplier_data_share",
+        "scope3_hardest_other", "scope12_emissions", "electricity_use", "renewable_share",
+        "emission_factors", "tools", "supplier_data_share",
         "customer_formats", "verification", "obstacles", "pilot_interest",
     ]  # fmt: skip
     exclusive = {
@@ -65,6 +66,13 @@ def test_identity_and_the_issue_content(followup: Flow) -> None:
     assert kinds["scope_definitions"] is QuestionType.NOTE
     assert kinds["pcf_status"] is kinds["verification"] is QuestionType.SINGLE
     assert kinds["obstacles"] is QuestionType.MULTI
+    # "How much": the figures declare their units (flows.units).
+    units = {q.id: (q.type, q.unit, q.min_value, q.max_value) for q in followup.questions if q.unit}
+    assert units == {
+        "scope12_emissions": (QuestionType.DECIMAL, "tCO2e", 0, 100_000_000),
+        "electricity_use": (QuestionType.DECIMAL, "MWh", 0, 100_000_000),
+        "renewable_share": (QuestionType.DECIMAL, "%", 0, 100),
+    }
 
 
 def test_the_contact_question_and_form_are_the_first_surveys(followup: Flow) -> None:
@@ -103,6 +111,8 @@ def test_a_supplier_walks_the_whole_survey(followup: Flow) -> None:
     assert script.current == "scope3_hardest"
     script.send("1、6")  # purchased goods + other
     script.send("钢材碳数据")
+    assert script.current == "scope12_emissions"  # scopes 1 and 2 are quantified
+    script.answer_all("1.5万吨", "3万千瓦时", "３５％")
     script.answer_all("1,3,5", "2", "2", "1,4", "2", "1,2", "1")
     assert script.current == "contact"
     script.send("1")
@@ -115,6 +125,13 @@ def test_a_supplier_walks_the_whole_survey(followup: Flow) -> None:
     answers = script.state.answers
     assert answers["scope3_hardest"].options == ("purchased_goods", "other")
     assert answers["verification"].options == ("in_progress",)
+    figures = {q: (answers[q].text, answers[q].original) for q in ("scope12_emissions",
+               "electricity_use", "renewable_share")}  # fmt: skip
+    assert figures == {
+        "scope12_emissions": ("15000", "1.5万吨"),
+        "electricity_use": ("30", "3万千瓦时"),
+        "renewable_share": ("35", "３５％"),
+    }
     assert "scope_definitions" not in answers
 
 
@@ -126,7 +143,16 @@ def test_no_footprint_yet_skips_standards_and_verification(followup: Flow) -> No
     assert (
         script.keys == ["recorded", "snapshot", "note", "question"] and script.current == "scopes"
     )
-    script.send("5")  # none yet: no scope 3 question
+    script.send("5")  # none yet: no scope 3 question, no emissions figure
+    assert script.current == "electricity_use"
+    script.send("20 吨")  # a mass is no amount of electricity: asked again, nothing kept
+    assert script.keys == ["invalid_answer", "question"]
+    assert script.reply("invalid_answer")["reason"] == "wrong_unit"
+    script.send("skip")
+    script.send("120%")  # out of range
+    assert script.reply("invalid_answer")["reason"] == "out_of_range"
+    assert script.current == "renewable_share"
+    script.send("skip")
     assert script.current == "emission_factors"
     script.answer_all("6", "6", "1", "5")
     assert script.current == "obstacles"  # verification is for those who calculated

@@ -116,7 +116,6 @@ UNSUPPORTED_ROWS = [
     ({"type": "begin_repeat", "name": "r"}, "repeats"),
     ({"type": "calculate", "name": "c", "calculation": "1 + 1"}, "calculat"),
     ({"type": "select_one_from_file items.csv", "name": "f"}, "from a file"),
-    ({"type": "decimal", "name": "d"}, "'decimal'"),
     ({"type": "date", "name": "d"}, "'date'"),
     ({"type": "range", "name": "r"}, "'range'"),
     ({"type": "teleport", "name": "t"}, "'teleport'"),
@@ -267,3 +266,38 @@ def test_segment_and_snapshot_settings_problems_name_their_column(tmp_path: Path
         "settings sheet, row 2: segments: segments[0].by: 'why' is not a choice question",
         "settings sheet, row 2: segments: segments[1].within.nobody: unknown question 'nobody'",
     }
+
+
+def test_decimal_rows_declare_their_unit_and_round_trip(tmp_path: Path) -> None:
+    from flows.xlsform import export_xlsform
+
+    survey = [
+        ROLE,
+        question("decimal", "energy", unit="MWh", constraint=". >= 0 and . <= 5000"),
+        question("integer", "plants", unit="%", required="yes"),
+    ]
+    flow = import_xlsform(write_form(tmp_path / "f.xlsx", survey)).flow
+    energy = flow.question("energy")
+    assert (energy.type, energy.unit, energy.min_value, energy.max_value) == (
+        QuestionType.DECIMAL, "MWh", 0, 5000,
+    )  # fmt: skip
+    assert flow.question("plants").unit == "%"
+    export_xlsform(flow, tmp_path / "again.xlsx")
+    again = import_xlsform(tmp_path / "again.xlsx").flow
+    assert again == flow
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        (question("decimal", "d", constraint=". > 0"), "a decimal's range is inclusive"),
+        (question("decimal", "d", unit="GJ"), "unit: unknown unit 'GJ'"),
+        (question("text", "d", unit="t"), "unit: only integer and decimal questions take unit"),
+    ],
+)
+def test_unit_and_decimal_problems_name_the_row(
+    tmp_path: Path, row: dict[str, object], said: str
+) -> None:
+    found = problems(write_form(tmp_path / "f.xlsx", [ROLE, row]))
+    assert [p.place for p in found] == ["survey sheet, row 3"], found
+    assert said in found[0].message, found
