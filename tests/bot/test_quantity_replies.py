@@ -11,6 +11,7 @@ from flows.check import check_flow
 from flows.definition import load_flow
 from flows.errors import Problem
 from flows.model import Flow, Lang, QuestionType
+from flows.replies import SnapshotRequest
 from flows.surveys import DEFAULT_FLOW
 from tests.flows.script import Script
 
@@ -37,7 +38,7 @@ def at_electricity(flow: Flow, lang: str) -> Script:
 def texts(script: Script, renderer: Renderer, lang: Lang) -> str:
     assert script.last is not None
     # Live figures are filled in by the dispatcher (bot.snapshots), not by the engine.
-    shown = [r for r in script.last.replies if r.key != "snapshot"]
+    shown = [r for r in script.last.replies if not isinstance(r, SnapshotRequest)]
     return "\n".join(renderer.render(r, lang) for r in shown)
 
 

@@ -14,6 +14,7 @@ from flows.errors import FlowFileError, Problem
 from flows.events import AnswerRecorded
 from flows.flow_yaml import read_yaml_file
 from flows.model import Flow, Lang, PreviousRound
+from flows.replies import AskQuestion
 from flows.rounds import Decision, carry_over, decide
 from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
@@ -177,7 +178,7 @@ def test_the_question_shows_last_rounds_answer_with_tap_links(
 
     script = started(this_round)
     assert script.last is not None
-    question = next(r for r in script.last.replies if r.key == "question")
+    question = next(r for r in script.last.replies if isinstance(r, AskQuestion))
     shown = Renderer().render(question, lang, links=True)
     shown = re.sub(r"<a [^>]*>([^<]*)</a>", r"[\1]", shown)
     assert said in shown, shown
