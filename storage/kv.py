@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col
 
 from storage import precompiled
-from storage.db import connection_of, upsert
-from storage.models import KeyValue
+from storage.db import PerDialect, connection_of, dialect_insert, upsert
+from storage.models import KeyValue, UTCDateTime
 
 _KV: Table = KeyValue.__table__  # type: ignore[attr-defined]
 # Read on every survey step (a respondent's pending pages): built and compiled once, a
@@ -34,18 +35,33 @@ def kv_get(*, session: Session, key: str, now: datetime, for_update: bool = Fals
     return str(value)
 
 
-def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | None) -> None:
-    insert = upsert(session, KeyValue).values(key=key, value=value, expires_at=expires_at)
-    session.exec(
-        insert.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"value": insert.excluded["value"], "expires_at": insert.excluded["expires_at"]},
-        )
+@PerDialect
+def _set(dialect: str) -> Insert:
+    # Bind names differ from column names, as an INSERT with `.values()` needs.
+    insert = dialect_insert(dialect, _KV).values(
+        key=bindparam("new_key"),
+        value=bindparam("new_value"),
+        expires_at=bindparam("new_expires_at", type_=UTCDateTime),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"value": insert.excluded["value"], "expires_at": insert.excluded["expires_at"]},
     )
 
 
+def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | None) -> None:
+    """Insert or replace. Built once per dialect: a reply that overflows into pages
+    stores them on every step."""
+    conn = connection_of(session)
+    params = {"new_key": key, "new_value": value, "new_expires_at": expires_at}
+    precompiled.rows(conn, _set(conn), params)
+
+
+_DELETE = delete(_KV).where(_KV.c.key == bindparam("match_key"))
+
+
 def kv_delete(*, session: Session, key: str) -> None:
-    session.exec(delete(KeyValue).where(col(KeyValue.key) == key))
+    precompiled.rows(connection_of(session), _DELETE, {"match_key": key})
 
 
 def kv_add(*, session: Session, key: str, value: str, expires_at: datetime | None) -> bool:
