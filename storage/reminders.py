@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import Table, bindparam, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from flows.state import Status
-from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession
+from storage import precompiled
+from storage.db import connection_of
+from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession, UTCDateTime
 
 # WeChat: customer-service messages only within 48 h of the user's last message. A
 # margin so a reminder queued now is still inside the window when the outbox sends it.
@@ -92,14 +94,22 @@ def claim(*, session: Session, due: Due, now: datetime) -> bool:
     return bool(session.connection().execute(statement).rowcount)
 
 
+_REMINDER: Table = Reminder.__table__  # type: ignore[attr-defined]
+# Run on every inbound message: built and compiled once (building the UPDATE per message
+# was ~13 % of a push's CPU under `surveybot bench compare`). Bind names differ from
+# column names, as an UPDATE needs.
+_NOTE_RETURN = (
+    update(_REMINDER)
+    .where(_REMINDER.c.respondent_id == bindparam("match_respondent"))
+    .where(_REMINDER.c.returned_at.is_(None))
+    .values(returned_at=bindparam("now", type_=UTCDateTime))
+)
+
+
 def note_return(*, session: Session, respondent_id: int, now: datetime) -> None:
     """A message after a reminder: that respondent came back."""
-    session.connection().execute(
-        update(Reminder)
-        .where(col(Reminder.respondent_id) == respondent_id)
-        .where(col(Reminder.returned_at).is_(None))
-        .values(returned_at=now)
-    )
+    params = {"match_respondent": respondent_id, "now": now}
+    precompiled.rows(connection_of(session), _NOTE_RETURN, params)
 
 
 def opt_out(*, session: Session, respondent_id: int, now: datetime) -> None:

@@ -11,9 +11,10 @@ the raw path: a scanner trying random URLs must not create new time series.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +25,22 @@ REQUEST_ID_HEADER = "x-request-id"
 UNMATCHED_ROUTE = "unmatched"
 # An incoming id is kept only if it is short and plain: it ends up in every log line.
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class RequestIds:
+    """Ids for requests that bring none: a random prefix per process and a counter.
+
+    Unique across workers and restarts (the prefix), without `uuid4`'s read of the
+    kernel's random pool on every request (~1.5 % of a push's CPU under the bench
+    compare driver). An id correlates log lines; it is no secret.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
 
 
 def incoming_request_id(scope: Scope) -> str | None:
@@ -43,12 +60,13 @@ def route_label(scope: Scope) -> str:
 class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = incoming_request_id(scope) or self._ids.next()
         token = request_id_var.set(request_id)
         header = (REQUEST_ID_HEADER.encode(), request_id.encode("latin-1"))
         status = 500  # if the app fails before it starts a response

@@ -130,6 +130,7 @@ async def test_the_request_id_is_echoed_or_made(harness: Harness) -> None:
     assert given.headers["x-request-id"] == "a-1"
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"])
     assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["x-request-id"])
+    assert made.headers["x-request-id"] != hostile.headers["x-request-id"]
 
 
 def test_configure_logging_makes_every_logger_json(tmp_path: Path) -> None:
