@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows import numbering
-from flows.prompts import Sprint, prompt
+from flows.sprint import Sprint, prompt
 from flows.state import SessionState, Status
 
 WELCOME_BACK_AFTER = timedelta(minutes=30)

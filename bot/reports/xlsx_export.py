@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.export import FIXED_COLUMNS, LABELS
 from bot.reports.labels import option_text
-from bot.staff.reports import number
+from bot.reports.staff_replies import number
 from flows.model import Flow, QuestionType
 from storage.aggregates import option_ids
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.envelope import Message
+from bot.dispatch.envelope import Message
 from bot.settings import StaffMember
 from bot.staff.commands import StaffRequest
 from flows.events import Reply

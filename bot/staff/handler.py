@@ -1,7 +1,7 @@
 """The dispatcher's staff hook: staff commands from staff members, audited.
 
 Called inside the message's transaction, after dedupe and the sender's lock
-(`bot.service.Service.staff_handler`). Returns None, so the survey engine answers, for
+(`bot.dispatch.service.Service.staff_handler`). Returns None, so the survey engine answers, for
 anyone not listed in SURVEYBOT_STAFF and for staff in a `/test` run (`test_runs`): staff
 are never respondents, so any other staff message that is no command gets the staff
 help. A non-staff "/stats" gets the engine's unknown-command help and learns nothing;
@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.envelope import Envelope, Message, Outcome
-from bot.pseudonyms import Pseudonyms
-from bot.render import Renderer
+from bot.dispatch.envelope import Envelope, Message, Outcome
+from bot.dispatch.pseudonyms import Pseudonyms
+from bot.dispatch.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, contact_commands, stats_command, test_runs
 from bot.staff.call import Call, Result
@@ -32,13 +32,13 @@ from bot.staff.commands import (
     split_reference,
 )
 from bot.staff.names import StaffNames
+from bot.staff.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from bot.staff.survey_choice import chosen_flow, survey_command
-from bot.survey_catalog import SurveyCatalog
-from bot.web.links import ExportFormat, dashboard_login_url, export_url
-from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.staff.web_links import ExportFormat, dashboard_login_url, export_url
+from bot.surveys.catalog import SurveyCatalog
 from flows.events import Reply
 from flows.model import Flow, Lang, Question
-from storage import repositories as repo
+from storage.audit import audit
 from storage.test_data import respondent_id_of
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
@@ -116,7 +116,7 @@ class StaffHandler:
             "argument": argument[:AUDIT_ARGUMENT_CHARS],
             **result.detail,
         }
-        repo.audit(
+        audit(
             session=session,
             actor=call.actor,
             action=result.action,
@@ -134,7 +134,7 @@ class StaffHandler:
         detail = json.dumps({"command": request.command.value})
         # Not staff: a respondent, whose id must not outlive their "delete my data".
         actor = self.pseudonyms.actor(str(member))
-        repo.audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
+        audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
 
     def _say(self, reply: Reply) -> list[Message]:
         return [Message(self.renderer.render(reply, Lang.BOTH))]

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot.reports.export import export_rows, write_csv
 from bot.reports.xlsx_export import write_analysis_xlsx
-from bot.web.links import ExportFormat
+from bot.staff.web_links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
 from storage.filters import NO_FILTER, ReportFilter

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import Renderer, template_keys
+from bot.dispatch.render import Renderer, template_keys
 from flows.events import Intent, Reply
 from flows.model import Flow, Lang
 from tests.flows.script import Script
 
-# Keys whose figures the dispatcher fills in (bot.snapshots); rendered with sample data below.
+# Keys whose figures the dispatcher fills in (bot.dispatch.snapshots);
+# rendered with sample data below.
 ENRICHED = {"snapshot", "completion_summary"}
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Channel, Envelope, Outcome
-from bot.service import Service, ServiceConfig
+from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
