@@ -17,7 +17,7 @@ from bot.dispatch.render_taps import Taps
 from flows.events import Reply
 from flows.model import Lang
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parents[1] / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
 RENDERED_KEPT = 4096  # texts kept by one Renderer
 
