@@ -20,19 +20,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app.background import start_background, stop_background
+from bot.app.channel_seams import TELEGRAM_MENUS, DatabasePushNonces, DatabaseTokenStore
 from bot.app.runtime import Runtime, build_runtime
+from bot.channels.sending import ChannelSender
 from bot.channels.telegram.config import TelegramConfig
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.config import WeChatConfig
-from bot.channels.wechat.nonces import DatabasePushNonces
 from bot.channels.wechat.routes import make_wechat_routes
-from bot.channels.wechat.sender import DatabaseTokenStore, WeChatSender
+from bot.channels.wechat.sender import WeChatSender
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
 from bot.reports.cjk_font_files import cjk_font_available
 from bot.settings import Settings, load_settings
 from bot.web.routes import make_web_routes
-from bot.workers.delivery import ChannelSender
 from storage.db import ping
 from storage.readiness import accepts_writes
 
@@ -104,7 +104,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         # python-telegram-bot (~17 MB): only a worker that serves Telegram imports it.
         from bot.channels.telegram.channel import TelegramChannel, make_telegram_routes
 
-        telegram = TelegramChannel(telegram_config, runtime.service)
+        telegram = TelegramChannel(telegram_config, runtime.service, menus=TELEGRAM_MENUS)
         routes.extend(make_telegram_routes(telegram))
         senders["telegram"] = telegram  # staff alerts and broadcasts go out through the outbox
 

@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Engine
 
+from bot.channels.sending import ChannelSender
 from bot.settings import Settings
 from bot.surveys.catalog import SurveyCatalog
 from bot.workers.completion_charts import ChartWorker
-from bot.workers.delivery import ChannelSender, Delivery
+from bot.workers.delivery import Delivery
 from bot.workers.reminders import Reminders
 from bot.workers.renotify import Renotifier
 from bot.workers.retention import RetentionJob, RetentionPolicy

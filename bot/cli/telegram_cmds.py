@@ -70,6 +70,7 @@ def set_webhook(
 async def _set_webhook(config: TelegramConfig, url: str, drop_pending: bool) -> None:
     from telegram import Bot
 
+    from bot.app.channel_seams import TELEGRAM_MENUS
     from bot.channels.telegram.commands import publish_commands
     from bot.channels.telegram.inbound import ALLOWED_UPDATES
 
@@ -80,7 +81,7 @@ async def _set_webhook(config: TelegramConfig, url: str, drop_pending: bool) -> 
             allowed_updates=list(ALLOWED_UPDATES),
             drop_pending_updates=drop_pending,
         )
-        await publish_commands(bot, config.staff_ids)
+        await publish_commands(bot, TELEGRAM_MENUS, config.staff_ids)
 
 
 @telegram_app.command("poll", help="Long-poll Telegram (local use; removes the webhook).")
@@ -96,10 +97,11 @@ def poll(
 
 async def _poll(runtime: Runtime, config: TelegramConfig, timeout: int) -> None:
     from bot.app.background import start_background, stop_background
+    from bot.app.channel_seams import TELEGRAM_MENUS
     from bot.channels.telegram.channel import TelegramChannel
     from bot.channels.telegram.polling import poll_updates
 
-    channel = TelegramChannel(config, runtime.service)
+    channel = TelegramChannel(config, runtime.service, menus=TELEGRAM_MENUS)
     await channel.start()
     # The outbox, completion charts and contact re-notification run as under `serve`.
     tasks = start_background(

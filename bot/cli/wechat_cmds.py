@@ -11,10 +11,10 @@ from pathlib import Path
 import anyio
 import typer
 
+from bot.app.channel_seams import DatabaseTokenStore
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.errors import WeChatApiError
 from bot.channels.wechat.menu import MenuKey, menu_definition
-from bot.channels.wechat.sender import DatabaseTokenStore
 from bot.cli.common import settings_or_exit
 from bot.devtools.dev_credentials import DevCredentials, load_dev_credentials
 from bot.devtools.wechat_sim import SimReply, WeChatSimulator

@@ -12,11 +12,12 @@ import base64
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from sqlalchemy import Engine
 
+from bot.channels.sending import ChannelSender, DeliveryError
 from bot.dispatch import reply_delivery
 from bot.observability import metrics
 from bot.observability.logging import hash_id
@@ -25,24 +26,6 @@ from storage.db import run_in_transaction
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)
-
-
-class ChannelSender(Protocol):
-    """Sends one message; raises DeliveryError (or any exception: retried) on failure."""
-
-    async def send_text(self, recipient: str, text: str) -> None: ...
-
-    async def send_image(self, recipient: str, png: bytes) -> None: ...
-
-
-class DeliveryError(Exception):
-    """A send failed; `retry` says whether trying again can help (e.g. not for 45015);
-    `api_refused`: the channel's API refuses this account altogether (WeChat 48001)."""
-
-    def __init__(self, message: str, *, retry: bool = True, api_refused: bool = False) -> None:
-        super().__init__(message)
-        self.retry = retry
-        self.api_refused = api_refused
 
 
 class Delivery:

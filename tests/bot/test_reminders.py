@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.app.channel_seams import DatabaseTokenStore
 from bot.channels.wechat.api import WeChatApi
-from bot.channels.wechat.sender import DatabaseTokenStore, WeChatSender
+from bot.channels.wechat.sender import WeChatSender
 from bot.workers.delivery import Delivery
 from bot.workers.reminders import Reminders
 from storage.db import transaction

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 
 from bot.app.asgi import create_app
+from bot.app.channel_seams import DatabaseTokenStore
 from bot.app.runtime import Runtime
 from bot.channels.wechat.api import WeChatApi
-from bot.channels.wechat.sender import DatabaseTokenStore, WeChatSender
+from bot.channels.wechat.sender import WeChatSender
 from bot.devtools.wechat_sim import WeChatSimulator
 from bot.settings import load_settings
 from bot.workers.delivery import Delivery

@@ -26,15 +26,15 @@ from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.channels.sending import DeliveryError
 from bot.channels.telegram.commands import publish_commands
-from bot.channels.telegram.config import TelegramConfig
+from bot.channels.telegram.config import Menus, TelegramConfig
 from bot.channels.telegram.inbound import Plan, plan_update
 from bot.channels.telegram.keyboards import build_keyboard
 from bot.channels.text_split import split_utf16
 from bot.dispatch.envelope import Dispatcher, Outcome
 from bot.observability import metrics
 from bot.observability.logging import hash_id
-from bot.workers.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,11 @@ class TelegramChannel:
         config: TelegramConfig,
         dispatcher: Dispatcher,
         *,
+        menus: Menus,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.config = config
+        self.menus = menus
         self._dispatcher = dispatcher
         self._clock = clock
         # No updater: updates come from our own route (or `telegram_polling`).
@@ -83,7 +85,7 @@ class TelegramChannel:
         """Connect (getMe checks the token) and publish the command menus."""
         await self.application.initialize()
         try:
-            await publish_commands(self.bot, self.config.staff_ids)
+            await publish_commands(self.bot, self.menus, self.config.staff_ids)
         except TelegramError as exc:  # menus are a convenience: the bot works without
             log.warning("telegram setMyCommands failed: %s", type(exc).__name__)
 

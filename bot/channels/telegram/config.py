@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.dispatch.envelope import Channel
 from bot.settings import Settings
+from flows.model import Text
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org"
 # Bot API, setWebhook: secret_token is 1-256 characters of A-Z, a-z, 0-9, _ and -.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+@dataclass(frozen=True)
+class Menus:
+    """(command, description) pairs: everyone's, and the staff's added in staff chats."""
+
+    respondent: Sequence[tuple[str, Text]]
+    staff: Sequence[tuple[str, Text]]
 
 
 class TelegramConfigError(ValueError):

@@ -1,54 +1,14 @@
-"""WeChat's seams onto our storage: the shared token store, the sender.
-
-- `DatabaseTokenStore`: one access token for every worker (PLATFORM_NOTES: a new token
-  invalidates the old one after 5 minutes, so workers must not each fetch their own).
-- `WeChatSender`: the delivery worker's way to send a queued text or image.
-"""
+"""`WeChatSender`: the delivery worker's way to send a queued text or image."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import Engine
-
+from bot.channels.sending import DeliveryError
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.errors import OutsideWindow, WeChatApiError
-from bot.workers.delivery import DeliveryError
-from storage.db import run_in_transaction
-from storage.kv import kv_delete, kv_get, kv_set
 
 # 48001 "api unauthorized": this account may not use the customer-service API at all
 # (e.g. an unverified subscription account 订阅号). Replies are paged instead.
 API_UNAUTHORIZED_ERRCODE = 48001
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class DatabaseTokenStore:
-    """wechat_api.TokenStore over the KeyValue table (synchronous: called from threads)."""
-
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self.engine = engine
-        self.clock = clock
-
-    def get(self, key: str) -> str | None:
-        now = self.clock()
-        return run_in_transaction(
-            self.engine, lambda s: kv_get(session=s, key=f"wechat:{key}", now=now)
-        )
-
-    def set(self, key: str, value: str, ttl: int | None) -> None:
-        expires = self.clock() + timedelta(seconds=ttl) if ttl else None
-        run_in_transaction(
-            self.engine,
-            lambda s: kv_set(session=s, key=f"wechat:{key}", value=value, expires_at=expires),
-        )
-
-    def delete(self, key: str) -> None:
-        run_in_transaction(self.engine, lambda s: kv_delete(session=s, key=f"wechat:{key}"))
 
 
 class WeChatSender:
