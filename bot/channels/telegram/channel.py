@@ -14,18 +14,18 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.channels.http_edge import Refused, read_limited, refusal, retry_later
 from bot.channels.sending import DeliveryError
 from bot.channels.telegram.commands import publish_commands
 from bot.channels.telegram.config import Menus, TelegramConfig
@@ -33,7 +33,6 @@ from bot.channels.telegram.inbound import Plan, plan_update
 from bot.channels.telegram.keyboards import build_keyboard
 from bot.channels.text_split import split_utf16
 from bot.dispatch.envelope import Dispatcher, Outcome
-from bot.observability import metrics
 from bot.observability.logging import hash_id
 
 log = logging.getLogger(__name__)
@@ -210,12 +209,6 @@ def _has_integer_ids(update: Update) -> bool:
     return all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 def make_telegram_routes(channel: TelegramChannel, *, path: str = "/telegram") -> list[Route]:
     """The webhook route for the app's Starlette router."""
 
@@ -224,23 +217,14 @@ def make_telegram_routes(channel: TelegramChannel, *, path: str = "/telegram") -
             _check_secret(request, channel.config.webhook_secret)
             data = await _read_json(request)
             await channel.handle_update(data)
-        except _Refused as refused:
-            log.warning("telegram update refused (%d): %s", refused.status, refused)
-            metrics.record_message("telegram", "rejected")
-            return PlainTextResponse(str(refused), status_code=refused.status)
+        except Refused as refused:
+            return refusal(refused, channel="telegram", what="telegram update", log=log)
         except MalformedUpdate as exc:
-            log.warning("telegram update refused (400): %s", exc)
-            metrics.record_message("telegram", "rejected")
-            return PlainTextResponse(str(exc), status_code=400)
-        except Exception as exc:  # the one place turning failures into a retry
-            # Type and frames only: an exception message may quote user input.
-            log.error(
-                "telegram update failed: %s\n%s",
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
+            return refusal(
+                Refused(400, str(exc)), channel="telegram", what="telegram update", log=log
             )
-            metrics.record_error("telegram")
-            return PlainTextResponse("retry", status_code=503)
+        except Exception as exc:  # a failure: answered 503 so Telegram retries
+            return retry_later(exc, channel="telegram", what="telegram update", log=log)
         return Response(status_code=200)
 
     return [Route(path, webhook, methods=["POST"])]
@@ -250,18 +234,11 @@ def _check_secret(request: Request, secret: str | None) -> None:
     given = request.headers.get(SECRET_HEADER, "")
     # No secret configured: refuse everything rather than accept forged updates.
     if secret is None or not hmac.compare_digest(given.encode(), secret.encode()):
-        raise _Refused(403, "bad or missing secret token")
+        raise Refused(403, "bad or missing secret token")
 
 
 async def _read_json(request: Request) -> Any:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _Refused(413, f"declared {declared} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise _Refused(413, f"more than {MAX_BODY_BYTES} bytes")
+    body = await read_limited(request, MAX_BODY_BYTES)
     try:
         return json.loads(body)
     # RecursionError: nesting deeper than the stack ("[[[[…"), well under the size limit.

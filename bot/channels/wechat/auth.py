@@ -16,6 +16,7 @@ from datetime import datetime
 
 from starlette.requests import Request
 
+from bot.channels.http_edge import read_limited
 from bot.channels.wechat.config import MessageMode, WeChatConfig
 from bot.channels.wechat.crypto import (
     MessageCrypto,
@@ -27,7 +28,6 @@ from bot.channels.wechat.errors import (
     ForeignAccount,
     InvalidSignature,
     MalformedMessage,
-    PayloadTooLarge,
     ReusedNonce,
 )
 from bot.channels.wechat.nonces import PushNonces
@@ -89,18 +89,3 @@ class PushAuthenticator:
         wanted = self._config.original_id
         if wanted and msg.to_user != wanted:
             raise ForeignAccount("push addressed to another account")
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refusing more than `limit` bytes without reading it all into memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"declared {declared} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"more than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

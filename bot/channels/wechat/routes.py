@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.http_edge import Refused, refusal, retry_later
 from bot.channels.wechat.auth import PushAuthenticator
 from bot.channels.wechat.config import WeChatConfig
 from bot.channels.wechat.crypto import MessageCrypto, check_signature, check_timestamp
@@ -59,12 +60,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 class WeChatEndpoint:
     """One Official Account's push handler; use `make_wechat_routes`."""
 
@@ -89,24 +84,15 @@ class WeChatEndpoint:
             if request.method == "POST":
                 return await self._receive(request)
             return self._verify(request)
-        except _Refused as refused:
-            metrics.record_message("wechat", "rejected")
-            logger.warning("wechat push refused (%d): %s", refused.status, refused)
-            return PlainTextResponse(str(refused), status_code=refused.status)
+        except Refused as refused:
+            return refusal(refused, channel="wechat", what="wechat push", log=logger)
         except ClientDisconnect:
             # The sender hung up mid-body: nothing to answer, and not our failure.
             logger.info("wechat push abandoned by the client before its body was complete")
             return Response(status_code=CLIENT_CLOSED)
-        except Exception as exc:  # the one place turning bugs into a retryable answer
+        except Exception as exc:  # a bug: answered 503 so WeChat retries
             # A dispatcher failure is already counted as a message error by the dispatcher.
-            metrics.record_error("wechat")
-            # Type and frames only: an exception message may quote user input.
-            logger.error(
-                "wechat push failed: %s\n%s",
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
-            return PlainTextResponse("retry", status_code=503)
+            return retry_later(exc, channel="wechat", what="wechat push", log=logger)
 
     def _verify(self, request: Request) -> Response:
         """URL check when the server address is saved in the admin console."""
@@ -120,10 +106,10 @@ class WeChatEndpoint:
             )
             check_timestamp(q.get("timestamp", ""), self._clock().timestamp())
         except (InvalidSignature, ReplayedRequest) as exc:
-            raise _Refused(403, str(exc)) from None
+            raise Refused(403, str(exc)) from None
         echostr = q.get("echostr")
         if not echostr:
-            raise _Refused(400, "missing echostr")
+            raise Refused(400, "missing echostr")
         # Plain text: a str returned through a JSON response would arrive quoted; nosniff
         # keeps a browser from sniffing the echoed, caller-chosen text as HTML.
         return PlainTextResponse(echostr, headers={"X-Content-Type-Options": "nosniff"})
@@ -171,13 +157,13 @@ class WeChatEndpoint:
         try:
             return await self._auth.authenticate(request, now)
         except PayloadTooLarge as exc:
-            raise _Refused(413, str(exc)) from None
+            raise Refused(413, str(exc)) from None
         except (
             InvalidSignature, ReplayedRequest, ForeignAppId, ReusedNonce, ForeignAccount
         ) as exc:  # fmt: skip
-            raise _Refused(403, str(exc)) from None
+            raise Refused(403, str(exc)) from None
         except MalformedMessage as exc:
-            raise _Refused(400, str(exc)) from None
+            raise Refused(400, str(exc)) from None
 
     def _reply(
         self, outcome: Outcome, msg: WeChatMessage, crypto: MessageCrypto | None
