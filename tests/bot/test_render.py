@@ -36,9 +36,9 @@ def test_engine_reply_keys_all_have_templates() -> None:
         (flows_dir / name).read_text(encoding="utf-8")
         for name in (
             "engine.py",
-            "answering.py",
+            "answer_moves.py",
             "contact_form.py",
-            "prompts.py",
+            "sprint.py",
             "confirmations.py",
             "mapping.py",
         )
