@@ -4,7 +4,7 @@
 the signature (safe mode: the msg_signature over the Encrypt field) and the timestamp
 window — and answers "success". It is added to the very app `surveybot serve` builds
 (same uvicorn, same middleware, same logging), so the ratio survey/bare measures our
-own per-push work. It lives here, not in bot/app.py: production never mounts it.
+own per-push work. It lives here, not in bot/app/asgi.py: production never mounts it.
 
     uvicorn --factory benchmarks.bare_app:app_from_env   (what `surveybot bench serve` runs)
 """
@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import app_from_env as production_app_from_env
-from bot.channels.wechat_crypto import check_msg_signature, check_signature, check_timestamp
-from bot.channels.wechat_errors import InvalidSignature, MalformedMessage, ReplayedRequest
-from bot.channels.wechat_xml import extract_encrypt
+from bot.app.asgi import app_from_env as production_app_from_env
+from bot.channels.wechat.crypto import check_msg_signature, check_signature, check_timestamp
+from bot.channels.wechat.errors import InvalidSignature, MalformedMessage, ReplayedRequest
+from bot.channels.wechat.xml import extract_encrypt
 from bot.settings import load_settings
 
 BARE_PATH = "/wechat-bare"

@@ -47,8 +47,8 @@ class Tracer:
 
 
 async def trace_one_answer() -> Tracer:
-    from bot.app import create_app
-    from bot.channels.wechat_sim import WeChatSimulator
+    from bot.app.asgi import create_app
+    from bot.devtools.wechat_sim import WeChatSimulator
     from bot.settings import load_settings
 
     tracer = Tracer()

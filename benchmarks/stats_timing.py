@@ -5,7 +5,7 @@
 
 Times what staff `/stats` does for the whole survey, in one read-only transaction:
 `question_stats` (the exact counters, plus the newest free texts of each text question)
-and the seed-layout report cut into chat messages (`bot.staff.reports.report_messages`).
+and the seed-layout report cut into chat messages (`bot.reports.staff_replies.report_messages`).
 `--texts 20` (TEXT_ANSWERS_SHOWN) is what the staff command shows; `0` the figures
 alone; `all` every free-text answer (what /stats printed before it was limited).
 
@@ -29,10 +29,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from benchmarks.results import percentile
-from bot.envelope import Channel, Envelope
+from bot.dispatch.envelope import Channel, Envelope
+from bot.reports.staff_replies import TEXT_ANSWERS_SHOWN, report_messages
 from bot.settings import load_settings
 from bot.staff.handler import build_staff_handler
-from bot.staff.reports import TEXT_ANSWERS_SHOWN, report_messages
 from flows.definition import load_flow
 from flows.events import Inbound
 from flows.model import Flow
@@ -87,7 +87,7 @@ def _command(engine: Engine, url: str, flow: Flow, text: str) -> Callable[[], li
     def run() -> list[str]:
         inbound = Inbound(now=datetime.now(UTC), text=text)
         envelope = Envelope(Channel.WECHAT, BENCH_STAFF, f"bench-stats-{next(runs)}", inbound)
-        # As the dispatcher does (bot.staff_dispatch): the reads, then the audit row.
+        # As the dispatcher does (bot.dispatch.staff_dispatch): the reads, then the audit row.
         with transaction(engine, readonly=True, long_read=True) as session:
             work = handler.prepare(session, envelope)
         if work is None:

@@ -30,7 +30,7 @@ from benchmarks.bare_app import BARE_PATH
 from benchmarks.http_client import Connection, HttpError
 from benchmarks.respondents import random_script
 from benchmarks.results import HEADER, RunResult
-from bot.channels.wechat_sim import WeChatSimulator
+from bot.devtools.wechat_sim import WeChatSimulator
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 

@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.channels.wechat_config import MessageMode, check_message_mode
-from bot.envelope import Channel
+from bot.channels.wechat.config import MessageMode, check_message_mode
+from bot.dispatch.envelope import Channel
 
 DEFAULT_DATABASE_URL = "sqlite:///surveybot.db"
 WECHAT_API = "https://api.weixin.qq.com"
@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # Start-up with the database unreachable: 0 stops at once with one line; N waits up
     # to N seconds, retrying with a logged line each time (e.g. PostgreSQL still booting).
     db_wait_s: float = Field(0.0, ge=0, le=3600, validation_alias=_env("SURVEYBOT_DB_WAIT_S"))
-    # Retention (bot.retention): dedupe rows (platform retries stop within minutes; Telegram
+    # Retention (bot.workers.retention): dedupe rows (platform retries stop within minutes; Telegram
     # reuses update ids after a week), payloads of sent outbox rows, and the details of
     # handled contact requests: the consent notice in the flow files states this number.
     processed_retention_days: float = Field(

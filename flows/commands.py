@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flows.answers import parse_yes_no
+from flows.answer_parsing import parse_yes_no
 from flows.model import Lang
-from flows.parsed import normalize
+from flows.parse_results import normalize
 
 __all__ = ["Command", "ParsedCommand", "parse_command", "parse_language", "parse_yes_no"]
 

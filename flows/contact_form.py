@@ -7,12 +7,11 @@ It reuses the flow's consent and detail questions, keeps what is typed in
 
 from __future__ import annotations
 
-from flows.answers import Invalid, parse_answer
+from flows.answer_parsing import Invalid, parse_answer
 from flows.commands import Command
 from flows.events import ContactRequested
 from flows.model import YES, FieldKind, Flow, Question
 from flows.navigation import contact_form, is_required, next_unanswered
-from flows.prompts import Sprint, prompt, refuse
 from flows.replies import (
     Cancelled,
     CannotSkip,
@@ -22,6 +21,7 @@ from flows.replies import (
     ContactUnavailable,
     NotNow,
 )
+from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, Status
 
 

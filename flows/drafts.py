@@ -1,6 +1,6 @@
 """A multiple-choice selection being built by taps, not yet an answer.
 
-WeChat's tap links (bot.channels.wechat_links) cannot keep state, so each option's link
+WeChat's tap links (bot.dispatch.tap_links) cannot keep state, so each option's link
 carries the whole selection it would lead to: "☑ 1,3". Such a message shows the
 question again with that selection and a 完成 / Done link (which sends "1,3", an
 ordinary answer). Typing "1,3" still answers at once. Pure, never raises.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from flows.answers import parse_answer
+from flows.answer_parsing import parse_answer
 from flows.model import Question, QuestionType
-from flows.parsed import Invalid, normalize
+from flows.parse_results import Invalid, normalize
 
 DRAFT_MARK = "☑"
 

@@ -1,7 +1,7 @@
 """The sans-I/O survey engine: `step(flow, state, inbound) -> Step(state, replies, effects)`.
 
 Like XState's pure `transition`, it never executes its effects: the dispatcher
-(`bot.service`) persists them in the same transaction as the new state. No clock, no
+(`bot.dispatch.service`) persists them in the same transaction as the new state. No clock, no
 database, no network: time arrives on `Inbound.now`. A wrong answer is a reply, never
 an exception.
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flows import answering, confirmations, contact_form, numbering, prefill
-from flows.answering import new_state
-from flows.answers import Invalid, normalize, parse_answer
+from flows import answer_moves as answering
+from flows import confirmations, contact_form, numbering, prefill
+from flows.answer_moves import new_state
+from flows.answer_parsing import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
 from flows.drafts import parse_draft
 from flows.events import (
@@ -31,7 +32,6 @@ from flows.navigation import (
     form_complete,
     form_details,
 )
-from flows.prompts import Sprint, answer_items, prompt, refuse
 from flows.replies import (
     CompletedHint,
     ContactCreated,
@@ -56,6 +56,7 @@ from flows.replies import (
     UnsupportedInput,
     Welcome,
 )
+from flows.sprint import Sprint, answer_items, prompt, refuse
 from flows.state import Answer, Pending, SessionState, Status
 from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
 

@@ -13,7 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from flows.model import FieldKind
-from flows.parsed import Invalid, InvalidReason, Parsed, normalize, normalize_text
+from flows.parse_results import Invalid, InvalidReason, Parsed, normalize, normalize_text
 
 __all__ = ["validate_field"]
 

@@ -1,6 +1,6 @@
 """Whole-number answers (XLSForm's `integer`): "42", "４２", "-3", "＋7", "1,200".
 
-Pure and total like `flows.answers`: every `str` gives `Parsed(text=canonical digits)`
+Pure and total like `flows.answer_parsing`: every `str` gives `Parsed(text=canonical digits)`
 or `Invalid`, never an exception. The canonical text ("1200", "-3") is what storage
 keeps, so reports and exports compare numbers, not spellings.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flows.parsed import Invalid, InvalidReason, Parsed, normalize
+from flows.parse_results import Invalid, InvalidReason, Parsed, normalize
 
 __all__ = ["MAX_DIGITS", "validate_integer"]
 

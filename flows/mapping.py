@@ -24,14 +24,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.answering import finish
+from flows.answer_moves import finish
 from flows.events import AnswerCleared, AnswerRecorded, Effect, Step
 from flows.model import Flow, Question, QuestionType
 from flows.navigation import is_empty, is_required, next_unanswered
-from flows.prompts import Sprint, prompt
 from flows.replies import (
     SurveyUpdated,
 )
+from flows.sprint import Sprint, prompt
 from flows.state import Answer, SessionState, Status
 
 # Only these positions move: a respondent in the contact form or finished stays put.

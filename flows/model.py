@@ -34,7 +34,7 @@ class QuestionType(StrEnum):
 
 
 class FieldKind(StrEnum):
-    """Form fields with their own validation (flows.answers)."""
+    """Form fields with their own validation (flows.answer_parsing)."""
 
     NAME = "name"
     COMPANY = "company"

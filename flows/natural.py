@@ -5,7 +5,7 @@
 - Voice transcripts: "一，三。" (NFKC has already made the punctuation ASCII).
 - Option texts inside a sentence: "chassis and interior", "我们做内饰和车身的".
 
-Pure; `flows.answers` calls `rewrite` and `mentioned` only after its strict parse failed,
+Pure; `flows.answer_parsing` calls `rewrite` and `mentioned` only after its strict parse failed,
 so nothing that was accepted before reads differently now.
 """
 

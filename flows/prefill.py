@@ -8,11 +8,11 @@ reads 是 / 否 as its answer (是 there is both a keep and a yes: the same answ
 
 from __future__ import annotations
 
-from flows import answering
+from flows import answer_moves as answering
 from flows.model import Question, QuestionType
-from flows.prompts import Sprint, prompt
 from flows.replies import Recorded
 from flows.rounds import Decision, decide
+from flows.sprint import Sprint, prompt
 from flows.state import Answer, SessionState
 
 __all__ = ["offered", "on_answer"]

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flows.chinese_numbers import NUMERAL_CHARS, chinese_number
-from flows.parsed import Invalid, InvalidReason, Parsed, normalize, normalize_text
+from flows.parse_results import Invalid, InvalidReason, Parsed, normalize, normalize_text
 from flows.units import Unit, spoken_unit
 
 __all__ = ["MAX_DIGITS", "canonical", "parse_quantity"]

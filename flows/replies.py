@@ -6,7 +6,7 @@ variables. `lang` forces a language (errors are always bilingual); None = the
 respondent's.
 
 Three kinds are requests the dispatcher answers with live figures from storage
-(bot.snapshots): `SnapshotRequest` becomes `Snapshot`, `SummaryRequest` becomes
+(bot.dispatch.snapshots): `SnapshotRequest` becomes `Snapshot`, `SummaryRequest` becomes
 `Summary`, and `Completed.figures` is filled in. Nothing here is stored: replies are
 rendered inside the step's transaction and only their text is kept.
 """
@@ -242,7 +242,7 @@ class CompletedHint(Reply):
 
 @dataclass(frozen=True)
 class SnapshotRequest(Reply):
-    """Figures of the question just answered, for the options chosen (bot.snapshots)."""
+    """Figures of the question just answered, for the options chosen (bot.dispatch.snapshots)."""
 
     question: Question
     options: tuple[str, ...]
@@ -289,7 +289,7 @@ class NoNextSurvey(Reply):
     pass
 
 
-# Said by the dispatcher (bot.service), outside a step.
+# Said by the dispatcher (bot.dispatch.service), outside a step.
 @dataclass(frozen=True)
 class NextUnavailable(Reply):
     pass

@@ -16,7 +16,7 @@ from typing import Any
 
 from flows.errors import Problem
 from flows.model import Flow, PreviousRound, Question, QuestionType
-from flows.parsed import normalize
+from flows.parse_results import normalize
 from flows.state import Answer
 
 __all__ = ["Carried", "Decision", "carry_over", "check_previous_round", "decide", "read_previous"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows import numbering
-from flows.prompts import Sprint, prompt
 from flows.replies import (
     WelcomeBack,
 )
+from flows.sprint import Sprint, prompt
 from flows.state import SessionState, Status
 
 WELCOME_BACK_AFTER = timedelta(minutes=30)

@@ -69,7 +69,7 @@ def request_contact(
 
     Asking "联系我" mid-survey and later choosing "立即联系" is one wish, not two: the
     details given last are merged into the request staff already have. The caller holds
-    the respondent's row lock (bot.service), so two messages cannot both insert.
+    the respondent's row lock (bot.dispatch.service), so two messages cannot both insert.
     """
     current = session.exec(
         select(ContactRequest)

@@ -12,7 +12,7 @@ requests; this removes the rest, in the same transaction:
   alert not yet sent, the overflow of a staff `/contacts` reply): its text is cleared;
 - their own pending pages (`pages:<channel>:<id>` rows: the rest of a long reply);
 - audit rows naming them as actor (written as keyed hashes since, see
-  `bot.pseudonyms`; older rows named them in clear) say "erased" instead.
+  `bot.dispatch.pseudonyms`; older rows named them in clear) say "erased" instead.
 Dedupe keys are keyed hashes of (sender, message key) and hold no id in clear.
 """
 

@@ -1,6 +1,6 @@
 """Survey rounds: a respondent's answers to the earlier survey, and what changed since.
 
-`earlier_answers` feeds the pre-fill (bot.prefill); `round_pairs` the staff's "what
+`earlier_answers` feeds the pre-fill (bot.surveys.prefill); `round_pairs` the staff's "what
 changed since last round" report and the export's earlier-round columns. The earlier
 survey is another flow id (one session per respondent and flow), so both read plain
 answer rows joined on the respondent.

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.envelope import Channel, Dispatcher, Envelope, Outcome
+from bot.dispatch.envelope import Channel, Dispatcher, Envelope, Outcome
 from flows.events import Inbound, Intent
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "退出"})

@@ -10,7 +10,7 @@ import os
 
 import typer
 
-from bot.chart_process import drawer_beside_workers
+from bot.app.chart_process import drawer_beside_workers
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
 from bot.cli.serve_cmd import WORKER_HEALTHCHECK_S

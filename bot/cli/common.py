@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.runtime import Runtime, build_runtime
+from bot.app.runtime import Runtime, build_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from flows.errors import FlowFileError
 from storage.surveys import RegistryError

@@ -6,7 +6,7 @@ import typer
 
 from bot.cli.common import settings_or_exit
 from bot.cli.seed_cmd import seed_fake_cmd
-from bot.survey_catalog import SurveyCatalog
+from bot.surveys.catalog import SurveyCatalog
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify as verify_counters

@@ -13,12 +13,12 @@ from typing import Any
 
 import typer
 
-from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
-from bot.chart_process import chart_channels, drawer_beside_workers, run_charts
+from bot.app.chart_process import chart_channels, drawer_beside_workers, run_charts
+from bot.channels.telegram.config import TelegramConfig, TelegramConfigError
 from bot.cli import uvicorn_workers
 from bot.cli.common import settings_or_exit
 from bot.cli.database_wait import migrate_or_exit
-from bot.dev_credentials import DEV_APP_SECRET, ensure_dev_credentials
+from bot.devtools.dev_credentials import DEV_APP_SECRET, ensure_dev_credentials
 from bot.observability.logging import configure_logging
 from bot.observability.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 from bot.settings import Settings
@@ -129,7 +129,7 @@ def _run_workers(
         # One chart-drawing process for all workers: matplotlib stays out of them.
         with drawer_beside_workers(settings):
             uvicorn_workers.run(
-                "bot.app:app_from_env",
+                "bot.app.asgi:app_from_env",
                 factory=True,
                 host=host,
                 port=port,

@@ -11,8 +11,8 @@ import typer
 from sqlalchemy import Engine
 
 from bot.cli.common import settings_or_exit
-from bot.survey_catalog import SurveyCatalog
-from bot.survey_publish import (
+from bot.surveys.catalog import SurveyCatalog
+from bot.surveys.publish import (
     MappingError,
     RegistryError,
     publish_survey,

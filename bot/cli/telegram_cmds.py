@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
+from bot.channels.telegram.config import TelegramConfig, TelegramConfigError
 from bot.cli.common import runtime_or_exit, settings_or_exit
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 # python-telegram-bot (~17 MB) is imported by the commands that talk to Telegram only:
 # `surveybot serve --workers 1` serves from this CLI process.
@@ -70,8 +70,9 @@ def set_webhook(
 async def _set_webhook(config: TelegramConfig, url: str, drop_pending: bool) -> None:
     from telegram import Bot
 
-    from bot.channels.telegram_commands import publish_commands
-    from bot.channels.telegram_inbound import ALLOWED_UPDATES
+    from bot.app.channel_seams import TELEGRAM_MENUS
+    from bot.channels.telegram.commands import publish_commands
+    from bot.channels.telegram.inbound import ALLOWED_UPDATES
 
     async with Bot(config.token, base_url=config.bot_base_url) as bot:  # getMe checks the token
         await bot.set_webhook(
@@ -80,7 +81,7 @@ async def _set_webhook(config: TelegramConfig, url: str, drop_pending: bool) -> 
             allowed_updates=list(ALLOWED_UPDATES),
             drop_pending_updates=drop_pending,
         )
-        await publish_commands(bot, config.staff_ids)
+        await publish_commands(bot, TELEGRAM_MENUS, config.staff_ids)
 
 
 @telegram_app.command("poll", help="Long-poll Telegram (local use; removes the webhook).")
@@ -95,11 +96,12 @@ def poll(
 
 
 async def _poll(runtime: Runtime, config: TelegramConfig, timeout: int) -> None:
-    from bot.background import start_background, stop_background
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.telegram_polling import poll_updates
+    from bot.app.background import start_background, stop_background
+    from bot.app.channel_seams import TELEGRAM_MENUS
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.polling import poll_updates
 
-    channel = TelegramChannel(config, runtime.service)
+    channel = TelegramChannel(config, runtime.service, menus=TELEGRAM_MENUS)
     await channel.start()
     # The outbox, completion charts and contact re-notification run as under `serve`.
     tasks = start_background(

@@ -6,9 +6,9 @@ import typer
 
 from bot.cli.common import settings_or_exit
 from bot.settings import StaffMember
+from bot.staff.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, load_signer
+from bot.staff.web_links import ExportFormat, dashboard_login_url, export_url
 from bot.web.auth import parse_subject
-from bot.web.links import ExportFormat, dashboard_login_url, export_url
-from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, load_signer
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.db import make_engine

@@ -11,15 +11,15 @@ from pathlib import Path
 import anyio
 import typer
 
-from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_errors import WeChatApiError
-from bot.channels.wechat_glue import DatabaseTokenStore
-from bot.channels.wechat_links import plain
-from bot.channels.wechat_sim import SimReply, WeChatSimulator
-from bot.channels.wechat_sim_api import SimulatedCustomerService
+from bot.app.channel_seams import DatabaseTokenStore
+from bot.channels.wechat.api import WeChatApi
+from bot.channels.wechat.errors import WeChatApiError
+from bot.channels.wechat.menu import MenuKey, menu_definition
 from bot.cli.common import settings_or_exit
-from bot.dev_credentials import DevCredentials, load_dev_credentials
-from bot.wechat_menu import MenuKey, menu_definition
+from bot.devtools.dev_credentials import DevCredentials, load_dev_credentials
+from bot.devtools.wechat_sim import SimReply, WeChatSimulator
+from bot.devtools.wechat_sim_api import SimulatedCustomerService
+from bot.dispatch.tap_links import plain
 from storage.db import make_engine
 from storage.migrate import upgrade
 

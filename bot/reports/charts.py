@@ -15,8 +15,8 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from bot.disclosure import percent_text
 from bot.reports.chart_fonts import DPI, ChartFont, chart_font, encode_png, text_props, wrap
+from bot.reports.disclosure import percent_text
 from bot.reports.labels import option_text
 from flows.model import Flow, Lang, Question, Text
 from flows.state import Answer
@@ -35,7 +35,7 @@ _WORDS = {
     "everyone": Text("其他选项", "other options"),
     "title": Text("您的答案与全体受访者", "Your answers vs. all respondents"),
     "nothing": Text("暂无可比较的答案", "No answers to compare yet"),
-    # Coarsened figures (bot.disclosure): drawn as words, not bars.
+    # Coarsened figures (bot.reports.disclosure): drawn as words, not bars.
     "few": Text("少数", "a few"),
     "most": Text("大多数", "most"),
     "alone": Text("仅您", "only you"),
@@ -109,7 +109,7 @@ def respondent_chart_png(
     """Up to four choice questions the respondent answered, their own options
     highlighted against the share of all respondents choosing each option. `coarse`:
     (question, option) → "few" / "most" / "alone", figures shown as a word, no bar
-    (the privacy rule, bot.disclosure)."""
+    (the privacy rule, bot.reports.disclosure)."""
     font = font or chart_font()
     lang = font.lang(lang)
     questions = relevant_questions(flow, stats, answers)

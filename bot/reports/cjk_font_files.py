@@ -4,7 +4,7 @@ matplotlib lists fonts from its cache (~/.cache/matplotlib/fontlist-*.json), bui
 first time it ran: a font installed afterwards (fonts-wqy-microhei added to a running
 server's image) is missing from it, and the charts silently drew boxes or fell back to
 English. `chart_fonts` therefore registers the file found here explicitly, and start-up
-(`bot.app`) warns in one line when there is none at all.
+(`bot.app.asgi`) warns in one line when there is none at all.
 """
 
 from __future__ import annotations

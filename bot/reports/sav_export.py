@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bot.reports.export import FIXED_COLUMNS, LABELS, export_columns
 from bot.reports.labels import option_text
+from bot.reports.staff_replies import number
 from bot.reports.text_report import option_label
 from bot.reports.xlsx_export import SHANGHAI
-from bot.staff.reports import number
 from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
 

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from bot.reports.export import FIXED_COLUMNS, LABELS, ORIGINAL, PREVIOUS
 from bot.reports.labels import option_text
 from bot.reports.number_summary import NumberSummary
+from bot.reports.staff_replies import number
 from bot.reports.xlsx_summary import PERCENT_FORMAT, Percent, Row
-from bot.staff.reports import number
 from flows.model import Flow, Lang, QuestionType
 from storage.aggregates import option_ids
 

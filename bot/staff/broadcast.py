@@ -19,13 +19,15 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.channels.text_split import split_utf8
-from bot.envelope import Channel
-from bot.render import Renderer
+from bot.dispatch.envelope import Channel
+from bot.dispatch.render import Renderer
 from flows.events import Reply
 from flows.model import Lang
-from storage import repositories as repo
 from storage.broadcasts import hold
+from storage.kv import kv_delete, kv_get, kv_set
 from storage.models import Respondent
+from storage.outbox import enqueue
+from storage.respondents import subscribed_respondents
 
 PENDING_TTL = timedelta(minutes=10)
 WECHAT_WINDOW = timedelta(hours=48)
@@ -58,7 +60,7 @@ def reachable_now(respondent: Respondent, now: datetime) -> bool:
 
 
 def audience(*, session: Session, now: datetime) -> Audience:
-    subscribed = repo.subscribed_respondents(session=session)
+    subscribed = subscribed_respondents(session=session)
     return Audience(
         now=tuple(r for r in subscribed if reachable_now(r, now)),
         later=tuple(r for r in subscribed if not reachable_now(r, now)),
@@ -70,12 +72,12 @@ def _key(actor: str) -> str:
 
 
 def pending_text(*, session: Session, actor: str, now: datetime) -> str | None:
-    raw = repo.kv_get(session=session, key=_key(actor), now=now, for_update=True)
+    raw = kv_get(session=session, key=_key(actor), now=now, for_update=True)
     return str(json.loads(raw)["text"]) if raw else None
 
 
 def is_pending(*, session: Session, actor: str, now: datetime) -> bool:
-    return repo.kv_get(session=session, key=_key(actor), now=now) is not None
+    return kv_get(session=session, key=_key(actor), now=now) is not None
 
 
 def preview(*, session: Session, text: str, now: datetime) -> tuple[Reply, bool]:
@@ -91,7 +93,7 @@ def preview(*, session: Session, text: str, now: datetime) -> tuple[Reply, bool]
 
 def keep(*, session: Session, actor: str, text: str, now: datetime) -> None:
     """`/broadcast text`, write side: the text awaits this staff member's /confirm."""
-    repo.kv_set(
+    kv_set(
         session=session,
         key=_key(actor),
         value=json.dumps({"text": text}, ensure_ascii=False),
@@ -101,7 +103,7 @@ def keep(*, session: Session, actor: str, text: str, now: datetime) -> None:
 
 def cancel(*, session: Session, actor: str, now: datetime) -> Reply:
     had = pending_text(session=session, actor=actor, now=now) is not None
-    repo.kv_delete(session=session, key=_key(actor))
+    kv_delete(session=session, key=_key(actor))
     return _nothing("cancelled" if had else "nothing_pending")
 
 
@@ -112,7 +114,7 @@ def confirm(
     text = pending_text(session=session, actor=actor, now=now)
     if text is None:
         return _nothing("nothing_pending"), None
-    repo.kv_delete(session=session, key=_key(actor))
+    kv_delete(session=session, key=_key(actor))
     who = audience(session=session, now=now)
     for respondent in who.now:
         message = _render(renderer, text, respondent)
@@ -120,7 +122,7 @@ def confirm(
             payload: dict[str, object] = {"texts": split_utf8(message)}
         else:
             payload = {"text": message}
-        repo.enqueue(
+        enqueue(
             session=session,
             channel=respondent.channel,
             recipient=respondent.channel_user_id,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.envelope import Message
+from bot.dispatch.envelope import Message
 from bot.settings import StaffMember
 from bot.staff.commands import StaffRequest
 from flows.events import Reply
@@ -19,7 +19,7 @@ Say = Callable[[Reply], list[Message]]  # renders staff replies (bilingual)
 @dataclass(frozen=True)
 class Call:
     """One staff command being carried out: in its read transaction, then (for what it
-    changes) in the message's short write transaction (`bot.staff_dispatch`)."""
+    changes) in the message's short write transaction (`bot.dispatch.staff_dispatch`)."""
 
     session: Session
     request: StaffRequest

@@ -6,8 +6,8 @@ both rounds, the share who changed their answer, and the transition table from â
 
 from __future__ import annotations
 
+from bot.reports import staff_replies as fmt
 from bot.reports.round_changes import change_report
-from bot.staff import reports as fmt
 from bot.staff.call import Call, Result, Say
 from bot.staff.stats_command import find_reportable
 from flows.events import Reply

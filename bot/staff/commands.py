@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from flows import numbering
 from flows.model import Flow, Question
-from flows.parsed import normalize, normalize_text
+from flows.parse_results import normalize, normalize_text
 
 
 class StaffCommand(StrEnum):

@@ -1,7 +1,7 @@
 """/contacts, /claim, /unclaim, /assign and /done: the follow-up requests' life cycle.
 
 Staff see the personal details here (they must call back), and in the new-request alert
-(`bot.staff_alerts`); both go to staff only. Staff appear by display name
+(`bot.dispatch.staff_alerts`); both go to staff only. Staff appear by display name
 (`bot.staff.names`), reasons and states in words, times in China time with their zone.
 When one staff member claims, gives back, assigns or closes a request, the others are
 told through the outbox, so two people do not call the same person.
@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.local_time import as_of
+from bot.dispatch.staff_alerts import tell_staff
+from bot.reports import staff_replies as fmt
 from bot.reports.labels import reason_text, status_text
-from bot.staff import reports as fmt
+from bot.reports.local_time import as_of
 from bot.staff.call import Call, Result, Say
 from bot.staff.commands import StaffCommand, split_reference
 from bot.staff.names import StaffNames
-from bot.staff_alerts import tell_staff
 from flows.events import Reply
 from flows.model import Flow
-from flows.parsed import normalize
-from storage import repositories as repo
+from flows.parse_results import normalize
 from storage.contacts import (
+    ContactNotFound,
+    ContactStateError,
     ContactView,
     assign_contact,
+    claim_contact,
+    finish_contact,
     list_contacts,
     unclaim_contact,
 )
@@ -70,7 +73,7 @@ def list_requests(call: Call, flow: Flow, say: Say, names: StaffNames) -> Result
         "more": len(found) > CONTACTS_SHOWN,
     }
     detail: dict[str, object] = {"view": view.value, "shown": [c.reference for c in shown]}
-    # Shows people's details: the copy kept for a retry says so instead (bot.service).
+    # Shows people's details: the copy kept for a retry says so instead (bot.dispatch.service).
     reply = say(Reply("staff_contacts", params))
     return Result(reply, "contacts_viewed", detail, personal=bool(shown))
 
@@ -102,19 +105,17 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
     try:
         match command:
             case StaffCommand.CLAIM:
-                contact = repo.claim_contact(session=session, ref=ref, by=actor, now=now)
+                contact = claim_contact(session=session, ref=ref, by=actor, now=now)
             case StaffCommand.UNCLAIM:
                 contact = unclaim_contact(session=session, ref=ref, by=actor)
             case StaffCommand.ASSIGN:
                 contact = assign_contact(session=session, ref=ref, to=str(assignee), now=now)
             case _:
-                contact = repo.finish_contact(
-                    session=session, ref=ref, by=actor, note=rest, now=now
-                )
-    except repo.ContactNotFound:
+                contact = finish_contact(session=session, ref=ref, by=actor, note=rest, now=now)
+    except ContactNotFound:
         reply = Reply("staff_contact_error", {**error, "reason": "not_found"})
         return Result(say(reply), f"{audit}_failed", {"reason": "not_found"})
-    except repo.ContactStateError as exc:
+    except ContactStateError as exc:
         if exc.contact.status == ContactStatus.DONE.value:
             reason = "done"
         elif exc.contact.status == ContactStatus.OPEN.value:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.local_time import CHINA
 from bot.reports.labels import is_personal
+from bot.reports.local_time import CHINA
 from bot.staff.commands import find_question
 from flows.model import Flow, Question
-from flows.parsed import normalize
+from flows.parse_results import normalize
 from storage.aggregates import option_ids
 from storage.filters import AnswerIs, ReportFilter
 

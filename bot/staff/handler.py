@@ -1,6 +1,6 @@
 """The dispatcher's staff hook: staff commands from staff members, audited.
 
-Off the respondents' write path (`bot.staff_dispatch`): `prepare` reads in the command's
+Off the respondents' write path (`bot.dispatch.staff_dispatch`): `prepare` reads in the command's
 own read-only transaction (reports take their time there) and returns a `StaffWork`;
 the dispatcher calls it in the message's short write transaction, after dedupe and the
 sender's lock, to make the change (claim, broadcast, test mark, …) and write the audit
@@ -21,10 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.envelope import Envelope, Message, Outcome
-from bot.pseudonyms import Pseudonyms
-from bot.reminders import NOW_AFTER_HOURS, remind_now
-from bot.render import Renderer
+from bot.dispatch.envelope import Envelope, Message, Outcome
+from bot.dispatch.pseudonyms import Pseudonyms
+from bot.dispatch.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import broadcast, changes_command, contact_commands, stats_command, test_runs
 from bot.staff.call import Call, Planned, Result
@@ -37,13 +36,14 @@ from bot.staff.commands import (
     split_reference,
 )
 from bot.staff.names import StaffNames
+from bot.staff.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from bot.staff.survey_choice import chosen_flow, survey_command
-from bot.survey_catalog import SurveyCatalog
-from bot.web.links import ExportFormat, dashboard_login_url, export_url
-from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.staff.web_links import ExportFormat, dashboard_login_url, export_url
+from bot.surveys.catalog import SurveyCatalog
+from bot.workers.reminders import NOW_AFTER_HOURS, remind_now
 from flows.events import Reply
 from flows.model import Flow, Lang, Question
-from storage import repositories as repo
+from storage.audit import audit
 from storage.test_data import respondent_id_of
 
 IDLE = timedelta(hours=24)  # an unfinished respondent silent this long has probably left
@@ -132,7 +132,7 @@ class StaffHandler:
             "argument": argument[:AUDIT_ARGUMENT_CHARS],
             **result.detail,
         }
-        repo.audit(
+        audit(
             session=session,
             actor=call.actor,
             action=result.action,
@@ -156,7 +156,7 @@ class StaffHandler:
         # Not staff: a respondent, whose id must not outlive their "delete my data".
         actor = self.pseudonyms.actor(str(StaffMember(envelope.channel, envelope.user_id)))
         now = envelope.inbound.now
-        repo.audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
+        audit(session=session, actor=actor, action="staff_denied", detail=detail, now=now)
 
     def _say(self, reply: Reply) -> list[Message]:
         return [Message(self.renderer.render(reply, Lang.BOTH))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.settings import Settings, StaffMember, parse_staff
-from flows.parsed import normalize
+from flows.parse_results import normalize
 
 
 class BadStaffNames(ValueError):

@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.envelope import Message
-from bot.local_time import as_of, local_midnight
+from bot.dispatch.envelope import Message
+from bot.reports import staff_replies as fmt
 from bot.reports.labels import is_personal, option_text
+from bot.reports.local_time import as_of, local_midnight
 from bot.reports.number_summary import number_summaries, summarise
-from bot.staff import reports as fmt
 from bot.staff.call import Call, Planned, Result, Say
 from bot.staff.commands import find_question, split_by
 from bot.staff.filter_words import FilterError, ParsedFilter, parse_filters
 from flows.events import Reply
 from flows.model import Flow, Question
-from storage import repositories as repo
-from storage.aggregates import option_ids
+from storage.aggregates import option_ids, question_stats
 from storage.chart_queue import queue_staff_chart
 from storage.crosstab import crosstab
 from storage.filters import filter_to_json
@@ -92,7 +91,7 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
             reply = Reply(reply.key, {**reply.params, **stamp})
             return Result(say(reply), "stats_overview", detail)
         # The newest texts only: every one of them was 3.8 s and 8 MB at 1M respondents.
-        all_stats = repo.question_stats(
+        all_stats = question_stats(
             session=session,
             flow=flow,
             text_limit=fmt.TEXT_ANSWERS_SHOWN,
@@ -110,7 +109,7 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
     if isinstance(question, Reply):
         return Result(say(question), "stats_question")
     if second is None:
-        all_stats = repo.question_stats(
+        all_stats = question_stats(
             session=session,
             flow=flow,
             text_limit=fmt.TEXT_ANSWERS_SHOWN,
@@ -161,11 +160,11 @@ def progress(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         idle_before=call.now - IDLE,
         report_filter=report_filter,
     )
-    stats = repo.question_stats(session=call.session, flow=flow, report_filter=report_filter)
+    stats = question_stats(session=call.session, flow=flow, report_filter=report_filter)
     answered = {qid: s.respondents for qid, s in stats.items()}
     idle_hours = int(IDLE.total_seconds() // 3600)
     reply = fmt.progress_reply(flow, figures, answered, idle_hours=idle_hours)
-    # The one reminder (bot.reminders): how many got it, how many came back after it.
+    # The one reminder (bot.workers.reminders): how many got it, how many came back after it.
     reminded, came_back = reminder_counts(session=call.session, flow_ids=[flow.id])
     stamp = {
         "as_of": as_of(call.now),
@@ -179,7 +178,7 @@ def progress(call: Call, flow: Flow, say: Say, line: Line) -> Result:
 
 def chart(call: Call, flow: Flow, say: Say, line: Line) -> Planned:
     """`/chart 6 [filters]`: the caption at once, the image through the outbox (drawn by
-    the chart worker, `bot.completion_charts`), like a respondent's completion chart.
+    the chart worker, `bot.workers.completion_charts`), like a respondent's completion chart.
     The figures are read here; the chart is queued in the write transaction."""
     parsed = _filters(call, flow, say)
     if isinstance(parsed, Result):
@@ -187,9 +186,9 @@ def chart(call: Call, flow: Flow, say: Say, line: Line) -> Planned:
     question = find_reportable(flow, parsed.rest)
     if isinstance(question, Reply):
         return Result(say(question), "chart")
-    stats = repo.question_stats(
-        session=call.session, flow=flow, report_filter=parsed.report_filter
-    )[question.id]
+    stats = question_stats(session=call.session, flow=flow, report_filter=parsed.report_filter)[
+        question.id
+    ]
     drawing = question.is_choice and stats.respondents > 0
     params = {
         "question": question,

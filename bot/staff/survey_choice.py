@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.settings import StaffMember
 from bot.staff.call import Call, Planned, Result, Say
-from bot.survey_catalog import SurveyCatalog
+from bot.surveys.catalog import SurveyCatalog
 from flows.events import Reply
 from flows.model import Flow
 from storage import surveys as registry

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.settings import StaffMember
 from bot.staff.call import Call, Result, Say
 from flows.events import Reply
-from flows.parsed import normalize
+from flows.parse_results import normalize
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.segment_counters import Declared
 from storage.test_data import mark_test

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.settings import Settings, StaffMember, parse_staff
-from bot.web.signing import DASHBOARD_TTL_S, InvalidLink, Signer
+from bot.staff.signing import DASHBOARD_TTL_S, InvalidLink, Signer
 
 SESSION_COOKIE = "surveybot_staff"
 SESSION_PURPOSE = "staff-session"

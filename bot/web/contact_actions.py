@@ -17,15 +17,21 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session
 
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
+from bot.dispatch.staff_alerts import tell_staff
 from bot.settings import StaffMember
 from bot.staff.names import StaffNames
-from bot.staff_alerts import tell_staff
-from bot.web.signing import InvalidLink, Signer
+from bot.staff.signing import InvalidLink, Signer
 from flows.events import Reply
 from flows.model import Flow, Lang
-from storage import repositories as repo
-from storage.contacts import set_contact_note, unclaim_contact
+from storage.contacts import (
+    ContactNotFound,
+    ContactStateError,
+    claim_contact,
+    finish_contact,
+    set_contact_note,
+    unclaim_contact,
+)
 from storage.models import ContactStatus
 
 CSRF_PURPOSE = "csrf"
@@ -98,19 +104,19 @@ def apply_action(
     try:
         match action:
             case Action.CLAIM:
-                contact = repo.claim_contact(session=session, ref=reference, by=actor, now=now)
+                contact = claim_contact(session=session, ref=reference, by=actor, now=now)
             case Action.UNCLAIM:
                 contact = unclaim_contact(session=session, ref=reference, by=actor)
             case Action.DONE:
-                contact = repo.finish_contact(
+                contact = finish_contact(
                     session=session, ref=reference, by=actor, note=note, now=now
                 )
             case Action.NOTE:
                 set_contact_note(session=session, ref=reference, note=note)
                 return "noted"
-    except repo.ContactNotFound:
+    except ContactNotFound:
         return "not_found"
-    except repo.ContactStateError as exc:
+    except ContactStateError as exc:
         return "done_already" if exc.contact.status == ContactStatus.DONE.value else "refused"
     moved = {Action.CLAIM: "claimed", Action.UNCLAIM: "unclaimed", Action.DONE: "done"}[action]
     notice: dict[str, object] = {

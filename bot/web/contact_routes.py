@@ -21,7 +21,7 @@ from bot.web.contact_actions import (
     parse_form,
 )
 from bot.web.pages import error_page
-from storage import repositories as repo
+from storage.audit import audit
 from storage.db import run_in_transaction
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ async def contact_action(web: _StaffWeb, request: Request) -> Response:
             now=now,
         )
         detail = json.dumps({"reference": reference, "outcome": outcome, "via": "dashboard"})
-        repo.audit(
+        audit(
             session=session,
             actor=str(member),
             action=f"contact_{action.value}",

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.local_time import CHINA_OFFSET
 from bot.reports.labels import detail_label, is_personal, option_text
+from bot.reports.local_time import CHINA_OFFSET
 from bot.reports.number_summary import NumberSummary, number_summaries
 from bot.reports.text_report import option_label
 from flows import numbering

@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.settings import StaffMember
+from bot.staff.signing import EXPORT_TTL_S
+from bot.staff.web_links import EXPORT_PURPOSE, ExportFormat
 from bot.web.auth import Forbidden, StaffGate
-from bot.web.links import EXPORT_PURPOSE, ExportFormat
 from bot.web.pages import page
-from bot.web.signing import EXPORT_TTL_S
 from storage.db import run_in_transaction, transaction
 from storage.kv import kv_add, kv_get
 

@@ -20,7 +20,7 @@ from bot.reports.number_summary import number_summaries
 from bot.reports.sav_export import write_sav
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
-from bot.web.links import ExportFormat
+from bot.staff.web_links import ExportFormat
 from flows.model import Flow
 from storage.db import transaction
 from storage.filters import NO_FILTER, ReportFilter

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from starlette.datastructures import QueryParams
 
 from bot.reports.labels import option_text
+from bot.reports.staff_replies import number
 from bot.reports.text_report import option_label
 from bot.staff.filter_words import CHANNELS, LANGS, china_midnight
-from bot.staff.reports import number
 from bot.web.dashboard import chart_questions
 from flows.model import Flow, Question
 from storage.aggregates import option_ids

@@ -15,8 +15,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
-from bot.local_time import local_time
 from bot.reports.labels import reason_text, status_text
+from bot.reports.local_time import local_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -60,7 +60,7 @@ def format_utc(value: datetime | None) -> str:
 
 
 def format_china(value: datetime | None) -> str:
-    """China time with its zone shown: staff work in it (bot.local_time)."""
+    """China time with its zone shown: staff work in it (bot.reports.local_time)."""
     return f"{local_time(value)} 北京时间 (UTC+8)" if value is not None else ""
 
 

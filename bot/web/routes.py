@@ -1,6 +1,6 @@
 """The staff web pages: dashboard, charts, cross-tabs and export downloads.
 
-`make_web_routes(...)` returns Starlette routes for `bot.app` to mount. Every page is
+`make_web_routes(...)` returns Starlette routes for `bot.app.asgi` to mount. Every page is
 staff-only: a signed login link sets a signed session cookie (`bot.web.auth`); export
 links carry their own signed token. Logins and exports go to the audit log. Database
 work and chart drawing run in worker threads, never on the event loop.
@@ -24,10 +24,12 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff.names import StaffNames
-from bot.survey_catalog import SurveyCatalog
+from bot.staff.signing import DASHBOARD_TTL_S, Signer, load_signer
+from bot.staff.web_links import DASHBOARD_PURPOSE, ExportFormat
+from bot.surveys.catalog import SurveyCatalog
 from bot.web import export_links, sessions
 from bot.web.auth import SESSION_COOKIE, SESSION_TTL_S, Forbidden, StaffGate
 from bot.web.chart_routes import progress_chart, question_chart
@@ -41,12 +43,10 @@ from bot.web.dashboard import (
 from bot.web.export_links import ExportGrant, form_token
 from bot.web.exports import write_export_file
 from bot.web.filter_query import BadFilter, choice_options, parse_web_filter
-from bot.web.links import DASHBOARD_PURPOSE, ExportFormat
 from bot.web.pages import STATIC, error_page, make_environment, page, secured
-from bot.web.signing import DASHBOARD_TTL_S, Signer, load_signer
 from bot.web.survey_choice import Survey, UnknownSurvey
 from flows.model import Flow
-from storage import repositories as repo
+from storage.audit import audit
 from storage.db import run_in_transaction, transaction
 from storage.surveys import answered_versions
 
@@ -64,7 +64,7 @@ def make_web_routes(
     catalog: SurveyCatalog | None = None,
 ) -> list[BaseRoute]:
     """Without `signer`, the key is loaded (or created) on first use: SURVEYBOT_SECRET_KEY,
-    else the one kept in the database (`bot.web.signing.load_signer`).
+    else the one kept in the database (`bot.staff.signing.load_signer`).
 
     Every page takes `?survey=ID` (default: the default survey, `flow`); `catalog` lists
     the surveys to choose from (without it, `flow` is the only one)."""
@@ -169,7 +169,7 @@ class _StaffWeb:
         now = self.clock()
 
         def write(session: Any) -> None:
-            repo.audit(session=session, actor=str(member), action=action, detail=text, now=now)
+            audit(session=session, actor=str(member), action=action, detail=text, now=now)
 
         await anyio.to_thread.run_sync(run_in_transaction, self.engine, write)
 

@@ -44,7 +44,7 @@ def loaded_after(code: str, **env: str) -> list[str]:
 
 
 def test_importing_the_app_loads_no_chart_export_telegram_or_migration_library() -> None:
-    assert loaded_after("import bot.app") == []
+    assert loaded_after("import bot.app.asgi") == []
 
 
 def test_the_cli_loads_none_of_them_either() -> None:
@@ -58,7 +58,7 @@ def test_a_worker_built_from_the_environment_loads_them_only_when_configured(
     url = f"sqlite:///{tmp_path / 'worker.db'}"
     upgrade(url)  # as `surveybot serve` does before it starts the workers
     build = (
-        "from bot.app import app_from_env\n"
+        "from bot.app.asgi import app_from_env\n"
         "app = app_from_env()\n"
         "assert any(getattr(r, 'path', '').startswith('/telegram') for r in app.routes)"
         " == bool(__import__('os').environ.get('TELEGRAM_BOT_TOKEN'))"
@@ -71,5 +71,5 @@ def test_a_worker_built_from_the_environment_loads_them_only_when_configured(
 
 def test_drawing_a_chart_loads_matplotlib() -> None:
     """The other side of the lazy import: the chart modules still bring their library."""
-    loaded = loaded_after("import bot.app\nfrom bot.reports.charts import question_chart_png")
+    loaded = loaded_after("import bot.app.asgi\nfrom bot.reports.charts import question_chart_png")
     assert {"matplotlib", "numpy"} <= set(loaded)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from bot.chart_process import ChartProcess, chart_channels
+from bot.app.chart_process import ChartProcess, chart_channels
 from bot.settings import load_settings
 from storage.chart_queue import KIND
 from storage.db import transaction

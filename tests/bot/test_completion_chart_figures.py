@@ -1,9 +1,9 @@
-"""The completion chart shows what the text may show (bot.disclosure): nothing below
+"""The completion chart shows what the text may show (bot.reports.disclosure): nothing below
 the threshold, small counts as words, and it draws with them."""
 
 from __future__ import annotations
 
-from bot.completion_charts import chart_figures, completion_chart
+from bot.workers.completion_charts import chart_figures, completion_chart
 from flows.definition import load_flow
 from flows.model import Lang
 from flows.state import Answer, SessionState, Status

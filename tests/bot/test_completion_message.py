@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.wechat_pages import MORE_CONTENT, paginate
-from bot.disclosure import question_figures
-from bot.render import Renderer
-from bot.summary import figure_params
+from bot.channels.wechat.pages import MORE_CONTENT, paginate
+from bot.dispatch.render import Renderer
+from bot.dispatch.summary import figure_params
+from bot.reports.disclosure import question_figures
 from flows.definition import load_flow
 from flows.model import Lang
 from flows.replies import Completed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.wechat_menu import MenuKey
+from bot.channels.wechat.menu import MenuKey
 from storage.models import ProcessedMessage
 from tests.bot.wechat_harness import Harness
 

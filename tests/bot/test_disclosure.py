@@ -1,4 +1,4 @@
-"""The privacy rule (bot.disclosure): figures on a named base, and never enough, with the
+"""The privacy rule (bot.reports.disclosure): figures on a named base, and never enough, with the
 viewer's own answer, to tell how another member of a small group answered."""
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from itertools import combinations, combinations_with_replacement
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.disclosure import (
-    Shown,
-    Thresholds,
-    percent_text,
-    question_figures,
-)
+from bot.reports.disclosure import Shown, Thresholds, percent_text, question_figures
 from flows.model import NO, YES, Option, Question, QuestionType, Text
 
 Answer = frozenset[str]

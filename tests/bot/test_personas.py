@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.service import Service, ServiceConfig
+from bot.dispatch.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.db import transaction

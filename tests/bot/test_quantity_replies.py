@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
 from flows.check import check_flow
 from flows.definition import load_flow
 from flows.errors import Problem
@@ -37,7 +37,7 @@ def at_electricity(flow: Flow, lang: str) -> Script:
 
 def texts(script: Script, renderer: Renderer, lang: Lang) -> str:
     assert script.last is not None
-    # Live figures are filled in by the dispatcher (bot.snapshots), not by the engine.
+    # Live figures are filled in by the dispatcher (bot.dispatch.snapshots), not by the engine.
     shown = [r for r in script.last.replies if not isinstance(r, SnapshotRequest)]
     return "\n".join(renderer.render(r, lang) for r in shown)
 

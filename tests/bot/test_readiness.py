@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import create_app
+from bot.app.asgi import create_app
 from storage.db import make_engine
 from tests.bot.wechat_harness import open_harness
 

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
-from bot.delivery import Delivery
-from bot.reminders import Reminders
+from bot.app.channel_seams import DatabaseTokenStore
+from bot.channels.wechat.api import WeChatApi
+from bot.channels.wechat.sender import WeChatSender
+from bot.workers.delivery import Delivery
+from bot.workers.reminders import Reminders
 from storage.db import transaction
 from storage.models import Outbox
 from storage.reminders import reminder_counts

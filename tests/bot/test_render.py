@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import TEMPLATES as TEMPLATES_DIR
-from bot.render import Renderer, template_keys
+from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
+from bot.dispatch.render import Renderer, template_keys
 from flows import replies
 from flows.events import Intent
 from flows.model import Flow, Lang

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.envelope import Channel, Envelope
-from bot.passive_slot import PassiveSlot
-from bot.reply_delivery import api_usable
+from bot.dispatch.envelope import Channel, Envelope
+from bot.dispatch.passive_slot import PassiveSlot
+from bot.dispatch.reply_delivery import api_usable
 from flows.events import Inbound, Intent
 from storage.db import transaction
 from tests.bot.wechat_harness import Harness, open_harness

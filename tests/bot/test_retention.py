@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.app import create_app
+from bot.app.asgi import create_app
 from bot.reports.export import export_rows
-from bot.retention import Pruned, RetentionJob, RetentionPolicy
 from bot.settings import Settings
+from bot.workers.retention import Pruned, RetentionJob, RetentionPolicy
 from flows.definition import load_flow
 from flows.state import SessionState
 from flows.surveys import DEFAULT_FLOW
-from storage import repositories as repo
 from storage.consistency import verify
 from storage.db import transaction
 from storage.models import (
@@ -34,6 +33,7 @@ from storage.models import (
     ProcessedMessage,
     SurveySession,
 )
+from storage.outbox import mark_sent
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
 RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000",
@@ -82,7 +82,7 @@ def test_sent_payloads_are_cleared_after_the_window_and_pending_ones_kept(chat: 
     with transaction(chat.runtime.engine) as session:
         sent = session.get(Outbox, alerts[0].id)
         assert sent is not None
-        repo.mark_sent(session=session, item=sent, now=chat.now)
+        mark_sent(session=session, item=sent, now=chat.now)
 
     assert job(chat, chat.now + timedelta(days=6)).run_once().payloads == 0
     assert job(chat, chat.now + timedelta(days=7, seconds=1)).run_once().payloads == 1

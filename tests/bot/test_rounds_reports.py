@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.envelope import Channel, Message
-from bot.prefill import previous_for
-from bot.render import Renderer
+from bot.dispatch.envelope import Channel, Message
+from bot.dispatch.render import Renderer
 from bot.reports.export import export_rows
 from bot.reports.round_changes import Transition, change_report
 from bot.settings import StaffMember
 from bot.staff.call import Call
 from bot.staff.changes_command import changes
 from bot.staff.commands import StaffCommand, StaffRequest, parse_staff_command
+from bot.surveys.prefill import previous_for
 from flows.definition import load_flow
 from flows.events import AnswerRecorded, Effect, Reply
 from flows.model import Flow, Lang, PreviousRound

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.envelope import Channel, Envelope, Outcome
-from bot.service import Service, ServiceConfig
-from bot.staff_dispatch import StaffWork
+from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.service import Service, ServiceConfig
+from bot.dispatch.staff_dispatch import StaffWork
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW

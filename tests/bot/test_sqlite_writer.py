@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
-from bot.envelope import Channel, Envelope, Outcome
-from bot.service import Service
-from bot.sqlite_writer import SQLiteWriter
-from bot.staff_dispatch import StaffWork
+from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.service import Service
+from bot.dispatch.sqlite_writer import SQLiteWriter
+from bot.dispatch.staff_dispatch import StaffWork
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW

@@ -1,4 +1,4 @@
-"""Staff commands off the respondents' write path (bot.staff_dispatch), on SQLite and
+"""Staff commands off the respondents' write path (bot.dispatch.staff_dispatch), on SQLite and
 PostgreSQL: a slow report holds no respondent back, and a retried staff push changes
 nothing twice and gets the stored reply."""
 
@@ -16,11 +16,11 @@ import anyio
 import pytest
 from sqlmodel import Session
 
-from bot.envelope import Channel, Envelope, Outcome
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.staff_dispatch import StaffWork
 from bot.staff import stats_command
 from bot.staff.handler import StaffHandler
-from bot.staff_dispatch import StaffWork
 from flows.events import Inbound, Intent
 from storage.contacts import find_contact
 from storage.models import ContactStatus

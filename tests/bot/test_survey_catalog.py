@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.runtime import register_shipped, shipped_paths
-from bot.survey_catalog import SurveyCatalog, UnknownSurvey
+from bot.app.runtime import register_shipped, shipped_paths
+from bot.surveys.catalog import SurveyCatalog, UnknownSurvey
 from flows.surveys import DEFAULT_FLOW
 from storage import surveys as registry
 from storage.db import transaction

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.completion_charts import ChartWorker
-from bot.survey_publish import SurveyFile, publish_survey
+from bot.surveys.publish import SurveyFile, publish_survey
+from bot.workers.completion_charts import ChartWorker
 from flows.definition import load_flow_text
 from flows.mapping import SurveyMapping
 from storage import surveys as registry

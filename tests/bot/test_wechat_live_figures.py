@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.wechat_menu import MenuKey
+from bot.channels.wechat.menu import MenuKey
+from bot.devtools.wechat_sim import WeChatSimulator
 from tests.bot.wechat_harness import Harness, open_harness
 
 

@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot.channels.wechat_sim import SimReply, WeChatSimulator
-from bot.wechat_menu import MenuKey
+from bot.channels.wechat.menu import MenuKey
+from bot.devtools.wechat_sim import SimReply, WeChatSimulator
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from tests.bot.wechat_harness import Harness, open_harness

@@ -12,13 +12,14 @@ import pytest
 from sqlmodel import Session, select
 from starlette.applications import Starlette
 
-from bot.app import create_app
-from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_glue import DatabaseTokenStore, WeChatSender
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.delivery import Delivery
-from bot.runtime import Runtime
+from bot.app.asgi import create_app
+from bot.app.channel_seams import DatabaseTokenStore
+from bot.app.runtime import Runtime
+from bot.channels.wechat.api import WeChatApi
+from bot.channels.wechat.sender import WeChatSender
+from bot.devtools.wechat_sim import WeChatSimulator
 from bot.settings import load_settings
+from bot.workers.delivery import Delivery
 from storage.models import Answer, Respondent
 from tests.fakes.wechat_api_server import FakeWeChatApi
 

@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.applications import Starlette
 
-from bot.channels.telegram import TelegramChannel, make_telegram_routes
-from bot.channels.telegram_config import TelegramConfig
-from bot.envelope import Dispatcher, Envelope, Message, Outcome
+from bot.app.channel_seams import TELEGRAM_MENUS
+from bot.channels.telegram.channel import TelegramChannel, make_telegram_routes
+from bot.channels.telegram.config import TelegramConfig
+from bot.dispatch.envelope import Dispatcher, Envelope, Message, Outcome
 from tests.fakes.telegram_api_server import FakeBotApi
 from tests.fakes.telegram_user import SECRET, TelegramUser
 
 
 @dataclass
 class RecordingDispatcher:
-    """Stands in for bot.service: records envelopes, answers a scripted outcome."""
+    """Stands in for bot.dispatch.service: records envelopes, answers a scripted outcome."""
 
     reply: Outcome | Exception = field(default_factory=lambda: Outcome((Message("ok"),)))
     envelopes: list[Envelope] = field(default_factory=list)
@@ -61,7 +62,9 @@ async def running(
     secret: str | None = SECRET,
     staff_ids: Sequence[str] = (),
 ) -> AsyncIterator[Harness]:
-    channel = TelegramChannel(config_for(api, secret=secret, staff_ids=staff_ids), dispatcher)
+    channel = TelegramChannel(
+        config_for(api, secret=secret, staff_ids=staff_ids), dispatcher, menus=TELEGRAM_MENUS
+    )
     await channel.start()
     app = Starlette(routes=make_telegram_routes(channel))
     transport = httpx.ASGITransport(app=app)

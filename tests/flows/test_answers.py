@@ -1,4 +1,4 @@
-"""flows.answers: what respondents type becomes option ids, or a reason why not."""
+"""flows.answer_parsing: what respondents type becomes option ids, or a reason why not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.answers import (
+from flows.answer_parsing import (
     Invalid,
     InvalidReason,
     Parsed,

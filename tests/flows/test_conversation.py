@@ -96,7 +96,7 @@ def test_no_to_reuse_asks_the_form_as_usual(started: Script) -> None:
 
 
 def test_contact_fields_have_sane_lengths(started: Script) -> None:
-    from flows.answers import Invalid, parse_answer
+    from flows.answer_parsing import Invalid, parse_answer
 
     flow = started.flow
     assert isinstance(parse_answer(flow.question("contact_name"), "王" * 500), Invalid)

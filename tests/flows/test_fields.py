@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from flows.fields import validate_field
 from flows.model import FieldKind
-from flows.parsed import Invalid, InvalidReason, Parsed
+from flows.parse_results import Invalid, InvalidReason, Parsed
 
 
 def check(kind: FieldKind, raw: str, max_length: int = 500) -> Parsed | Invalid:

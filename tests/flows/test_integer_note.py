@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
 from flows.check import check_flow
 from flows.definition import load_flow
 from flows.errors import Problem
 from flows.events import AnswerRecorded
 from flows.integers import validate_integer
 from flows.model import Flow, Lang, Question, QuestionType, Text
-from flows.parsed import Invalid, InvalidReason, Parsed
+from flows.parse_results import Invalid, InvalidReason, Parsed
 from flows.replies import AskQuestion, InvalidAnswer, Note
 from flows.state import Status
 from tests.flows.script import Script

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.answers import Invalid, InvalidReason, Parsed, parse_answer
+from flows.answer_parsing import Invalid, InvalidReason, Parsed, parse_answer
 from flows.model import Flow
 from tests.flows.script import Script
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from flows.answers import parse_answer
+from flows.answer_parsing import parse_answer
 from flows.chinese_numbers import chinese_number
 from flows.model import Question, QuestionType, Text
-from flows.parsed import Invalid, InvalidReason, Parsed
+from flows.parse_results import Invalid, InvalidReason, Parsed
 from flows.quantities import parse_quantity
 from flows.units import declared_unit
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from flows.answering import new_state
+from flows.answer_moves import new_state
 from flows.definition import load_flow, parse_flow
 from flows.errors import FlowFileError, Problem
 from flows.events import AnswerRecorded
@@ -174,7 +174,7 @@ def test_the_flow_file_key_is_read_and_checked(tmp_path: object) -> None:
 def test_the_question_shows_last_rounds_answer_with_tap_links(
     this_round: Flow, lang: Lang, said: str
 ) -> None:
-    from bot.render import Renderer  # the wording lives in the templates
+    from bot.dispatch.render import Renderer  # the wording lives in the templates
 
     script = started(this_round)
     assert script.last is not None

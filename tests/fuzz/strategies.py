@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
-from bot.channels.wechat_sim import ACCOUNT_ID, build_push_xml, sign
-from bot.channels.wechat_xml import MAX_BODY_BYTES
+from bot.channels.wechat.xml import MAX_BODY_BYTES
+from bot.devtools.wechat_sim import ACCOUNT_ID, build_push_xml, sign
 
 # Tencent's sample Official Account (PLATFORM_NOTES), as tests/bot/wechat_harness uses.
 TOKEN = "spamtest"
@@ -640,7 +640,7 @@ def telegram_callback(data: Any, *, user_id: int = 7001, update_id: int = 1) -> 
     return {"update_id": update_id, "callback_query": query}
 
 
-# Callback data in our own formats (bot/channels/telegram_keyboards.py) with junk fields:
+# Callback data in our own formats (bot/channels/telegram/keyboards.py) with junk fields:
 # a client can send any data for a button it was shown, or for none at all.
 _callback_field = st.one_of(
     st.sampled_from(["", "role", "function", "contact", "reporting_explain", "0", "-1", "ff"]),

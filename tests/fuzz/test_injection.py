@@ -27,11 +27,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.envelope import Channel, Envelope
+from bot.dispatch.envelope import Channel, Envelope
+from bot.dispatch.service import Service, ServiceConfig
 from bot.reports.export import export_rows, write_csv, write_xlsx
 from bot.reports.text_report import render_report
-from bot.service import Service, ServiceConfig
-from flows.answers import Parsed, normalize, parse_answer
+from flows.answer_parsing import Parsed, normalize, parse_answer
 from flows.commands import parse_command
 from flows.definition import load_flow
 from flows.events import Inbound

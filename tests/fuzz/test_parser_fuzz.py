@@ -15,12 +15,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.render import Renderer
-from flows.answers import Invalid, InvalidReason, Parsed, normalize, parse_answer
+from bot.dispatch.render import Renderer
+from flows.answer_parsing import Invalid, InvalidReason, Parsed, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
 from flows.definition import load_flow
 from flows.model import NO, YES, FieldKind, Lang, Option, Question, QuestionType, Text
-from flows.parsed import normalize_text
+from flows.parse_results import normalize_text
 from flows.replies import InvalidAnswer
 from flows.surveys import DEFAULT_FLOW
 from tests.fuzz.strategies import HOSTILE_SNIPPETS, evaluated_probes, hostile_texts
@@ -30,7 +30,7 @@ QUESTIONS = [q for q in FLOW.questions if q.type.value != "note"]
 RENDERER = Renderer()
 IMPLICIT_YES_NO = (Option(YES, Text("是", "Yes")), Option(NO, Text("否", "No")))
 
-# What each reason's params must hold (flows/parsed.py documents them for the templates).
+# What each reason's params must hold (flows/parse_results.py documents them for the templates).
 PARAMS: dict[str, set[str]] = {
     "empty": set(),
     "not_an_option": {"count", "given"},

@@ -20,9 +20,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.channels.telegram import MAX_BODY_BYTES, SECRET_HEADER
+from bot.channels.telegram.channel import MAX_BODY_BYTES, SECRET_HEADER
 from bot.channels.text_split import TELEGRAM_TEXT_LIMIT_UNITS
-from bot.service import Service, ServiceConfig
+from bot.dispatch.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.db import make_engine

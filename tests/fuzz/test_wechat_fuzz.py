@@ -27,12 +27,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
-from bot.app import create_app
-from bot.channels.wechat_errors import MalformedMessage
-from bot.channels.wechat_sim import ACCOUNT_ID, WeChatSimulator
-from bot.channels.wechat_xml import MAX_BODY_BYTES, parse_message
+from bot.app.asgi import create_app
+from bot.channels.wechat.errors import MalformedMessage
+from bot.channels.wechat.xml import MAX_BODY_BYTES, parse_message
+from bot.devtools.wechat_sim import ACCOUNT_ID, WeChatSimulator
 from bot.settings import load_settings
-from flows.answers import Parsed, normalize, parse_answer
+from flows.answer_parsing import Parsed, normalize, parse_answer
 from flows.commands import parse_command
 from storage.models import Answer, Outbox, Respondent
 from tests.fuzz.strategies import (

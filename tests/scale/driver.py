@@ -20,7 +20,7 @@ from functools import partial
 import httpx
 
 from benchmarks.respondents import Respondent
-from bot.channels.wechat_sim import SimReply, WeChatSimulator
+from bot.devtools.wechat_sim import SimReply, WeChatSimulator
 from tests.scale.server import AES_KEY, APP_ID, TOKEN
 
 MAX_ATTEMPTS = 40  # per copy; WeChat gives up after 3 retries, a test needs certainty

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.reply_delivery import REPLY_KIND
+from bot.devtools.wechat_sim import WeChatSimulator
+from bot.dispatch.reply_delivery import REPLY_KIND
 from storage.models import Outbox, OutboxStatus
 from tests.fakes.wechat_api_server import FakeWeChatApi
 from tests.scale.conftest import StartServer

@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import create_app
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.envelope import Channel, Envelope
-from bot.runtime import build_runtime
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
+from bot.devtools.wechat_sim import WeChatSimulator
+from bot.dispatch.envelope import Channel, Envelope
 from bot.settings import load_settings
 from flows.events import Inbound, Intent
 from storage.db import SQLITE_BUSY_TIMEOUT_MS

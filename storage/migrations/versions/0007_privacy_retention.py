@@ -5,7 +5,7 @@
 - `ix_outbox_sent_payload`: the retention job clears the payloads of rows sent before
   its cutoff; the partial index holds only the sent rows not cleared yet, so each round
   reads what it changes, however many cleared rows there are.
-- Dedupe keys are now keyed hashes of (sender, message key) (bot.pseudonyms): rows in the
+- Dedupe keys are now keyed hashes of (sender, message key) (bot.dispatch.pseudonyms): rows in the
   old format, which held openids in clear, can never match a new key and are dropped.
 
 Revision ID: 0007

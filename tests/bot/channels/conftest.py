@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from bot.channels.wechat import make_wechat_routes
-from bot.channels.wechat_config import MessageMode, WeChatConfig
-from bot.channels.wechat_sim import WeChatSimulator
-from bot.envelope import Envelope, Message, Outcome
+from bot.channels.wechat.config import MessageMode, WeChatConfig
+from bot.channels.wechat.routes import make_wechat_routes
+from bot.devtools.wechat_sim import WeChatSimulator
+from bot.dispatch.envelope import Envelope, Message, Outcome
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.fakes.wechat_api_server import wechat_api  # noqa: F401  (fixture)
@@ -32,7 +32,7 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 @dataclass
 class RecordingDispatcher:
-    """Stands in for bot.service: records envelopes, answers a scripted outcome, and
+    """Stands in for bot.dispatch.service: records envelopes, answers a scripted outcome, and
     plans it as the real dispatcher does: passive if the route's slot is still open."""
 
     reply: str | Outcome | Exception = "ok"

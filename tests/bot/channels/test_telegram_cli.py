@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.channels.telegram_inbound import ALLOWED_UPDATES
+from bot.channels.telegram.inbound import ALLOWED_UPDATES
 from bot.cli.telegram_cmds import telegram_app
 from bot.staff.catalog import RESPONDENT_COMMANDS, STAFF_COMMANDS
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api

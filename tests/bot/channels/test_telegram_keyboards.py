@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot.channels import telegram_texts as texts
-from bot.channels.telegram_keyboards import (
+from bot.channels.telegram import texts
+from bot.channels.telegram.keyboards import (
     CALLBACK_DATA_LIMIT,
     CHECK,
     Answer,
@@ -20,8 +20,8 @@ from bot.channels.telegram_keyboards import (
     submission,
     toggle,
 )
-from bot.envelope import Choice, Message
-from bot.messages import choices_for
+from bot.dispatch.envelope import Choice, Message
+from bot.dispatch.messages import choices_for
 from flows.model import Flow
 from flows.replies import AskQuestion
 from flows.state import SessionState

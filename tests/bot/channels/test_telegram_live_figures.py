@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy import Engine
 
-from bot.service import Service
+from bot.dispatch.service import Service
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api

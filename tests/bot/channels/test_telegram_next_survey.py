@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.runtime import register_shipped, shipped_paths
-from bot.service import Service
-from bot.survey_catalog import SurveyCatalog
+from bot.app.runtime import register_shipped, shipped_paths
+from bot.dispatch.service import Service
+from bot.surveys.catalog import SurveyCatalog
 from storage.db import transaction
 from storage.models import Answer, Respondent, SurveySession
 from tests.fakes.telegram_api_server import fake_bot_api

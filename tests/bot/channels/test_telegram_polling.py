@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.channels import telegram_polling
-from bot.channels.telegram_polling import poll_updates
-from bot.delivery import DeliveryError
-from bot.envelope import Envelope, Message, Outcome
+from bot.channels.sending import DeliveryError
+from bot.channels.telegram import polling as telegram_polling
+from bot.channels.telegram.polling import poll_updates
+from bot.dispatch.envelope import Envelope, Message, Outcome
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import Harness, RecordingDispatcher, running
 

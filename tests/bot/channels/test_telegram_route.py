@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.channels import telegram_texts as texts
-from bot.channels.telegram import MAX_BODY_BYTES
-from bot.envelope import Channel, Choice, Message, Outcome
+from bot.channels.telegram import texts
+from bot.channels.telegram.channel import MAX_BODY_BYTES
+from bot.dispatch.envelope import Channel, Choice, Message, Outcome
 from flows.events import Intent
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import Harness, RecordingDispatcher, running

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.channels import telegram_texts as texts
-from bot.channels.telegram_keyboards import CHECK
-from bot.service import Service
+from bot.channels.telegram import texts
+from bot.channels.telegram.keyboards import CHECK
+from bot.dispatch.service import Service
 from flows.definition import load_flow
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.wechat_api import InMemoryTokenStore, WeChatApi
-from bot.channels.wechat_config import WeChatConfig
-from bot.channels.wechat_errors import OutsideWindow, WeChatApiError
-from bot.wechat_menu import menu_definition
+from bot.channels.wechat.api import InMemoryTokenStore, WeChatApi
+from bot.channels.wechat.config import WeChatConfig
+from bot.channels.wechat.errors import OutsideWindow, WeChatApiError
+from bot.channels.wechat.menu import menu_definition
 from tests.fakes.wechat_api_server import APP_ID, APP_SECRET, FakeWeChatApi
 
 SEND = "/cgi-bin/message/custom/send"

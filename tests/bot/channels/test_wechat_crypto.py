@@ -10,20 +10,20 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from defusedxml.ElementTree import fromstring
 
-from bot.channels.wechat_crypto import (
+from bot.channels.wechat.crypto import (
     MessageCrypto,
     check_msg_signature,
     check_signature,
     check_timestamp,
     sha1_signature,
 )
-from bot.channels.wechat_errors import (
+from bot.channels.wechat.errors import (
     ForeignAppId,
     InvalidSignature,
     MalformedMessage,
     ReplayedRequest,
 )
-from bot.channels.wechat_xml import parse_message
+from bot.channels.wechat.xml import parse_message
 from tests.bot.channels.conftest import AES_KEY, APP_ID, TOKEN
 
 # From Tencent's WXBizMsgCrypt Sample.py (Official Account message encryption sample).

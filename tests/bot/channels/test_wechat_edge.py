@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.channels.wechat_sim import sign
+from bot.devtools.wechat_sim import sign
 from tests.bot.channels.conftest import SimFactory
 from tests.bot.observability.conftest import delta, scrape
 from tests.bot.wechat_harness import open_harness

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.wechat_menu import MenuKey, menu_definition, validate_menu
+from bot.channels.wechat.menu import MenuKey, menu_definition, validate_menu
 
 
 def _buttons(menu: dict[str, Any]) -> list[dict[str, Any]]:

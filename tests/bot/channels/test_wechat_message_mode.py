@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.wechat_config import MessageMode, WeChatConfig, WeChatConfigError
-from bot.channels.wechat_sim import ACCOUNT_ID
+from bot.channels.wechat.config import MessageMode, WeChatConfig, WeChatConfigError
+from bot.devtools.wechat_sim import ACCOUNT_ID
 from bot.settings import SettingsError, load_settings
 from tests.bot.channels.conftest import (
     AES_KEY,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from bot.channels.wechat_crypto import REPLAY_WINDOW_S
-from bot.channels.wechat_nonces import DatabasePushNonces
+from bot.app.channel_seams import DatabasePushNonces
+from bot.channels.wechat.crypto import REPLAY_WINDOW_S
 from storage.db import make_engine, transaction
 from storage.migrate import upgrade
 from storage.models import WeChatPushNonce

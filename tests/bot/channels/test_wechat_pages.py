@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.wechat_links import LINK, plain, tap_link
-from bot.channels.wechat_pages import is_more, paginate, plan_reply
-from bot.envelope import Message
+from bot.channels.wechat.pages import is_more, paginate, plan_reply
+from bot.dispatch.envelope import Message
+from bot.dispatch.tap_links import LINK, plain, tap_link
 
 FOOTER = re.compile(r"\((\d+)/(\d+)\)$")
 

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot.channels.wechat_links import LINK
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
+from bot.dispatch.tap_links import LINK
 from flows import numbering
 from flows.definition import load_flow
 from flows.engine import step

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.channels.wechat import make_wechat_routes
-from bot.channels.wechat_config import WeChatConfig
-from bot.channels.wechat_sim import build_push_xml, sign
-from bot.envelope import Channel, ChannelEvent, Envelope, Message, Outcome
-from bot.wechat_menu import MenuKey
+from bot.channels.wechat.config import WeChatConfig
+from bot.channels.wechat.menu import MenuKey
+from bot.channels.wechat.routes import make_wechat_routes
+from bot.devtools.wechat_sim import build_push_xml, sign
+from bot.dispatch.envelope import Channel, ChannelEvent, Envelope, Message, Outcome
 from flows.events import Inbound, Intent
 from tests.bot.channels.conftest import (
     AES_KEY,

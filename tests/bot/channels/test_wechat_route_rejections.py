@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from bot.channels.wechat_sim import build_push_xml, sign
-from bot.channels.wechat_xml import MAX_BODY_BYTES
+from bot.channels.wechat.xml import MAX_BODY_BYTES
+from bot.devtools.wechat_sim import build_push_xml, sign
 from tests.bot.channels.conftest import (
     NOW,
     TOKEN,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from bot.channels.wechat_api import InMemoryTokenStore, WeChatApi
-from bot.channels.wechat_glue import WeChatSender
-from bot.channels.wechat_sim_api import SimulatedCustomerService
-from bot.dev_credentials import DEV_APP_SECRET
+from bot.channels.wechat.api import InMemoryTokenStore, WeChatApi
+from bot.channels.wechat.sender import WeChatSender
+from bot.devtools.dev_credentials import DEV_APP_SECRET
+from bot.devtools.wechat_sim_api import SimulatedCustomerService
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.wechat_errors import MalformedMessage, PayloadTooLarge
-from bot.channels.wechat_sim import build_push_xml
-from bot.channels.wechat_xml import (
+from bot.channels.wechat.errors import MalformedMessage, PayloadTooLarge
+from bot.channels.wechat.xml import (
     MAX_BODY_BYTES,
     WeChatMessage,
     build_text_reply,
     extract_encrypt,
     parse_message,
 )
+from bot.devtools.wechat_sim import build_push_xml
 
 HEAD: dict[str, str | int | None] = {
     "ToUserName": "gh_1",

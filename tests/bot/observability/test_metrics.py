@@ -13,9 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
-from bot.envelope import Channel, Envelope
+from bot.dispatch.envelope import Channel, Envelope
+from bot.dispatch.service import Service
 from bot.observability import metrics
-from bot.service import Service
 from flows.events import Inbound
 from flows.model import Flow
 from storage.db import make_engine

@@ -44,13 +44,13 @@ def test_a_font_cache_built_before_the_font_was_installed(monkeypatch: pytest.Mo
 def test_start_up_warns_once_without_a_cjk_font(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, db_url: str
 ) -> None:
-    from bot import app as app_module
+    from bot.app import asgi as app_module
     from tests.bot.staff.conftest import make_runtime
 
     monkeypatch.setattr(app_module, "cjk_font_available", lambda: False)
     runtime = make_runtime(db_url)
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.app"):
+        with caplog.at_level(logging.WARNING, logger="bot.app.asgi"):
             app_module.create_app(runtime.settings, runtime=runtime)
         warnings = [r.getMessage() for r in caplog.records if "CJK" in r.getMessage()]
         assert warnings == [
@@ -58,7 +58,7 @@ def test_start_up_warns_once_without_a_cjk_font(
         ]
         caplog.clear()
         monkeypatch.setattr(app_module, "cjk_font_available", lambda: True)
-        with caplog.at_level(logging.WARNING, logger="bot.app"):
+        with caplog.at_level(logging.WARNING, logger="bot.app.asgi"):
             app_module.create_app(runtime.settings, runtime=runtime)
         assert not [r for r in caplog.records if "CJK" in r.getMessage()]
     finally:

@@ -11,12 +11,12 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.render import Renderer
+from bot.dispatch.render import Renderer
 from bot.reports.export import export_rows
 from bot.reports.number_summary import NumberSummary, number_summaries, summarise
+from bot.reports.staff_replies import question_reply
 from bot.reports.text_report import render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
-from bot.staff.reports import question_reply
 from bot.web.dashboard import gather_dashboard
 from flows.definition import load_flow
 from flows.events import AnswerRecorded

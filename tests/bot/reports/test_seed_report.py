@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.reports.text_report import COLUMNS, HEADER, option_label, render_report
-from flows.answers import Parsed, parse_answer
+from flows.answer_parsing import Parsed, parse_answer
 from flows.definition import load_flow
 from flows.events import AnswerRecorded, Effect, SurveyCompleted
 from flows.model import Flow, Lang

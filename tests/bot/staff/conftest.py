@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.envelope import Channel, Envelope, Outcome
-from bot.runtime import Runtime, build_runtime
+from bot.app.runtime import Runtime, build_runtime
+from bot.dispatch.envelope import Channel, Envelope, Outcome
 from bot.settings import load_settings
 from flows.events import AnswerRecorded, Effect, Inbound, Intent
 from flows.state import SessionState, Status

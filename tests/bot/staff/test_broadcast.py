@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.envelope import Channel
+from bot.dispatch.envelope import Channel
 from bot.staff.broadcast import reachable_now
 from storage.broadcasts import HELD
 from storage.models import OutboxStatus, Respondent

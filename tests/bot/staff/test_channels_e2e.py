@@ -10,8 +10,8 @@ import anyio
 import pytest
 from sqlalchemy import update
 
-from bot.completion_charts import ChartWorker
-from bot.delivery import Delivery
+from bot.workers.completion_charts import ChartWorker
+from bot.workers.delivery import Delivery
 from storage.db import transaction
 from storage.models import Respondent
 from tests.bot.staff.conftest import SECRET, STAFF_TELEGRAM, STAFF_WECHAT, SUPPLIER, make_runtime

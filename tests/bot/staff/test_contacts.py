@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.app import create_app
-from bot.envelope import Channel
-from bot.staff.renotify import Renotifier
+from bot.app.asgi import create_app
+from bot.dispatch.envelope import Channel
+from bot.workers.renotify import Renotifier
 from storage.contacts import find_contact
 from storage.models import ContactStatus, OutboxStatus
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlmodel import Session, select
 
-from bot.app import create_app
-from bot.completion_charts import ChartWorker
-from bot.envelope import Channel
-from bot.web.signing import EXPORT_TTL_S, Signer, load_signer
+from bot.app.asgi import create_app
+from bot.dispatch.envelope import Channel
+from bot.staff.signing import EXPORT_TTL_S, Signer, load_signer
+from bot.workers.completion_charts import ChartWorker
 from storage.models import KeyValue, Outbox
 from tests.bot.staff.conftest import OEM, PUBLIC_URL, SECRET, SUPPLIER, Chat, make_runtime
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.completion_charts import ChartWorker
-from bot.envelope import Channel, Envelope
-from bot.service import Service, ServiceConfig
+from bot.dispatch.envelope import Channel, Envelope
+from bot.dispatch.service import Service, ServiceConfig
+from bot.workers.completion_charts import ChartWorker
 from flows.events import Inbound, Intent
 from flows.model import Flow, Lang
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, make_runtime

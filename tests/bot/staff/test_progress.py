@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.envelope import Channel
+from bot.dispatch.envelope import Channel
 from flows.events import Intent
 from tests.bot.staff.conftest import OEM, START, SUPPLIER, Chat, timeless
 

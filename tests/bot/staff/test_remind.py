@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.envelope import Channel, Envelope
-from bot.reminders import Reminders
+from bot.dispatch.envelope import Channel, Envelope
 from bot.staff.commands import StaffCommand, parse_staff_command
+from bot.workers.reminders import Reminders
 from flows.events import Inbound
 from storage.test_data import mark_test, respondent_id_of
 from tests.bot.staff.conftest import STAFF_WECHAT, START, SUPPLIER, Chat

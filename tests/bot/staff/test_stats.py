@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.reports import staff_replies as fmt
 from bot.reports.text_report import render_report
-from bot.staff import reports as fmt
 from flows.model import Lang
 from storage.aggregates import question_stats
 from tests.bot.reports.seed_population import SEED_PERCENTAGES, SEED_TEXTS, TEXT_QUESTION

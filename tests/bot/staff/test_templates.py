@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render import Renderer, template_keys
+from bot.dispatch.render import Renderer, template_keys
 from bot.reports.round_changes import change_report
 from flows.events import Reply
 from flows.model import Lang, Text

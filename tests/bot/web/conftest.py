@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.app import create_app
-from bot.runtime import build_runtime
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
 from bot.settings import Settings, StaffMember, load_settings
-from bot.web.links import dashboard_login_url
-from bot.web.signing import Signer
+from bot.staff.signing import Signer
+from bot.staff.web_links import dashboard_login_url
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW

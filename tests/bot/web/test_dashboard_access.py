@@ -8,11 +8,11 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from bot.envelope import Channel
+from bot.dispatch.envelope import Channel
 from bot.settings import StaffMember
+from bot.staff.signing import DASHBOARD_TTL_S, Signer
+from bot.staff.web_links import ExportFormat, export_url
 from bot.web.auth import SESSION_COOKIE, SESSION_PURPOSE, SESSION_TTL_S, StaffGate
-from bot.web.links import ExportFormat, export_url
-from bot.web.signing import DASHBOARD_TTL_S, Signer
 from tests.bot.web.conftest import SECRET, SeededSite, staff_settings
 
 SEED_FIGURES = ("1.27%", "98.73%", "36.75%", "59.38%", "39.94%", "55.06%")

@@ -1,5 +1,5 @@
 """The dashboard in a real browser: Debian's Chromium, driven by Playwright, against the
-real app under uvicorn (`--factory bot.app:app_from_env`) on the seed population.
+real app under uvicorn (`--factory bot.app.asgi:app_from_env`) on the seed population.
 
 The page's figures are checked against the database, every chart image must have
 loaded, and screenshots are saved (their directory is printed: run with -s to see it).
@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlmodel import col, select
 
+from bot.staff.signing import Signer
 from bot.web.dashboard import chart_questions
-from bot.web.signing import Signer
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
@@ -112,7 +112,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     env.pop("TELEGRAM_BOT_TOKEN", None)
     log = (work / "uvicorn.log").open("wb")
-    command = [sys.executable, "-m", "uvicorn", "--factory", "bot.app:app_from_env"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bot.app.asgi:app_from_env"]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=work,  # no stray .env file

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from bot.envelope import Channel
+from bot.dispatch.envelope import Channel
 from bot.settings import StaffMember
 from storage.contacts import find_contact
 from storage.db import transaction

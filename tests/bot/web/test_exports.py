@@ -16,11 +16,11 @@ import pyreadstat
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
 
-from bot.envelope import Channel
+from bot.dispatch.envelope import Channel
 from bot.reports.export import export_columns
 from bot.settings import StaffMember
-from bot.web.links import ExportFormat, export_url
-from bot.web.signing import EXPORT_TTL_S
+from bot.staff.signing import EXPORT_TTL_S
+from bot.staff.web_links import ExportFormat, export_url
 from tests.bot.web.conftest import PUBLIC_URL, SECRET, SeededSite, staff_settings
 
 

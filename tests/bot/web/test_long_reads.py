@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 import bot.web.exports
 import bot.web.routes
 import storage.db
-from bot.web.links import ExportFormat
+from bot.staff.web_links import ExportFormat
 from tests.bot.web.conftest import SeededSite
 from tests.bot.web.test_exports import download, export_path
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.web.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.staff.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
 from storage.db import make_engine
 from tests.bot.web.conftest import PUBLIC_URL, SECRET, SeededSite
 

@@ -1,0 +1,63 @@
+"""Development WeChat credentials for a machine without a real Official Account.
+
+`surveybot serve` without WECHAT_TOKEN makes a token, an EncodingAESKey and an app id,
+keeps them in the database (so restarts and `surveybot simulate` find the same ones)
+and runs in development mode. Never used when WECHAT_TOKEN is set.
+
+Development mode also has an app secret and a customer-service API on a loopback port,
+played by `surveybot simulate` (bot.devtools.wechat_sim_api).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from storage.db import run_in_transaction
+from storage.kv import kv_get, kv_set
+
+KEY = "dev:wechat_credentials"
+DEV_API_PORT = 8765  # `surveybot simulate` plays WeChat's API here
+DEV_APP_SECRET = "dev-app-secret"
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class DevCredentials:
+    token: str
+    app_id: str
+    aes_key: str
+    api_port: int = DEV_API_PORT
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+
+def _new() -> DevCredentials:
+    return DevCredentials(
+        token="dev" + secrets.token_hex(12),
+        app_id="wxdev" + secrets.token_hex(6),
+        aes_key="".join(secrets.choice(_ALNUM) for _ in range(43)),
+    )
+
+
+def load_dev_credentials(engine: Engine) -> DevCredentials | None:
+    now = datetime.now(UTC)
+    raw = run_in_transaction(engine, lambda s: kv_get(session=s, key=KEY, now=now))
+    return DevCredentials(**json.loads(raw)) if raw else None
+
+
+def ensure_dev_credentials(engine: Engine) -> DevCredentials:
+    existing = load_dev_credentials(engine)
+    if existing is not None:
+        return existing
+    fresh = _new()
+    value = json.dumps(fresh.__dict__)
+    run_in_transaction(engine, lambda s: kv_set(session=s, key=KEY, value=value, expires_at=None))
+    return fresh

@@ -1,0 +1,88 @@
+"""Rendered replies → channel-neutral `Message`s, with tappable choices for the last prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.dispatch.envelope import Choice, Message
+from bot.dispatch.render import Renderer
+from flows.model import Lang, QuestionType, Text
+from flows.replies import (
+    AskQuestion,
+    ChooseLanguage,
+    ConfirmDelete,
+    ConfirmRestart,
+    ConfirmReuse,
+    Reply,
+)
+from flows.state import Pending, SessionState, Status
+
+_BACK = Text("返回", "Back")
+_SKIP = Text("跳过", "Skip")
+_YES = Text("是", "Yes")
+_NO = Text("否", "No")
+_DONE = Text("完成", "Done")
+# The yes/no confirmations, and the pending question each answers ("pending:restart").
+_CONFIRMS: dict[type[Reply], Pending] = {
+    ConfirmRestart: Pending.RESTART,
+    ConfirmDelete: Pending.DELETE,
+    ConfirmReuse: Pending.REUSE,
+}
+
+
+def to_messages(
+    renderer: Renderer, replies: Sequence[Reply], state: SessionState, *, links: bool = False
+) -> tuple[Message, ...]:
+    """All replies of one step as one message (WeChat can answer a push only once).
+
+    `links`: options and commands as WeChat tap links (the channel has no buttons)."""
+    texts = renderer.render_all(replies, state.lang, links=links)
+    if not texts:
+        return ()
+    last = replies[-1]
+    choices, multi = choices_for(last, state)
+    if not isinstance(last, AskQuestion):
+        # Confirm buttons name the confirmation, so an old one cannot answer a question.
+        pending = _CONFIRMS.get(type(last))
+        expect = f"pending:{pending.value}" if pending is not None else None
+        return (Message("\n\n".join(texts), choices, multi, question_id=expect),)
+    question = last.question
+    return (
+        Message(
+            "\n\n".join(texts),
+            choices,
+            multi,
+            question_id=question.id,
+            min_selected=question.min_selected,
+            max_selected=question.max_selected,
+            submit_label=_DONE.get(state.lang) if multi else "",
+        ),
+    )
+
+
+def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], bool]:
+    lang = state.lang
+    if isinstance(reply, ChooseLanguage):
+        return (
+            Choice("中文", "中文"),
+            Choice("English", "English"),
+            Choice("双语 Both", "双语"),
+        ), False
+    if type(reply) in _CONFIRMS:
+        return (Choice(_YES.get(lang), "是"), Choice(_NO.get(lang), "否")), False
+    if not isinstance(reply, AskQuestion):
+        return (), False
+    question = reply.question
+    choices = [
+        Choice(f"{i}. {opt.text.get(lang)}", str(i), exclusive=opt.exclusive)
+        for i, opt in enumerate(question.options, 1)
+    ]
+    if reply.optional:
+        choices.append(Choice(_SKIP.get(lang), "跳过", nav=True))
+    # Numbers are labels ("10a") and skip branches: "back" is offered when there is a way back.
+    if state.status is Status.ACTIVE and state.history:
+        choices.append(Choice(_BACK.get(lang), "返回", nav=True))
+    return tuple(choices), question.type is QuestionType.MULTI
+
+
+__all__ = ["to_messages", "choices_for", "Lang"]

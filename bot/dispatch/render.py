@@ -1,0 +1,85 @@
+"""Turn engine `Reply` objects into text, one jinja2 template per key and language.
+
+Templates live in `bot/templates/{zh,en,both}/<key>.j2`; `both` is the seed's
+bilingual layout. Chat text is plain text, so no HTML autoescape here (the web
+dashboard has its own, autoescaping environment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from bot.dispatch.render_taps import Taps
+from flows import replies
+from flows.events import Reply
+from flows.model import Lang
+from flows.reply_registry import template_name, template_params
+
+AnyReply = Reply | replies.Reply
+
+TEMPLATES = Path(__file__).parents[1] / "templates"
+_BLANK_LINES = re.compile(r"\n{3,}")
+RENDERED_KEPT = 4096  # texts kept by one Renderer
+
+
+class Renderer:
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            # Templates ship with the code: no stat() of every template on every reply.
+            auto_reload=False,
+        )
+        self._templates: dict[tuple[Lang, str], Template] = {}
+        self._rendered: dict[tuple[object, ...], str] = {}
+
+    def render(self, reply: AnyReply, lang: Lang, *, links: bool = False) -> str:
+        """`links`: options and command words as WeChat tap links (bot.dispatch.render_taps)."""
+        chosen = reply.lang or lang
+        name, params = _template(reply)
+        # Most replies are a question's prompt: the same text for everyone who reaches
+        # it. Replies whose parameters hash (frozen flow objects, numbers, strings) are
+        # rendered once; live figures (lists) are rendered every time.
+        key: tuple[object, ...] | None = (chosen, links, name, *params.items())
+        try:
+            cached = self._rendered.get(key)  # type: ignore[arg-type]
+        except TypeError:
+            key, cached = None, None
+        if cached is not None:
+            return cached
+        template = self._templates.get((chosen, name))
+        if template is None:
+            template = self._env.get_template(f"{chosen.value}/{name}.j2")
+            self._templates[(chosen, name)] = template
+        rendered = template.render(**params, taps=Taps(links=links))
+        text = _BLANK_LINES.sub("\n\n", rendered).strip()
+        if key is not None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()  # bounded: many surveys and versions over time
+            self._rendered[key] = text
+        return text
+
+    def render_all(
+        self, replies: Iterable[AnyReply], lang: Lang, *, links: bool = False
+    ) -> list[str]:
+        texts = (self.render(reply, lang, links=links) for reply in replies)
+        return [text for text in texts if text]
+
+
+def _template(reply: AnyReply) -> tuple[str, Mapping[str, Any]]:
+    """The template and its variables: the one registry for the engine's reply types
+    (flows.replies), the key for bot-side texts (staff messages)."""
+    if isinstance(reply, Reply):
+        return reply.key, reply.params
+    return template_name(reply), template_params(reply)
+
+
+def template_keys(lang: Lang, templates: Path = TEMPLATES) -> set[str]:
+    return {p.stem for p in (templates / lang.value).glob("*.j2") if not p.stem.startswith("_")}

@@ -1,0 +1,119 @@
+"""Fill the engine's data-free replies with live figures from storage.
+
+The engine stays pure: it says "snapshot of question X" or "completion summary", and only
+when the flow's `snapshots:` mode allows it; the figures come from the exact aggregate
+counters read inside the same transaction. What may be shown follows `bot.reports.disclosure`
+(docs/snapshots.md): figures on a named base, small counts coarsened, nothing about a
+small group, and only about questions the respondent has already answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.dispatch.summary import figure_params, summary_params
+from bot.reports.disclosure import QuestionFigures, Thresholds, question_figures
+from flows.model import Flow, Question
+from flows.replies import (
+    Completed,
+    ContactCreated,
+    Reply,
+    Snapshot,
+    SnapshotRequest,
+    Summary,
+    SummaryRequest,
+)
+from flows.state import SessionState
+from storage.aggregates import RESPONDENTS, counters
+from storage.models import ContactRequest
+
+
+class Enricher:
+    def __init__(
+        self,
+        *,
+        session: Session,
+        flow: Flow,
+        state: SessionState,
+        thresholds: Thresholds,
+        contacts: Sequence[ContactRequest],
+    ) -> None:
+        self.session = session
+        self.flow = flow
+        self.state = state
+        self.thresholds = thresholds
+        self.contacts = contacts
+
+    def enrich(self, replies: Sequence[Reply]) -> list[Reply]:
+        out: list[Reply] = []
+        # The last answer's snapshot is left out when the summary follows in the same
+        # message: the summary covers that question too, and may show a segment's figure
+        # for it, which beside everyone's would tell the rest's by difference.
+        summary_follows = any(_has_summary(r) for r in replies)
+        for reply in replies:
+            if isinstance(reply, SnapshotRequest):
+                snapshot = None if summary_follows else self._snapshot(reply)
+                if snapshot is not None:
+                    out.append(snapshot)
+            elif isinstance(reply, SummaryRequest):
+                out.append(Summary(**self._summary(), lang=reply.lang))
+            elif isinstance(reply, Completed) and reply.summary:
+                # The completion message carries the summary inside it (issue 17 §6).
+                out.append(replace(reply, figures=self._summary()))
+            elif isinstance(reply, ContactCreated):
+                reference = self.contacts[0].reference if self.contacts else None
+                out.append(replace(reply, reference=reference))
+            else:
+                out.append(reply)
+        return out
+
+    def _summary(self) -> dict[str, Any]:
+        return summary_params(
+            session=self.session, flow=self.flow, state=self.state, thresholds=self.thresholds
+        )
+
+    def _snapshot(self, reply: SnapshotRequest) -> Snapshot | None:
+        """The figures of the question just answered, for the options chosen."""
+        question = reply.question
+        answer = self.state.answers.get(question.id)
+        if question.is_note or not question.is_choice or answer is None or not answer.options:
+            return None
+        # After nearly every answer: the one question's counters, not the whole survey's.
+        counts = counters(session=self.session, flow_id=self.flow.id, question_id=question.id)
+        figures = snapshot_figures(
+            question,
+            {o: n for (_q, o), n in counts.items() if o != RESPONDENTS},
+            counts.get((question.id, RESPONDENTS), 0),
+            answer.options,
+            self.thresholds,
+        )
+        if figures is None:
+            return None
+        items = [figure_params(question, f) for f in figures.figures]
+        return Snapshot(figures.base, items, self.thresholds.min_cell - 1, lang=reply.lang)
+
+
+def _has_summary(reply: Reply) -> bool:
+    return isinstance(reply, SummaryRequest) or (isinstance(reply, Completed) and reply.summary)
+
+
+def snapshot_figures(
+    question: Question,
+    counts: dict[str, int],
+    base: int,
+    mine: Sequence[str],
+    thresholds: Thresholds,
+) -> QuestionFigures | None:
+    return question_figures(
+        question,
+        counts,
+        base,
+        set(mine),
+        min_group=thresholds.min_group,
+        min_cell=thresholds.min_cell,
+        options=[o for o in mine if question.option(o) is not None],
+    )

@@ -1,0 +1,66 @@
+"""Tell every staff member about a new contact request, through the outbox.
+
+The notification is enqueued in the same transaction as the request, so it is
+delivered (with retries) even if the process dies right after the commit. It carries
+what staff need to call back (name, company, phone or e-mail, why, the question that
+triggered it) and goes to the staff listed in SURVEYBOT_STAFF only; the outbox keeps
+its text, never the logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.dispatch.render import Renderer
+from bot.reports.labels import reason_text
+from bot.reports.local_time import as_of
+from bot.reports.staff_replies import contact_lines, number
+from flows.events import Reply
+from flows.model import Flow, Lang
+from storage.models import ContactRequest
+from storage.outbox import enqueue
+
+
+def alert_staff(
+    *,
+    session: Session,
+    contact: ContactRequest,
+    staff: Sequence[tuple[str, str]],
+    now: datetime,
+    flow: Flow,
+    renderer: Renderer,
+) -> None:
+    if not staff:
+        return
+    rules = flow.contact
+    trigger = None
+    if contact.reason == "survey" and rules is not None and flow.has_question(rules.question):
+        trigger = flow.question(rules.question)
+    params = {
+        "reference": contact.reference,
+        "reason": reason_text(contact.reason),
+        "created": as_of(contact.created_at),
+        "details": contact_lines(flow, contact),
+        "question": trigger,
+        "number": number(flow, trigger) if trigger else None,
+    }
+    text = renderer.render(Reply("staff_contact_alert", params), Lang.BOTH).strip()
+    tell_staff(session=session, staff=staff, text=text, now=now)
+
+
+def tell_staff(
+    *, session: Session, staff: Sequence[tuple[str, str]], text: str, now: datetime
+) -> None:
+    """One outbox row per staff member, delivered (with retries) on their channel."""
+    for channel, user_id in staff:
+        enqueue(
+            session=session,
+            channel=channel,
+            recipient=user_id,
+            kind="text",
+            payload={"text": text},
+            now=now,
+        )

@@ -1,0 +1,174 @@
+"""A respondent's survey step inside their message's transaction (`bot.dispatch.service`).
+
+Route to the survey the respondent is in → the engine's step → save the state and the
+answers' effects → alert staff of contact requests → enrich the replies with live figures
+→ queue the completion chart → render; and open the survey chosen next, if any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot.dispatch.delivery_plan import ReplyPlanner
+from bot.dispatch.envelope import Envelope, Message, Outcome
+from bot.dispatch.messages import to_messages
+from bot.dispatch.render import Renderer
+from bot.dispatch.snapshots import Enricher
+from bot.dispatch.staff_alerts import alert_staff
+from bot.reports.disclosure import Thresholds
+from bot.surveys import router
+from bot.surveys.catalog import SurveyCatalog
+from flows.events import (
+    Inbound,
+    NextSurveyChosen,
+    RemindersDeclined,
+    Step,
+    SurveyCompleted,
+)
+from flows.model import Lang, SnapshotMode, Text
+from flows.replies import NextUnavailable, NoMorePages, Reply, SurveyClosed
+from storage import reminders
+from storage.answers import apply_effects
+from storage.chart_queue import queue_chart
+from storage.respondents import RespondentRow, save_session_row
+
+
+class SurveyStep:
+    def __init__(
+        self,
+        catalog: SurveyCatalog,
+        renderer: Renderer,
+        *,
+        thresholds: Thresholds,
+        staff: Sequence[tuple[str, str]],
+        welcome_back_after: timedelta,
+    ) -> None:
+        self.catalog = catalog
+        self.renderer = renderer
+        self.thresholds = thresholds
+        self.staff = staff  # (channel, user id) pairs alerted of contact requests
+        self.welcome_back_after = welcome_back_after
+
+    def run(
+        self,
+        session: Session,
+        envelope: Envelope,
+        respondent: RespondentRow,
+        planner: ReplyPlanner | None = None,
+    ) -> Outcome:
+        now = envelope.inbound.now
+        assert respondent.id is not None  # flushed by lock_respondent
+        links = planner is not None  # WeChat: options and commands as tap links
+        inbound, notes = envelope.inbound, tuple[Reply, ...]()
+        if planner is not None and planner.is_more(inbound.text):
+            # "更多" with no page left: said so, and the question asked again.
+            inbound, notes = Inbound(now=now), (NoMorePages(lang=Lang.BOTH),)
+        at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
+        if at is None:  # nobody may start: the survey was closed
+            closed = _closed_reply(self.catalog, session)
+            return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))
+        flow, result = router.advance(
+            session=session,
+            catalog=self.catalog,
+            at=at,
+            inbound=inbound,
+            welcome_back_after=self.welcome_back_after,
+        )
+        chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
+        saved = save_session_row(
+            session=session, respondent_id=respondent.id, state=result.state, now=now
+        )
+        contacts = apply_effects(
+            session=session,
+            respondent=respondent,
+            survey_session=saved,
+            effects=[e for e in result.effects if not isinstance(e, NextSurveyChosen)],
+            now=now,
+            # Both states at hand: the peer-segment counters follow them without a read.
+            answers=(at.state.answers if at.state is not None else {}, result.state.answers),
+            segments=self.catalog.declared_segments(session),
+        )
+        for contact in contacts:
+            alert_staff(
+                session=session,
+                contact=contact,
+                staff=self.staff,
+                now=now,
+                flow=flow,
+                renderer=self.renderer,
+            )
+        if not any(isinstance(e, RemindersDeclined) for e in result.effects):
+            # Staff see how many reminded respondents came back (/progress).
+            reminders.note_return(session=session, respondent_id=respondent.id, now=now)
+        enricher = Enricher(
+            session=session,
+            flow=flow,
+            state=result.state,
+            thresholds=self.thresholds,
+            contacts=contacts,
+        )
+        replies = (*notes, *enricher.enrich(result.replies))
+        completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
+        if completed and flow.snapshots is not SnapshotMode.OFF:
+            # The completion chart takes ~0.5 s of CPU to draw: neither inside this
+            # transaction (finishing respondents queued behind it into lock timeouts) nor
+            # before the reply (many at once overran WeChat's 5 s). Queued here, drawn and
+            # sent by bot.workers.completion_charts.ChartWorker through the outbox.
+            queue_chart(
+                session=session,
+                channel=respondent.channel,
+                recipient=respondent.channel_user_id,
+                respondent_id=respondent.id,
+                now=now,
+                survey=(flow.id, flow.version),
+            )
+        messages = to_messages(self.renderer, replies, result.state, links=links)
+        if chosen:
+            opened = self._open_next(session, envelope, respondent, chosen[0], result, links)
+            messages = (*messages, *opened)
+        return Outcome(messages)
+
+    def _open_next(
+        self,
+        session: Session,
+        envelope: Envelope,
+        respondent: RespondentRow,
+        flow_id: str,
+        finished: Step,
+        links: bool,
+    ) -> tuple[Message, ...]:
+        """The respondent asked for the survey offered next: start it in this transaction."""
+        assert respondent.id is not None
+        now = envelope.inbound.now
+        started = router.start_next(
+            session=session,
+            catalog=self.catalog,
+            respondent_id=respondent.id,
+            flow_id=flow_id,
+            finished=finished.state,
+            inbound=envelope.inbound,
+        )
+        if started is None:
+            unavailable = [NextUnavailable()]
+            return to_messages(self.renderer, unavailable, finished.state, links=links)
+        _, step = started
+        saved = save_session_row(
+            session=session, respondent_id=respondent.id, state=step.state, now=now
+        )
+        apply_effects(
+            session=session,
+            respondent=respondent,
+            survey_session=saved,
+            effects=step.effects,
+            now=now,
+        )
+        return to_messages(self.renderer, step.replies, step.state, links=links)
+
+
+def _closed_reply(catalog: SurveyCatalog, session: Session) -> SurveyClosed:
+    flow = catalog.newest_flow(session, catalog.default_flow_id)
+    title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
+    return SurveyClosed(title, lang=Lang.BOTH)
