@@ -174,7 +174,7 @@ def test_on_completion_shows_nothing_before_the_end(live: Chat) -> None:
         "This survey shows its results once you have answered all its questions."
     )
     done = live.survey("s7", SUPPLIER).text
-    assert "Results so far" in done and "结果" in done
+    assert "results so far" in done and "结果" in done
 
 
 def test_snapshots_off_show_no_figure_at_all(live: Chat) -> None:
@@ -226,44 +226,48 @@ def test_seen_a_segment_of_five_is_not_compared(live: Chat) -> None:
     for user in ("s1", "s2", "s3", "s4"):
         live.survey(user, SUPPLIER)
     text = live.survey("s5", SUPPLIER).text
-    assert "Results so far" in text and "目前的调查结果" in text
-    assert "respondents in your group" not in text and "同组" not in text
+    assert "results so far" in text and "目前的结果" in text
+    assert "peers" not in text and "同组" not in text
     assert "100%" not in text and "100.0" not in text
-    assert "No most (incl. you)" in text  # five unanimous answers: coarsened
+    assert "✓否 No 大多数 most（5 人 of 5）" in text  # five unanimous answers: coarsened
 
 
 @pytest.mark.parametrize(
-    ("language", "header", "unanimous"),
+    ("language", "base", "legend", "unanimous"),
     [
-        ("中文", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+        ("中文", "（同组 10 人）", "（“同组”：与你同为供应商·内饰的受访者）", "✓ISO14064 大多数"),
         (
             "English",
-            "Compared with the 10 respondents in your group (Supplier · Interior):",
-            "ISO14064 most (incl. you)",
+            "(of 10 peers)",
+            '("peers": respondents who, like you, are Supplier · Interior)',
+            "✓ISO14064 most",
         ),
-        ("3", "与你同组的 10 位受访者（供应商·内饰）相比：", "“ISO14064” 大多数（含你）"),
+        (
+            "3",
+            "（同组 10 人 of 10 peers）",
+            "（“同组 peers”：与你同为供应商·内饰的受访者 respondents who, like you, are "
+            "Supplier · Interior）",
+            "✓ISO14064 大多数 most",
+        ),
     ],
 )
 def test_a_declared_segment_of_ten_replaces_everyone_s_figures_on_what_it_compares(
-    live: Chat, language: str, header: str, unanimous: str
+    live: Chat, language: str, base: str, legend: str, unanimous: str
 ) -> None:
     for number in range(9):
         live.survey(f"s{number}", SUPPLIER)
     live.survey("o1", OEM)
     text = live.survey("s9", [language, *SUPPLIER[1:]]).text
-    assert header in text
-    compared = text.split(header)[1]
-    assert unanimous in compared
-    english = "Compared with the 10 respondents in your group (Supplier · Interior):"
-    assert (english in text) is (language != "中文")
-    flow = live.runtime.flow
-    for defining in ("role", "commodity"):  # what defines the segment is not compared
-        assert flow.question(defining).text.get(Lang.ZH if language == "中文" else Lang.EN) not in (
-            compared
-        )
+    assert legend in text
+    lines = {line.split(". ", 1)[0]: line for line in text.splitlines() if ". " in line}
+    assert unanimous in lines["6"] and lines["6"].endswith(base)
+    # What defines the segment is not compared: the respondent's own answer, no figure.
+    for number in ("1", "2"):
+        assert base not in lines[number] and "most" not in lines[number], lines[number]
+        assert "大多数" not in lines[number]
     # Everyone's figures are not shown beside the segment's on the same questions: the
     # difference would be the OEM's answers.
-    assert "11 respondents" not in text and "11 位受访者" not in text
+    assert "of 11)" not in text and "11 人" not in text
     assert "100%" not in text
 
 
@@ -271,13 +275,12 @@ def test_an_oem_gets_no_supplier_segment(live: Chat) -> None:
     for number in range(10):
         live.survey(f"s{number}", SUPPLIER)
     done = live.survey("o1", OEM).text
-    assert "Results so far (only the questions you have answered):" in done
-    assert "Are you an OEM or a Supplier? (of 11 respondents)" in done
+    assert "Your answers (✓) and the results so far (of those who answered):" in done
     # Nobody else is an OEM, but of two options "only you" would tell that every other
     # respondent is a supplier: coarsened. Of several, it is said without a percentage.
-    assert "Supplier most; OEM a few (incl. you)" in done
-    assert "ISO14064 most; GHG Protocol most; Not Yet Determined only you" in done
-    assert "respondents in your group" not in done
+    assert "1. Supplier most; ✓OEM a few (of 11)" in done
+    assert "6. ISO14064 most; GHG Protocol most; ✓Not Yet Determined only you (of 11)" in done
+    assert "peers" not in done
 
 
 def test_the_completion_chart_follows_through_the_outbox(chat: Chat) -> None:
