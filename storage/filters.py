@@ -80,8 +80,11 @@ def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
     return respondent_id.not_in(test)  # type: ignore[no-any-return]
 
 
-def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on `survey_session` for the filter (without the flow)."""
+def session_conditions(
+    report_filter: ReportFilter, flow_id: str | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions on `survey_session` for the filter (without the flow itself;
+    `flow_id` lets the answer conditions read ix_answer_flow_question_option)."""
     f = report_filter
     where: list[ColumnElement[bool]] = []
     started = col(SurveySession.started_at)
@@ -101,6 +104,8 @@ def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]
         answered = select(Answer.session_id).where(
             Answer.question_id == answer.question_id, Answer.option_id == answer.option_id
         )
+        if flow_id is not None:
+            answered = answered.where(Answer.flow_id == flow_id)
         where.append(col(SurveySession.id).in_(answered))
     if not f.include_test:
         where.append(real_respondents(SurveySession.respondent_id))
@@ -109,7 +114,7 @@ def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]
 
 def sessions_matching(flow_id: str, report_filter: ReportFilter) -> SelectOfScalar[Any]:
     """SELECT survey_session.id of the flow's sessions the filter keeps."""
-    conditions = session_conditions(report_filter)
+    conditions = session_conditions(report_filter, flow_id)
     return select(SurveySession.id).where(
         col(SurveySession.flow_id) == flow_id, and_(true(), *conditions)
     )
