@@ -142,9 +142,11 @@ def gather_dashboard(
     now: datetime,
     text_limit: int = TEXT_LIMIT,
     report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> Dashboard:
     """Every figure for the sessions `report_filter` keeps (the contact list is not a
-    figure: it shows every open request)."""
+    figure: it shows every open request). `from_counters=False`: sessions counted from
+    the rows, not the session counters (the benchmark's "before")."""
     stats = question_stats(
         session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
     )
@@ -166,7 +168,12 @@ def gather_dashboard(
         number = numbering.label(flow, question.id) or question.id
         sections.append(Section(number, question, of_question, rows, of_question.texts))
     channels = tuple(
-        progress_by_channel(session=session, flow_id=flow.id, report_filter=report_filter)
+        progress_by_channel(
+            session=session,
+            flow_id=flow.id,
+            report_filter=report_filter,
+            from_counters=from_counters,
+        )
     )
     contacts = tuple(
         ContactRow(
@@ -187,6 +194,7 @@ def gather_dashboard(
         since=now - RECENT,
         idle_before=now - RECENT,
         report_filter=report_filter,
+        from_counters=from_counters,
     )
     waiting = tuple(
         WaitingRow(w.question_id, _waiting_label(flow, w.question_id), w.sessions, w.idle)
@@ -203,6 +211,7 @@ def gather_dashboard(
                 flow_id=flow.id,
                 utc_offset=CHINA_OFFSET,
                 report_filter=report_filter,
+                from_counters=from_counters,
             )
         ),
         started_recently=progress.started_since,
