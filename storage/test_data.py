@@ -81,6 +81,9 @@ def mark_test(
         .where(_ANSWER.c.respondent_id == respondent_id)
         .order_by(_ANSWER.c.id)
     ).all()
+    # Session counters first, then the live and segment ones: every transaction locks
+    # counter rows in that order (the dispatcher's too), so none can deadlock another.
+    move_respondent(session=session, respondent_id=respondent_id, is_test=is_test)
     removed: Counter[CounterKey] = Counter()
     count_out(answers, removed)
     deltas: Counter[CounterKey] = Counter()
@@ -96,7 +99,6 @@ def mark_test(
         bump_segments(
             session=session, flow_id=counter_flow_id(flow_id, is_test=is_test), deltas=added
         )
-    move_respondent(session=session, respondent_id=respondent_id, is_test=is_test)
     conn.execute(
         update(_RESPONDENT).where(_RESPONDENT.c.id == respondent_id).values(is_test=is_test)
     )
