@@ -86,7 +86,7 @@ def session_conditions(
     report_filter: ReportFilter, flow_id: str | None = None
 ) -> list[ColumnElement[bool]]:
     """WHERE conditions on `survey_session` for the filter (without the flow itself;
-    `flow_id` lets the answer conditions read ix_answer_flow_question_option)."""
+    `flow_id` lets the answer conditions read ix_answer_flow_question_option_session)."""
     f = report_filter
     where: list[ColumnElement[bool]] = []
     started = col(SurveySession.started_at)

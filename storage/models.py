@@ -156,7 +156,15 @@ class Answer(SQLModel, table=True):
 
     __tablename__ = "answer"
     __table_args__ = (
-        Index("ix_answer_flow_question_option", "flow_id", "question_id", "option_id"),
+        # With the session: a cross-tab or an answer filter reads the index alone
+        # (migration 0013; 14 s → see docs/benchmarks.md at 1,000,000 respondents).
+        Index(
+            "ix_answer_flow_question_option_session",
+            "flow_id",
+            "question_id",
+            "option_id",
+            "session_id",
+        ),
         Index("ix_answer_session_question", "session_id", "question_id"),
         # "The newest free texts of one question" (staff /stats, the dashboard): read in
         # index order, LIMIT N, however many texts there are. Option rows are left out.
