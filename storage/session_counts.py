@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlmodel import Session
 
 from storage.db import connection_of
@@ -31,10 +31,9 @@ _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class Counted:
-    """Sessions of one channel that started in one UTC hour and completed `completed_after`
-    whole hours later (`NOT_COMPLETED`: not yet)."""
+    """Sessions that started in one UTC hour and completed `completed_after` whole hours
+    later (`NOT_COMPLETED`: not yet)."""
 
-    channel: str
     started_hour: datetime
     completed_after: int
     sessions: int
@@ -58,8 +57,35 @@ def answerable(report_filter: ReportFilter, utc_offset: timedelta = timedelta(0)
 
 
 def counted(*, session: Session, flow_id: str, report_filter: ReportFilter) -> list[Counted]:
-    """The counter rows the filter keeps (`answerable` must hold), summed over versions
-    and languages."""
+    """The counter rows the filter keeps (`answerable` must hold), summed over versions,
+    channels and languages."""
+    n = func.sum(_COUNTER.c.count)
+    hour, after = _COUNTER.c.started_hour, _COUNTER.c.completed_after
+    rows = connection_of(session).execute(
+        select(hour, after, n)
+        .where(*_kept(flow_id, report_filter))
+        .group_by(hour, after)
+        .having(n != 0)
+    )
+    return [Counted(h, int(a), int(k)) for h, a, k in rows]
+
+
+def by_channel(
+    *, session: Session, flow_id: str, report_filter: ReportFilter
+) -> dict[str, tuple[int, int]]:
+    """channel → (started, completed), for the sessions the filter keeps (`answerable`)."""
+    c = _COUNTER.c
+    done = case((c.completed_after != NOT_COMPLETED, c.count), else_=0)
+    rows = connection_of(session).execute(
+        select(c.channel, func.sum(c.count), func.sum(done))
+        .where(*_kept(flow_id, report_filter))
+        .group_by(c.channel)
+        .having(func.sum(c.count) != 0)
+    )
+    return {str(ch): (int(started), int(ended)) for ch, started, ended in rows}
+
+
+def _kept(flow_id: str, report_filter: ReportFilter) -> list[ColumnElement[bool]]:
     c = _COUNTER.c
     where: list[ColumnElement[bool]] = [c.flow_id == flow_id]
     f = report_filter
@@ -73,14 +99,7 @@ def counted(*, session: Session, flow_id: str, report_filter: ReportFilter) -> l
         where.append(c.started_hour >= f.since)
     if f.until is not None:
         where.append(c.started_hour < f.until)
-    n = func.sum(c.count)
-    rows = connection_of(session).execute(
-        select(c.channel, c.started_hour, c.completed_after, n)
-        .where(*where)
-        .group_by(c.channel, c.started_hour, c.completed_after)
-        .having(n != 0)
-    )
-    return [Counted(str(ch), hour, int(after), int(k)) for ch, hour, after, k in rows]
+    return where
 
 
 @dataclass(frozen=True)
@@ -142,17 +161,6 @@ def _edge(
         .where(*where)
     )
     return int(connection_of(session).execute(query).scalar_one())
-
-
-def by_channel(rows: list[Counted]) -> dict[str, tuple[int, int]]:
-    """channel → (started, completed)."""
-    started: Counter[str] = Counter()
-    completed: Counter[str] = Counter()
-    for row in rows:
-        started[row.channel] += row.sessions
-        if row.completed_hour is not None:
-            completed[row.channel] += row.sessions
-    return {ch: (started[ch], completed[ch]) for ch in started}
 
 
 def by_hour(

@@ -113,8 +113,9 @@ def progress_by_channel(
 ) -> list[ChannelProgress]:
     """Sessions started and completed, per channel (sorted by channel name)."""
     if from_counters and session_counts.answerable(report_filter):
-        rows = session_counts.counted(session=session, flow_id=flow_id, report_filter=report_filter)
-        channels = session_counts.by_channel(rows)
+        channels = session_counts.by_channel(
+            session=session, flow_id=flow_id, report_filter=report_filter
+        )
         return [ChannelProgress(c, *channels[c]) for c in sorted(channels)]
     where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter, flow_id)]
     found = session.exec(
