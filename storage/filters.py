@@ -126,6 +126,27 @@ def answer_condition(
     respondent_id: Any, session_id: Any, flow_id: str, report_filter: ReportFilter
 ) -> ColumnElement[bool]:
     """A WHERE condition on answer rows (their respondent and session columns)."""
+    f = report_filter
+    if f.answers and not any(v is not None for v in (f.since, f.until, f.channel, f.lang)):
+        # Answers alone: the answer rows' own respondent and session columns serve, so
+        # the survey_session rows (their JSON states: most of the table) are not read.
+        kept = [
+            session_id.in_(
+                select(Answer.session_id).where(
+                    Answer.flow_id == flow_id,
+                    Answer.question_id == a.question_id,
+                    Answer.option_id == a.option_id,
+                )
+            )
+            for a in f.answers
+        ]
+        if not f.include_test:  # by session: the index holds it, not the respondent
+            test = select(Respondent.id).where(col(Respondent.is_test))
+            test_sessions = select(SurveySession.id).where(
+                col(SurveySession.respondent_id).in_(test)
+            )
+            kept.append(session_id.not_in(test_sessions))
+        return and_(*kept)
     if report_filter.narrows:
         return session_id.in_(sessions_matching(flow_id, report_filter))  # type: ignore[no-any-return]
     if not report_filter.include_test:
