@@ -51,7 +51,7 @@ def time_stats(
     `command`: a staff command's text to time instead of the report alone."""
     flow = load_flow(DEFAULT_FLOW)
     engine = make_engine(url, request_timeouts=False)
-    run = _command(engine, url, flow, command) if command else _report(engine, flow, texts)
+    run = staff_command(engine, url, flow, command) if command else _report(engine, flow, texts)
     timings: list[float] = []
     messages: list[str] = []
     try:
@@ -76,7 +76,7 @@ def _report(engine: Engine, flow: Flow, texts: int | None) -> Callable[[], list[
     return run
 
 
-def _command(engine: Engine, url: str, flow: Flow, text: str) -> Callable[[], list[str]]:
+def staff_command(engine: Engine, url: str, flow: Flow, text: str) -> Callable[[], list[str]]:
     settings = load_settings(
         database_url=url, staff_raw=f"wechat:{BENCH_STAFF}", secret_key="bench-stats-timing"
     )

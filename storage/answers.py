@@ -39,6 +39,7 @@ from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.respondents import RespondentRow, update_respondent
 from storage.segment_counters import SegmentKey, bump_segments, counted_out
+from storage.session_counters import Who, count_out_sessions, move_respondent
 from storage.session_rows import SessionRow
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
@@ -119,6 +120,8 @@ def apply_effects(
                 pass  # mirrored by save_session_row
             case _:
                 raise TypeError(f"unknown effect {effect!r}")
+    if lang is not None and lang != respondent.lang:  # their sessions count under it
+        move_respondent(session=session, respondent_id=_id(respondent), lang=lang)
     update_respondent(
         session=session, respondent_id=_id(respondent), lang=lang, subscribed_updates=subscribed
     )
@@ -240,7 +243,18 @@ def _delete_respondent_data(
         .returning(_CONTACT.c.details_json)
     ).all()
     reminders.forget(session=session, respondent_id=respondent_id)
-    conn.execute(delete(_SESSION).where(_SESSION.c.respondent_id == respondent_id))
+    sessions = conn.execute(
+        delete(_SESSION)
+        .where(_SESSION.c.respondent_id == respondent_id)
+        .returning(
+            _SESSION.c.flow_id,
+            _SESSION.c.flow_version,
+            _SESSION.c.started_at,
+            _SESSION.c.completed_at,
+        )
+    ).all()
+    who = Who(respondent.channel, respondent.lang, respondent.is_test)
+    count_out_sessions(session=session, who=who, rows=[tuple(r) for r in sessions])
     outbox = erase_identity(
         session=session,
         respondent_id=respondent_id,

@@ -36,6 +36,9 @@ PG_CONNECT_TIMEOUT_S = 3
 PG_STATEMENT_TIMEOUT_MS = 4000
 # Staff pages and exports (`long_read`): no 5 s WeChat wait; a 1M-row cross-tab takes 2-3 s.
 PG_LONG_READ_TIMEOUT_MS = 60_000
+# … and sort a cross-tab's million joined rows in memory, not in temporary files
+# (PostgreSQL's default 4 MB spilled them: docs/benchmarks.md, 2026-12-03).
+PG_LONG_READ_WORK_MEM = "64MB"
 PG_LOCK_TIMEOUT_MS = 4000
 # Connections kept open per process. SQLAlchemy's default (5, +10 overflow closed again on
 # return) opened and closed a PostgreSQL connection on most pushes at 16 concurrent ones
@@ -158,6 +161,9 @@ def transaction(
     with _writer_turn(engine, readonly=readonly), bind.connect() as conn, conn.begin():
         if long_read and engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
+            # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and saved less.
+            conn.exec_driver_sql("SET LOCAL jit = off")
         session = Session(bind=conn, expire_on_commit=False)
         session.info[_CONNECTION] = conn
         try:

@@ -76,12 +76,17 @@ def filter_from_json(data: dict[str, Any]) -> ReportFilter:
 
 def real_respondents(respondent_id: Any) -> ColumnElement[bool]:
     """A WHERE condition keeping the rows of real (not test) respondents."""
-    test = select(Respondent.id).where(col(Respondent.is_test).is_(True))
+    # Plain `is_test` (not `IS TRUE`): PostgreSQL then reads the partial index
+    # ix_respondent_test (the few test rows) instead of every respondent.
+    test = select(Respondent.id).where(col(Respondent.is_test))
     return respondent_id.not_in(test)  # type: ignore[no-any-return]
 
 
-def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on `survey_session` for the filter (without the flow)."""
+def session_conditions(
+    report_filter: ReportFilter, flow_id: str | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions on `survey_session` for the filter (without the flow itself;
+    `flow_id` lets the answer conditions read ix_answer_flow_question_option_session)."""
     f = report_filter
     where: list[ColumnElement[bool]] = []
     started = col(SurveySession.started_at)
@@ -101,6 +106,8 @@ def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]
         answered = select(Answer.session_id).where(
             Answer.question_id == answer.question_id, Answer.option_id == answer.option_id
         )
+        if flow_id is not None:
+            answered = answered.where(Answer.flow_id == flow_id)
         where.append(col(SurveySession.id).in_(answered))
     if not f.include_test:
         where.append(real_respondents(SurveySession.respondent_id))
@@ -109,7 +116,7 @@ def session_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]
 
 def sessions_matching(flow_id: str, report_filter: ReportFilter) -> SelectOfScalar[Any]:
     """SELECT survey_session.id of the flow's sessions the filter keeps."""
-    conditions = session_conditions(report_filter)
+    conditions = session_conditions(report_filter, flow_id)
     return select(SurveySession.id).where(
         col(SurveySession.flow_id) == flow_id, and_(true(), *conditions)
     )
@@ -119,6 +126,27 @@ def answer_condition(
     respondent_id: Any, session_id: Any, flow_id: str, report_filter: ReportFilter
 ) -> ColumnElement[bool]:
     """A WHERE condition on answer rows (their respondent and session columns)."""
+    f = report_filter
+    if f.answers and not any(v is not None for v in (f.since, f.until, f.channel, f.lang)):
+        # Answers alone: the answer rows' own respondent and session columns serve, so
+        # the survey_session rows (their JSON states: most of the table) are not read.
+        kept = [
+            session_id.in_(
+                select(Answer.session_id).where(
+                    Answer.flow_id == flow_id,
+                    Answer.question_id == a.question_id,
+                    Answer.option_id == a.option_id,
+                )
+            )
+            for a in f.answers
+        ]
+        if not f.include_test:  # by session: the index holds it, not the respondent
+            test = select(Respondent.id).where(col(Respondent.is_test))
+            test_sessions = select(SurveySession.id).where(
+                col(SurveySession.respondent_id).in_(test)
+            )
+            kept.append(session_id.not_in(test_sessions))
+        return and_(*kept)
     if report_filter.narrows:
         return session_id.in_(sessions_matching(flow_id, report_filter))  # type: ignore[no-any-return]
     if not report_filter.include_test:

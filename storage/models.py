@@ -82,7 +82,16 @@ class OutboxStatus(StrEnum):
 
 class Respondent(SQLModel, table=True):
     __tablename__ = "respondent"
-    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_user_id"),
+        # "Leave test respondents out" reads the few test rows, not every respondent.
+        Index(
+            "ix_respondent_test",
+            "id",
+            postgresql_where=sql_text("is_test"),
+            sqlite_where=sql_text("is_test"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str  # "wechat" | "telegram" | "console"
@@ -110,6 +119,25 @@ class SurveySession(SQLModel, table=True):
         # The versions a survey's sessions are on, one index probe per version (staff
         # /stats, the dashboard); per-version counts read the index alone.
         Index("ix_survey_session_flow_version", "flow_id", "flow_version", "completed_at"),
+        # Counts since a moment inside an hour (the session counters hold whole hours).
+        Index("ix_survey_session_flow_started", "flow_id", "started_at"),
+        Index("ix_survey_session_flow_completed", "flow_id", "completed_at"),
+        # The unfinished sessions (where respondents stopped, /progress and the
+        # dashboard) and the reminder scan: a few rows each, whatever the total.
+        Index(
+            "ix_survey_session_unfinished",
+            "flow_id",
+            "updated_at",
+            postgresql_where=sql_text("completed_at IS NULL"),
+            sqlite_where=sql_text("completed_at IS NULL"),
+        ),
+        Index(
+            "ix_survey_session_active",
+            "flow_id",
+            "updated_at",
+            postgresql_where=sql_text("status = 'active'"),
+            sqlite_where=sql_text("status = 'active'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,7 +156,15 @@ class Answer(SQLModel, table=True):
 
     __tablename__ = "answer"
     __table_args__ = (
-        Index("ix_answer_flow_question_option", "flow_id", "question_id", "option_id"),
+        # With the session: a cross-tab or an answer filter reads the index alone
+        # (migration 0013; 14 s → see docs/benchmarks.md at 1,000,000 respondents).
+        Index(
+            "ix_answer_flow_question_option_session",
+            "flow_id",
+            "question_id",
+            "option_id",
+            "session_id",
+        ),
         Index("ix_answer_session_question", "session_id", "question_id"),
         # "The newest free texts of one question" (staff /stats, the dashboard): read in
         # index order, LIMIT N, however many texts there are. Option rows are left out.
@@ -181,6 +217,25 @@ class SegmentCounter(SQLModel, table=True):
     segment: str = Field(primary_key=True)
     question_id: str = Field(primary_key=True)
     option_id: str = Field(primary_key=True)
+    count: int = 0
+
+
+class SessionCounter(SQLModel, table=True):
+    """Exact survey-session counts (storage.session_counters), kept like AggregateCounter.
+
+    One row per survey version, channel, language, real/test, the UTC hour the sessions
+    started and how many hours later they completed (`NOT_COMPLETED`: not yet), so the
+    dashboard and /progress count a million sessions from a few thousand rows."""
+
+    __tablename__ = "session_counter"
+
+    flow_id: str = Field(primary_key=True)
+    flow_version: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    lang: str = Field(primary_key=True)
+    is_test: bool = Field(primary_key=True)
+    started_hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    completed_after: int = Field(primary_key=True)  # hours after started_hour; -1: not yet
     count: int = 0
 
 

@@ -1,8 +1,10 @@
 """How the survey is going: started, completed, and where unfinished respondents stopped.
 
-A survey session's current question lives in its JSON state (`current`), so the
-unfinished sessions are read and grouped here rather than in SQL: there is one row per
-respondent, a few thousand at most, and no column has to mirror the state.
+Started and completed come from the session counters (`storage.session_counts`) where
+the filter allows. A survey session's current question lives in its JSON state
+(`current`), so the unfinished sessions are read and grouped here rather than in SQL:
+there is one row per respondent who stopped, a few thousand at most, and no column has
+to mirror the state.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
+from storage import session_counts
 from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import SurveySession
 
@@ -48,14 +51,27 @@ def survey_progress(
     since: datetime,
     idle_before: datetime,
     report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> Progress:
     """Counts for `flow_id`'s sessions the filter keeps; sessions untouched since
-    `idle_before` count as idle."""
-    in_flow = and_(col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter))
-    started = _count(session, in_flow)
-    completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
-    started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)
-    completed_since = _count(session, in_flow, col(SurveySession.completed_at) >= since)
+    `idle_before` count as idle. `from_counters=False` counts every figure from the rows
+    (what the counters are checked against)."""
+    in_flow = and_(
+        col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter, flow_id)
+    )
+    if from_counters and session_counts.answerable(report_filter):
+        counted = session_counts.totals(
+            session=session, flow_id=flow_id, report_filter=report_filter, since=since
+        )
+        started, completed = counted.started, counted.completed
+        started_since, completed_since = counted.started_since, counted.completed_since
+    else:
+        started = _count(session, in_flow)
+        completed = _count(session, in_flow, col(SurveySession.completed_at).is_not(None))
+        started_since = _count(session, in_flow, col(SurveySession.started_at) >= since)
+        completed_since = _count(session, in_flow, col(SurveySession.completed_at) >= since)
+    # Read through the partial index ix_survey_session_unfinished: as many rows as
+    # respondents who stopped, whatever the total.
     rows = session.exec(
         select(SurveySession.state_json, SurveySession.updated_at).where(
             in_flow, col(SurveySession.completed_at).is_(None)

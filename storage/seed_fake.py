@@ -2,7 +2,7 @@
 
 Each fake respondent has completed the survey: a respondent row, a completed session
 (a valid state snapshot), one answer row per selected option or text, and the counters
-(live and peer-segment ones) bumped by exactly what was inserted, in the same
+(live, peer-segment and session ones) bumped by exactly what was inserted, in the same
 transaction as the rows — so `surveybot db verify` holds after a seed as after real
 traffic. Answers follow the
 flow's conditions (`when:`); the contact form is never filled (no personal data).
@@ -29,8 +29,9 @@ from flows.state import Answer as StateAnswer
 from flows.state import SessionState, Status
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters, option_ids
 from storage.segment_counters import bump_segments
+from storage.session_counters import SessionKey, Who, bump_sessions, session_key
 
-CHANNEL = "wechat"
+CHANNELS = ("wechat", "wechat", "wechat", "telegram")  # three in four through WeChat
 OPENID_PREFIX = "fake_"  # never a real openid (those start with "o")
 _TEXTS = ("GRI Standards", "CDP 问卷", "TCFD", "ISO 14064-1 核查", "SBTi")
 _LANGS = ("both", "zh", "en")
@@ -44,6 +45,7 @@ class _Batch:
     answers: list[tuple[object, ...]] = field(default_factory=list)
     deltas: Counter[CounterKey] = field(default_factory=Counter)
     segments: Counter[SegmentKey] = field(default_factory=Counter)
+    session_counts: Counter[SessionKey] = field(default_factory=Counter)
 
 
 def seed_fake(
@@ -70,6 +72,7 @@ def seed_fake(
             with Session(bind=conn) as session:
                 bump_counters(session=session, deltas=batch.deltas)
                 bump_segments(session=session, flow_id=flow.id, deltas=batch.segments)
+                bump_sessions(session=session, deltas=batch.session_counts)
         done += size
         answers += len(batch.answers)
         if progress is not None:
@@ -87,7 +90,7 @@ def _analyze(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return  # SQLite: the app never gathers statistics there; keep its plans as run
     with engine.begin() as conn:
-        for table in (*_TABLES, "aggregate_counter", "segment_counter"):
+        for table in (*_TABLES, "aggregate_counter", "segment_counter", "session_counter"):
             conn.exec_driver_sql(f"ANALYZE {table}")
 
 
@@ -112,11 +115,12 @@ def _generate(
         finished = started + timedelta(seconds=rng.randint(60, 900))
         chosen = _answers(flow, rng)
         lang = rng.choice(_LANGS)
+        channel = rng.choice(CHANNELS)
         contact = chosen.get(flow.contact.question if flow.contact else "", StateAnswer())
         updates = flow.contact is not None and flow.contact.updates in contact.options
         openid = f"{OPENID_PREFIX}{respondent_id:09d}"
         batch.respondents.append(
-            (respondent_id, CHANNEL, openid, lang, None, True, updates, started, finished)
+            (respondent_id, channel, openid, lang, None, True, updates, started, finished)
         )
         state = SessionState(
             flow_id=flow.id,
@@ -149,6 +153,8 @@ def _generate(
                 answer_id += 1
             batch.deltas[(flow.id, question_id, RESPONDENTS)] += 1
         batch.segments.update(contributions(answered_in_state(chosen), flow.segments))
+        who = Who(channel, lang, False)
+        batch.session_counts[session_key(flow.id, flow.version, who, started, finished)] += 1
         respondent_id += 1
         session_id += 1
     return batch

@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import Update
 from sqlmodel import Session
 
 from flows.state import SessionState, Status
-from storage import precompiled
+from storage import precompiled, session_counters
 from storage.db import connection_of
 from storage.models import SurveySession, UTCDateTime
 
@@ -124,8 +124,10 @@ _INSERT_SESSION = (
 def save_session_row(
     *, session: Session, respondent_id: int, state: SessionState, now: datetime
 ) -> SessionRow:
-    """Insert or update the respondent's row for `state.flow_id` (status/times mirrored)."""
+    """Insert or update the respondent's row for `state.flow_id` (status/times mirrored);
+    the session counters follow (storage.session_counters)."""
     conn = connection_of(session)
+    before = session_counters.before_save(conn, respondent_id=respondent_id, flow_id=state.flow_id)
     completing = state.status is Status.COMPLETED or bool(state.completed_at)
     started, completed = _parse(state.started_at), _parse(state.completed_at)
     state_json = state.to_json()
@@ -147,6 +149,14 @@ def save_session_row(
         row = precompiled.first(conn, _INSERT_SESSION, params)
     assert row is not None
     session_id, started_at, completed_at = row
+    session_counters.after_save(
+        conn,
+        before,
+        flow_id=state.flow_id,
+        flow_version=state.flow_version,
+        started_at=started_at,
+        completed_at=completed_at,
+    )
     return SessionRow(
         id=session_id,
         respondent_id=respondent_id,

@@ -12,11 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.models import Survey, SurveySession
+from storage.models import SessionCounter, Survey, SurveySession
 
 
 class RegistryError(ValueError):
@@ -126,17 +126,17 @@ def close(*, session: Session, flow_id: str, now: datetime) -> int:
 
 
 def version_counts(*, session: Session, flow_id: str) -> dict[int, VersionCounts]:
-    """Respondents who started / completed each version of `flow_id` (their session's)."""
+    """Respondents who started / completed each version of `flow_id` (their session's),
+    test respondents included: from the session counters (storage.session_counters)."""
+    c = col(SessionCounter.count)
+    done = case((col(SessionCounter.completed_after) >= 0, c), else_=0)
     rows = session.exec(
-        select(
-            SurveySession.flow_version,
-            func.count(),
-            func.count(col(SurveySession.completed_at)),
-        )
-        .where(SurveySession.flow_id == flow_id)
-        .group_by(col(SurveySession.flow_version))
+        select(SessionCounter.flow_version, func.sum(c), func.sum(done))
+        .where(SessionCounter.flow_id == flow_id)
+        .group_by(col(SessionCounter.flow_version))
+        .having(func.sum(c) != 0)
     ).all()
-    return {version: VersionCounts(started, done) for version, started, done in rows}
+    return {int(v): VersionCounts(int(started), int(ended)) for v, started, ended in rows}
 
 
 def answered_versions(*, session: Session, flow_id: str) -> list[int]:

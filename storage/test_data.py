@@ -24,6 +24,7 @@ from storage.db import connection_of
 from storage.filters import real_respondents
 from storage.models import Answer, Respondent
 from storage.segment_counters import Declared, bump_segments, counted_out
+from storage.session_counters import move_respondent
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
@@ -60,8 +61,9 @@ def mark_test(
     now: datetime,
     declared: Mapping[str, Declared] | None = None,
 ) -> Marked | None:
-    """Mark a respondent as test data (or back as real), moving their answers between the
-    real and the test counters in this transaction; None: no such respondent.
+    """Mark a respondent as test data (or back as real), moving their answers (and their
+    sessions: storage.session_counters) between the real and the test counters in this
+    transaction; None: no such respondent.
     `declared`: each survey's peer segments (`segments:`), whose counters move too."""
     conn = connection_of(session)
     row = conn.execute(
@@ -79,6 +81,9 @@ def mark_test(
         .where(_ANSWER.c.respondent_id == respondent_id)
         .order_by(_ANSWER.c.id)
     ).all()
+    # Session counters first, then the live and segment ones: every transaction locks
+    # counter rows in that order (the dispatcher's too), so none can deadlock another.
+    move_respondent(session=session, respondent_id=respondent_id, is_test=is_test)
     removed: Counter[CounterKey] = Counter()
     count_out(answers, removed)
     deltas: Counter[CounterKey] = Counter()

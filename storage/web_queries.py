@@ -1,24 +1,31 @@
 """Read-only queries behind the staff dashboard: progress per channel and per day.
 
-Both count survey sessions (one per respondent and flow) in SQL, so the dashboard costs
-a few small queries however many respondents there are. Days are calendar days at a
-fixed offset from UTC (the dashboard uses China's, UTC+8), the same on both databases.
+Both count survey sessions (one per respondent and flow) from the session counters
+(`storage.session_counts`: a few thousand rows however many respondents there are), or
+from the rows where a filter asks what the counters do not hold. Days are calendar days
+at a fixed offset from UTC (the dashboard uses China's, UTC+8), the same on both
+databases.
 (Cross-tabs: `storage.crosstab`; overall progress: `storage.progress`.)
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Interval, func, literal
 from sqlmodel import Session, col, select
 
+from storage import session_counts
 from storage.aggregates import percent
 from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Respondent, SurveySession
+
+T = TypeVar("T", date, datetime)
 
 
 @dataclass(frozen=True)
@@ -54,16 +61,29 @@ def progress_by_hour(
     flow_id: str,
     utc_offset: timedelta = timedelta(0),
     report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> list[HourProgress]:
     """As `progress_by_day`, per clock hour (a campaign's first days)."""
-    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter)]
-    started = _per_hour(session, where, col(SurveySession.started_at), utc_offset)
-    completed = _per_hour(session, where, col(SurveySession.completed_at), utc_offset)
-    out: list[HourProgress] = []
+    started: Mapping[datetime, int]
+    completed: Mapping[datetime, int]
+    if from_counters and session_counts.answerable(report_filter, utc_offset):
+        rows = session_counts.counted(session=session, flow_id=flow_id, report_filter=report_filter)
+        started, completed = session_counts.by_hour(rows, utc_offset)
+    else:
+        where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter, flow_id)]
+        started = _per_hour(session, where, col(SurveySession.started_at), utc_offset)
+        completed = _per_hour(session, where, col(SurveySession.completed_at), utc_offset)
+    return [HourProgress(*figures) for figures in _running(started, completed)]
+
+
+def _running(started: Mapping[T, int], completed: Mapping[T, int]) -> list[tuple[T, int, int, int]]:
+    """(period, started, completed, completed to date), oldest first, periods without
+    either left out."""
+    out = []
     running = 0
-    for hour in sorted(started.keys() | completed.keys()):
-        running += completed.get(hour, 0)
-        out.append(HourProgress(hour, started.get(hour, 0), completed.get(hour, 0), running))
+    for period in sorted(started.keys() | completed.keys()):
+        running += completed.get(period, 0)
+        out.append((period, started.get(period, 0), completed.get(period, 0), running))
     return out
 
 
@@ -85,11 +105,20 @@ def _per_hour(
 
 
 def progress_by_channel(
-    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+    *,
+    session: Session,
+    flow_id: str,
+    report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> list[ChannelProgress]:
     """Sessions started and completed, per channel (sorted by channel name)."""
-    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter)]
-    rows = session.exec(
+    if from_counters and session_counts.answerable(report_filter):
+        channels = session_counts.by_channel(
+            session=session, flow_id=flow_id, report_filter=report_filter
+        )
+        return [ChannelProgress(c, *channels[c]) for c in sorted(channels)]
+    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter, flow_id)]
+    found = session.exec(
         select(
             Respondent.channel,
             func.count(),
@@ -100,7 +129,7 @@ def progress_by_channel(
         .group_by(col(Respondent.channel))
         .order_by(col(Respondent.channel))
     ).all()
-    return [ChannelProgress(str(c), int(s), int(d)) for c, s, d in rows]
+    return [ChannelProgress(str(c), int(s), int(d)) for c, s, d in found]
 
 
 def progress_by_day(
@@ -109,17 +138,28 @@ def progress_by_day(
     flow_id: str,
     utc_offset: timedelta = timedelta(0),
     report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> list[DayProgress]:
     """Sessions started and completed per day (calendar days at `utc_offset`), oldest
-    first, days without either left out; `completed_to_date` is the running total."""
-    where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter)]
-    started = _per_day(session, where, col(SurveySession.started_at), utc_offset)
-    completed = _per_day(session, where, col(SurveySession.completed_at), utc_offset)
-    out: list[DayProgress] = []
-    running = 0
-    for day in sorted(started.keys() | completed.keys()):
-        running += completed.get(day, 0)
-        out.append(DayProgress(day, started.get(day, 0), completed.get(day, 0), running))
+    first, days without either left out; `completed_to_date` is the running total.
+    `from_counters=False` counts the rows (what the counters are checked against)."""
+    started: Mapping[date, int]
+    completed: Mapping[date, int]
+    if from_counters and session_counts.answerable(report_filter, utc_offset):
+        rows = session_counts.counted(session=session, flow_id=flow_id, report_filter=report_filter)
+        hourly = session_counts.by_hour(rows, utc_offset)
+        started, completed = (_days(per_hour) for per_hour in hourly)
+    else:
+        where = [col(SurveySession.flow_id) == flow_id, *session_conditions(report_filter, flow_id)]
+        started = _per_day(session, where, col(SurveySession.started_at), utc_offset)
+        completed = _per_day(session, where, col(SurveySession.completed_at), utc_offset)
+    return [DayProgress(*figures) for figures in _running(started, completed)]
+
+
+def _days(per_hour: Mapping[datetime, int]) -> Counter[date]:
+    out: Counter[date] = Counter()
+    for hour, n in per_hour.items():
+        out[hour.date()] += n
     return out
 
 

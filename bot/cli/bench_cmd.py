@@ -104,7 +104,9 @@ def compare_peer(
         typer.echo(line)
 
 
-@bench_app.command("stats", help="Time the whole-survey /stats on the configured database.")
+@bench_app.command(
+    "stats", help="Time the whole-survey /stats (or the staff pages) on the configured database."
+)
 def stats(
     database_url: str = typer.Option(None, "--database-url"),
     repeat: int = typer.Option(30, "--repeat", min=1),
@@ -112,10 +114,22 @@ def stats(
     command: str = typer.Option(
         None, "--command", help='Time a real staff command instead, e.g. "/stats", "/progress".'
     ),
+    pages: bool = typer.Option(
+        False,
+        "--pages",
+        help="Time the dashboard, /progress and a filtered cross-tab instead: from the rows "
+        "and from the session counters, side by side (--repeat 5 is plenty).",
+    ),
 ) -> None:
     from benchmarks.stats_timing import main
 
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
+    if pages:
+        from benchmarks.page_timing import main as pages_main
+
+        raise typer.Exit(
+            pages_main(["--database-url", settings.database_url, "--repeat", str(repeat)])
+        )
     argv = ["--database-url", settings.database_url, "--repeat", str(repeat), "--texts", texts]
     raise typer.Exit(main([*argv, *(["--command", command] if command else [])]))
 

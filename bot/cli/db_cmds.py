@@ -33,7 +33,10 @@ def downgrade(revision: str = typer.Argument(...), database_url: str = _URL) -> 
     typer.echo(f"database is at revision {revision}")
 
 
-@db_app.command("verify", help="Recount every aggregate from the answer rows; report differences.")
+@db_app.command(
+    "verify",
+    help="Recount every counter (answers, segments, sessions) from the rows; report differences.",
+)
 def verify(database_url: str = _URL) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
     default = load_flow(settings.flow_path or DEFAULT_FLOW)

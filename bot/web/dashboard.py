@@ -144,9 +144,11 @@ def gather_dashboard(
     now: datetime,
     text_limit: int = TEXT_LIMIT,
     report_filter: ReportFilter = NO_FILTER,
+    from_counters: bool = True,
 ) -> Dashboard:
     """Every figure for the sessions `report_filter` keeps (the contact list is not a
-    figure: it shows every open request)."""
+    figure: it shows every open request). `from_counters=False`: sessions counted from
+    the rows, not the session counters (the benchmark's "before")."""
     stats = question_stats(
         session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
     )
@@ -170,7 +172,12 @@ def gather_dashboard(
         figures = numbers.get(question.id)
         sections.append(Section(number, question, of_question, rows, of_question.texts, figures))
     channels = tuple(
-        progress_by_channel(session=session, flow_id=flow.id, report_filter=report_filter)
+        progress_by_channel(
+            session=session,
+            flow_id=flow.id,
+            report_filter=report_filter,
+            from_counters=from_counters,
+        )
     )
     contacts = tuple(
         ContactRow(
@@ -191,6 +198,7 @@ def gather_dashboard(
         since=now - RECENT,
         idle_before=now - RECENT,
         report_filter=report_filter,
+        from_counters=from_counters,
     )
     waiting = tuple(
         WaitingRow(w.question_id, _waiting_label(flow, w.question_id), w.sessions, w.idle)
@@ -207,6 +215,7 @@ def gather_dashboard(
                 flow_id=flow.id,
                 utc_offset=CHINA_OFFSET,
                 report_filter=report_filter,
+                from_counters=from_counters,
             )
         ),
         started_recently=progress.started_since,

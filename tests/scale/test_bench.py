@@ -97,3 +97,26 @@ def test_stats_timing_times_the_report_and_any_staff_command(
     )
     assert result.exit_code == 0, result.output
     assert "staff command /survey over 25 respondents, 1 runs" in result.output
+
+
+def test_bench_stats_pages_times_rows_and_counters_side_by_side(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from flows.definition import load_flow
+    from flows.surveys import DEFAULT_FLOW
+    from storage.db import make_engine
+    from storage.seed_fake import seed_fake
+
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_fake(engine, load_flow(DEFAULT_FLOW), 30)
+    engine.dispose()
+
+    # It stops with an error if any figure from the counters differs from the rows.
+    result = CliRunner().invoke(
+        app, ["bench", "stats", "--database-url", url, "--repeat", "2", "--pages"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("dashboard data (`gather_dashboard`): rows p50 ")
+    assert "; counters p50 " in lines[0]
+    assert lines[-1].startswith("staff command /progress (StaffHandler, rolled back): p50 ")

@@ -166,3 +166,30 @@ def test_revision_0011_adds_and_removes_the_test_flag(db_url: str) -> None:
         assert flags == [False]
     finally:
         engine.dispose()
+
+
+def test_revision_0013_fills_the_session_counters_from_the_sessions(db_url: str) -> None:
+    from datetime import timedelta
+
+    from storage.db import transaction
+    from storage.session_counters import stored, verify
+    from tests.storage.test_session_counters import FLOW, START, _save
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        _save(engine, "a", START, START + timedelta(hours=26, minutes=50))  # +27 hours
+        _save(engine, "b", START - timedelta(minutes=21), None, channel="telegram")  # 14:59
+        _save(engine, "c", START + timedelta(minutes=39), START + timedelta(minutes=39))
+        with transaction(engine) as session:
+            kept = stored(session=session, flow_id=FLOW)
+        assert sorted(k.completed_after for k in kept) == [-1, 0, 27]
+        downgrade(db_url, "0011")
+        _, indexes = _revision_and_indexes(db_url, "survey_session")
+        assert "ix_survey_session_unfinished" not in indexes
+        upgrade(db_url)  # 0013 counts the sessions in SQL, as the counters would have
+        with transaction(engine) as session:
+            assert stored(session=session, flow_id=FLOW) == kept
+            assert verify(session=session, flow_id=FLOW) == []
+    finally:
+        engine.dispose()

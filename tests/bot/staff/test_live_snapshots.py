@@ -15,7 +15,7 @@ from bot.dispatch.envelope import Channel, Envelope
 from bot.dispatch.service import Service, ServiceConfig
 from bot.workers.completion_charts import ChartWorker
 from flows.events import Inbound, Intent
-from flows.model import Flow, Lang
+from flows.model import Flow
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat, make_runtime
 
 PNG = b"\x89PNG\r\n\x1a\n"
