@@ -29,6 +29,13 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("dashboard", Text("仪表板登录链接", "Dashboard login link")),
     ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
     (
+        "orgs",
+        Text(
+            "机构：受访者与完成情况；合并、拆分、确认相似名称",
+            "Organisations: respondents, completion; merge, split, confirm",
+        ),
+    ),
+    (
         "test",
         Text(
             "试答：以测试身份答题（/test end 结束；/test mark 编号 标为测试数据）",

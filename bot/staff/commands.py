@@ -35,6 +35,7 @@ class StaffCommand(StrEnum):
     CHART = "chart"
     SURVEY = "survey"
     TEST = "test"
+    ORGS = "orgs"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ _SLASH: dict[str, StaffCommand] = {
     "survey": StaffCommand.SURVEY,
     "surveys": StaffCommand.SURVEY,
     "test": StaffCommand.TEST,
+    "orgs": StaffCommand.ORGS,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -75,6 +77,7 @@ _WORDS: dict[str, StaffCommand] = {
     "调查": StaffCommand.SURVEY,
     "员工帮助": StaffCommand.HELP,
     "试答": StaffCommand.TEST,
+    "机构": StaffCommand.ORGS,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.

@@ -21,7 +21,7 @@ from bot.envelope import Envelope, Message, Outcome
 from bot.pseudonyms import Pseudonyms
 from bot.render import Renderer
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, contact_commands, stats_command, test_runs
+from bot.staff import broadcast, contact_commands, org_commands, stats_command, test_runs
 from bot.staff.call import Call, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
@@ -80,6 +80,7 @@ class StaffHandler:
             StaffCommand.CHART: self._chart,
             StaffCommand.SURVEY: self._survey,
             StaffCommand.TEST: self._test,
+            StaffCommand.ORGS: self._orgs,
         }
 
     def __call__(self, session: Session, envelope: Envelope) -> Outcome | None:
@@ -160,6 +161,9 @@ class StaffHandler:
         assert own is not None  # the dispatcher created it before calling this hook
         declared = self.catalog.declared_segments(call.session)
         return test_runs.run_test_command(call, own, self._say, declared)
+
+    def _orgs(self, call: Call) -> Result:
+        return org_commands.orgs(call, self._flow(call), self._say)
 
     def _survey(self, call: Call) -> Result:
         return survey_command(call, self.catalog, self._say)

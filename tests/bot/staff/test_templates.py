@@ -7,7 +7,7 @@ from flows.events import Reply
 from flows.model import Lang, Text
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
-RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
+RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过", "2"]
 
 
 class RecordingRenderer(Renderer):
