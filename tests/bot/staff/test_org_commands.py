@@ -1,4 +1,4 @@
-"""/orgs: one supplier from WeChat and Telegram, a likeness staff confirm, merge and split audited."""
+"""/orgs: one supplier on WeChat and Telegram, likenesses staff confirm, merge and split."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def test_orgs_lists_recognises_and_confirms(chat: Chat) -> None:
     audit = [a for a in chat.audit() if a.action.startswith("org")]
     assert [a.action for a in audit] == ["orgs_viewed", "org_match_confirmed", "orgs_viewed"]
     assert json.loads(audit[1].detail)["match"] == 1
+    overview = chat.staff("/stats").messages[0].text
+    assert "计数规则 Counting rule：按受访者 per respondent" in overview
 
 
 def test_merge_and_split_are_audited_and_refusals_change_nothing(chat: Chat) -> None:
