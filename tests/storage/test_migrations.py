@@ -166,3 +166,20 @@ def test_revision_0011_adds_and_removes_the_test_flag(db_url: str) -> None:
         assert flags == [False]
     finally:
         engine.dispose()
+
+
+def test_revision_0014_adds_and_removes_the_organisation_tables(db_url: str) -> None:
+    tables = {"organisation", "organisation_link", "organisation_match"}
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert tables <= set(inspect(conn).get_table_names())
+        downgrade(db_url, "0011")
+        with engine.connect() as conn:
+            assert not tables & set(inspect(conn).get_table_names())
+        upgrade(db_url)
+        with engine.connect() as conn:
+            assert tables <= set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
