@@ -117,7 +117,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert out.exit_code == 0, out.output
     rows = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
     assert len(rows) == 4  # header + 3 respondents
-    assert [row[rows[0].index("version")] for row in rows[1:]] == ["2", "2", "2"]
+    assert [row[rows[0].index("version")] for row in rows[1:]] == ["3", "3", "3"]
     xlsx = Path("answers.xlsx")
     assert runner.invoke(app, ["export", "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     workbook = load_workbook(xlsx, read_only=True)
