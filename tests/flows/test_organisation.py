@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from flows.definition import load_flow_text
+from flows.errors import FlowFileError, Problem
 from flows.fields import validate_field
 from flows.model import FieldKind
 from flows.organisation import (
@@ -87,3 +89,49 @@ def test_a_trade_short_form_is_a_likeness_not_the_same_key() -> None:
 def test_different_companies_are_not_proposed() -> None:
     assert likeness(name_key("上海某某汽配"), name_key("北京另一家电池有限公司")) < PROPOSE_AT
     assert likeness(name_key("上海某某"), name_key("上海某甲")) < PROPOSE_AT
+
+
+HEAD = """spec_version: 1
+id: tiny
+version: 1
+title: {zh: 标题, en: Title}
+preface: {zh: 引言, en: Preface}
+closing: {zh: 谢谢, en: Thanks}
+questions:
+  - {id: share, type: yes_no, required: false, text: {zh: 告诉我们, en: Tell us}}
+  - {id: company, type: field, field: company, when: [{question: share, any_of: [yes]}],
+     text: {zh: 公司, en: Company}}
+  - {id: code, type: field, field: uscc, when: [{question: share, any_of: [yes]}],
+     text: {zh: 代码, en: Code}}
+  - {id: plant, type: field, field: text, required: false, text: {zh: 工厂, en: Plant}}
+"""
+
+
+def problems(extra: str) -> list[Problem]:
+    try:
+        load_flow_text(HEAD + extra)
+    except FlowFileError as error:
+        return error.problems
+    return []
+
+
+def test_check_names_each_mistake_in_the_organisation_step() -> None:
+    found = problems(
+        "organisation: {ask: share, question: company, key: code, plant: plant}\ncounting: plant\n"
+    )
+    assert found == [
+        Problem("organisation.key", "'code' must be `required: false` (not everyone has the code)"),
+        Problem("organisation.plant", "'plant' must be asked only after yes to 'share'"),
+    ]
+
+
+def test_counting_per_organisation_needs_the_step_and_a_known_unit() -> None:
+    assert problems("counting: organisation\n") == [
+        Problem("counting", "counting per organisation needs an organisation: step")
+    ]
+    assert problems("organisation: {question: plant}\n") == [
+        Problem("organisation.question", "'plant' must be a field question with field: company")
+    ]
+    assert problems("organisation: {question: company}\ncounting: per_head\n")[0].place == (
+        "counting"
+    )
