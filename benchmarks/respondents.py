@@ -35,6 +35,7 @@ _FIELD_VALUES = {
     FieldKind.PHONE: ("13800138000", "+86 21 5555 0101"),
     FieldKind.EMAIL: ("carbon@example.com", "li.lei@example.cn"),
     FieldKind.TEXT: ("工作日下午", "weekday mornings"),
+    FieldKind.USCC: ("91350100M000100Y43", "914403001922038216"),
 }
 
 

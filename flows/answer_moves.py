@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows import numbering
+from flows import numbering, organisation_step
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
@@ -69,6 +69,9 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
     if not form_complete(flow, before) and form_complete(flow, answers):
         sprint.emit(ContactRequested("survey", form_details(flow, answers)))
         sprint.say(ContactCreated())
+    organisation = organisation_step.change(flow, before, answers)
+    if organisation is not None:
+        sprint.emit(organisation)
     sprint.update(answers=answers, retries=0, revising=None)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.check_conditions import SINGLE_ANSWER, a_kind, check_conditions
+from flows.check_organisation import check_organisation
 from flows.check_segments import check_segments
 from flows.errors import FlowFileError, Problem, question_place
 from flows.model import NO, SPEC_VERSION, YES, FieldKind, Flow, Question, QuestionType, Text
@@ -56,6 +57,7 @@ def check_flow(flow: Flow) -> list[Problem]:
     problems += _check_contact(flow, positions)
     problems += check_segments(flow, positions)
     problems += check_previous_round(flow)
+    problems += check_organisation(flow, positions)
     problems += check_numbers(flow)
     return problems
 

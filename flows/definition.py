@@ -12,7 +12,8 @@ the ids the engine expects. The question named by the `contact:` section gets
 questions are shown on the way to the next question and never answered; any question may
 carry a `constraint_message` (the flow's own words for a refused answer). The top-level
 `next` names the flow offered once this one is completed. docs/xlsform.md maps all of
-these to XLSForm columns.
+these to XLSForm columns. `organisation:` names the questions of the organisation
+step and `counting:` what reports count once (flows.check_organisation).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from flows.model import (
     YES,
     Clause,
     ContactRules,
+    CountingUnit,
     FieldKind,
     Flow,
     Option,
+    OrganisationRules,
     Question,
     QuestionType,
     Segment,
@@ -53,7 +56,8 @@ def _keys(required: str, optional: str = "") -> dict[str, bool]:
 
 _FLOW_KEYS = _keys(
     "spec_version id version title preface closing questions",
-    "followup next contact snapshots segments reminder_after_hours previous_round",
+    "followup next contact snapshots segments reminder_after_hours previous_round"
+    " organisation counting",
 )
 _QUESTION_SCALARS: dict[str, type] = {
     "required": bool,
@@ -75,6 +79,7 @@ _CLAUSE_KEYS = _keys("question any_of")
 _TEXT_KEYS = _keys("", "zh en")  # a missing language is check_flow's finding, not ours
 _CONTACT_KEYS = _keys("question", "right_now updates on_request details")
 _SEGMENT_KEYS = _keys("by", "within")
+_ORGANISATION_KEYS = _keys("question", "key plant ask colleagues_see_answers")
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string", list: "a list"}
 
 T = TypeVar("T")
@@ -237,6 +242,8 @@ class _Reader:
             )
         )
         self.problems.extend(problems)
+        organisation = self.organisation(top["organisation"]) if "organisation" in top else None
+        counting = self.choice(top, "counting", "", CountingUnit) or CountingUnit.RESPONDENT
         if contact is not None:
             questions = tuple(
                 replace(q, role=CONTACT_ROLE) if q.id == contact.question else q for q in questions
@@ -256,6 +263,8 @@ class _Reader:
             snapshots=snapshots,
             segments=segments,
             previous_round=previous,
+            organisation=organisation,
+            counting=counting,
         )
 
     def question(self, raw: object, index: int) -> Question:
@@ -342,4 +351,16 @@ class _Reader:
             updates=self.scalar(data, "updates", "contact", str),
             on_request=self.scalar(data, "on_request", "contact", str),
             detail_questions=self.strings(data, "details", "contact"),
+        )
+
+    def organisation(self, raw: object) -> OrganisationRules:
+        data = self.mapping(raw, "organisation", _ORGANISATION_KEYS)
+        return OrganisationRules(
+            question=self.string(data, "question", "organisation"),
+            key=self.scalar(data, "key", "organisation", str),
+            plant=self.scalar(data, "plant", "organisation", str),
+            ask=self.scalar(data, "ask", "organisation", str),
+            colleagues_see_answers=bool(
+                self.scalar(data, "colleagues_see_answers", "organisation", bool)
+            ),
         )

@@ -108,6 +108,18 @@ class DataDeleted:
 
 
 @dataclass(frozen=True)
+class OrganisationGiven:
+    """The organisation step is done (or, with `name=None`, withdrawn).
+
+    Storage recognises the organisation (by code, else by name + plant) and links the
+    respondent to it; the texts are as typed (the code already checked and cleaned)."""
+
+    name: str | None
+    code: str | None = None
+    plant: str | None = None
+
+
+@dataclass(frozen=True)
 class NextSurveyChosen:
     """The respondent finished and asked for the survey offered next (`Flow.next`).
 
@@ -127,6 +139,7 @@ Effect = (
     | DataDeleted
     | RemindersDeclined
     | NextSurveyChosen
+    | OrganisationGiven
 )
 
 

@@ -1,4 +1,4 @@
-"""Validation of the contact-form fields (name, company, phone, e-mail, free text).
+"""Validation of form fields (name, company, phone, e-mail, free text, 统一社会信用代码).
 
 Pure: `phonenumbers` and `email_validator` only consult bundled metadata here
 (deliverability checks, which would query DNS, are switched off).
@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from flows.model import FieldKind
+from flows.organisation import clean_uscc, uscc_error
 from flows.parse_results import Invalid, InvalidReason, Parsed, normalize, normalize_text
 
 __all__ = ["validate_field"]
@@ -48,6 +49,8 @@ def validate_field(kind: FieldKind, raw: str, *, max_length: int) -> Parsed | In
         return _company(value, min(COMPANY_MAX, max_length))
     if kind is FieldKind.PHONE:
         return _phone(value)
+    if kind is FieldKind.USCC:
+        return _uscc(value)
     return _email(value, max_length)
 
 
@@ -109,6 +112,14 @@ def _phone(value: str) -> Parsed | Invalid:
     if not international and phonenumbers.region_code_for_number(number) != "CN":
         return invalid
     return Parsed(text=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _uscc(value: str) -> Parsed | Invalid:
+    code = clean_uscc(value)
+    problem = uscc_error(code)
+    if problem is not None:
+        return Invalid(InvalidReason.INVALID_USCC, {"problem": problem.value})
+    return Parsed(text=code)
 
 
 def _email(value: str, max_length: int) -> Parsed | Invalid:

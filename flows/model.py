@@ -41,6 +41,7 @@ class FieldKind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     TEXT = "text"
+    USCC = "uscc"  # 统一社会信用代码, check digit per GB 32100-2015 (flows.organisation)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,33 @@ class ContactRules:
     detail_questions: tuple[str, ...] = ()  # the contact form's question ids
 
 
+class CountingUnit(StrEnum):
+    """What reports count once (the flow file's `counting:`)."""
+
+    RESPONDENT = "respondent"  # every chat account (the default)
+    ORGANISATION = "organisation"  # every organisation, however many of its people answer
+    PLANT = "plant"  # every plant (or city) of an organisation
+
+
+@dataclass(frozen=True)
+class OrganisationRules:
+    """The organisation step (`organisation:`): which questions say who answers for whom.
+
+    `ask` is an optional yes/no question that opens the step (one tap skips it); the
+    others are asked only after its yes. None of them carries a number."""
+
+    question: str  # the company name (field: company)
+    key: str | None = None  # the 统一社会信用代码 (field: uscc), optional to answer
+    plant: str | None = None  # the plant or city (free text)
+    ask: str | None = None  # yes_no: "tell us your organisation?"
+    # A second person of an already counted unit may see its answers (not just take over).
+    colleagues_see_answers: bool = False
+
+    @property
+    def question_ids(self) -> tuple[str, ...]:
+        return tuple(q for q in (self.ask, self.question, self.key, self.plant) if q)
+
+
 @dataclass(frozen=True)
 class PreviousRound:
     """The earlier survey this one repeats (`previous_round:`), as flows.mapping maps
@@ -201,6 +229,8 @@ class Flow:
     reminder_after_hours: float = 20.0
     # This survey repeats an earlier one: mapped questions show the earlier answer to keep.
     previous_round: PreviousRound | None = None
+    organisation: OrganisationRules | None = None
+    counting: CountingUnit = CountingUnit.RESPONDENT
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -3,7 +3,8 @@
 A flow file may give each question its `number` ("1" … "14", "10a" for a conditional
 follow-up). Numbers never depend on answers: a branch that skips a question skips its
 number, nothing is renumbered, so respondents, staff commands, reports and the
-dashboard all say the same thing. Notes and the contact form are outside the count.
+dashboard all say the same thing. Notes, the contact form and the organisation step
+are outside the count.
 A flow without numbers is numbered by position (1, 2, 3 … over the counted questions),
 which is just as stable. Pure functions; `check_numbers` is part of `surveybot check`.
 """
@@ -22,9 +23,17 @@ LABEL = re.compile(r"([1-9][0-9]{0,3})([a-z]?)")
 
 
 def counted(flow: Flow) -> list[Question]:
-    """The questions that carry a number: not notes, not the contact form."""
+    """The questions that carry a number: not notes, the contact form or the organisation step."""
     form = {q.id for q in contact_form(flow)}
+    if flow.organisation is not None:
+        form |= set(flow.organisation.question_ids)
     return [q for q in flow.questions if not q.is_note and q.id not in form]
+
+
+def _step(flow: Flow, question: Question) -> str:
+    rules = flow.organisation
+    in_step = rules is not None and question.id in rules.question_ids
+    return "organisation step" if in_step else "contact form"
 
 
 def _declared(flow: Flow) -> bool:
@@ -70,7 +79,7 @@ def check_numbers(flow: Flow) -> Iterator[Problem]:
         place = f"{question_place(index, question.id)}.number"
         if question.id not in numbered:
             if question.number is not None:
-                what = "a note" if question.is_note else "part of the contact form"
+                what = "a note" if question.is_note else f"part of the {_step(flow, question)}"
                 yield Problem(place, f"{what} has no number (it is outside the count)")
             continue
         if question.number is None:

@@ -53,6 +53,7 @@ class InvalidReason(StrEnum):
     INVALID_COMPANY = "invalid_company"  # {"min": int, "max": int}
     INVALID_PHONE = "invalid_phone"  # {}
     INVALID_EMAIL = "invalid_email"  # {}
+    INVALID_USCC = "invalid_uscc"  # {"problem": flows.organisation.UsccError value}
     NOT_INTEGER = "not_integer"  # {}
     OUT_OF_RANGE = "out_of_range"  # {"min": int | None, "max": int | None, "given": number}
     NOT_NUMBER = "not_number"  # {}

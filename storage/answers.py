@@ -22,6 +22,7 @@ from flows.events import (
     DataDeleted,
     Effect,
     LanguageChosen,
+    OrganisationGiven,
     RemindersDeclined,
     SubscriptionChanged,
     SurveyCompleted,
@@ -37,6 +38,7 @@ from storage.contacts import request_contact
 from storage.db import connection_of
 from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
+from storage.organisations import recognise
 from storage.respondents import RespondentRow, update_respondent
 from storage.segment_counters import SegmentKey, bump_segments, counted_out
 from storage.session_counters import Who, count_out_sessions, move_respondent
@@ -116,6 +118,14 @@ def apply_effects(
                 deleted = _delete_respondent_data(session, respondent, now, deltas, declared)
                 subscribed = False
                 contacts.clear()
+            case OrganisationGiven():
+                recognise(
+                    session=session,
+                    respondent_id=_id(respondent),
+                    flow_id=survey_session.flow_id,
+                    given=effect,
+                    now=now,
+                )
             case SurveyStarted() | SurveyCompleted():
                 pass  # mirrored by save_session_row
             case _:

@@ -10,6 +10,8 @@ requests; this removes the rest, in the same transaction:
   starts a new respondent;
 - what was queued or paged for someone else but shows their contact details (a staff
   alert not yet sent, the overflow of a staff `/contacts` reply): its text is cleared;
+- which organisation they said they answer for (`organisation_link`); the organisation
+  itself (a company name, not personal data) stays for their colleagues;
 - their own pending pages (`pages:<channel>:<id>` rows: the rest of a long reply);
 - audit rows naming them as actor (written as keyed hashes since, see
   `bot.dispatch.pseudonyms`; older rows named them in clear) say "erased" instead.
@@ -28,6 +30,7 @@ from sqlmodel import Session
 from storage.db import connection_of
 from storage.inbound import forget_replies
 from storage.models import CLEARED, AuditLog, KeyValue, Outbox, Respondent
+from storage.organisations import forget_links
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
@@ -71,6 +74,7 @@ def erase_identity(
             )
         )
     forget_replies(session=session, respondent_id=respondent_id)
+    forget_links(session=session, respondent_id=respondent_id)
     conn.execute(
         update(_RESPONDENT)
         .where(_RESPONDENT.c.id == respondent_id)

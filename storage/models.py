@@ -377,3 +377,8 @@ class ReminderOptOut(SQLModel, table=True):
 
     respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
     created_at: datetime = _ts()
+
+
+# The organisation tables live in their own module; imported here so that importing the
+# models registers every table on SQLModel.metadata (Alembic, tests).
+from storage import organisation_models as _organisation_models  # noqa: E402, F401

@@ -51,8 +51,11 @@ def option_text(question: Question, option_id: str) -> Text:
 
 
 def is_personal(flow: Flow, question: Question) -> bool:
-    """Contact-form fields: personal information, never in statistics."""
+    """Contact-form fields: personal information, never in statistics. The organisation
+    step too: who answers for which company is no finding, and the link is personal."""
     if question.type is QuestionType.FIELD:
+        return True
+    if flow.organisation is not None and question.id in flow.organisation.question_ids:
         return True
     return flow.contact is not None and question.id in flow.contact.detail_questions
 

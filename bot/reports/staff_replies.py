@@ -18,6 +18,7 @@ from storage.aggregates import QuestionStats, option_ids, percent
 from storage.contacts import contact_details
 from storage.crosstab import CrossTab
 from storage.models import ContactRequest
+from storage.organisation_queries import UnitCount
 from storage.progress import Progress
 
 # China has one time zone and no daylight saving time: "today" for AIAG's staff.
@@ -121,9 +122,11 @@ def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossT
     )
 
 
-def overview_reply(flow: Flow, progress: Progress, *, as_of: str) -> Reply:
-    """`/stats` alone: one short message (started, completed, rate, today), then where the
-    full report is."""
+def overview_reply(
+    flow: Flow, progress: Progress, *, as_of: str, units: UnitCount | None = None
+) -> Reply:
+    """`/stats` alone: one short message (started, completed, rate, today, the counting
+    rule with its unit counts when it is not per respondent), then where the full report is."""
     return Reply(
         "staff_overview",
         {
@@ -133,6 +136,8 @@ def overview_reply(flow: Flow, progress: Progress, *, as_of: str) -> Reply:
             "rate": percent(progress.completed, progress.started),
             "completed_today": progress.completed_since,
             "as_of": as_of,
+            "counting": flow.counting.value,
+            "units": units,
         },
     )
 

@@ -37,6 +37,13 @@ STAFF_COMMANDS: tuple[tuple[str, Text], ...] = (
     ("survey", Text("调查：报告针对哪个调查（/survey 编号）", "Which survey reports are about")),
     ("changes", Text("变化：与上一轮相比（/changes 题号）", "What changed since last round")),
     (
+        "orgs",
+        Text(
+            "机构：受访者与完成情况；合并、拆分、确认相似名称",
+            "Organisations: respondents, completion; merge, split, confirm",
+        ),
+    ),
+    (
         "test",
         Text(
             "试答：以测试身份答题（/test end 结束；/test mark 编号 标为测试数据）",

@@ -37,6 +37,7 @@ class StaffCommand(StrEnum):
     TEST = "test"
     REMIND = "remind"
     CHANGES = "changes"
+    ORGS = "orgs"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ _SLASH: dict[str, StaffCommand] = {
     "test": StaffCommand.TEST,
     "remind": StaffCommand.REMIND,
     "changes": StaffCommand.CHANGES,
+    "orgs": StaffCommand.ORGS,
 }
 _WORDS: dict[str, StaffCommand] = {
     "统计": StaffCommand.STATS,
@@ -81,6 +83,7 @@ _WORDS: dict[str, StaffCommand] = {
     "试答": StaffCommand.TEST,
     "提醒": StaffCommand.REMIND,
     "变化": StaffCommand.CHANGES,
+    "机构": StaffCommand.ORGS,
 }
 # Words that are commands only with an argument ("完成 12"), or only while a broadcast
 # waits for confirmation ("确认", "取消"): alone they are ordinary survey words.

@@ -25,7 +25,14 @@ from bot.dispatch.envelope import Envelope, Message, Outcome
 from bot.dispatch.pseudonyms import Pseudonyms
 from bot.dispatch.render import Renderer
 from bot.settings import Settings, StaffMember
-from bot.staff import broadcast, changes_command, contact_commands, stats_command, test_runs
+from bot.staff import (
+    broadcast,
+    changes_command,
+    contact_commands,
+    org_commands,
+    stats_command,
+    test_runs,
+)
 from bot.staff.call import Call, Planned, Result
 from bot.staff.catalog import STAFF_COMMANDS
 from bot.staff.commands import (
@@ -89,6 +96,7 @@ class StaffHandler:
             StaffCommand.TEST: _in_write(self._test),
             StaffCommand.REMIND: _in_write(self._remind),
             StaffCommand.CHANGES: self._changes,
+            StaffCommand.ORGS: self._orgs,
         }
 
     def is_staff(self, envelope: Envelope) -> bool:
@@ -182,6 +190,9 @@ class StaffHandler:
         assert own is not None  # the dispatcher created it before calling this hook
         declared = self.catalog.declared_segments(call.session)
         return test_runs.run_test_command(call, own, self._say, declared)
+
+    def _orgs(self, call: Call) -> Result:
+        return org_commands.orgs(call, self._flow(call), self._say)
 
     def _survey(self, call: Call) -> Planned:
         return survey_command(call, self.catalog, self._say)

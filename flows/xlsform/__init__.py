@@ -21,7 +21,9 @@ The conventions, in short (docs/xlsform.md has the whole table):
 - settings: `form_id`, `version` (a whole number), `form_title::…`,
   `default_language`; extensions `preface::…`, `closing::…`, `followup::…`, `next`
   (the flow offered afterwards) and `contact_question`, `contact_right_now`,
-  `contact_updates`, `contact_on_request`, `contact_details` (the follow-up rules).
+  `contact_updates`, `contact_on_request`, `contact_details` (the follow-up rules),
+  `organisation_question`, `organisation_key`, `organisation_plant`, `organisation_ask`,
+  `organisation_colleagues_see_answers` (the organisation step) and `counting`.
 """
 
 from __future__ import annotations

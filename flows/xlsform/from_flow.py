@@ -14,7 +14,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.model import Flow, Option, Question, QuestionType, SnapshotMode, Text
+from flows.model import (
+    CountingUnit,
+    Flow,
+    Option,
+    Question,
+    QuestionType,
+    SnapshotMode,
+    Text,
+)
 from flows.xlsform.columns import EN, LANGUAGES, ZH, header
 from flows.xlsform.constraint import write_constraint, write_required
 from flows.xlsform.relevant import write_relevant
@@ -46,6 +54,7 @@ CHOICES_COLUMNS = [
 ]
 _SETTINGS_TEXTS = ("form_title", "preface", "closing", "followup")
 _CONTACT_KEYS = ("question", "right_now", "updates", "on_request")
+_ORGANISATION_KEYS = ("question", "key", "plant", "ask")
 SETTINGS_COLUMNS = [
     "form_id",
     "version",
@@ -56,6 +65,9 @@ SETTINGS_COLUMNS = [
     "contact_details",
     "snapshots",
     "segments",
+    *(f"organisation_{key}" for key in _ORGANISATION_KEYS),
+    "organisation_colleagues_see_answers",
+    "counting",
 ]
 _TYPES = {
     QuestionType.SINGLE: "select_one",
@@ -166,6 +178,13 @@ def _settings_row(flow: Flow) -> dict[str, object]:
     if rules is not None:
         row |= {f"contact_{key}": getattr(rules, key) or "" for key in _CONTACT_KEYS}
         row["contact_details"] = " ".join(rules.detail_questions)
+    organisation = flow.organisation
+    if organisation is not None:
+        row |= {f"organisation_{k}": getattr(organisation, k) or "" for k in _ORGANISATION_KEYS}
+        see = organisation.colleagues_see_answers
+        row["organisation_colleagues_see_answers"] = "yes" if see else ""
+    if flow.counting is not CountingUnit.RESPONDENT:
+        row["counting"] = flow.counting.value
     return row
 
 

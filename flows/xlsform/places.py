@@ -55,6 +55,13 @@ _SETTINGS_COLUMNS = {
     "contact.on_request": "contact_on_request",
     "contact.details": "contact_details",
     "snapshots": "snapshots",
+    "counting": "counting",
+    "organisation": "organisation_question",
+    "organisation.question": "organisation_question",
+    "organisation.key": "organisation_key",
+    "organisation.plant": "organisation_plant",
+    "organisation.ask": "organisation_ask",
+    "organisation.colleagues_see_answers": "organisation_colleagues_see_answers",
 }
 
 

@@ -87,6 +87,12 @@ SETTINGS: dict[str, Rule] = {
     "contact_details": _READ,
     "snapshots": _READ,  # after_each (default), on_completion or off
     "segments": _READ,  # peer segments, space-separated: role=supplier/commodity
+    "organisation_question": _READ,  # the organisation step (flows.model.OrganisationRules)
+    "organisation_key": _READ,
+    "organisation_plant": _READ,
+    "organisation_ask": _READ,
+    "organisation_colleagues_see_answers": _READ,  # yes / no
+    "counting": _READ,  # respondent (default), organisation or plant
     "style": _ignored("a chat has no theme"),
     "instance_name": _ignored("answers are stored per respondent"),
     "public_key": _ignored("answers are stored by the bot, not submitted"),

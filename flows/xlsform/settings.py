@@ -1,5 +1,5 @@
 """The settings sheet: the flow's header (id, version, texts, next, live figures and peer
-segments) and its contact rules.
+segments) and its contact and organisation rules.
 
 XLSForm reads one row of settings; besides `form_id`, `version`, `form_title` and
 `default_language`, our extensions carry what a flow has and a form does not: the
@@ -19,12 +19,15 @@ __all__ = ["Settings", "read_settings"]
 
 _TEXTS = (("form_title", "title"), ("preface", "preface"), ("closing", "closing"))
 _CONTACT_KEYS = ("question", "right_now", "updates", "on_request")
+_ORGANISATION_KEYS = ("question", "key", "plant", "ask")
+_YES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False, "": False}
 
 
 @dataclass
 class Settings:
     header: dict[str, Any] = field(default_factory=dict)  # flow keys, in file order
     contact: dict[str, Any] = field(default_factory=dict)  # the flow's `contact:` section
+    organisation: dict[str, Any] = field(default_factory=dict)  # its `organisation:` section
     lang: str | None = None  # default_language: what a plain `label` column means
     place: str = "settings sheet"
 
@@ -65,6 +68,9 @@ def read_settings(sheet: Sheet | None, findings: Findings) -> Settings:
     if segments:
         out.header["segments"] = [s for s in segments if s is not None]
     out.contact = _contact(plain, out.place, findings)
+    out.organisation = _organisation(plain, out.place, findings)
+    if plain["counting"]:
+        out.header["counting"] = plain["counting"]  # the flow reader names wrong values
     return out
 
 
@@ -95,3 +101,19 @@ def _contact(plain: dict[str, str], place: str, findings: Findings) -> dict[str,
     if contact and "question" not in contact:
         findings.problem(place, "contact_question is missing")
     return contact
+
+
+def _organisation(plain: dict[str, str], place: str, findings: Findings) -> dict[str, Any]:
+    organisation: dict[str, Any] = {
+        key: plain[f"organisation_{key}"]
+        for key in _ORGANISATION_KEYS
+        if plain[f"organisation_{key}"]
+    }
+    see = plain["organisation_colleagues_see_answers"].strip().lower()
+    if see not in _YES:
+        findings.problem(place, f"organisation_colleagues_see_answers {see!r}: yes or no")
+    elif _YES[see]:
+        organisation["colleagues_see_answers"] = True
+    if organisation and "question" not in organisation:
+        findings.problem(place, "organisation_question is missing")
+    return organisation

@@ -110,6 +110,8 @@ class _Converter:
         data["questions"] = [_ordered(q) for q in self.questions]
         if settings.contact:
             data["contact"] = settings.contact
+        if settings.organisation:
+            data["organisation"] = settings.organisation
         return data
 
     # --- choices ----------------------------------------------------------------------

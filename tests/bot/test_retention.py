@@ -36,8 +36,8 @@ from storage.models import (
 from storage.outbox import mark_sent
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
-RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000",
-             "zhang.san@example.com", "工作日下午"]  # fmt: skip
+RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000",
+             "zhang.san@example.com", "工作日下午", "2"]  # fmt: skip
 PERSONAL = ("张三", "上海汽车零部件有限公司", "8613800138000", "zhang.san@example.com")
 
 

@@ -61,7 +61,7 @@ def _consistent(h: Harness, *flow_ids: str) -> None:
 async def test_startup_publishes_the_shipped_survey_and_its_next(harness: Harness) -> None:
     with transaction(harness.runtime.engine, readonly=True) as session:
         listed = [(v.flow_id, v.version) for v in registry.list_versions(session=session)]
-    assert listed == [("aiag_carbon", 2), ("aiag_pcf_followup", 2)]
+    assert listed == [("aiag_carbon", 3), ("aiag_pcf_followup", 2)]
 
 
 async def test_finishing_offers_the_follow_up_and_it_starts_in_the_same_language(

@@ -13,9 +13,10 @@ from storage.db import transaction
 from tests.bot.wechat_harness import Harness
 from tests.flows.script import Script
 
+# The last "2" (否) declines the optional organisation step after question 14.
 SUPPLIER = ["3", "2", "1,4", "6", "是", "no", "1、3", "3", "y", "2", "1", "GRI Standards",
-            "是", "否", "1 3", "3"]  # fmt: skip
-OEM = ["English", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4"]
+            "是", "否", "1 3", "3", "2"]  # fmt: skip
+OEM = ["English", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4", "no"]
 
 
 @pytest.mark.parametrize("safe", [False, True], ids=["plaintext", "safe-mode"])

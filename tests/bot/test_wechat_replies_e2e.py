@@ -22,8 +22,9 @@ from tests.bot.wechat_harness import Harness, open_harness
 
 PAGE = re.compile(r"\((\d+)/(\d+)\)$")
 TAP = re.compile(r'<a href="weixin://bizmsgmenu\?msgmenucontent=([^&"]*)&[^"]*">(.*?)</a>')
+# The last "2" (否) declines the optional organisation step after question 14.
 SUPPLIER = ["3", "2", "1,4", "6", "是", "no", "1、3", "3", "y", "2", "1", "GRI Standards",
-            "是", "否", "1 3", "3"]  # fmt: skip
+            "是", "否", "1 3", "3", "2"]  # fmt: skip
 MODES = {
     "customer-service": {},
     "no-app-secret": {"wechat_app_secret": None},

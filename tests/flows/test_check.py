@@ -277,7 +277,7 @@ CASES = {
         [
             Problem(
                 "questions[0] (name).field",
-                "a field question needs a field kind (name, company, phone, email, text)",
+                "a field question needs a field kind (name, company, phone, email, text, uscc)",
             )
         ],
     ),

@@ -6,9 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from flows import numbering
 from flows.definition import CONTACT_ROLE, load_flow, parse_flow
 from flows.errors import FlowFileError, Problem
-from flows.model import Clause, FieldKind, Flow, QuestionType, Segment, SnapshotMode
+from flows.model import (
+    Clause,
+    CountingUnit,
+    FieldKind,
+    Flow,
+    OrganisationRules,
+    QuestionType,
+    Segment,
+    SnapshotMode,
+)
 from flows.surveys import DEFAULT_FLOW
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,6 +42,7 @@ SEED_QUESTIONS = [
     "info_needs",
     "contact",
 ]
+ORGANISATION_STEP = ["org_share", "org_company", "org_code", "org_plant"]
 CONTACT_FORM = [
     "contact_consent",
     "contact_name",
@@ -73,7 +84,7 @@ def load_error(tmp_path: Path, text: str) -> FlowFileError:
 
 
 def test_shipped_flow_loads_with_its_identity(flow: Flow) -> None:
-    assert (flow.id, flow.version, flow.spec_version) == ("aiag_carbon", 2, 1)
+    assert (flow.id, flow.version, flow.spec_version) == ("aiag_carbon", 3, 1)
     assert flow.snapshots is SnapshotMode.AFTER_EACH
     assert flow.segments == (Segment(by="commodity", within=(("role", "supplier"),)),)
     assert "https://aiag.org.cn/ACAC/" in flow.closing.zh
@@ -88,7 +99,16 @@ def test_load_flow_accepts_a_str_path() -> None:
 
 
 def test_questions_follow_the_seed_order_then_the_contact_form(flow: Flow) -> None:
-    assert [q.id for q in flow.questions] == SEED_QUESTIONS + CONTACT_FORM
+    assert [q.id for q in flow.questions] == SEED_QUESTIONS + CONTACT_FORM + ORGANISATION_STEP
+
+
+def test_the_organisation_step_is_declared_and_outside_the_count(flow: Flow) -> None:
+    assert flow.organisation == OrganisationRules(
+        question="org_company", key="org_code", plant="org_plant", ask="org_share"
+    )
+    assert flow.counting is CountingUnit.RESPONDENT
+    assert numbering.total(flow) == 14
+    assert all(numbering.label(flow, qid) is None for qid in ORGANISATION_STEP)
 
 
 def test_question_types(flow: Flow) -> None:
@@ -114,9 +134,10 @@ def test_question_types(flow: Flow) -> None:
             "lifecycle_process",
             "marketing",
             "contact_consent",
+            "org_share",
         ],
         QuestionType.TEXT: ["reporting_explain"],
-        QuestionType.FIELD: CONTACT_FORM[1:],
+        QuestionType.FIELD: CONTACT_FORM[1:] + ORGANISATION_STEP[1:],
     }
 
 
@@ -187,6 +208,7 @@ def test_yes_no_questions_get_yes_and_no_from_the_loader(flow: Flow) -> None:
         ("reporting_explain", (Clause("reporting_standard", ("yes",)),)),
         ("contact_consent", (Clause("contact", ("right_now",)),)),
         *[(qid, (Clause("contact_consent", ("yes",)),)) for qid in CONTACT_FORM[1:]],
+        *[(qid, (Clause("org_share", ("yes",)),)) for qid in ORGANISATION_STEP[1:]],
     ],
 )
 def test_conditions(flow: Flow, question_id: str, when: tuple[Clause, ...]) -> None:
@@ -195,6 +217,7 @@ def test_conditions(flow: Flow, question_id: str, when: tuple[Clause, ...]) -> N
 
 def test_unconditional_questions(flow: Flow) -> None:
     conditional = {"commodity", "customer_goal", "reporting_explain", *CONTACT_FORM}
+    conditional |= set(ORGANISATION_STEP[1:])
     assert all(not q.when for q in flow.questions if q.id not in conditional)
 
 
@@ -269,7 +292,7 @@ def test_every_structural_problem_is_collected(tmp_path: Path) -> None:
         Problem("questions[1]", "must be a mapping, got a list"),
         Problem("questions[2] (notes).when[0].any_of", "must be a list, got string 'yes'"),
         Problem("questions[2] (notes).field", "must be one of name, company, phone, email, "
-                "text; got 'fax'"),
+                "text, uscc; got 'fax'"),
         Problem("contact.details[1]", "must be a string, got integer 3"),
     ]  # fmt: skip
     assert str(error).splitlines()[0].endswith("flow.yaml: 8 problems")

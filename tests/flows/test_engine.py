@@ -133,8 +133,10 @@ def test_supplier_completes_whole_survey_with_contact_request(started: Script) -
     assert started.current == "contact_email"
     started.send("跳过")  # optional because a phone number was given
     started.send("工作日上午")
-    assert started.state.status is Status.COMPLETED
     contact = [e for e in started.effects if isinstance(e, ContactRequested)]
+    assert started.current == "org_share"  # 最后一步（可选）: the organisation step
+    started.send("否")
+    assert started.state.status is Status.COMPLETED
     assert contact == [
         ContactRequested(
             "survey",
@@ -285,6 +287,7 @@ def test_images_and_unknown_commands_get_a_hint(started: Script) -> None:
 def complete_as_supplier(started: Script) -> None:
     walk(started, SUPPLIER_PATH)
     started.send("3")  # request when need
+    started.send("跳过")  # the optional organisation step
     assert started.state.status is Status.COMPLETED
 
 
@@ -303,7 +306,7 @@ def test_after_completion_answers_can_be_listed_and_changed(started: Script) -> 
 
 def test_switching_to_supplier_after_completion_asks_the_new_questions(started: Script) -> None:
     started.send("1")  # OEM
-    started.answer_all("6", "1", "1", "4", "3", "2", "2", "2", "2", "1", "4")
+    started.answer_all("6", "1", "1", "4", "3", "2", "2", "2", "2", "1", "4", "否")
     assert started.state.status is Status.COMPLETED
     started.send("change 1")
     started.send("2")

@@ -46,6 +46,7 @@ PARAMS: dict[str, set[str]] = {
     "invalid_company": {"min", "max"},
     "invalid_phone": set(),
     "invalid_email": set(),
+    "invalid_uscc": {"problem"},
     "not_integer": set(),
     "out_of_range": {"min", "max", "given"},
 }

@@ -193,3 +193,20 @@ def test_revision_0013_fills_the_session_counters_from_the_sessions(db_url: str)
             assert verify(session=session, flow_id=FLOW) == []
     finally:
         engine.dispose()
+
+
+def test_revision_0014_adds_and_removes_the_organisation_tables(db_url: str) -> None:
+    tables = {"organisation", "organisation_link", "organisation_match"}
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert tables <= set(inspect(conn).get_table_names())
+        downgrade(db_url, "0011")
+        with engine.connect() as conn:
+            assert not tables & set(inspect(conn).get_table_names())
+        upgrade(db_url)
+        with engine.connect() as conn:
+            assert tables <= set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()

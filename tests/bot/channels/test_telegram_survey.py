@@ -143,6 +143,7 @@ async def test_a_supplier_taps_through_the_whole_survey(tg: Harness, engine: Eng
     await ok(await user.tap("完成 Done"))
     await ok(await user.tap("4. 暂不需要 No need currently"))
     await ok(await user.tap("完成 Done"))
+    await ok(await user.tap("2. 否 No"))  # the optional organisation step, one tap
 
     final = state_of(engine)
     assert final.status is Status.COMPLETED

@@ -16,10 +16,11 @@ from bot.cli.main import app
 
 runner = CliRunner()
 
+# Each ends by declining the optional organisation step after question 14.
 SUPPLIER_ZH = ["1", "2", "1,4", "6", "是", "否", "1、3", "3", "是", "否", "是", "GRI", "是", "否",
-               "1 3", "3"]  # fmt: skip
-OEM_EN = ["2", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4"]
-SUPPLIER_BOTH = ["3", "2", "10", "6", "y", "y", "1", "1", "y", "y", "n", "y", "y", "2", "2"]
+               "1 3", "3", "否"]  # fmt: skip
+OEM_EN = ["2", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4", "no"]
+SUPPLIER_BOTH = ["3", "2", "10", "6", "y", "y", "1", "1", "y", "y", "n", "y", "y", "2", "2", "n"]
 
 
 def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -104,7 +105,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert "您是OEM厂商还是供应商？" in report.output and "选项 百分比" in report.output
     assert "主机厂 (OEM) 33.33%" in report.output
     assert "供应商 (Supplier) 66.67%" in report.output
-    assert report.output.splitlines()[2] == "问卷版本 2 Version 2"  # the versions it covers
+    assert report.output.splitlines()[2] == "问卷版本 3 Version 3"  # the versions it covers
 
     followup = runner.invoke(app, ["report", "--survey", "aiag_pcf_followup"])
     assert followup.exit_code == 0, followup.output
@@ -117,7 +118,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert out.exit_code == 0, out.output
     rows = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
     assert len(rows) == 4  # header + 3 respondents
-    assert [row[rows[0].index("version")] for row in rows[1:]] == ["2", "2", "2"]
+    assert [row[rows[0].index("version")] for row in rows[1:]] == ["3", "3", "3"]
     xlsx = Path("answers.xlsx")
     assert runner.invoke(app, ["export", "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     workbook = load_workbook(xlsx, read_only=True)

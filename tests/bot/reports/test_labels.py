@@ -17,8 +17,9 @@ def test_option_texts_come_from_the_flow_with_fallbacks() -> None:
     assert option_text(role, "gone") == Text("gone", "gone")  # dropped in a later version
 
 
-def test_only_the_contact_form_is_personal() -> None:
+def test_only_the_contact_form_and_the_organisation_step_are_personal() -> None:
     personal = [q.id for q in FLOW.questions if is_personal(FLOW, q)]
-    assert FLOW.contact is not None
-    assert personal == list(FLOW.contact.detail_questions)
+    assert FLOW.contact is not None and FLOW.organisation is not None
+    expected = [*FLOW.contact.detail_questions, *FLOW.organisation.question_ids]
+    assert personal == expected
     assert not is_personal(FLOW, FLOW.question("contact"))

@@ -32,9 +32,10 @@ PUBLIC_URL = "https://survey.example.org/"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 
 # Whole surveys as typed (bilingual replies): a supplier (interior + chassis) and an OEM.
+# The last "2" (否) declines the optional organisation step after question 14.
 SUPPLIER = ["3", "2", "1,4", "6", "是", "no", "1、3", "3", "y", "2", "1", "GRI Standards",
-            "是", "否", "1 3", "3"]  # fmt: skip
-OEM = ["English", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4"]
+            "是", "否", "1 3", "3", "2"]  # fmt: skip
+OEM = ["English", "1", "7", "no", "no", "6", "4", "no", "2", "no", "no", "2", "4", "no"]
 
 
 def timeless(text: str) -> str:

@@ -11,8 +11,8 @@ from storage.broadcasts import HELD
 from storage.models import OutboxStatus, Respondent
 from tests.bot.staff.conftest import OEM, START, SUPPLIER, Chat
 
-UPDATES = [*SUPPLIER[:-1], "2"]  # 有信息更新时 When updated information (bilingual replies)
-UPDATES_EN = [*OEM[:-1], "2"]  # the same in English
+UPDATES = [*SUPPLIER[:-2], "2", "2"]  # 有信息更新时 When updated information (bilingual replies)
+UPDATES_EN = [*OEM[:-2], "2", "no"]  # the same in English
 NEWS = "网络研讨会 3月10日 Webinar on 10 March"
 
 

@@ -20,7 +20,7 @@ from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import running
 from tests.fakes.telegram_user import TelegramUser
 
-UPDATES = [*SUPPLIER[:-1], "2"]  # ends with 有信息更新时 When updated information
+UPDATES = [*SUPPLIER[:-2], "2", "2"]  # ends with 有信息更新时 When updated information
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

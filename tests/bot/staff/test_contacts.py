@@ -15,7 +15,7 @@ from storage.contacts import find_contact
 from storage.models import ContactStatus, OutboxStatus
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
-RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000", "跳过",
+RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000", "跳过",
              "工作日下午"]  # fmt: skip
 
 

@@ -27,8 +27,8 @@ def test_stats_prints_the_seed_report_in_parts_that_fit(chat: Chat) -> None:
     # names the survey versions the answers cover.
     head = texts[0].splitlines()
     stamp = "\n".join(head[3:6])
-    assert "\n\n".join(texts) == render_report(flow, stats, versions=[2], stamp=stamp).strip()
-    assert head[2] == "问卷版本 2 Version 2"
+    assert "\n\n".join(texts) == render_report(flow, stats, versions=[3], stamp=stamp).strip()
+    assert head[2] == "问卷版本 3 Version 3"
     assert head[3].startswith("受访者 Respondents n = 316（完成 completed ")
     assert head[4].startswith("截至 As of 2026-") and head[4].endswith("China time (UTC+8)")
     assert head[5] == "筛选 Filter：不含测试数据 test data left out"

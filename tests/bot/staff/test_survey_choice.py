@@ -11,8 +11,8 @@ def test_survey_lists_switches_and_reports_follow(chat: Chat) -> None:
     chat.send("s1", "1")  # the follow-up's first answer
     listed = chat.staff("/survey").messages[0].text
     lines = listed.splitlines()
-    assert lines[1].startswith("1. AIAG 供应链可持续发展碳性能调查（aiag_carbon，版本 2，开放）")
-    assert lines[1].endswith("开始 1，完成 1，回答版本 2 ← 当前")  # the default is chosen
+    assert lines[1].startswith("1. AIAG 供应链可持续发展碳性能调查（aiag_carbon，版本 3，开放）")
+    assert lines[1].endswith("开始 1，完成 1，回答版本 3 ← 当前")  # the default is chosen
     assert lines[2].startswith("2. AIAG 产品碳足迹（PCF）后续调查（aiag_pcf_followup")
     assert lines[2].endswith("开始 1，完成 0，回答版本 2")
     picked = chat.staff("/survey 2").messages[0].text
@@ -37,7 +37,7 @@ def test_unknown_survey_is_named_and_the_choice_stays(chat: Chat) -> None:
 
 
 def test_a_broadcast_invites_to_the_follow_up_and_the_reply_starts_it(chat: Chat) -> None:
-    updates = [*SUPPLIER[:-1], "2"]  # 有信息更新时 When updated information
+    updates = [*SUPPLIER[:-2], "2", "2"]  # 有信息更新时 When updated information
     chat.survey("w_sub", updates)
     invite = "AIAG 后续调查已开放，回复“后续调查”开始。The follow-up survey is open: reply next."
     chat.staff(f"/broadcast {invite}")

@@ -9,7 +9,7 @@ from flows.model import Lang, Text
 from flows.state import Answer
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
-RIGHT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
+RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过", "2"]
 
 
 class RecordingRenderer(Renderer):
@@ -29,6 +29,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
     handler.renderer = recorder  # type: ignore[attr-defined]
     chat.survey("s1", RIGHT_NOW)
     chat.survey("o1", OEM)
+    chat.survey("g1", [*SUPPLIER[:-1], "1", "甲公司", "跳过", "上海"])
+    chat.survey("g2", [*SUPPLIER[:-1], "1", "乙公司", "跳过", "苏州"])
     for text in ["/help", "/stats", "/stats all", "/stats 2 by 2", "/stats where 1=bus",
                  "/stats 6", "/contacts all", "/claim 1", "/unclaim 1", "/unclaim 1",
                  "/assign 1 2", "/assign 1 nobody", "/assign 1", "/stats 11", "/stats 6 by 1",
@@ -39,7 +41,8 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/cancel", "/chart 4", "/chart 11", "/survey", "/survey 2", "/survey x",
                  "/survey 1", "/test", "/test end", "/test mark 1", "/test mark 1",
                  "/test unmark 1", "/test mark 99", "/test x", "/remind",
-                 "/changes 1"]:  # fmt: skip
+                 "/changes 1", "/orgs", "/orgs x",
+                 "/orgs merge 1 9", "/orgs merge 1 2", "/orgs split L2"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
     recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))

@@ -30,7 +30,7 @@ async def test_the_default_survey_names_its_versions_and_the_others(
     staff: httpx.AsyncClient,
 ) -> None:
     html = (await staff.get("/dashboard")).text
-    assert "问卷版本 Versions: 2</p>" in html
+    assert "问卷版本 Versions: 3</p>" in html
     assert 'href="/dashboard?survey=aiag_pcf_followup">aiag_pcf_followup</a>' in html
     assert 'href="/dashboard?survey=aiag_carbon" aria-current="page">aiag_carbon</a>' in html
     assert 'href="/export/csv"' in html  # the default survey's links carry nothing

@@ -153,8 +153,12 @@ def test_the_exported_workbook_is_plain_xlsform(tmp_path: Path) -> None:
     setting = dict(zip(settings[0], settings[1], strict=True))
     assert (setting["form_id"], setting["version"], setting["next"]) == (
         "aiag_carbon",
-        2,
+        3,
         "aiag_pcf_followup",
+    )
+    assert (setting["organisation_question"], setting["organisation_key"]) == (
+        "org_company",
+        "org_code",
     )
     assert setting["segments"] == "role=supplier/commodity"
     assert setting["contact_details"].split()[0] == "contact_name"
