@@ -27,7 +27,7 @@ from tests.bot.wechat_harness import open_harness
 from tests.flows.script import Script
 
 GOLDEN = Path(__file__).parent / "golden"
-OEM = ("1", "7", "1", "2", "6", "4", "2", "2", "2", "2", "4", "2")  # an OEM's answers
+OEM = ("1", "7", "1", "2", "6", "4", "2", "2", "2", "2", "4", "2", "2")  # an OEM; no org step
 LANGUAGES = {"zh": "中文", "en": "English", "both": "双语"}
 PASSIVE_BYTES = 2048
 
@@ -67,7 +67,7 @@ async def test_the_completion_message_in_each_language(db_url: str, lang: str) -
 
 ALL_OPTIONS = ("2", "1,2,3,4,5,6,7,8,9,10", "1,2,3,4,5,6,7", "是", "是", "1,2,3,4,5", "1,2,3",
                "是", "是", "是", "我们遵守 GRI 标准和 TCFD 框架，每年发布经第三方审核的 ESG 报告。",
-               "是", "是", "1,2,3,4,5,6", "2,3")  # fmt: skip
+               "是", "是", "1,2,3,4,5,6", "2,3", "否")  # fmt: skip
 
 
 def test_the_worst_case_fits_one_passive_reply_in_one_language() -> None:
