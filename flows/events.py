@@ -1,4 +1,4 @@
-"""What goes into the engine (`Inbound`) and what comes out (`Reply`, effects).
+"""What goes into the engine (`Inbound`) and what comes out (effects; replies: flows.replies).
 
 Effects are past-tense facts the caller carries out (goflow's events): storage writes
 answer rows and contact requests from them; channels never interpret them.
@@ -7,7 +7,7 @@ answer rows and contact requests from them; channels never interpret them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -36,19 +36,6 @@ class Inbound:
     # A button tap names the question it was shown for; if that is no longer the one
     # being asked, the tap is stale and must not change an answer silently.
     expect: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A bot-side text named by its template (`key`), `params` filling it: staff
-    messages. What the engine says are types (flows.replies), not keys.
-
-    `lang` forces a language; None = the reader's.
-    """
-
-    key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    lang: Lang | None = None
 
 
 @dataclass(frozen=True)

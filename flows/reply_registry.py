@@ -1,8 +1,9 @@
 """The one registry from a reply kind (flows.replies) to its template's name.
 
 `bot/templates/{zh,en,both}/<name>.j2` renders it, with the reply's fields as variables;
+Engine replies (flows.replies) and staff replies (flows.staff_replies) alike;
 tests/bot/test_render.py checks that every kind has its three templates and that no
-template is left without a kind (or a bot-side text naming it).
+template is left without a kind.
 """
 
 from __future__ import annotations
@@ -63,6 +64,40 @@ from flows.replies import (
     Welcome,
     WelcomeBack,
 )
+from flows.staff_replies import (
+    StaffBroadcastMessage,
+    StaffBroadcastNone,
+    StaffBroadcastPreview,
+    StaffBroadcastSent,
+    StaffChanges,
+    StaffChangesNone,
+    StaffChangesUnmapped,
+    StaffChart,
+    StaffContactAlert,
+    StaffContactError,
+    StaffContactNotice,
+    StaffContactReminder,
+    StaffContacts,
+    StaffContactUpdated,
+    StaffCrosstab,
+    StaffCrosstabSame,
+    StaffFilterError,
+    StaffFilterLine,
+    StaffHelp,
+    StaffLink,
+    StaffOrgs,
+    StaffOrgsDone,
+    StaffOrgsError,
+    StaffOverview,
+    StaffPrivateQuestion,
+    StaffProgress,
+    StaffRemind,
+    StaffStatsQuestion,
+    StaffSurveys,
+    StaffSurveyUnknown,
+    StaffTest,
+    StaffUnknownQuestion,
+)
 
 TEMPLATES: Mapping[type[Reply], str] = {
     Welcome: "welcome",
@@ -112,6 +147,39 @@ TEMPLATES: Mapping[type[Reply], str] = {
     NoMorePages: "no_more_pages",
     ReplyNotKept: "reply_not_kept",
     Reminder: "reminder",
+    # What staff read (flows.staff_replies).
+    StaffHelp: "staff_help",
+    StaffLink: "staff_link",
+    StaffRemind: "staff_remind",
+    StaffFilterLine: "staff_filter_line",
+    StaffFilterError: "staff_filter_error",
+    StaffOverview: "staff_overview",
+    StaffStatsQuestion: "staff_stats_question",
+    StaffCrosstab: "staff_crosstab",
+    StaffCrosstabSame: "staff_crosstab_same",
+    StaffProgress: "staff_progress",
+    StaffChart: "staff_chart",
+    StaffPrivateQuestion: "staff_private_question",
+    StaffUnknownQuestion: "staff_unknown_question",
+    StaffChangesNone: "staff_changes_none",
+    StaffChangesUnmapped: "staff_changes_unmapped",
+    StaffChanges: "staff_changes",
+    StaffContacts: "staff_contacts",
+    StaffContactError: "staff_contact_error",
+    StaffContactUpdated: "staff_contact_updated",
+    StaffContactNotice: "staff_contact_notice",
+    StaffContactAlert: "staff_contact_alert",
+    StaffContactReminder: "staff_contact_reminder",
+    StaffBroadcastPreview: "staff_broadcast_preview",
+    StaffBroadcastNone: "staff_broadcast_none",
+    StaffBroadcastSent: "staff_broadcast_sent",
+    StaffBroadcastMessage: "staff_broadcast_message",
+    StaffSurveys: "staff_surveys",
+    StaffSurveyUnknown: "staff_survey_unknown",
+    StaffTest: "staff_test",
+    StaffOrgs: "staff_orgs",
+    StaffOrgsDone: "staff_orgs_done",
+    StaffOrgsError: "staff_orgs_error",
 }
 
 # Answered by the dispatcher before rendering (never rendered as they are), with the

@@ -1,6 +1,7 @@
-"""Turn engine `Reply` objects into text, one jinja2 template per key and language.
+"""Turn `Reply` objects into text, one jinja2 template per kind and language.
 
-Templates live in `bot/templates/{zh,en,both}/<key>.j2`; `both` is the seed's
+Templates live in `bot/templates/{zh,en,both}/<name>.j2`, named by the one registry
+(flows.reply_registry) for engine and staff replies alike; `both` is the seed's
 bilingual layout. Chat text is plain text, so no HTML autoescape here (the web
 dashboard has its own, autoescaping environment).
 """
@@ -8,19 +9,15 @@ dashboard has its own, autoescaping environment).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from bot.dispatch.render_taps import Taps
-from flows import replies
-from flows.events import Reply
 from flows.model import Lang
+from flows.replies import Reply
 from flows.reply_registry import template_name, template_params
-
-AnyReply = Reply | replies.Reply
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -40,10 +37,10 @@ class Renderer:
         self._templates: dict[tuple[Lang, str], Template] = {}
         self._rendered: dict[tuple[object, ...], str] = {}
 
-    def render(self, reply: AnyReply, lang: Lang, *, links: bool = False) -> str:
+    def render(self, reply: Reply, lang: Lang, *, links: bool = False) -> str:
         """`links`: options and command words as WeChat tap links (bot.dispatch.render_taps)."""
         chosen = reply.lang or lang
-        name, params = _template(reply)
+        name, params = template_name(reply), template_params(reply)
         # Most replies are a question's prompt: the same text for everyone who reaches
         # it. Replies whose parameters hash (frozen flow objects, numbers, strings) are
         # rendered once; live figures (lists) are rendered every time.
@@ -66,19 +63,9 @@ class Renderer:
             self._rendered[key] = text
         return text
 
-    def render_all(
-        self, replies: Iterable[AnyReply], lang: Lang, *, links: bool = False
-    ) -> list[str]:
+    def render_all(self, replies: Iterable[Reply], lang: Lang, *, links: bool = False) -> list[str]:
         texts = (self.render(reply, lang, links=links) for reply in replies)
         return [text for text in texts if text]
-
-
-def _template(reply: AnyReply) -> tuple[str, Mapping[str, Any]]:
-    """The template and its variables: the one registry for the engine's reply types
-    (flows.replies), the key for bot-side texts (staff messages)."""
-    if isinstance(reply, Reply):
-        return reply.key, reply.params
-    return template_name(reply), template_params(reply)
 
 
 def template_keys(lang: Lang, templates: Path = TEMPLATES) -> set[str]:

@@ -18,8 +18,8 @@ from bot.dispatch.render import Renderer
 from bot.reports.labels import reason_text
 from bot.reports.local_time import as_of
 from bot.reports.staff_replies import contact_lines, number
-from flows.events import Reply
 from flows.model import Flow, Lang
+from flows.staff_replies import StaffContactAlert
 from storage.models import ContactRequest
 from storage.outbox import enqueue
 
@@ -39,15 +39,15 @@ def alert_staff(
     trigger = None
     if contact.reason == "survey" and rules is not None and flow.has_question(rules.question):
         trigger = flow.question(rules.question)
-    params = {
-        "reference": contact.reference,
-        "reason": reason_text(contact.reason),
-        "created": as_of(contact.created_at),
-        "details": contact_lines(flow, contact),
-        "question": trigger,
-        "number": number(flow, trigger) if trigger else None,
-    }
-    text = renderer.render(Reply("staff_contact_alert", params), Lang.BOTH).strip()
+    alert = StaffContactAlert(
+        reference=contact.reference,
+        reason=reason_text(contact.reason),
+        created=as_of(contact.created_at),
+        details=contact_lines(flow, contact),
+        question=trigger,
+        number=number(flow, trigger) if trigger else None,
+    )
+    text = renderer.render(alert, Lang.BOTH).strip()
     tell_staff(session=session, staff=staff, text=text, now=now)
 
 

@@ -1,4 +1,4 @@
-"""Staff replies as template replies: one question, a cross-tab, progress, contacts.
+"""Staff replies (flows.staff_replies): one question, a cross-tab, progress, contacts.
 
 Figures come in from storage; this module only chooses what to show and how to label
 it. Wording lives in `bot/templates/*/staff_*.j2`; staff replies render bilingually.
@@ -12,8 +12,8 @@ from bot.reports.labels import detail_label, is_personal, option_text
 from bot.reports.number_summary import NumberSummary
 from bot.reports.text_report import option_label, render_report
 from flows import numbering
-from flows.events import Reply
 from flows.model import Flow, Question
+from flows.staff_replies import StaffCrosstab, StaffOverview, StaffProgress, StaffStatsQuestion
 from storage.aggregates import QuestionStats, option_ids, percent
 from storage.contacts import contact_details
 from storage.crosstab import CrossTab
@@ -58,8 +58,14 @@ def report_messages(
 
 
 def question_reply(
-    flow: Flow, question: Question, stats: QuestionStats, numbers: NumberSummary | None = None
-) -> Reply:
+    flow: Flow,
+    question: Question,
+    stats: QuestionStats,
+    numbers: NumberSummary | None = None,
+    *,
+    as_of: str,
+    filter_line: str,
+) -> StaffStatsQuestion:
     choice = question.is_choice
     rows = [
         {
@@ -75,23 +81,30 @@ def question_reply(
         {"respondent_id": t.respondent_id, "text": " ".join(t.text.split())}
         for t in stats.texts[:TEXT_ANSWERS_SHOWN]
     ]
-    return Reply(
-        "staff_stats_question",
-        {
-            "number": number(flow, question),
-            "question": question,
-            "choice": choice,
-            "respondents": stats.respondents,
-            "selections": stats.selections,
-            "rows": rows,
-            "texts": texts,
-            "text_total": stats.text_total,
-            "numbers": numbers,
-        },
+    return StaffStatsQuestion(
+        number=number(flow, question),
+        question=question,
+        choice=choice,
+        respondents=stats.respondents,
+        selections=stats.selections,
+        rows=rows,
+        texts=texts,
+        text_total=stats.text_total,
+        numbers=numbers,
+        as_of=as_of,
+        filter_line=filter_line,
     )
 
 
-def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossTab) -> Reply:
+def crosstab_reply(
+    flow: Flow,
+    rows_q: Question,
+    cols_q: Question,
+    table: CrossTab,
+    *,
+    as_of: str,
+    filter_line: str,
+) -> StaffCrosstab:
     columns = []
     for col_option in option_ids(cols_q):
         base = table.col_bases.get(col_option, 0)
@@ -109,36 +122,38 @@ def crosstab_reply(flow: Flow, rows_q: Question, cols_q: Question, table: CrossT
             )
         text = option_text(cols_q, col_option)
         columns.append({"text": text, "label": option_label(text), "base": base, "rows": cells})
-    return Reply(
-        "staff_crosstab",
-        {
-            "row_question": rows_q,
-            "col_question": cols_q,
-            "row_number": number(flow, rows_q),
-            "col_number": number(flow, cols_q),
-            "respondents": table.respondents,
-            "columns": columns,
-        },
+    return StaffCrosstab(
+        row_question=rows_q,
+        col_question=cols_q,
+        row_number=number(flow, rows_q),
+        col_number=number(flow, cols_q),
+        respondents=table.respondents,
+        columns=columns,
+        as_of=as_of,
+        filter_line=filter_line,
     )
 
 
 def overview_reply(
-    flow: Flow, progress: Progress, *, as_of: str, units: UnitCount | None = None
-) -> Reply:
+    flow: Flow,
+    progress: Progress,
+    *,
+    as_of: str,
+    filter_line: str,
+    units: UnitCount | None = None,
+) -> StaffOverview:
     """`/stats` alone: one short message (started, completed, rate, today, the counting
     rule with its unit counts when it is not per respondent), then where the full report is."""
-    return Reply(
-        "staff_overview",
-        {
-            "title": flow.title,
-            "started": progress.started,
-            "completed": progress.completed,
-            "rate": percent(progress.completed, progress.started),
-            "completed_today": progress.completed_since,
-            "as_of": as_of,
-            "counting": flow.counting.value,
-            "units": units,
-        },
+    return StaffOverview(
+        title=flow.title,
+        started=progress.started,
+        completed=progress.completed,
+        rate=percent(progress.completed, progress.started),
+        completed_today=progress.completed_since,
+        counting=flow.counting.value,
+        units=units,
+        as_of=as_of,
+        filter_line=filter_line,
     )
 
 
@@ -151,10 +166,18 @@ def report_stamp(progress: Progress, *, as_of: str) -> str:
 
 
 def progress_reply(
-    flow: Flow, progress: Progress, answered: Mapping[str, int], *, idle_hours: int
-) -> Reply:
+    flow: Flow,
+    progress: Progress,
+    answered: Mapping[str, int],
+    *,
+    idle_hours: int,
+    reminders: tuple[int, int],
+    as_of: str,
+    filter_line: str,
+) -> StaffProgress:
     """`answered`: respondents per question (the counters), for each stop's drop-off rate:
-    of those who reached a question, the share who stopped there."""
+    of those who reached a question, the share who stopped there. `reminders`: how many
+    got the one reminder, how many came back after it."""
     waiting = []
     for stop in progress.waiting:
         question = flow.question(stop.question_id) if stop.question_id else None
@@ -171,18 +194,20 @@ def progress_reply(
                 "pct": percent(stop.sessions, reached),
             }
         )
-    return Reply(
-        "staff_progress",
-        {
-            "started": progress.started,
-            "completed": progress.completed,
-            "rate": percent(progress.completed, progress.started),
-            "started_today": progress.started_since,
-            "completed_today": progress.completed_since,
-            "unfinished": progress.unfinished,
-            "waiting": waiting,
-            "idle_hours": idle_hours,
-        },
+    reminded, came_back = reminders
+    return StaffProgress(
+        started=progress.started,
+        completed=progress.completed,
+        rate=percent(progress.completed, progress.started),
+        started_today=progress.started_since,
+        completed_today=progress.completed_since,
+        unfinished=progress.unfinished,
+        waiting=waiting,
+        idle_hours=idle_hours,
+        reminded=reminded,
+        came_back=came_back,
+        as_of=as_of,
+        filter_line=filter_line,
     )
 
 

@@ -21,8 +21,14 @@ from sqlmodel import Session
 from bot.channels.text_split import split_utf8
 from bot.dispatch.envelope import Channel
 from bot.dispatch.render import Renderer
-from flows.events import Reply
 from flows.model import Lang
+from flows.replies import Reply
+from flows.staff_replies import (
+    StaffBroadcastMessage,
+    StaffBroadcastNone,
+    StaffBroadcastPreview,
+    StaffBroadcastSent,
+)
 from storage.broadcasts import hold
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.models import Respondent
@@ -87,8 +93,10 @@ def preview(*, session: Session, text: str, now: datetime) -> tuple[Reply, bool]
     if len(text) > MAX_LENGTH:
         return _nothing("too_long"), False
     who = audience(session=session, now=now)
-    params = {"text": text, "now": len(who.now), "later": len(who.later), "minutes": _MINUTES}
-    return Reply("staff_broadcast_preview", params), True
+    reply = StaffBroadcastPreview(
+        text=text, now=len(who.now), later=len(who.later), minutes=_MINUTES
+    )
+    return reply, True
 
 
 def keep(*, session: Session, actor: str, text: str, now: datetime) -> None:
@@ -138,14 +146,12 @@ def confirm(
             text=_render(renderer, text, respondent),
             now=now,
         )
-    reply = Reply("staff_broadcast_sent", {"now": len(who.now), "later": len(who.later)})
+    reply = StaffBroadcastSent(now=len(who.now), later=len(who.later))
     return reply, Sent(text, who.now, who.later)
 
 
 def _nothing(reason: str) -> Reply:
-    return Reply(
-        "staff_broadcast_none", {"reason": reason, "minutes": _MINUTES, "limit": MAX_LENGTH}
-    )
+    return StaffBroadcastNone(reason=reason, minutes=_MINUTES, limit=MAX_LENGTH)
 
 
 def _render(renderer: Renderer, text: str, respondent: Respondent) -> str:
@@ -153,4 +159,4 @@ def _render(renderer: Renderer, text: str, respondent: Respondent) -> str:
         lang = Lang(respondent.lang)
     except ValueError:
         lang = Lang.BOTH
-    return renderer.render(Reply("staff_broadcast_message", {"text": text}), lang)
+    return renderer.render(StaffBroadcastMessage(text=text), lang)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.dispatch.envelope import Message
 from bot.settings import StaffMember
 from bot.staff.commands import StaffRequest
-from flows.events import Reply
+from flows.replies import Reply
 
 Say = Callable[[Reply], list[Message]]  # renders staff replies (bilingual)
 

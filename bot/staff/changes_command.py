@@ -10,8 +10,9 @@ from bot.reports import staff_replies as fmt
 from bot.reports.round_changes import change_report
 from bot.staff.call import Call, Result, Say
 from bot.staff.stats_command import find_reportable
-from flows.events import Reply
 from flows.model import Flow
+from flows.replies import Reply
+from flows.staff_replies import StaffChanges, StaffChangesNone, StaffChangesUnmapped
 from storage.rounds import round_pairs
 
 __all__ = ["changes"]
@@ -20,15 +21,15 @@ __all__ = ["changes"]
 def changes(call: Call, flow: Flow, say: Say) -> Result:
     rules = flow.previous_round
     if rules is None:
-        return Result(say(Reply("staff_changes_none", {"title": flow.title})), "changes")
+        return Result(say(StaffChangesNone(title=flow.title)), "changes")
     question = find_reportable(flow, call.request.argument.strip())
     if isinstance(question, Reply):
         return Result(say(question), "changes")
     number = fmt.number(flow, question)
     earlier = rules.earlier_question(question.id)
     if earlier is None:
-        params = {"question": question, "number": number, "survey": rules.survey}
-        return Result(say(Reply("staff_changes_unmapped", params)), "changes")
+        unmapped = StaffChangesUnmapped(question=question, number=number, survey=rules.survey)
+        return Result(say(unmapped), "changes")
     pairs = round_pairs(
         session=call.session,
         flow_id=flow.id,
@@ -37,6 +38,6 @@ def changes(call: Call, flow: Flow, say: Say) -> Result:
         earlier_question_id=earlier,
     )
     report = change_report(flow, question, earlier, pairs)
-    params = {"question": question, "number": number, "survey": rules.survey, "report": report}
+    reply = StaffChanges(question=question, number=number, survey=rules.survey, report=report)
     detail: dict[str, object] = {"survey": flow.id, "question": question.id}
-    return Result(say(Reply("staff_changes", params)), "changes", detail)
+    return Result(say(reply), "changes", detail)

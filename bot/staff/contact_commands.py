@@ -10,6 +10,7 @@ told through the outbox, so two people do not call the same person.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.dispatch.staff_alerts import tell_staff
 from bot.reports import staff_replies as fmt
@@ -18,9 +19,15 @@ from bot.reports.local_time import as_of
 from bot.staff.call import Call, Result, Say
 from bot.staff.commands import StaffCommand, split_reference
 from bot.staff.names import StaffNames
-from flows.events import Reply
 from flows.model import Flow
 from flows.parse_results import normalize
+from flows.replies import Reply
+from flows.staff_replies import (
+    StaffContactError,
+    StaffContactNotice,
+    StaffContacts,
+    StaffContactUpdated,
+)
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,
@@ -67,15 +74,14 @@ def list_requests(call: Call, flow: Flow, say: Say, names: StaffNames) -> Result
         session=call.session, view=view, actor=call.actor, limit=CONTACTS_SHOWN + 1
     )
     shown = found[:CONTACTS_SHOWN]
-    params = {
-        "view": view.value,
-        "contacts": [contact_item(flow, c, names) for c in shown],
-        "more": len(found) > CONTACTS_SHOWN,
-    }
+    listed = StaffContacts(
+        view=view.value,
+        contacts=[contact_item(flow, c, names) for c in shown],
+        more=len(found) > CONTACTS_SHOWN,
+    )
     detail: dict[str, object] = {"view": view.value, "shown": [c.reference for c in shown]}
     # Shows people's details: the copy kept for a retry says so instead (bot.dispatch.service).
-    reply = say(Reply("staff_contacts", params))
-    return Result(reply, "contacts_viewed", detail, personal=bool(shown))
+    return Result(say(listed), "contacts_viewed", detail, personal=bool(shown))
 
 
 def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Result:
@@ -89,18 +95,17 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
     }[command]
     audit = f"contact_{action}"
     ref, rest = split_reference(call.request.argument)
-    error: dict[str, object] = {"command": command.value, "reference": ref, "claimed_by": None}
+    error = StaffContactError(command=command.value, reference=ref, claimed_by=None, reason="usage")
     if not ref or (command is StaffCommand.ASSIGN and not rest):
-        reply = Reply("staff_contact_error", {**error, "reason": "usage"})
-        return Result(say(reply), f"{audit}_failed", {"reason": "usage"})
+        return Result(say(error), f"{audit}_failed", {"reason": "usage"})
     assignee = None
     if command is StaffCommand.ASSIGN:
         assert rest is not None
         assignee = names.find(rest)
         if assignee is None:
             listed = [names.name(str(m)) for m in names.members]
-            params = {**error, "reason": "unknown_staff", "staff": rest, "staff_names": listed}
-            return Result(say(Reply("staff_contact_error", params)), f"{audit}_failed")
+            unknown = replace(error, reason="unknown_staff", staff=rest, staff_names=listed)
+            return Result(say(unknown), f"{audit}_failed")
     session, actor, now = call.session, call.actor, call.now
     try:
         match command:
@@ -113,8 +118,8 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
             case _:
                 contact = finish_contact(session=session, ref=ref, by=actor, note=rest, now=now)
     except ContactNotFound:
-        reply = Reply("staff_contact_error", {**error, "reason": "not_found"})
-        return Result(say(reply), f"{audit}_failed", {"reason": "not_found"})
+        missing = replace(error, reason="not_found")
+        return Result(say(missing), f"{audit}_failed", {"reason": "not_found"})
     except ContactStateError as exc:
         if exc.contact.status == ContactStatus.DONE.value:
             reason = "done"
@@ -123,38 +128,39 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
         else:
             reason = "claimed"
         claimer = names.name(exc.contact.claimed_by) if exc.contact.claimed_by else None
-        state = {"reference": exc.contact.reference, "claimed_by": claimer}
-        reply = Reply("staff_contact_error", {**error, **state, "reason": reason})
-        return Result(say(reply), f"{audit}_failed", {"reason": exc.reason})
+        refused = replace(error, reference=exc.contact.reference, claimed_by=claimer, reason=reason)
+        return Result(say(refused), f"{audit}_failed", {"reason": exc.reason})
     details = fmt.contact_lines(flow, contact)
-    params = {
-        "action": action,
-        "reference": contact.reference,
-        "note": rest if command is StaffCommand.DONE else None,
-        "assignee": names.name(str(assignee)) if assignee else None,
-        "details": details if command in (StaffCommand.CLAIM, StaffCommand.ASSIGN) else [],
-    }
-    _tell_others(call, names, line, params, assignee=str(assignee) if assignee else None)
+    updated = StaffContactUpdated(
+        action=action,
+        reference=contact.reference,
+        note=rest if command is StaffCommand.DONE else None,
+        assignee=names.name(str(assignee)) if assignee else None,
+        details=details if command in (StaffCommand.CLAIM, StaffCommand.ASSIGN) else [],
+    )
+    _tell_others(call, names, line, updated, assignee=str(assignee) if assignee else None)
     detail: dict[str, object] = {"reference": contact.reference}
     if assignee is not None:
         detail["to"] = str(assignee)
     # Claimed: the details; done: the staff note, which may name the person too.
-    return Result(say(Reply("staff_contact_updated", params)), audit, detail, personal=True)
+    return Result(say(updated), audit, detail, personal=True)
 
 
 def _tell_others(
-    call: Call, names: StaffNames, line: Line, params: dict[str, object], *, assignee: str | None
+    call: Call, names: StaffNames, line: Line, updated: StaffContactUpdated, *, assignee: str | None
 ) -> None:
     """Every other staff member hears of the move; an assignee also gets the details."""
     for member in names.others(call.actor):
         to_you = str(member) == assignee
-        notice = {
-            **params,
-            "actor": names.name(call.actor),
-            "to_you": to_you,
-            "details": params["details"] if to_you else [],
-        }
-        text = line(Reply("staff_contact_notice", notice))
+        notice = StaffContactNotice(
+            action=updated.action,
+            reference=updated.reference,
+            actor=names.name(call.actor),
+            to_you=to_you,
+            assignee=updated.assignee,
+            details=updated.details if to_you else [],
+        )
+        text = line(notice)
         tell_staff(
             session=call.session,
             staff=[(member.channel.value, member.user_id)],

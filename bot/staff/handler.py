@@ -48,8 +48,9 @@ from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.staff.web_links import ExportFormat, dashboard_login_url, export_url
 from bot.surveys.catalog import SurveyCatalog
 from bot.workers.reminders import NOW_AFTER_HOURS, remind_now
-from flows.events import Reply
 from flows.model import Flow, Lang, Question
+from flows.replies import Reply
+from flows.staff_replies import StaffHelp, StaffLink, StaffRemind
 from storage.audit import audit
 from storage.test_data import respondent_id_of
 
@@ -174,7 +175,7 @@ class StaffHandler:
             {"name": name, "text": text, "word": chinese_word(StaffCommand(name))}
             for name, text in STAFF_COMMANDS
         ]
-        return Result(self._say(Reply("staff_help", {"commands": commands})), "help")
+        return Result(self._say(StaffHelp(commands=commands)), "help")
 
     def _flow(self, call: Call) -> Flow:
         return chosen_flow(
@@ -228,8 +229,8 @@ class StaffHandler:
             }
             for f in ExportFormat
         ]
-        params = {"kind": "export", "links": links, "minutes": EXPORT_TTL_S // 60}
-        return Result(self._say(Reply("staff_link", params)), "export_link")
+        reply = StaffLink(kind="export", links=links, minutes=EXPORT_TTL_S // 60)
+        return Result(self._say(reply), "export_link")
 
     def _remind(self, call: Call) -> Result:
         flow = self._flow(call)
@@ -240,15 +241,15 @@ class StaffHandler:
             flow_id=flow.id,
             now=call.now,
         )
-        params = {"queued": queued, "title": flow.title, "hours": round(NOW_AFTER_HOURS)}
+        reply = StaffRemind(queued=queued, title=flow.title, hours=round(NOW_AFTER_HOURS))
         detail: dict[str, object] = {"survey": flow.id, "queued": queued}
-        return Result(self._say(Reply("staff_remind", params)), "remind", detail)
+        return Result(self._say(reply), "remind", detail)
 
     def _dashboard(self, call: Call) -> Result:
         url = dashboard_login_url(self.settings, self.signer, call.member)
         links = [{"label": "Dashboard", "url": url}]
-        params = {"kind": "dashboard", "links": links, "minutes": DASHBOARD_TTL_S // 60}
-        return Result(self._say(Reply("staff_link", params)), "dashboard_link")
+        reply = StaffLink(kind="dashboard", links=links, minutes=DASHBOARD_TTL_S // 60)
+        return Result(self._say(reply), "dashboard_link")
 
     def _broadcast(self, call: Call) -> Planned:
         text = call.request.argument

@@ -12,10 +12,12 @@ Respondents appear by link number and channel only: no name, no chat id.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from bot.staff.call import Call, Result, Say
-from flows.events import Reply
-from flows.model import CountingUnit, Flow
+from flows.model import Flow
 from flows.parse_results import normalize
+from flows.staff_replies import StaffOrgs, StaffOrgsDone, StaffOrgsError
 from storage.organisation_queries import organisations, pending_matches, unit_count
 from storage.organisations import OrganisationError, decide_match, merge, split
 
@@ -40,53 +42,61 @@ def orgs(call: Call, flow: Flow, say: Say) -> Result:
     verb = _VERBS.get(words[0].casefold())
     ids = [_number(w) for w in words[1:]]
     if verb is None or len(ids) != _ARITY[verb] or None in ids:
-        return _refused(say, "usage", verb)
+        return _refused(say, "usage")
     numbers = [i for i in ids if i is not None]
     try:
-        action, detail = _carry_out(call, verb, numbers)
+        action, done = _carry_out(call, verb, numbers)
     except OrganisationError as error:
-        return _refused(say, error.reason, verb)
-    return Result(say(Reply("staff_orgs_done", {"verb": verb, **detail})), action, detail)
+        return _refused(say, error.reason)
+    # The audit detail: the ids touched, as the reply shows them.
+    detail: dict[str, object] = {
+        f.name: getattr(done, f.name)
+        for f in fields(done)
+        if f.name not in ("lang", "verb") and getattr(done, f.name) is not None
+    }
+    return Result(say(done), action, detail)
 
 
-def _carry_out(call: Call, verb: str, numbers: list[int]) -> tuple[str, dict[str, object]]:
+def _carry_out(call: Call, verb: str, numbers: list[int]) -> tuple[str, StaffOrgsDone]:
     """The audit action and the ids touched; OrganisationError when it cannot be done."""
     session, now = call.session, call.now
     if verb == "merge":
         keep, other = numbers
         moved = merge(session=session, keep_id=keep, other_id=other, now=now)
-        return "org_merged", {"kept": keep, "merged": other, "links": moved}
+        return "org_merged", StaffOrgsDone(verb=verb, kept=keep, merged=other, links=moved)
     if verb == "split":
         old, new = split(session=session, link_id=numbers[0], now=now)
-        return "org_split", {"link": numbers[0], "source": old, "to": new}
+        return "org_split", StaffOrgsDone(verb=verb, link=numbers[0], source=old, to=new)
     same = verb == "same"
     match = decide_match(session=session, match_id=numbers[0], same=same, now=now)
     action = "org_match_confirmed" if same else "org_match_rejected"
-    ids = {"organisation": match.organisation_id, "candidate": match.candidate_id}
-    return action, {"match": numbers[0], **ids}
+    return action, StaffOrgsDone(
+        verb=verb,
+        match=numbers[0],
+        organisation=match.organisation_id,
+        candidate=match.candidate_id,
+    )
 
 
 def _overview(call: Call, flow: Flow, say: Say) -> Result:
     found = organisations(session=call.session, flow_id=flow.id)
     shown = found[:ORGS_SHOWN]
     counts = unit_count(session=call.session, flow_id=flow.id, unit=flow.counting)
-    params = {
-        "survey": flow.title,
-        "counting": flow.counting.value,
-        "started": counts.started,
-        "completed": counts.completed,
-        "per_unit": flow.counting is not CountingUnit.RESPONDENT,
-        "organisations": shown,
-        "more": len(found) - len(shown),
-        "matches": pending_matches(session=call.session),
-    }
+    reply = StaffOrgs(
+        survey=flow.title,
+        counting=flow.counting.value,
+        started=counts.started,
+        completed=counts.completed,
+        organisations=shown,
+        more=len(found) - len(shown),
+        matches=pending_matches(session=call.session),
+    )
     detail: dict[str, object] = {"organisations": len(found), "counting": flow.counting.value}
-    return Result(say(Reply("staff_orgs", params)), "orgs_viewed", detail)
+    return Result(say(reply), "orgs_viewed", detail)
 
 
-def _refused(say: Say, reason: str, verb: str | None) -> Result:
-    reply = Reply("staff_orgs_error", {"reason": reason, "verb": verb})
-    return Result(say(reply), "orgs_refused", {"reason": reason})
+def _refused(say: Say, reason: str) -> Result:
+    return Result(say(StaffOrgsError(reason=reason)), "orgs_refused", {"reason": reason})
 
 
 def _number(word: str) -> int | None:

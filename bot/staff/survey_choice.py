@@ -13,8 +13,8 @@ from sqlmodel import Session
 from bot.settings import StaffMember
 from bot.staff.call import Call, Planned, Result, Say
 from bot.surveys.catalog import SurveyCatalog
-from flows.events import Reply
 from flows.model import Flow
+from flows.staff_replies import StaffSurveys, StaffSurveyUnknown
 from storage import surveys as registry
 from storage.kv import kv_get, kv_set
 
@@ -44,7 +44,7 @@ def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Planned:
     ref = call.request.argument.strip()
     picked = _resolve(ref, ids) if ref else None
     if ref and picked is None:
-        return Result(say(Reply("staff_survey_unknown", {"ref": ref, "ids": ids})), "survey")
+        return Result(say(StaffSurveyUnknown(ref=ref, ids=ids)), "survey")
     if picked is not None:
         current = catalog.newest_flow(session, picked)
         assert current is not None  # listed by the catalog just above
@@ -68,8 +68,8 @@ def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Planned:
                 "chosen": survey_id == current.id,
             }
         )
-    params = {"surveys": rows, "picked": bool(ref), "current": current.title}
-    result = Result(say(Reply("staff_surveys", params)), "survey", {"survey": current.id})
+    listed = StaffSurveys(surveys=rows, picked=bool(ref), current=current.title)
+    result = Result(say(listed), "survey", {"survey": current.id})
     if picked is None:
         return result
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from bot.settings import StaffMember
 from bot.staff.call import Call, Result, Say
-from flows.events import Reply
 from flows.parse_results import normalize
+from flows.staff_replies import StaffTest
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.segment_counters import Declared
 from storage.test_data import mark_test
@@ -89,7 +89,7 @@ def run_test_command(
     `declared`: each survey's peer segments, whose counters follow a marked respondent."""
     request = parse_test(call.request.argument)
     session, now = call.session, call.now
-    params: dict[str, object] = {"action": request.action.value}
+    reply = StaffTest(action=request.action.value)
     detail: dict[str, object] = {"action": request.action.value}
     match request.action:
         case RunAction.START:
@@ -101,7 +101,7 @@ def run_test_command(
                 declared=declared,
             )
             kv_set(session=session, key=_key(call.member), value="1", expires_at=now + TEST_RUN)
-            params["days"] = TEST_RUN.days
+            reply = replace(reply, days=TEST_RUN.days)
         case RunAction.END:
             kv_delete(session=session, key=_key(call.member))
         case RunAction.MARK | RunAction.UNMARK:
@@ -114,10 +114,10 @@ def run_test_command(
                 now=now,
                 declared=declared,
             )
-            params["respondent"] = request.respondent_id
-            params["found"] = marked is not None
-            params["changed"] = marked is not None and marked.was_test != wanted
+            changed = marked is not None and marked.was_test != wanted
+            found = marked is not None
+            reply = replace(reply, respondent=request.respondent_id, found=found, changed=changed)
             detail.update(respondent=request.respondent_id, found=marked is not None)
         case RunAction.USAGE:
             pass
-    return Result(say(Reply("staff_test", params)), f"test_{request.action.value}", detail)
+    return Result(say(reply), f"test_{request.action.value}", detail)

@@ -22,8 +22,8 @@ from bot.dispatch.staff_alerts import tell_staff
 from bot.settings import StaffMember
 from bot.staff.names import StaffNames
 from bot.staff.signing import InvalidLink, Signer
-from flows.events import Reply
 from flows.model import Flow, Lang
+from flows.staff_replies import StaffContactNotice
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,
@@ -119,16 +119,15 @@ def apply_action(
     except ContactStateError as exc:
         return "done_already" if exc.contact.status == ContactStatus.DONE.value else "refused"
     moved = {Action.CLAIM: "claimed", Action.UNCLAIM: "unclaimed", Action.DONE: "done"}[action]
-    notice: dict[str, object] = {
-        "action": moved,
-        "reference": contact.reference,
-        "actor": names.name(actor),
-        "to_you": False,
-        "assignee": None,
-        "note": note,
-        "details": [],
-    }
-    text = renderer.render(Reply("staff_contact_notice", notice), Lang.BOTH).strip()
+    notice = StaffContactNotice(
+        action=moved,
+        reference=contact.reference,
+        actor=names.name(actor),
+        to_you=False,
+        assignee=None,
+        details=[],
+    )
+    text = renderer.render(notice, Lang.BOTH).strip()
     others: Sequence[tuple[str, str]] = [(m.channel.value, m.user_id) for m in names.others(actor)]
     tell_staff(session=session, staff=others, text=text, now=now)
     return moved

@@ -20,8 +20,8 @@ from sqlmodel import Session
 from bot.dispatch.render import Renderer
 from bot.dispatch.staff_alerts import tell_staff
 from bot.reports.local_time import local_time
-from flows.events import Reply
 from flows.model import Lang
+from flows.staff_replies import StaffContactReminder
 from storage.contacts import contacts_due_for_renotify, find_contact, mark_contact_notified
 from storage.db import run_in_transaction
 from storage.models import ContactStatus
@@ -48,12 +48,12 @@ def renotify_due(
         last = contact.last_notified_at
         if contact.status != ContactStatus.OPEN.value or (last is not None and last > cutoff):
             continue  # claimed, or reminded by another worker, since the first read
-        params = {
-            "reference": contact.reference,
-            "created": local_time(contact.created_at),
-            "hours": f"{after_hours:g}",
-        }
-        text = renderer.render(Reply("staff_contact_reminder", params), Lang.BOTH)
+        reminder = StaffContactReminder(
+            reference=contact.reference,
+            created=local_time(contact.created_at),
+            hours=f"{after_hours:g}",
+        )
+        text = renderer.render(reminder, Lang.BOTH)
         tell_staff(session=session, staff=staff, text=text, now=now)
         mark_contact_notified(session=session, contact=contact, now=now)
         reminded.append(contact.reference or str(contact.id))

@@ -20,8 +20,9 @@ from bot.staff.changes_command import changes
 from bot.staff.commands import StaffCommand, StaffRequest, parse_staff_command
 from bot.surveys.prefill import previous_for
 from flows.definition import load_flow
-from flows.events import AnswerRecorded, Effect, Reply
+from flows.events import AnswerRecorded, Effect
 from flows.model import Flow, Lang, PreviousRound
+from flows.replies import Reply
 from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.answers import apply_effects

@@ -100,11 +100,12 @@ def test_every_report_shows_the_same_figures(
     ) in report
     # /stats N, in each language.
     question = followup.question("scope12_emissions")
-    reply = question_reply(followup, question, stats["scope12_emissions"], figures)
-    params = {**reply.params, "as_of": "now", "filter_line": ""}
+    reply = question_reply(
+        followup, question, stats["scope12_emissions"], figures, as_of="now", filter_line=""
+    )
     renderer = Renderer()
-    en = renderer.render(type(reply)(reply.key, params), Lang.EN)
-    zh = renderer.render(type(reply)(reply.key, params), Lang.ZH)
+    en = renderer.render(reply, Lang.EN)
+    zh = renderer.render(reply, Lang.ZH)
     assert "Numbers (tCO2e): n = 5 | sum 75000 | median 15000 | quartiles Q1 12000, Q3 20000" in en
     assert "数值（tCO2e）：n = 5｜合计 75000｜中位数 15000｜四分位 Q1 12000，Q3 20000" in zh
     # The CSV keeps the number and the words typed side by side.

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.dispatch.render import Renderer, template_keys
 from bot.reports.round_changes import change_report
-from flows.events import Reply
 from flows.model import Lang, Text
+from flows.replies import Reply
+from flows.reply_registry import template_name
+from flows.staff_replies import (
+    StaffBroadcastMessage,
+    StaffChanges,
+    StaffChangesUnmapped,
+    StaffContactAlert,
+    StaffContactNotice,
+    StaffContactReminder,
+    StaffFilterLine,
+    StaffRemind,
+)
 from flows.state import Answer
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
@@ -45,33 +58,48 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
                  "/orgs merge 1 9", "/orgs merge 1 2", "/orgs split L2"]:  # fmt: skip
         chat.staff(text)
     # Sent to others (broadcast recipients, staff by the re-notification job):
-    recorder.replies.append(Reply("staff_broadcast_message", {"text": "大家好 Hello"}))
-    reminder = {"reference": "C-000001", "created": "2026-03-02 09:00", "hours": "24"}
-    recorder.replies.append(Reply("staff_contact_reminder", reminder))
+    recorder.replies.append(StaffBroadcastMessage(text="大家好 Hello"))
+    reminder = StaffContactReminder(reference="C-000001", created="2026-03-02 09:00", hours="24")
+    recorder.replies.append(reminder)
     # Rendered for the outbox (new-request alerts, notices to the other staff):
-    alert = {"reference": "C-000001", "reason": Text("问卷", "survey"), "created": "x",
-             "details": [("姓名 Name", "张三")], "question": None, "number": None}  # fmt: skip
-    recorder.replies.append(Reply("staff_contact_alert", alert))
-    notice = {"action": "claimed", "reference": "C-000001", "actor": "王芳", "to_you": False,
-              "assignee": None, "note": None, "details": []}  # fmt: skip
-    recorder.replies.append(Reply("staff_contact_notice", notice))
-    recorder.replies.append(Reply("staff_filter_line", {"conditions": [], "since": None,
-        "until": None, "channel": None, "lang": None, "test": False}))  # fmt: skip
-    closed = {"queued": None, "title": Text("调查", "Survey"), "hours": 1}
-    recorder.replies.append(Reply("staff_remind", closed))  # /remind on a closed survey
+    alert = StaffContactAlert(
+        reference="C-000001",
+        reason=Text("问卷", "survey"),
+        created="x",
+        details=[("姓名 Name", "张三")],
+        question=None,
+        number=None,
+    )
+    recorder.replies.append(alert)
+    notice = StaffContactNotice(
+        action="claimed",
+        reference="C-000001",
+        actor="王芳",
+        to_you=False,
+        assignee=None,
+        details=[],
+    )
+    recorder.replies.append(notice)
+    unfiltered = StaffFilterLine(
+        conditions=[], since=None, until=None, channel=None, language=None, test=False
+    )
+    recorder.replies.append(unfiltered)
+    closed = StaffRemind(queued=None, title=Text("调查", "Survey"), hours=1)
+    recorder.replies.append(closed)  # /remind on a closed survey
     # A survey with a previous round (tests/bot/test_rounds_reports.py runs them for real):
     flow = chat.runtime.flow
     role = flow.questions[0]
     pairs = [(Answer((role.options[0].id,)), Answer((role.options[1].id,)))]
     report = change_report(flow, role, role.id, pairs)
-    changes = {"question": role, "number": "1", "survey": "earlier", "report": report}
-    recorder.replies.append(Reply("staff_changes", changes))
-    empty = {**changes, "report": change_report(flow, role, role.id, [])}
-    recorder.replies.append(Reply("staff_changes", empty))
-    recorder.replies.append(Reply("staff_changes_unmapped", {**changes, "report": None}))
-    keys = {r.key for r in recorder.replies}
+    changes = StaffChanges(question=role, number="1", survey="earlier", report=report)
+    recorder.replies.append(changes)
+    empty = replace(changes, report=change_report(flow, role, role.id, []))
+    recorder.replies.append(empty)
+    unmapped = StaffChangesUnmapped(question=role, number="1", survey="earlier")
+    recorder.replies.append(unmapped)
+    keys = {template_name(r) for r in recorder.replies}
     assert {k for k in template_keys(Lang.ZH) if k.startswith("staff_")} <= keys
     plain = Renderer()
     for reply in recorder.replies:
         for lang in Lang:
-            assert plain.render(reply, lang).strip(), (reply.key, lang)
+            assert plain.render(reply, lang).strip(), (reply, lang)
