@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, distinct, func, tuple_
+from sqlalchemy import ColumnElement, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -36,6 +36,8 @@ def crosstab(
     col_question: str,
     report_filter: ReportFilter = NO_FILTER,
 ) -> CrossTab:
+    if session.get_bind().dialect.name == "postgresql":
+        return _in_one_pass(session, flow_id, row_question, col_question, report_filter)
     rows = aliased(Answer)
     cols = aliased(Answer)
     same_respondent = col(cols.session_id) == col(rows.session_id)
@@ -48,8 +50,6 @@ def crosstab(
     kept = answer_condition(col(rows.respondent_id), col(rows.session_id), flow_id, report_filter)
     answered_both = (*answered_both, kept)
     respondents = func.count(distinct(col(rows.session_id)))
-    if session.get_bind().dialect.name == "postgresql":
-        return _in_one_pass(session, flow_id, row_question, col_question, rows, cols, answered_both)
     cells = session.exec(
         select(rows.option_id, cols.option_id, respondents)
         .select_from(rows)
@@ -82,28 +82,55 @@ def _in_one_pass(
     flow_id: str,
     row_question: str,
     col_question: str,
-    rows: type[Answer],
-    cols: type[Answer],
-    answered_both: tuple[ColumnElement[bool], ...],
+    report_filter: ReportFilter,
 ) -> CrossTab:
-    """PostgreSQL: cells, bases and total from one join (GROUPING SETS), not three; the
-    join of two questions' answer rows is what costs at a million respondents."""
-    r, c = col(rows.option_id), col(cols.option_id)
+    """PostgreSQL: each session's options of each question as one string (option ids are
+    slugs, so a space separates them; free text rows, option NULL, add none), read in
+    session order from ix_answer_flow_question_session so the two questions and an answer
+    filter meet in merge joins; then the respondents per pair of option sets: a few dozen
+    rows, expanded into cells, bases and the total here. No join of the raw answer rows,
+    no sort, no distinct count. (string_agg: a third cheaper than array_agg per session.)"""
+    rows = aliased(Answer)
+    cols = aliased(Answer)
+    kept = answer_condition(col(rows.respondent_id), col(rows.session_id), flow_id, report_filter)
+    row_sets = (
+        select(
+            col(rows.session_id).label("session_id"),
+            func.string_agg(rows.option_id, " ").label("options"),
+        )
+        .where(col(rows.flow_id) == flow_id, col(rows.question_id) == row_question, kept)
+        .group_by(col(rows.session_id))
+        .subquery()
+    )
+    col_sets = (
+        select(
+            col(cols.session_id).label("session_id"),
+            func.string_agg(cols.option_id, " ").label("options"),
+        )
+        .where(col(cols.flow_id) == flow_id, col(cols.question_id) == col_question)
+        .group_by(col(cols.session_id))
+        .subquery()
+    )
+    # The planner guesses far fewer sessions than there are (1M) and would hash one side
+    # (1.3 s at a million); both sides come in session order, so merge them. Only for
+    # this statement: the rest of the transaction plans as before.
+    hash_joins = session.exec(select(func.current_setting("enable_hashjoin"))).one()
+    session.exec(select(func.set_config("enable_hashjoin", "off", True)))
     found = session.exec(
-        select(r, c, func.grouping(r, c), func.count(distinct(col(rows.session_id))))
-        .select_from(rows)
-        .join(cols, col(cols.session_id) == col(rows.session_id))
-        .where(*answered_both)
-        .group_by(func.grouping_sets(tuple_(r, c), tuple_(c), tuple_()))
+        select(row_sets.c.options, col_sets.c.options, func.count())
+        .select_from(row_sets)
+        .join(col_sets, col_sets.c.session_id == row_sets.c.session_id)
+        .group_by(row_sets.c.options, col_sets.c.options)
     ).all()
+    session.exec(select(func.set_config("enable_hashjoin", hash_joins, True)))
     cells: dict[tuple[str, str], int] = {}
     bases: dict[str, int] = {}
     total = 0
-    for row_option, col_option, grouped, n in found:
-        if grouped == 0 and row_option is not None and col_option is not None:
-            cells[(row_option, col_option)] = int(n)
-        elif grouped == 2 and col_option is not None:  # (column option) alone
-            bases[col_option] = int(n)
-        elif grouped == 3:  # ()
-            total = int(n)
+    for row_options, col_options, n in found:
+        chosen_rows = set((row_options or "").split())
+        for c in set((col_options or "").split()):
+            bases[c] = bases.get(c, 0) + n
+            for r in chosen_rows:
+                cells[(r, c)] = cells.get((r, c), 0) + n
+        total += n
     return CrossTab(flow_id, row_question, col_question, cells, bases, total)

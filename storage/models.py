@@ -165,6 +165,15 @@ class Answer(SQLModel, table=True):
             "option_id",
             "session_id",
         ),
+        # One question's rows in session order (migration 0016): a cross-tab merges the
+        # two questions and an answer filter by session, from the index alone.
+        Index(
+            "ix_answer_flow_question_session",
+            "flow_id",
+            "question_id",
+            "session_id",
+            "option_id",
+        ),
         Index("ix_answer_session_question", "session_id", "question_id"),
         # "The newest free texts of one question" (staff /stats, the dashboard): read in
         # index order, LIMIT N, however many texts there are. Option rows are left out.

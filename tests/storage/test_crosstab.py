@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from flows.events import AnswerRecorded
 from storage.crosstab import crosstab
 from storage.db import transaction
+from storage.filters import AnswerIs, ReportFilter
 from tests.storage.sample import apply, new_respondent, small_flow
 
 PEOPLE = {
@@ -70,3 +71,24 @@ def test_other_flows_and_changed_answers_do_not_count(engine: Engine) -> None:
         )
     assert table.cells[("yes", "supplier")] == 2 and table.cells[("no", "supplier")] == 2
     assert other.cells == {} and other.respondents == 0
+
+
+def test_filtered_by_an_answer_with_multiple_choice_columns(engine: Engine) -> None:
+    answer_all(engine)
+    kept = ReportFilter(answers=(AnswerIs("policy", "yes"),))  # a, c, d and f
+    with transaction(engine) as session:
+        table = crosstab(
+            session=session,
+            flow_id=small_flow().id,
+            row_question="role",
+            col_question="tools",
+            report_filter=kept,
+        )
+    # a chose two tools: one cell each, but one respondent.
+    assert table.cells == {
+        ("supplier", "excel"): 1,
+        ("supplier", "sap"): 1,
+        ("supplier", "none"): 1,
+    }
+    assert table.col_bases == {"excel": 1, "sap": 1, "none": 1}
+    assert table.respondents == 2
