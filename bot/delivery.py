@@ -4,6 +4,11 @@ Rows are committed with the answer that caused them (storage.outbox). This loop 
 due rows in a short transaction, sends them outside any transaction, then marks each
 sent or failed. One row may carry several texts (the tail of a long WeChat reply):
 they go out in order, and on a failure only the unsent rest is kept for the retry.
+
+A rate limit (WeChat 45009 / 45011) is not the message's fault: the row is tried again
+later without spending an attempt, the rest of the batch is given back untried, and the
+worker pauses, longer after each refusal in a row (RATE_PAUSE_S … RATE_PAUSE_CAP_S), so
+a broadcast drains at the rate the API allows instead of failing its tail for good.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import anyio
@@ -26,6 +31,9 @@ from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
+RATE_PAUSE_S = 0.25
+RATE_PAUSE_CAP_S = 60.0
+
 
 class ChannelSender(Protocol):
     """Sends one message; raises DeliveryError (or any exception: retried) on failure."""
@@ -37,12 +45,21 @@ class ChannelSender(Protocol):
 
 class DeliveryError(Exception):
     """A send failed; `retry` says whether trying again can help (e.g. not for 45015);
-    `api_refused`: the channel's API refuses this account altogether (WeChat 48001)."""
+    `api_refused`: the channel's API refuses this account altogether (WeChat 48001);
+    `rate_limited`: the API asks to slow down: retried later, no attempt spent."""
 
-    def __init__(self, message: str, *, retry: bool = True, api_refused: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool = True,
+        api_refused: bool = False,
+        rate_limited: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry = retry
         self.api_refused = api_refused
+        self.rate_limited = rate_limited
 
 
 class Delivery:
@@ -58,13 +75,21 @@ class Delivery:
         self.senders = dict(senders)
         self.batch = batch
         self.clock = clock
+        self._pause_s = 0.0  # the current rate-limit pause (0: not rate limited)
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many rows were handled."""
         now = self.clock()
         items = await anyio.to_thread.run_sync(self._claim, now)
-        for item in items:
-            await self._deliver(item)
+        for index, item in enumerate(items):
+            if await self._deliver(item):
+                continue
+            untried = items[index + 1 :]
+            if untried:
+                until = self.clock() + timedelta(seconds=self._pause_s)
+                await anyio.to_thread.run_sync(self._release, untried, until)
+            await anyio.sleep(self._pause_s)
+            return index + 1
         return len(items)
 
     async def run_forever(self, interval: float = 1.0) -> None:
@@ -86,7 +111,13 @@ class Delivery:
             ),
         )
 
-    async def _deliver(self, item: Outbox) -> None:
+    def _release(self, items: list[Outbox], until: datetime) -> None:
+        run_in_transaction(
+            self.engine, lambda session: outbox.release(session=session, items=items, until=until)
+        )
+
+    async def _deliver(self, item: Outbox) -> bool:
+        """Send one row; False when the API rate-limited us (pause before the next)."""
         data = outbox.payload(item)
         field = "images" if "images" in data else "texts"
         parts: list[str] = list(data.get(field) or [data.get("text", "")])
@@ -107,8 +138,14 @@ class Delivery:
                 break
             sent += 1
         metrics.record_outbound(item.channel, sent=sent, failed=error is not None)
+        limited = error is not None and error.rate_limited
+        if limited:
+            self._pause_s = min(max(2 * self._pause_s, RATE_PAUSE_S), RATE_PAUSE_CAP_S)
+        elif sent:
+            self._pause_s = 0.0
         rest = parts[sent:]
         await anyio.to_thread.run_sync(self._finish, item, field, rest, error, data)
+        return not limited
 
     def _finish(
         self,
@@ -126,6 +163,10 @@ class Delivery:
                 return
             if field in data:
                 outbox.update_payload(session=session, item=item, payload={**data, field: rest})
+            if error.rate_limited:
+                until = now + timedelta(seconds=self._pause_s)
+                outbox.postpone(session=session, item=item, until=until, error=str(error))
+                return
             log.warning(
                 "outbox %s to %s:%s failed: %s",
                 item.id,
