@@ -61,6 +61,7 @@ class BurstConfig:
     api_rate: float = 100.0  # customer-service sends per second the fake API accepts
     drain_timeout_s: float = 1800.0
     seed: int = 1
+    port: int | None = None  # the server's; the fake API takes the next one (None: any free)
 
 
 @dataclass
@@ -124,7 +125,8 @@ async def run_burst(config: BurstConfig) -> BurstResult:
     creds = Credentials.made_up()
     marker = f"[burst {secrets.token_hex(3)}]"
     openids = await asyncio.to_thread(_seed, config.database_url, config.followers, config.seed)
-    api_port, port = free_port(), free_port()
+    port = config.port or free_port()
+    api_port = port + 1 if config.port else free_port()
     env = _base_env(creds)
     env.update(
         SURVEYBOT_DATABASE_URL=config.database_url,

@@ -149,6 +149,9 @@ def burst(
         100.0, "--api-rate", min=0.1, help="Sends/s the fake API accepts."
     ),
     seed: int = typer.Option(1, "--seed"),
+    port: int = typer.Option(
+        None, "--port", min=1, max=65534, help="The server's port; the fake API takes the next."
+    ),
 ) -> None:
     from benchmarks.burst import BurstConfig, database_label, fresh_database, run_burst
 
@@ -158,7 +161,7 @@ def burst(
     with fresh_database(url) as fresh:
         config = BurstConfig(
             database_url=fresh, followers=followers, respondents=respondents, seconds=seconds,
-            workers=workers, api_rate=api_rate, seed=seed,
+            workers=workers, api_rate=api_rate, seed=seed, port=port,
         )  # fmt: skip
         result = asyncio.run(run_burst(config))
     for line in result.lines(database_label(url)):
