@@ -56,12 +56,12 @@ def _rows(engine: Engine) -> list[Outbox]:
 async def test_a_rate_limit_postpones_the_batch_without_spending_attempts(
     engine: Engine, api: WeChatApi, wechat_api: FakeWeChatApi, errcode: int
 ) -> None:
-    # Given five queued texts and an API that refuses the third send for its quota
+    # Given five queued texts, sent one at a time, and an API that refuses the first
     _queue(engine, 5)
     wechat_api.fail_next(SEND, errcode, "api quota reached")
     wechat_api.calls.clear()
     now = [START]
-    delivery = Delivery(engine, {"wechat": WeChatSender(api)}, clock=lambda: now[0])
+    delivery = Delivery(engine, {"wechat": WeChatSender(api)}, concurrency=1, clock=lambda: now[0])
     await delivery.run_once()  # sends #0 (the refused one), stops there
     # Then: the refused row and the untried rest wait, none failed, no attempt spent
     rows = _rows(engine)
@@ -98,3 +98,31 @@ async def test_the_pause_grows_while_the_api_keeps_refusing(
     await delivery.run_once()
     (row,) = _rows(engine)
     assert (row.status, row.attempts) == (OutboxStatus.SENT.value, 0)
+
+
+async def test_concurrent_sends_keep_each_recipients_order_and_send_each_once(
+    engine: Engine, api: WeChatApi, wechat_api: FakeWeChatApi
+) -> None:
+    # Given six rows, three of them to one follower, and a refusal in the middle
+    _queue(engine, 3)
+    with Session(engine) as session:
+        for part in ("a", "b", "c"):
+            outbox.enqueue(
+                session=session, channel="wechat", recipient="o_same", kind="text",
+                payload={"texts": [part]}, now=START,
+            )  # fmt: skip
+        session.commit()
+    wechat_api.fail_next(SEND, 45009, "reach max api daily quota limit")
+    wechat_api.calls.clear()
+    now = [START]
+    delivery = Delivery(engine, {"wechat": WeChatSender(api)}, clock=lambda: now[0])
+    # When the worker runs until nothing is left, time moving past every pause
+    for _ in range(10):
+        await delivery.run_once()
+        now[0] += timedelta(minutes=2)
+    # Then every row went out once, none failed or spent an attempt, in order per follower
+    rows = _rows(engine)
+    assert {(r.status, r.attempts) for r in rows} == {(OutboxStatus.SENT.value, 0)}
+    accepted = [c.json for c in wechat_api.calls_to(SEND)][1:]  # the first was refused
+    assert len(accepted) == 6
+    assert [m["text"]["content"] for m in accepted if m["touser"] == "o_same"] == ["a", "b", "c"]
