@@ -192,7 +192,9 @@ class StaffHandler:
         declared = self.catalog.declared_segments(call.session)
         return test_runs.run_test_command(call, own, self._say, declared)
 
-    def _orgs(self, call: Call) -> Result:
+    def _orgs(self, call: Call) -> Planned:
+        if org_commands.changes_something(call):  # merge, split, same, different
+            return lambda write: org_commands.orgs(write, self._flow(write), self._say)
         return org_commands.orgs(call, self._flow(call), self._say)
 
     def _survey(self, call: Call) -> Planned:

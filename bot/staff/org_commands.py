@@ -35,6 +35,11 @@ _VERBS = {
 _ARITY = {"merge": 2, "split": 1, "same": 1, "different": 1}
 
 
+def changes_something(call: Call) -> bool:
+    """With words after /orgs it merges, splits or decides: run in the write transaction."""
+    return bool(normalize(call.request.argument).split())
+
+
 def orgs(call: Call, flow: Flow, say: Say) -> Result:
     words = normalize(call.request.argument).split()
     if not words:

@@ -28,8 +28,8 @@ from tests.bot.staff.conftest import STAFF_TELEGRAM, STAFF_WECHAT, SUPPLIER, Cha
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 WAIT_S = 30  # a guard against a hang only: every wait below ends on an event
-CONTACT_NOW = [*SUPPLIER[:-1], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过"]
-UPDATES = [*SUPPLIER[:-1], "2"]  # asks for updates: a broadcast's audience
+CONTACT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "ACME", "13800138000", "跳过", "跳过", "2"]
+UPDATES = [*SUPPLIER[:-2], "2", "2"]  # asks for updates: a broadcast's audience
 
 
 @pytest.fixture

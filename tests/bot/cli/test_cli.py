@@ -128,7 +128,7 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     sav = Path("answers.sav")
     assert runner.invoke(app, ["export", "--format", "sav", "-o", str(sav)]).exit_code == 0
     frame, _ = pyreadstat.read_sav(str(sav))
-    assert len(frame) == 3 and list(frame["version"]) == [2.0, 2.0, 2.0]
+    assert len(frame) == 3 and list(frame["version"]) == [3.0, 3.0, 3.0]
     no_file = runner.invoke(app, ["export", "--format", "sav"])
     assert no_file.exit_code == 2 and "sav needs --output FILE" in no_file.output
 
