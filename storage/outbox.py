@@ -166,24 +166,6 @@ def mark_failed(
     return row.status == OutboxStatus.FAILED.value
 
 
-def postpone(*, session: Session, item: Outbox, until: datetime, error: str) -> None:
-    """Try again at `until` without spending an attempt: the API asked us to slow down
-    (a rate limit), which says nothing about this message, so it must never be dropped."""
-    row = _current(session, item)
-    row.last_error = error[:2000]
-    row.next_attempt_at = until
-    session.add(row)
-
-
-def release(*, session: Session, items: Sequence[Outbox], until: datetime) -> None:
-    """Give back leased rows that were not tried (a rate limit cut the batch short)."""
-    for item in items:
-        row = _current(session, item)
-        if row.status == OutboxStatus.PENDING.value:
-            row.next_attempt_at = until
-            session.add(row)
-
-
 def failed_items(*, session: Session, limit: int = 50) -> Sequence[Outbox]:
     return session.exec(
         select(Outbox)

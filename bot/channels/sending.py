@@ -19,18 +19,9 @@ class ChannelSender(Protocol):
 
 class DeliveryError(Exception):
     """A send failed; `retry` says whether trying again can help (e.g. not for 45015);
-    `api_refused`: the channel's API refuses this account altogether (WeChat 48001);
-    `rate_limited`: the API asks to slow down: retried later, no attempt spent."""
+    `api_refused`: the channel's API refuses this account altogether (WeChat 48001)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        retry: bool = True,
-        api_refused: bool = False,
-        rate_limited: bool = False,
-    ) -> None:
+    def __init__(self, message: str, *, retry: bool = True, api_refused: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
         self.api_refused = api_refused
-        self.rate_limited = rate_limited

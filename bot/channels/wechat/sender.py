@@ -9,11 +9,6 @@ from bot.channels.wechat.errors import OutsideWindow, WeChatApiError
 # 48001 "api unauthorized": this account may not use the customer-service API at all
 # (e.g. an unverified subscription account 订阅号). Replies are paged instead.
 API_UNAUTHORIZED_ERRCODE = 48001
-# The account's call quota is spent: 45009 "reach max api daily quota limit", 45011 "api
-# minute-quota reach limit, mustslower, retry next minute" (WeChat's global return
-# codes). Waiting helps; the message is not at fault. (45047, one follower's
-# customer-service count, is per user: retried with the ordinary backoff.)
-RATE_LIMIT_ERRCODES = frozenset({45009, 45011})
 
 
 class WeChatSender:
@@ -42,6 +37,4 @@ class WeChatSender:
 def _delivery_error(exc: WeChatApiError) -> DeliveryError:
     if exc.errcode == API_UNAUTHORIZED_ERRCODE:
         return DeliveryError(str(exc), retry=False, api_refused=True)
-    if exc.errcode in RATE_LIMIT_ERRCODES:
-        return DeliveryError(str(exc), rate_limited=True)
     return DeliveryError(str(exc))
