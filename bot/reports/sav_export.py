@@ -23,19 +23,10 @@ from bot.reports.export import FIXED_COLUMNS, LABELS, export_columns
 from bot.reports.labels import option_text
 from bot.reports.staff_replies import number
 from bot.reports.text_report import option_label
-from bot.reports.xlsx_export import SHANGHAI
+from bot.reports.xlsx_export import FIXED_HEADERS, SHANGHAI
 from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
 
-_FIXED_LABELS = {
-    "respondent_id": "编号 Respondent ID",
-    "channel": "渠道 Channel",
-    "lang": "语言 Language",
-    "status": "状态 Status",
-    "version": "问卷版本 Version",
-    "started_at": "开始时间 Started (Asia/Shanghai)",
-    "completed_at": "完成时间 Completed (Asia/Shanghai)",
-}
 _FIXED_KINDS = {"respondent_id": "number", "version": "number", "started_at": "time",
                 "completed_at": "time"}  # fmt: skip
 FLAG_LABELS = {0.0: "未选 Not chosen", 1.0: "已选 Chosen"}
@@ -63,7 +54,7 @@ class Variable:
 def variables(flow: Flow) -> list[Variable]:
     """One variable per CSV column, in the CSV's order."""
     out = [
-        Variable(c, c, _FIXED_LABELS[c], Kind(_FIXED_KINDS.get(c, "text"))) for c in FIXED_COLUMNS
+        Variable(c, c, FIXED_HEADERS[c], Kind(_FIXED_KINDS.get(c, "text"))) for c in FIXED_COLUMNS
     ]
     taken = set(FIXED_COLUMNS)
     for question in flow.questions:

@@ -27,7 +27,8 @@ from flows.model import Flow, Lang, QuestionType
 from storage.aggregates import option_ids
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_FIXED_HEADERS = {
+# The fixed columns' bilingual headers, shared by the SPSS export's variable labels.
+FIXED_HEADERS = {
     "respondent_id": "编号 Respondent ID",
     "channel": "渠道 Channel",
     "lang": "语言 Language",
@@ -51,7 +52,7 @@ def columns(flow: Flow) -> list[Column]:
     out = [
         Column(
             c,
-            _FIXED_HEADERS[c],
+            FIXED_HEADERS[c],
             "int" if c in _INTEGER_FIXED else "time" if c in _TIME_FIXED else "text",
         )
         for c in FIXED_COLUMNS
