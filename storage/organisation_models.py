@@ -51,6 +51,8 @@ class OrganisationLink(SQLModel, table=True):
     plant_given: str | None = None
     plant_key: str = ""  # flows.organisation.plant_key: the plant unit is (organisation, this)
     created_at: datetime = _ts()
+    # Set when this person took over an already counted unit (migration 0017).
+    took_over_at: datetime | None = _ts(nullable=True)
 
 
 class OrganisationMatch(SQLModel, table=True):
