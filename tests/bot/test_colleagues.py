@@ -1,6 +1,6 @@
 """A colleague of the same organisation or plant answered (issue 20 §1), through the dispatcher.
 
-A survey counted per organisation (tests/bot/fixtures/colleague_org.yaml, and its per-plant
+A survey counted per organisation (tests/flows/fixtures/colleague_org.yaml, and its per-plant
 and no-view variants): the second person of one supplier is told after the organisation
 step, can view the answers counted (numbers and labels, nothing personal), take over
 (took_over_at set once, a retried push answered from the dedupe row) or keep things as
@@ -28,7 +28,7 @@ from storage.db import transaction
 from storage.models import Respondent
 from storage.organisation_models import OrganisationLink
 
-FIXTURE = Path(__file__).parent / "fixtures" / "colleague_org.yaml"
+FIXTURE = Path(__file__).parents[1] / "flows" / "fixtures" / "colleague_org.yaml"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 COMPANY = "上海某某汽车零部件有限公司"
 # A supplier with a target, who explains it naming a person; then the organisation step.
