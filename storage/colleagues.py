@@ -107,7 +107,9 @@ def unit_of(
     for other, row in session.exec(query).all():
         assert row.id is not None
         members.append(
-            Member(other.respondent_id, row.id, row.started_at, row.completed_at, other.took_over_at)
+            Member(
+                other.respondent_id, row.id, row.started_at, row.completed_at, other.took_over_at
+            )
         )
     return Unit(link, tuple(sorted(members, key=lambda m: m.session_id)))
 

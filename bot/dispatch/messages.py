@@ -91,7 +91,9 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
     return tuple(choices), question.type is QuestionType.MULTI
 
 
-def _colleague_choices(reply: ColleagueAnswered | ColleagueAnswers, lang: Lang) -> tuple[Choice, ...]:
+def _colleague_choices(
+    reply: ColleagueAnswered | ColleagueAnswers, lang: Lang
+) -> tuple[Choice, ...]:
     """View (when the survey allows), take over, keep: what the reply offers as words."""
     if isinstance(reply, ColleagueAnswered) and not reply.theirs_count:
         return ()

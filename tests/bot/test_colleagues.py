@@ -38,7 +38,9 @@ TO_STEP = ["你好", "中文", "2", "是", "我们有科学碳目标，联系人
 def variant(*, counting: str = "organisation", view: bool = True) -> Flow:
     text = FIXTURE.read_text(encoding="utf-8")
     text = text.replace("counting: organisation", f"counting: {counting}")
-    return load_flow_text(text.replace("colleagues_see_answers: true", f"colleagues_see_answers: {str(view).lower()}"))
+    return load_flow_text(
+        text.replace("colleagues_see_answers: true", f"colleagues_see_answers: {str(view).lower()}")
+    )
 
 
 class Chat:
@@ -121,7 +123,9 @@ def test_take_over_sets_took_over_at_once_and_a_retry_changes_nothing(
     b.say(*TO_STEP, "苏州")
     assert took_over_at(engine, "b") is None
     done = b.send("由我接替", key="b-take")
-    assert done.messages[0].text.startswith("已由您接替：从现在起，您所在机构计入统计的是您的答案。")
+    assert done.messages[0].text.startswith(
+        "已由您接替：从现在起，您所在机构计入统计的是您的答案。"
+    )
     assert "同事的答案仍然保存，但不再计入" in done.messages[0].text
     first = took_over_at(engine, "b")
     assert isinstance(first, datetime)

@@ -42,7 +42,11 @@ def test_the_choice_words_are_commands(typed: str, command: Command) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "action"),
-    [("查看同事答案", UnitAction.VIEW), ("由我接替", UnitAction.TAKE_OVER), ("保持原样", UnitAction.KEEP)],
+    [
+        ("查看同事答案", UnitAction.VIEW),
+        ("由我接替", UnitAction.TAKE_OVER),
+        ("保持原样", UnitAction.KEEP),
+    ],
 )
 @pytest.mark.parametrize("counting", ["organisation", "plant"])
 def test_a_choice_is_passed_on_and_the_question_asked_again(
@@ -80,7 +84,9 @@ def test_a_closed_survey_takes_no_take_over_but_still_shows() -> None:
     assert script.state is not None
     closed = step(script.flow, script.state, Inbound(now=script.now, text="由我接替"), closed=True)
     assert closed.effects == ()
-    viewed = step(script.flow, script.state, Inbound(now=script.now, text="查看同事答案"), closed=True)
+    viewed = step(
+        script.flow, script.state, Inbound(now=script.now, text="查看同事答案"), closed=True
+    )
     assert viewed.effects == (UnitChoiceMade(UnitAction.VIEW),)
 
 
