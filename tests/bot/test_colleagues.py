@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.channels.telegram.keyboards import Answer, build_keyboard, decode
 from bot.dispatch.envelope import Channel, Envelope, Outcome
 from bot.dispatch.service import Service
 from flows.definition import load_flow_text
@@ -97,6 +98,11 @@ def test_the_second_person_is_told_and_offered_view_take_over_keep(
     assert notice.text.startswith(f"您所在的机构（{COMPANY}）已有同事回答了本调查。")
     assert "目前计入的是同事的答案" in notice.text and "张三" not in notice.text
     assert [c.value for c in notice.choices] == ["查看同事答案", "由我接替", "保持原样"]
+    keyboard = build_keyboard(notice)  # Telegram: buttons that send the words as typed
+    assert keyboard is not None
+    buttons = [b for row in keyboard.inline_keyboard for b in row]
+    assert [b.text for b in buttons] == ["查看同事答案", "由我接替", "保持原样"]
+    assert decode(buttons[1].callback_data) == Answer(None, "由我接替")  # type: ignore[arg-type]
     assert "生产基地" in step.text  # then the survey goes on, with its own buttons
     assert not step.choices or all(c.value != "由我接替" for c in step.choices)
 
