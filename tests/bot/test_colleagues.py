@@ -20,14 +20,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.channels.telegram.keyboards import Answer, build_keyboard, decode
+from bot.channels.wechat.pages import paginate
+from bot.dispatch.colleagues import shown_items
 from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.render import Renderer
 from bot.dispatch.service import Service
-from flows.definition import load_flow_text
+from flows.colleague_replies import ColleagueAnswers
+from flows.definition import load_flow, load_flow_text
 from flows.events import Inbound
-from flows.model import Flow
+from flows.model import Flow, Lang
+from flows.surveys import DEFAULT_FLOW
 from storage.db import transaction
 from storage.models import Respondent
 from storage.organisation_models import OrganisationLink
+from tests.bot.test_completion_message import ALL_OPTIONS, PASSIVE_BYTES
+from tests.flows.script import Script
 
 FIXTURE = Path(__file__).parents[1] / "flows" / "fixtures" / "colleague_org.yaml"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -229,3 +236,21 @@ def test_a_survey_counted_per_respondent_behaves_as_before(engine: Engine) -> No
         assert "接替" not in typed and "生产基地" in typed
     finally:
         service.close()
+
+
+def test_the_longest_view_fits_wechat_pages() -> None:
+    """The AIAG survey with every option chosen, viewed by a colleague: one passive reply in
+    Chinese; bilingual is paged ("更多 / more"), each page within WeChat's 2048 bytes."""
+    flow = load_flow(DEFAULT_FLOW)
+    script = Script(flow)
+    script.answer_all("hi", "双语", *ALL_OPTIONS)
+    assert script.state is not None
+    items = shown_items(flow, script.state.answers)
+    assert [i["number"] for i in items][:3] == ["1", "2", "3"]
+    assert all(i["hidden"] for i in items if i["question"].id == "reporting_explain")
+    reply = ColleagueAnswers(items, completed=True)
+    renderer = Renderer()
+    zh = renderer.render(reply, Lang.ZH, links=True)
+    assert len(zh.encode()) <= PASSIVE_BYTES and "GRI" not in zh
+    pages = paginate(renderer.render(reply, Lang.BOTH, links=True))
+    assert all(len(page.encode()) <= PASSIVE_BYTES for page in pages)
