@@ -30,7 +30,7 @@ from flows.events import (
     SurveyCompleted,
     UnitChoiceMade,
 )
-from flows.model import Lang, SnapshotMode, Text
+from flows.model import CountingUnit, Lang, SnapshotMode, Text
 from flows.replies import NextUnavailable, NoMorePages, Reply, SurveyClosed
 from storage import reminders
 from storage.answers import apply_effects
@@ -80,8 +80,6 @@ class SurveyStep:
             welcome_back_after=self.welcome_back_after,
         )
         chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
-        # Answered here, not stored as such (bot.dispatch.colleagues).
-        unit_choices = [e.action for e in result.effects if isinstance(e, UnitChoiceMade)]
         saved = save_session_row(
             session=session, respondent_id=respondent.id, state=result.state, now=now
         )
@@ -89,6 +87,7 @@ class SurveyStep:
             session=session,
             respondent=respondent,
             survey_session=saved,
+            # A colleague choice is answered below, never stored as such.
             effects=[
                 e for e in result.effects if not isinstance(e, NextSurveyChosen | UnitChoiceMade)
             ],
@@ -116,11 +115,15 @@ class SurveyStep:
             thresholds=self.thresholds,
             contacts=contacts,
         )
-        # A colleague of the same organisation or plant: told after the organisation
-        # step, and a choice about them answered before the engine's own words.
-        colleagues = Colleagues(session, self.catalog, flow, respondent.id, now)
-        chose = tuple(colleagues.answer(action) for action in unit_choices)
-        notice = colleagues.notice(result.effects)
+        chose: tuple[Reply, ...] = ()
+        notice: Reply | None = None
+        if flow.counting is not CountingUnit.RESPONDENT:
+            # A colleague of the same organisation or plant: told after the organisation
+            # step, and a choice about them answered before the engine's own words.
+            colleagues = Colleagues(session, self.catalog, flow, respondent.id, now)
+            actions = [e.action for e in result.effects if isinstance(e, UnitChoiceMade)]
+            chose = tuple(colleagues.answer(action) for action in actions)
+            notice = colleagues.notice(result.effects)
         replies = (*notes, *chose, *enricher.enrich(result.replies))
         completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
         if completed and flow.snapshots is not SnapshotMode.OFF:
