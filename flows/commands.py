@@ -33,6 +33,11 @@ class Command(StrEnum):
     INTRO = "intro"  # the survey's preface (引言), shown on request
     RESUME = "resume"  # "继续" (the reminder's tap link): where was I?
     NO_REMINDERS = "no_reminders"  # "不再提醒": no reminder, ever
+    # A colleague of the same organisation / plant answered (flows.colleagues): only in
+    # surveys that count per organisation or plant; elsewhere these words are answers.
+    VIEW_COLLEAGUE = "view_colleague"
+    TAKE_OVER = "take_over"
+    KEEP_COLLEAGUE = "keep_colleague"
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,21 @@ _WORDS: dict[str, Command] = {
     "no reminders": Command.NO_REMINDERS,
     "no reminder": Command.NO_REMINDERS,
     "/noreminders": Command.NO_REMINDERS,
+    "查看同事答案": Command.VIEW_COLLEAGUE,
+    "查看同事的答案": Command.VIEW_COLLEAGUE,
+    "同事的答案": Command.VIEW_COLLEAGUE,
+    "view colleague answers": Command.VIEW_COLLEAGUE,
+    "view colleague's answers": Command.VIEW_COLLEAGUE,
+    "/colleague": Command.VIEW_COLLEAGUE,
+    "由我接替": Command.TAKE_OVER,
+    "我来接替": Command.TAKE_OVER,
+    "接替": Command.TAKE_OVER,
+    "take over": Command.TAKE_OVER,
+    "/takeover": Command.TAKE_OVER,
+    "保持原样": Command.KEEP_COLLEAGUE,
+    "保留同事答案": Command.KEEP_COLLEAGUE,
+    "keep as is": Command.KEEP_COLLEAGUE,
+    "keep colleague answers": Command.KEEP_COLLEAGUE,
     "/lang zh": Command.LANG_ZH,
     "/lang en": Command.LANG_EN,
     "/lang both": Command.LANG_BOTH,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flows import answer_moves as answering
-from flows import confirmations, contact_form, numbering, prefill
+from flows import colleagues, confirmations, contact_form, numbering, prefill
 from flows.answer_moves import new_state
 from flows.answer_parsing import Invalid, normalize, parse_answer
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
@@ -62,7 +62,7 @@ from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_
 
 _LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
 # What a closed survey refuses: anything that would ask or change an answer.
-_NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE}
+_NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE, Command.TAKE_OVER}
 
 
 def step(
@@ -82,6 +82,7 @@ def step(
         state = new_state(flow)
     sprint = Sprint(flow, state, event.now, closed=closed, welcome_back_after=welcome_back_after)
     if state.status is Status.NEW:
+        colleagues.before_start(sprint, event.text)
         _begin(sprint, event.now)
     else:
         _dispatch(sprint, event)
@@ -136,6 +137,8 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         confirmations.on_confirmation(sprint, text)
         return
     command = parse_command(text)
+    if command is not None and command.command in colleagues.ACTIONS:
+        command = command if colleagues.is_unit_command(sprint.flow, command.command) else None
     if command is not None and not _is_number_answer(sprint.state, sprint.flow, text):
         if sprint.closed and command.command in _NOT_WHEN_CLOSED:
             sprint.say(SurveyClosed(sprint.flow.title))
@@ -244,6 +247,8 @@ def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         sprint.emit(RemindersDeclined())
         sprint.say(RemindersOff())
         prompt(sprint)
+    elif command in colleagues.ACTIONS:
+        colleagues.on_command(sprint, command)
     elif status is Status.CONTACT:
         contact_form.on_command(sprint, command)
     elif command is Command.CHANGE:

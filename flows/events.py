@@ -106,6 +106,24 @@ class OrganisationGiven:
     plant: str | None = None
 
 
+class UnitAction(StrEnum):
+    """What a respondent chose once told a colleague of their unit answered."""
+
+    VIEW = "view"  # see the answers the unit counts (if the survey allows)
+    TAKE_OVER = "take_over"  # their own answers count for the unit from now on
+    KEEP = "keep"  # nothing changes
+
+
+@dataclass(frozen=True)
+class UnitChoiceMade:
+    """The respondent chose what to do about a colleague's answers (flows.colleagues).
+
+    Storage knows the colleagues: the dispatcher checks the choice is still theirs to
+    make, carries it out and answers it (bot.dispatch.colleagues)."""
+
+    action: UnitAction
+
+
 @dataclass(frozen=True)
 class NextSurveyChosen:
     """The respondent finished and asked for the survey offered next (`Flow.next`).
@@ -127,6 +145,7 @@ Effect = (
     | RemindersDeclined
     | NextSurveyChosen
     | OrganisationGiven
+    | UnitChoiceMade
 )
 
 

@@ -12,6 +12,13 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from flows.colleague_replies import (
+    ColleagueAnswered,
+    ColleagueAnswers,
+    ColleagueKept,
+    ColleagueUnavailable,
+    TookOver,
+)
 from flows.replies import (
     AnswerUpdated,
     AskQuestion,
@@ -147,6 +154,12 @@ TEMPLATES: Mapping[type[Reply], str] = {
     NoMorePages: "no_more_pages",
     ReplyNotKept: "reply_not_kept",
     Reminder: "reminder",
+    # A colleague of the same organisation or plant (flows.colleague_replies).
+    ColleagueAnswered: "colleague_answered",
+    ColleagueAnswers: "colleague_answers",
+    ColleagueUnavailable: "colleague_unavailable",
+    TookOver: "took_over",
+    ColleagueKept: "colleague_kept",
     # What staff read (flows.staff_replies).
     StaffHelp: "staff_help",
     StaffLink: "staff_link",

@@ -71,9 +71,11 @@ def recognise(
         link = OrganisationLink(
             respondent_id=respondent_id, flow_id=flow_id, organisation_id=0, name_given=""
         )
-    link.organisation_id = organisation.id
+    unit = (organisation.id, plant_key(given.plant))
+    if (link.organisation_id, link.plant_key) != unit:
+        link.took_over_at = None  # a take-over was of the unit they answered for before
+    link.organisation_id, link.plant_key = unit
     link.name_given, link.code_given, link.plant_given = given.name, given.code, given.plant
-    link.plant_key = plant_key(given.plant)
     link.created_at = now
     session.add(link)
     return Recognised(organisation.id, created, proposed)

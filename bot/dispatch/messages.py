@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.dispatch.envelope import Choice, Message
 from bot.dispatch.render import Renderer
+from flows.colleague_replies import ColleagueAnswered, ColleagueAnswers
 from flows.model import Lang, QuestionType, Text
 from flows.replies import (
     AskQuestion,
@@ -22,6 +23,9 @@ _SKIP = Text("跳过", "Skip")
 _YES = Text("是", "Yes")
 _NO = Text("否", "No")
 _DONE = Text("完成", "Done")
+_VIEW = Text("查看同事答案", "View colleague's answers")
+_TAKE_OVER = Text("由我接替", "Take over")
+_KEEP = Text("保持原样", "Keep as is")
 # The yes/no confirmations, and the pending question each answers ("pending:restart").
 _CONFIRMS: dict[type[Reply], Pending] = {
     ConfirmRestart: Pending.RESTART,
@@ -70,6 +74,8 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
         ), False
     if type(reply) in _CONFIRMS:
         return (Choice(_YES.get(lang), "是"), Choice(_NO.get(lang), "否")), False
+    if isinstance(reply, ColleagueAnswered | ColleagueAnswers):
+        return _colleague_choices(reply, lang), False
     if not isinstance(reply, AskQuestion):
         return (), False
     question = reply.question
@@ -83,6 +89,17 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
     if state.status is Status.ACTIVE and state.history:
         choices.append(Choice(_BACK.get(lang), "返回", nav=True))
     return tuple(choices), question.type is QuestionType.MULTI
+
+
+def _colleague_choices(
+    reply: ColleagueAnswered | ColleagueAnswers, lang: Lang
+) -> tuple[Choice, ...]:
+    """View (when the survey allows), take over, keep: what the reply offers as words."""
+    if isinstance(reply, ColleagueAnswered) and not reply.theirs_count:
+        return ()
+    view = isinstance(reply, ColleagueAnswered) and reply.can_view
+    offered = ((_VIEW,) if view else ()) + (_TAKE_OVER, _KEEP)
+    return tuple(Choice(text.get(lang), text.zh) for text in offered)
 
 
 __all__ = ["to_messages", "choices_for", "Lang"]

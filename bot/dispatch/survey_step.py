@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.dispatch.colleagues import Colleagues
 from bot.dispatch.delivery_plan import ReplyPlanner
 from bot.dispatch.envelope import Envelope, Message, Outcome
 from bot.dispatch.messages import to_messages
@@ -27,8 +28,9 @@ from flows.events import (
     RemindersDeclined,
     Step,
     SurveyCompleted,
+    UnitChoiceMade,
 )
-from flows.model import Lang, SnapshotMode, Text
+from flows.model import CountingUnit, Lang, SnapshotMode, Text
 from flows.replies import NextUnavailable, NoMorePages, Reply, SurveyClosed
 from storage import reminders
 from storage.answers import apply_effects
@@ -85,7 +87,10 @@ class SurveyStep:
             session=session,
             respondent=respondent,
             survey_session=saved,
-            effects=[e for e in result.effects if not isinstance(e, NextSurveyChosen)],
+            # A colleague choice is answered below, never stored as such.
+            effects=[
+                e for e in result.effects if not isinstance(e, NextSurveyChosen | UnitChoiceMade)
+            ],
             now=now,
             # Both states at hand: the peer-segment counters follow them without a read.
             answers=(at.state.answers if at.state is not None else {}, result.state.answers),
@@ -110,7 +115,16 @@ class SurveyStep:
             thresholds=self.thresholds,
             contacts=contacts,
         )
-        replies = (*notes, *enricher.enrich(result.replies))
+        chose: tuple[Reply, ...] = ()
+        notice: Reply | None = None
+        if flow.counting is not CountingUnit.RESPONDENT:
+            # A colleague of the same organisation or plant: told after the organisation
+            # step, and a choice about them answered before the engine's own words.
+            colleagues = Colleagues(session, self.catalog, flow, respondent.id, now)
+            actions = [e.action for e in result.effects if isinstance(e, UnitChoiceMade)]
+            chose = tuple(colleagues.answer(action) for action in actions)
+            notice = colleagues.notice(result.effects)
+        replies = (*notes, *chose, *enricher.enrich(result.replies))
         completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
         if completed and flow.snapshots is not SnapshotMode.OFF:
             # The completion chart takes ~0.5 s of CPU to draw: neither inside this
@@ -126,6 +140,9 @@ class SurveyStep:
                 survey=(flow.id, flow.version),
             )
         messages = to_messages(self.renderer, replies, result.state, links=links)
+        if notice is not None:  # first, with its own buttons (Telegram) or tap links
+            told = to_messages(self.renderer, [notice], result.state, links=links)
+            messages = (*told, *messages)
         if chosen:
             opened = self._open_next(session, envelope, respondent, chosen[0], result, links)
             messages = (*messages, *opened)
