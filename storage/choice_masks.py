@@ -144,4 +144,6 @@ def verify(*, session: Session, flow_id: str) -> list[str]:
     differ, first = session.exec(text(_RECOUNT), params={"flow_id": flow_id}).one()  # type: ignore[call-overload]
     if not differ:
         return []
-    return [f"{flow_id} choice masks: {differ} sessions differ from their answer rows (first {first})"]
+    return [
+        f"{flow_id} choice masks: {differ} sessions differ from their answer rows (first {first})"
+    ]

@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 
+from flows.definition import load_flow
 from flows.events import AnswerCleared, AnswerRecorded, DataDeleted, Effect
 from flows.model import Flow, Option, Question, QuestionType
+from flows.surveys import DEFAULT_FLOW
 from storage import choice_masks
 from storage.crosstab import crosstab, from_rows, in_one_pass
 from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
 from storage.models import Respondent, SurveySession
+from storage.seed_fake import seed_fake
 from storage.test_data import mark_test
 from tests.storage.sample import NOW, apply, new_respondent, small_flow, t
 
@@ -134,7 +137,21 @@ def test_a_question_past_the_mask_is_counted_from_the_answer_rows(engine: Engine
                              col_question="role", report_filter=report_filter)  # fmt: skip
             assert table == from_rows(session, flow.id, "many", "role", report_filter)
             if engine.dialect.name == "postgresql":
-                assert choice_masks.option_sets(
-                    session, flow.id, "many", "role", report_filter
-                ) is None
+                assert (
+                    choice_masks.option_sets(session, flow.id, "many", "role", report_filter)
+                    is None
+                )
     assert table.respondents == 1 and table.cells[("o33", "oem")] == 1  # only m3 chose o33
+
+
+def test_seeded_respondents_get_their_masks(engine: Engine) -> None:
+    """`db seed-fake` COPYs the answer rows: the statement trigger fills the masks too."""
+    flow = load_flow(DEFAULT_FLOW)
+    seed_fake(engine, flow, 40, seed=3, batch_size=25)
+    kept = ReportFilter(answers=(AnswerIs("carbon_policy", "yes"),))
+    with transaction(engine) as session:
+        assert choice_masks.verify(session=session, flow_id=flow.id) == []
+        table = crosstab(session=session, flow_id=flow.id, row_question="methodology",
+                         col_question="role", report_filter=kept)  # fmt: skip
+        assert table == from_rows(session, flow.id, "methodology", "role", kept)
+        assert table.respondents > 0

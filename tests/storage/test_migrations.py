@@ -11,8 +11,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from storage.db import make_engine
 from storage.choice_masks import POSTGRESQL_ONLY
+from storage.db import make_engine
 from storage.migrate import downgrade, head_revision, main, upgrade
 
 FREE_TEXT_INDEX = "ix_answer_free_text_newest"

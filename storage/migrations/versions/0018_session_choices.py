@@ -79,14 +79,17 @@ BEGIN
 END $$;
 """
 
-# The masks of some sessions, recounted from their answer rows (by ix_answer_session_question):
+# The masks of some sessions, recounted from their answer rows (by ix_answer_session_question;
+# PL/pgSQL, not SQL, so its plan is cached per connection instead of made at each call):
 # per slot the answered bit and the option bits, then one array per session, 0 where a
 # question was not answered.
 _MASKS = """
 CREATE FUNCTION session_choice_masks(sessions INTEGER[])
 RETURNS TABLE (session_id INTEGER, flow_id VARCHAR, respondent_id INTEGER, masks INTEGER[])
-LANGUAGE sql STABLE AS $$
-    WITH per_slot AS (
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY WITH per_slot AS (
         SELECT t.id AS session_id, min(a.flow_id) AS flow_id,
                min(a.respondent_id) AS respondent_id, q.slot,
                1 | COALESCE(bit_or(1 << o.bit), 0) AS mask
@@ -98,7 +101,8 @@ LANGUAGE sql STABLE AS $$
           ON o.flow_id = a.flow_id AND o.question_id = a.question_id AND o.option_id = a.option_id
         GROUP BY t.id, q.slot
     ), per_session AS (
-        SELECT p.session_id, min(p.flow_id) AS flow_id, min(p.respondent_id) AS respondent_id,
+        SELECT p.session_id, CAST(min(p.flow_id) AS VARCHAR) AS flow_id,
+               min(p.respondent_id) AS respondent_id,
                array_agg(p.slot) AS slots, array_agg(p.mask) AS masks
         FROM per_slot p
         GROUP BY p.session_id
@@ -106,8 +110,8 @@ LANGUAGE sql STABLE AS $$
     SELECT s.session_id, s.flow_id, s.respondent_id,
            ARRAY(SELECT COALESCE(s.masks[array_position(s.slots, g)], 0)
                  FROM generate_series(1, (SELECT max(x) FROM unnest(s.slots) x)) g ORDER BY g)
-    FROM per_session s
-$$;
+    FROM per_session s;
+END $$;
 """
 
 _TRIGGER = """
