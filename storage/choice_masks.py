@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, literal_column, text
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, literal_column, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
@@ -102,11 +102,12 @@ def _chosen(mask: int, names: dict[int, str]) -> frozenset[str]:
     return frozenset(option for bit, option in names.items() if mask & (1 << bit))
 
 
-# The flow's masks recounted from all its answer rows, set-based (as migration 0018 fills
-# them): per session and slot the answered bit and the option bits, then one array per
-# session, 0 where a question was not answered.
+# The flow's masks recounted from all its answer rows, set-based: per session and slot
+# the answered bit and the option bits, against the stored masks' nonzero slots (a
+# stored array may hold NULL or 0 for a question not answered), and no stored row for
+# a session without answers.
 _RECOUNT = """
-WITH per_slot AS (
+WITH recount AS (
     SELECT a.session_id, min(a.respondent_id) AS respondent_id, q.slot,
            1 | COALESCE(bit_or(1 << o.bit), 0) AS mask
     FROM answer a
@@ -116,24 +117,44 @@ WITH per_slot AS (
       ON o.flow_id = a.flow_id AND o.question_id = a.question_id AND o.option_id = a.option_id
     WHERE a.flow_id = :flow_id
     GROUP BY a.session_id, q.slot
-), recount AS (
-    SELECT session_id, CAST(:flow_id AS VARCHAR) AS flow_id, min(respondent_id) AS respondent_id,
-           array_agg(mask ORDER BY slot) AS masks, array_agg(slot ORDER BY slot) AS slots
-    FROM per_slot GROUP BY session_id
-), dense AS (
-    SELECT r.session_id, r.flow_id, r.respondent_id,
-           ARRAY(SELECT COALESCE(r.masks[array_position(r.slots, g)], 0)
-                 FROM generate_series(1, r.slots[cardinality(r.slots)]) g ORDER BY g) AS masks
-    FROM recount r
 ), stored AS (
-    SELECT session_id, flow_id, respondent_id, masks FROM session_choice WHERE flow_id = :flow_id
+    SELECT c.session_id, c.respondent_id, CAST(m.slot AS INTEGER) AS slot, m.mask
+    FROM session_choice c CROSS JOIN LATERAL unnest(c.masks) WITH ORDINALITY AS m (mask, slot)
+    WHERE c.flow_id = :flow_id AND m.mask <> 0
 ), differ AS (
-    (SELECT * FROM stored EXCEPT SELECT * FROM dense)
+    (SELECT * FROM stored EXCEPT SELECT * FROM recount)
     UNION
-    (SELECT * FROM dense EXCEPT SELECT * FROM stored)
+    (SELECT * FROM recount EXCEPT SELECT * FROM stored)
+    UNION
+    (SELECT c.session_id, c.respondent_id, 0, 0 FROM session_choice c
+     WHERE c.flow_id = :flow_id
+       AND NOT EXISTS (SELECT 1 FROM answer a WHERE a.session_id = c.session_id))
 )
 SELECT count(DISTINCT session_id), min(session_id) FROM differ
 """
+
+_TRIGGER = "answer_choices"
+
+
+def pause(conn: Connection) -> None:
+    """Bulk loads: no trigger call per answer row in this transaction; `fill` then."""
+    conn.exec_driver_sql(f"ALTER TABLE answer DISABLE TRIGGER {_TRIGGER}")
+
+
+def fill(conn: Connection, session_ids: list[int]) -> None:
+    """Codes and masks of new sessions whose answer rows came in while paused, in one
+    statement each; the trigger is on again afterwards."""
+    conn.exec_driver_sql(
+        "SELECT choice_code_assign(f, q, o) FROM (SELECT DISTINCT flow_id AS f, question_id "
+        "AS q, COALESCE(option_id, '') AS o FROM answer WHERE session_id = ANY(%(ids)s)) n "
+        "ORDER BY f, q, o",
+        {"ids": session_ids},
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO session_choice SELECT * FROM session_choice_masks(%(ids)s)",
+        {"ids": session_ids},
+    )
+    conn.exec_driver_sql(f"ALTER TABLE answer ENABLE TRIGGER {_TRIGGER}")
 
 
 def verify(*, session: Session, flow_id: str) -> list[str]:

@@ -9,9 +9,10 @@ scan of a million narrow rows (issue 19 §8, storage/choice_masks.py).
   cross-tabulated from the answer rows). Codes are given on first sight and never change.
 - `session_choice`: per session with answer rows, `masks[slot]` = 1 (answered: any row,
   also a free text) | 2^bit of each chosen option; 0 or past the end: not answered.
-- Kept by statement triggers on `answer` (insert, update, delete, COPY included) in the
-  writing transaction: the touched sessions are recounted from their answer rows.
-  `surveybot db verify` recounts them all (storage.choice_masks.verify).
+- Kept by a row trigger on `answer` (insert, update, delete, COPY included) in the
+  writing transaction; `surveybot db seed-fake` turns it off for its bulk COPY and fills
+  its batch's masks in one statement. `surveybot db verify` recounts them all
+  (storage.choice_masks.verify).
 
 SQLite (small installations) has none of this: its cross-tab reads the answer rows.
 
@@ -114,51 +115,51 @@ BEGIN
 END $$;
 """
 
+# Row triggers, each touching one slot of one session: an inserted row ORs its bits in;
+# a deleted row's question is recounted from the rows left (ix_answer_session_question).
+# A session left without answers loses its row. (A slot past the array's end reads NULL:
+# not answered.)
 _TRIGGER = """
 CREATE FUNCTION session_choice_keep() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
-    touched INTEGER[];
-    f VARCHAR;
-    q VARCHAR;
-    o VARCHAR;
+    s INTEGER;
+    b INTEGER;
+    m INTEGER;
+    kept INTEGER[];
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT c.session_id) INTO touched FROM old_rows c;
-    ELSE
-        SELECT array_agg(DISTINCT c.session_id) INTO touched FROM new_rows c;
-        FOR f, q, o IN
-            SELECT DISTINCT c.flow_id, c.question_id, COALESCE(c.option_id, '') FROM new_rows c
-            WHERE NOT EXISTS (
-                SELECT 1 FROM choice_code k WHERE k.flow_id = c.flow_id
-                AND k.question_id = c.question_id AND k.option_id = COALESCE(c.option_id, ''))
-            ORDER BY 1, 2, 3
-        LOOP
-            PERFORM choice_code_assign(f, q, o);
-        END LOOP;
-        IF TG_OP = 'UPDATE' THEN
-            touched := touched || ARRAY(SELECT DISTINCT c.session_id FROM old_rows c);
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        SELECT k.slot INTO s FROM choice_code k WHERE k.flow_id = OLD.flow_id
+            AND k.question_id = OLD.question_id AND k.option_id = '';
+        SELECT CASE WHEN count(*) = 0 THEN 0 ELSE 1 | COALESCE(bit_or(1 << o.bit), 0) END
+        INTO m
+        FROM answer a
+        LEFT JOIN choice_code o ON o.flow_id = a.flow_id AND o.question_id = a.question_id
+            AND o.option_id = a.option_id
+        WHERE a.session_id = OLD.session_id AND a.question_id = OLD.question_id;
+        UPDATE session_choice c SET masks[s] = m WHERE c.session_id = OLD.session_id
+        RETURNING c.masks INTO kept;
+        IF m = 0 AND NOT EXISTS (SELECT 1 FROM unnest(kept) x WHERE x <> 0) THEN
+            DELETE FROM session_choice c WHERE c.session_id = OLD.session_id;
         END IF;
     END IF;
-    IF touched IS NULL THEN
-        RETURN NULL;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        SELECT k.slot, k.bit INTO s, b FROM choice_code k WHERE k.flow_id = NEW.flow_id
+            AND k.question_id = NEW.question_id AND k.option_id = COALESCE(NEW.option_id, '');
+        IF NOT FOUND THEN
+            PERFORM choice_code_assign(NEW.flow_id, NEW.question_id, COALESCE(NEW.option_id, ''));
+            SELECT k.slot, k.bit INTO s, b FROM choice_code k WHERE k.flow_id = NEW.flow_id
+                AND k.question_id = NEW.question_id AND k.option_id = COALESCE(NEW.option_id, '');
+        END IF;
+        m := 1 | COALESCE(1 << b, 0);
+        INSERT INTO session_choice AS c
+        VALUES (NEW.session_id, NEW.flow_id, NEW.respondent_id, array_fill(0, ARRAY[s - 1]) || m)
+        ON CONFLICT (session_id) DO UPDATE SET masks[s] = COALESCE(c.masks[s], 0) | m;
     END IF;
-    DELETE FROM session_choice s WHERE s.session_id = ANY (touched)
-        AND NOT EXISTS (SELECT 1 FROM answer a WHERE a.session_id = s.session_id);
-    INSERT INTO session_choice
-        SELECT * FROM session_choice_masks(touched)
-        ON CONFLICT (session_id) DO UPDATE
-        SET flow_id = EXCLUDED.flow_id, respondent_id = EXCLUDED.respondent_id,
-            masks = EXCLUDED.masks;
     RETURN NULL;
 END $$;
-CREATE TRIGGER answer_choices_insert AFTER INSERT ON answer
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION session_choice_keep();
-CREATE TRIGGER answer_choices_update AFTER UPDATE ON answer
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION session_choice_keep();
-CREATE TRIGGER answer_choices_delete AFTER DELETE ON answer
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION session_choice_keep();
+CREATE TRIGGER answer_choices AFTER INSERT OR UPDATE OR DELETE ON answer
+    FOR EACH ROW EXECUTE FUNCTION session_choice_keep();
 """
 
 # Backfill: codes in (question, option) order, then every session's masks.
@@ -193,9 +194,7 @@ def downgrade() -> None:
         return
     op.execute(
         """
-        DROP TRIGGER answer_choices_insert ON answer;
-        DROP TRIGGER answer_choices_update ON answer;
-        DROP TRIGGER answer_choices_delete ON answer;
+        DROP TRIGGER answer_choices ON answer;
         DROP FUNCTION session_choice_keep();
         DROP FUNCTION session_choice_masks(INTEGER[]);
         DROP FUNCTION choice_code_assign(VARCHAR, VARCHAR, VARCHAR);
