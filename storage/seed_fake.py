@@ -18,8 +18,8 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import cast
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
