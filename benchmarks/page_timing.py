@@ -11,7 +11,8 @@ counters) and once from the counters, alternating, `--repeat` times, in one run:
   question counts it prints beside it);
 - the dashboard's progress chart per China day (`progress_by_day`);
 - a cross-tab with a filter on an answer (`gather_crosstab`: the counters hold no
-  answers, so it is the rows either way, through the indexes);
+  answers, so it is the same read both times: on PostgreSQL one scan of the sessions'
+  choice masks, storage.choice_masks; on SQLite the answer rows);
 - the staff command `/progress` itself, as `--command` runs it (audit row rolled back).
 """
 
@@ -82,7 +83,7 @@ def figures(engine: Engine, flow: Flow, now: datetime) -> dict[str, Timed]:
                 session=s, flow_id=flow.id, utc_offset=CHINA, from_counters=c
             )
         ),
-        f"cross-tab {row_question} by {by}, where carbon_policy:yes (rows)": read(
+        f"cross-tab {row_question} by {by}, where carbon_policy:yes (same read)": read(
             lambda s, _c: gather_crosstab(
                 session=s,
                 flow=flow,

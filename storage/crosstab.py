@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from storage import choice_masks
 from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import Answer
 
@@ -37,7 +38,26 @@ def crosstab(
     report_filter: ReportFilter = NO_FILTER,
 ) -> CrossTab:
     if session.get_bind().dialect.name == "postgresql":
-        return _in_one_pass(session, flow_id, row_question, col_question, report_filter)
+        # One scan of the sessions' choice masks (storage.choice_masks); from the answer
+        # rows when a question has more options than a mask holds.
+        found = choice_masks.option_sets(
+            session, flow_id, row_question, col_question, report_filter
+        )
+        if found is None:
+            found = in_one_pass(session, flow_id, row_question, col_question, report_filter)
+        return _expanded(flow_id, row_question, col_question, found)
+    return from_rows(session, flow_id, row_question, col_question, report_filter)
+
+
+def from_rows(
+    session: Session,
+    flow_id: str,
+    row_question: str,
+    col_question: str,
+    report_filter: ReportFilter = NO_FILTER,
+) -> CrossTab:
+    """Three statements on the answer rows (SQLite; on PostgreSQL the reference the tests
+    hold the faster ways to)."""
     rows = aliased(Answer)
     cols = aliased(Answer)
     same_respondent = col(cols.session_id) == col(rows.session_id)
@@ -77,18 +97,18 @@ def crosstab(
     )
 
 
-def _in_one_pass(
+def in_one_pass(
     session: Session,
     flow_id: str,
     row_question: str,
     col_question: str,
     report_filter: ReportFilter,
-) -> CrossTab:
+) -> choice_masks.OptionSets:
     """PostgreSQL: each session's options of each question as one string (option ids are
     slugs, so a space separates them; free text rows, option NULL, add none), read in
     session order from ix_answer_flow_question_session so the two questions and an answer
     filter meet in merge joins; then the respondents per pair of option sets: a few dozen
-    rows, expanded into cells, bases and the total here. No join of the raw answer rows,
+    rows, expanded into cells, bases and the total by `_expanded`. No join of the raw answer rows,
     no sort, no distinct count. (string_agg: a third cheaper than array_agg per session.)"""
     rows = aliased(Answer)
     cols = aliased(Answer)
@@ -123,12 +143,20 @@ def _in_one_pass(
         .group_by(row_sets.c.options, col_sets.c.options)
     ).all()
     session.exec(select(func.set_config("enable_hashjoin", hash_joins, True)))
+    return [
+        (frozenset((r or "").split()), frozenset((c or "").split()), int(n)) for r, c, n in found
+    ]
+
+
+def _expanded(
+    flow_id: str, row_question: str, col_question: str, found: choice_masks.OptionSets
+) -> CrossTab:
+    """Respondents per pair of option sets (a few dozen) → cells, bases and the total."""
     cells: dict[tuple[str, str], int] = {}
     bases: dict[str, int] = {}
     total = 0
-    for row_options, col_options, n in found:
-        chosen_rows = set((row_options or "").split())
-        for c in set((col_options or "").split()):
+    for chosen_rows, chosen_cols, n in found:
+        for c in chosen_cols:
             bases[c] = bases.get(c, 0) + n
             for r in chosen_rows:
                 cells[(r, c)] = cells.get((r, c), 0) + n

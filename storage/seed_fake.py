@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
@@ -27,6 +28,7 @@ from flows.model import Flow, Lang, Question, QuestionType
 from flows.peer_segments import SegmentKey, answered_in_state, contributions
 from flows.state import Answer as StateAnswer
 from flows.state import SessionState, Status
+from storage import choice_masks
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters, option_ids
 from storage.segment_counters import bump_segments
 from storage.session_counters import SessionKey, Who, bump_sessions, session_key
@@ -210,10 +212,12 @@ def _insert(conn: Connection, batch: _Batch) -> None:
     }
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        choice_masks.pause(conn)  # a trigger call per answer row: filled per batch below
         for table, rows in tables.items():
             with cursor.copy(f"COPY {table} ({_COLUMNS[table]}) FROM STDIN") as copy:
                 for chunk in _copy_chunks(rows):
                     copy.write(chunk)
+        choice_masks.fill(conn, [cast(int, row[0]) for row in batch.sessions])
         for table in _TABLES:
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

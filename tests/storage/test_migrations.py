@@ -11,16 +11,24 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from storage.choice_masks import POSTGRESQL_ONLY
 from storage.db import make_engine
 from storage.migrate import downgrade, head_revision, main, upgrade
 
 FREE_TEXT_INDEX = "ix_answer_free_text_newest"
 
 
+def _modelled(obj: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+    """Not the PostgreSQL-only tables migration 0018 keeps by trigger (no models)."""
+    table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table not in POSTGRESQL_ONLY
+
+
 def test_migrations_match_the_models(engine: Engine) -> None:
     """Autogenerate finds nothing to do after `upgrade`: models and migrations agree."""
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": _modelled}
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
