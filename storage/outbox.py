@@ -27,6 +27,8 @@ BACKOFF_BASE_S = 5
 BACKOFF_CAP_S = 3600
 MAX_ATTEMPTS = 8
 LEASE_S = 60
+# storage.broadcasts.KIND (that module imports this one).
+BROADCAST_KIND = "broadcast"
 
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
@@ -99,13 +101,37 @@ def claim_due(
     worker takes the same rows while they are being sent. On PostgreSQL, SKIP LOCKED
     lets concurrent workers claim different rows without waiting on each other.
     `channels` limits the claim to the channels this worker can deliver to.
+    Broadcast copies come after everything else that is due (the tail of a
+    respondent's reply, a chart, a staff alert): a broadcast to thousands must not
+    keep the people answering waiting.
     """
+    items = _due(session, now, limit, channels, broadcasts=False)
+    if len(items) < limit:
+        items += _due(session, now, limit - len(items), channels, broadcasts=True)
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for item in items:
+        item.next_attempt_at = lease_until
+        session.add(item)
+    session.flush()
+    return items
+
+
+def _due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    channels: Collection[str] | None,
+    *,
+    broadcasts: bool,
+) -> list[Outbox]:
     query = select(Outbox).where(
-        Outbox.status == OutboxStatus.PENDING.value, col(Outbox.next_attempt_at) <= now
+        Outbox.status == OutboxStatus.PENDING.value,
+        col(Outbox.next_attempt_at) <= now,
+        (Outbox.kind == BROADCAST_KIND) if broadcasts else (Outbox.kind != BROADCAST_KIND),
     )
     if channels is not None:
         query = query.where(col(Outbox.channel).in_(list(channels)))
-    items = list(
+    return list(
         session.exec(
             query.order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
@@ -113,12 +139,6 @@ def claim_due(
             .execution_options(populate_existing=True)
         ).all()
     )
-    lease_until = now + timedelta(seconds=lease_seconds)
-    for item in items:
-        item.next_attempt_at = lease_until
-        session.add(item)
-    session.flush()
-    return items
 
 
 def mark_sent(*, session: Session, item: Outbox, now: datetime) -> None:
@@ -166,6 +186,19 @@ def mark_failed(
     return row.status == OutboxStatus.FAILED.value
 
 
+def postpone(*, session: Session, items: Sequence[Outbox], until: datetime, error: str) -> None:
+    """Try these again at `until` without spending an attempt: the API's quota is spent
+    (a rate limit), which says nothing about the messages, so none is ever dropped for
+    it. All get the same moment, so they are claimed again in their order (id)."""
+    for item in items:
+        row = _current(session, item)
+        if row.status != OutboxStatus.PENDING.value:
+            continue
+        row.next_attempt_at = until
+        row.last_error = error[:2000]
+        session.add(row)
+
+
 def failed_items(*, session: Session, limit: int = 50) -> Sequence[Outbox]:
     return session.exec(
         select(Outbox)
@@ -181,3 +214,13 @@ def _current(session: Session, item: Outbox) -> Outbox:
     if row is None:
         raise LookupError(f"outbox item {item.id} is gone")
     return row
+
+
+def sent_since(*, session: Session, channel: str, since: datetime) -> bool:
+    """Whether any message to `channel` went out at or after `since` (any worker)."""
+    query = (
+        select(Outbox.id)
+        .where(Outbox.channel == channel, col(Outbox.sent_at) >= since)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
