@@ -61,8 +61,9 @@ def seed_fake(
 ) -> int:
     """Insert `count` completed fake respondents; returns the answer rows inserted.
 
-    `followers`: every one asked for updates and wrote within the last hour, inside
-    WeChat's 48-hour window: a /broadcast reaches them all at once (the burst bench)."""
+    `followers`: every one follows the WeChat Official Account, asked for updates and
+    wrote within the last hour, inside WeChat's 48-hour window: a /broadcast reaches
+    them all at once (the burst bench)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     answers = 0
@@ -129,7 +130,8 @@ def _generate(
             finished = started + timedelta(seconds=rng.randint(60, 900))
         chosen = _answers(flow, rng)
         lang = rng.choice(_LANGS)
-        channel = rng.choice(CHANNELS)
+        # Followers are the Official Account's (a broadcast reaches them through its API).
+        channel = "wechat" if followers else rng.choice(CHANNELS)
         contact = chosen.get(flow.contact.question if flow.contact else "", StateAnswer())
         updates = followers or (
             flow.contact is not None and flow.contact.updates in contact.options

@@ -72,7 +72,9 @@ def test_postgresql_gets_fresh_planner_statistics(engine: Engine) -> None:
         assert {"respondent", "survey_session", "answer"} <= set(analyzed.scalars())
 
 
-def test_followers_all_asked_for_updates_and_wrote_within_the_hour(engine: Engine) -> None:
+def test_followers_follow_on_wechat_asked_for_updates_and_wrote_within_the_hour(
+    engine: Engine,
+) -> None:
     flow = load_flow(DEFAULT_FLOW)
     now = datetime.now(UTC)
 
@@ -82,3 +84,4 @@ def test_followers_all_asked_for_updates_and_wrote_within_the_hour(engine: Engin
         assert verify(session=session, flow=flow) == []
         who = audience(session=session, now=now)
         assert (len(who.now), len(who.later)) == (40, 0)  # a /broadcast reaches them all now
+        assert {r.channel for r in who.now} == {"wechat"}  # through the Official Account
