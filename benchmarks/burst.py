@@ -6,10 +6,11 @@ respondents who asked for updates and wrote within the hour (`seed-fake --follow
 starts `surveybot serve --workers N` against the loopback fake of WeChat's API
 (tests.fakes.wechat_api_server) with a per-minute send quota of `api_rate` × 60 that it
 answers with 45011, tells the server that rate (WECHAT_SEND_RATE), and has a staff
-member send `/broadcast` and `/confirm` as signed safe-mode pushes. From the confirmation on, `respondents` of
-the followers each send one text, at moments spread evenly at random over `seconds`
-(open loop: latency counts from when the push was due), through the driver of
-`bench compare` (benchmarks.http_client). Meanwhile the outbox drains through the API.
+member send `/broadcast` and `/confirm` as signed safe-mode pushes. From the
+confirmation on, `respondents` of the followers each send one text, at moments spread
+evenly at random over `seconds` (open loop: latency counts from when the push was due),
+through the driver of `bench compare` (benchmarks.http_client). Meanwhile the outbox
+drains through the API.
 The figures and checks are in benchmarks.burst_report.
 """
 
@@ -134,9 +135,7 @@ async def run_burst(config: BurstConfig) -> BurstResult:
             result.server_log_tail = server.tail(1500)
     result.load_before = load
     result.load_after = os.getloadavg()
-    result.verified, result.failed_rows = await asyncio.to_thread(
-        _verify, env, config.database_url
-    )
+    result.verified, result.failed_rows = await asyncio.to_thread(_verify, env, config.database_url)
     return result
 
 

@@ -14,14 +14,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import IO
 
 from benchmarks.peer_compare import REPO, START_TIMEOUT_S
 
 
 class Started:
-    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int) -> None:
+    def __init__(
+        self, name: str, command: list[str], env: dict[str, str], port: int, log: IO[bytes]
+    ) -> None:
         self.name = name
-        self.log = tempfile.TemporaryFile(prefix=f"bench-burst-{name}-")
+        self.log = log
         self.process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -58,16 +61,16 @@ class Started:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.log.close()
 
 
 @contextlib.contextmanager
 def started(name: str, command: list[str], env: dict[str, str], port: int) -> Iterator[Started]:
-    process = Started(name, command, env, port)
-    try:
-        yield process
-    finally:
-        process.stop()
+    with tempfile.TemporaryFile(prefix="bench-burst-") as log:
+        process = Started(name, command, env, port, log)
+        try:
+            yield process
+        finally:
+            process.stop()
 
 
 def fake_api_command(port: int, app_id: str, secret: str, rate: float) -> list[str]:

@@ -114,8 +114,9 @@ class BurstResult:
             f"{self.refused:,} sends refused by the quota (45011) and postponed; "
             f"{self.other_sends} other customer-service sends",
             "load average before / after: "
-            + " / ".join(", ".join(f"{x:.1f}" for x in load)
-                         for load in (self.load_before, self.load_after)),  # fmt: skip
+            + " / ".join(
+                ", ".join(f"{x:.1f}" for x in load) for load in (self.load_before, self.load_after)
+            ),  # fmt: skip
         ]
         for name, ok in self.checks().items():
             out.append(f"  {'ok ' if ok else 'NOT'} {name}")
