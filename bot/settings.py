@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     wechat_customer_service: Literal["auto", "off"] = Field(
         "auto", validation_alias=_env("WECHAT_CUSTOMER_SERVICE")
     )
+    # Customer-service sends per second the account's quota allows (unset: unpaced).
+    # The outbox paces at it, shared among the serving processes (bot.workers.send_pacing);
+    # beyond the quota WeChat answers 45011 and the outbox waits for the next minute.
+    wechat_send_rate: float | None = Field(None, gt=0, validation_alias=_env("WECHAT_SEND_RATE"))
+    # How many processes share that rate: `surveybot serve --workers N` sets it.
+    worker_processes: int = Field(1, ge=1, validation_alias=_env("SURVEYBOT_WORKER_PROCESSES"))
 
     telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: str | None = Field(

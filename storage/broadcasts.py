@@ -29,13 +29,13 @@ from sqlmodel import Session
 
 from storage.db import connection_of
 from storage.models import Outbox, OutboxStatus
-from storage.outbox import enqueue
+from storage.outbox import BROADCAST_KIND, enqueue
 
 if TYPE_CHECKING:
     from storage.respondents import RespondentRow
 
 HELD = "held"  # an Outbox.status beside storage.models.OutboxStatus
-KIND = "broadcast"
+KIND = BROADCAST_KIND
 # A broadcast nobody could read for a month is news no more.
 MAX_HOLD = timedelta(days=30)
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from storage import precompiled
@@ -27,6 +27,8 @@ BACKOFF_BASE_S = 5
 BACKOFF_CAP_S = 3600
 MAX_ATTEMPTS = 8
 LEASE_S = 60
+# storage.broadcasts.KIND (that module imports this one).
+BROADCAST_KIND = "broadcast"
 
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
@@ -73,6 +75,33 @@ def enqueue(
     return int(precompiled.scalar(connection_of(session), _ENQUEUE, params))
 
 
+def enqueue_many(
+    *,
+    session: Session,
+    kind: str,
+    rows: Sequence[tuple[str, str, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Pending rows of one kind, (channel, recipient, payload) each, in one statement
+    (executemany): a broadcast's copies."""
+    if not rows:
+        return
+    params = [
+        {
+            "channel": channel,
+            "recipient": recipient,
+            "kind": kind,
+            "payload_json": json.dumps(data, ensure_ascii=False),
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for channel, recipient, data in rows
+    ]
+    session.connection().execute(insert(_OUTBOX), params)
+
+
 def payload(item: Outbox) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(item.payload_json)
     return data
@@ -99,20 +128,13 @@ def claim_due(
     worker takes the same rows while they are being sent. On PostgreSQL, SKIP LOCKED
     lets concurrent workers claim different rows without waiting on each other.
     `channels` limits the claim to the channels this worker can deliver to.
+    Broadcast copies come after everything else that is due (the tail of a
+    respondent's reply, a chart, a staff alert): a broadcast to thousands must not
+    keep the people answering waiting.
     """
-    query = select(Outbox).where(
-        Outbox.status == OutboxStatus.PENDING.value, col(Outbox.next_attempt_at) <= now
-    )
-    if channels is not None:
-        query = query.where(col(Outbox.channel).in_(list(channels)))
-    items = list(
-        session.exec(
-            query.order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    items = _due(session, now, limit, channels, broadcasts=False)
+    if len(items) < limit:
+        items += _due(session, now, limit - len(items), channels, broadcasts=True)
     lease_until = now + timedelta(seconds=lease_seconds)
     for item in items:
         item.next_attempt_at = lease_until
@@ -121,12 +143,39 @@ def claim_due(
     return items
 
 
+def _due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    channels: Collection[str] | None,
+    *,
+    broadcasts: bool,
+) -> list[Outbox]:
+    query = select(Outbox).where(
+        Outbox.status == OutboxStatus.PENDING.value,
+        col(Outbox.next_attempt_at) <= now,
+        (Outbox.kind == BROADCAST_KIND) if broadcasts else (Outbox.kind != BROADCAST_KIND),
+    )
+    if channels is not None:
+        query = query.where(col(Outbox.channel).in_(list(channels)))
+    return list(
+        session.exec(
+            query.order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
 def mark_sent(*, session: Session, item: Outbox, now: datetime) -> None:
-    row = _current(session, item)
-    row.status = OutboxStatus.SENT.value
-    row.sent_at = now
-    row.last_error = None
-    session.add(row)
+    # One statement (no read first): at a broadcast's pace this runs a hundred times a
+    # second beside the answers.
+    session.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == item.id)
+        .values(status=OutboxStatus.SENT.value, sent_at=now, last_error=None)
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -166,6 +215,19 @@ def mark_failed(
     return row.status == OutboxStatus.FAILED.value
 
 
+def postpone(*, session: Session, items: Sequence[Outbox], until: datetime, error: str) -> None:
+    """Try these again at `until` without spending an attempt: the API's quota is spent
+    (a rate limit), which says nothing about the messages, so none is ever dropped for
+    it. All get the same moment, so they are claimed again in their order (id)."""
+    for item in items:
+        row = _current(session, item)
+        if row.status != OutboxStatus.PENDING.value:
+            continue
+        row.next_attempt_at = until
+        row.last_error = error[:2000]
+        session.add(row)
+
+
 def failed_items(*, session: Session, limit: int = 50) -> Sequence[Outbox]:
     return session.exec(
         select(Outbox)
@@ -181,3 +243,11 @@ def _current(session: Session, item: Outbox) -> Outbox:
     if row is None:
         raise LookupError(f"outbox item {item.id} is gone")
     return row
+
+
+def sent_since(*, session: Session, channel: str, since: datetime) -> bool:
+    """Whether any message to `channel` went out at or after `since` (any worker)."""
+    query = (
+        select(Outbox.id).where(Outbox.channel == channel, col(Outbox.sent_at) >= since).limit(1)
+    )
+    return session.exec(query).first() is not None

@@ -59,8 +59,13 @@ def seed_fake(
     batch_size: int = 20_000,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    followers: bool = False,
 ) -> int:
-    """Insert `count` completed fake respondents; returns the answer rows inserted."""
+    """Insert `count` completed fake respondents; returns the answer rows inserted.
+
+    `followers`: every one follows the WeChat Official Account, asked for updates and
+    wrote within the last hour, inside WeChat's 48-hour window: a /broadcast reaches
+    them all at once (the burst bench)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     answers = 0
@@ -69,7 +74,7 @@ def seed_fake(
         size = min(batch_size, count - done)
         with engine.begin() as conn:
             first = _reserve(conn)
-            batch = _generate(flow, rng, first, size, now)
+            batch = _generate(flow, rng, first, size, now, followers=followers)
             _insert(conn, batch)
             with Session(bind=conn) as session:
                 bump_counters(session=session, deltas=batch.deltas)
@@ -108,18 +113,31 @@ def _reserve(conn: Connection) -> tuple[int, int, int]:
 
 
 def _generate(
-    flow: Flow, rng: random.Random, first: tuple[int, int, int], size: int, now: datetime
+    flow: Flow,
+    rng: random.Random,
+    first: tuple[int, int, int],
+    size: int,
+    now: datetime,
+    *,
+    followers: bool = False,
 ) -> _Batch:
     batch = _Batch()
     respondent_id, session_id, answer_id = first
     for _ in range(size):
-        started = now - timedelta(seconds=rng.randint(600, 30 * 86400))
-        finished = started + timedelta(seconds=rng.randint(60, 900))
+        if followers:
+            finished = now - timedelta(seconds=rng.randint(60, 3600))
+            started = finished - timedelta(seconds=rng.randint(60, 900))
+        else:
+            started = now - timedelta(seconds=rng.randint(600, 30 * 86400))
+            finished = started + timedelta(seconds=rng.randint(60, 900))
         chosen = _answers(flow, rng)
         lang = rng.choice(_LANGS)
-        channel = rng.choice(CHANNELS)
+        # Followers are the Official Account's (a broadcast reaches them through its API).
+        channel = "wechat" if followers else rng.choice(CHANNELS)
         contact = chosen.get(flow.contact.question if flow.contact else "", StateAnswer())
-        updates = flow.contact is not None and flow.contact.updates in contact.options
+        updates = followers or (
+            flow.contact is not None and flow.contact.updates in contact.options
+        )
         openid = f"{OPENID_PREFIX}{respondent_id:09d}"
         batch.respondents.append(
             (respondent_id, channel, openid, lang, None, True, updates, started, finished)

@@ -34,7 +34,10 @@ def start_background(
 ) -> list[asyncio.Task[None]]:
     tasks: list[asyncio.Task[None]] = []
     if senders:
-        tasks.append(asyncio.create_task(Delivery(engine, dict(senders)).run_forever()))
+        rate = settings.wechat_send_rate
+        share = {"wechat": rate / settings.worker_processes if rate else None}
+        delivery = Delivery(engine, dict(senders), send_rates=share)
+        tasks.append(asyncio.create_task(delivery.run_forever()))
     if senders and settings.chart_worker:
         # Completion charts are drawn off the reply path, then delivered as images.
         drawer = ChartWorker(

@@ -13,6 +13,7 @@ database or know the staff commands live here and are handed to them:
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -35,26 +36,50 @@ def _utc_now() -> datetime:
 
 
 class DatabaseTokenStore:
-    """wechat_api.TokenStore over the KeyValue table (synchronous: called from threads)."""
+    """wechat_api.TokenStore over the KeyValue table (synchronous: called from threads).
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    A value read is reused for `cache_s` seconds: every API call asks for the token, and
+    a broadcast's hundred sends a second each paid a transaction for it. A token rotated
+    meanwhile by another worker costs one 40001, after which the client drops and
+    re-reads it (bot.channels.wechat.api)."""
+
+    def __init__(
+        self, engine: Engine, *, clock: Callable[[], datetime] = _utc_now, cache_s: float = 5.0
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.cache_s = cache_s
+        self._cache: dict[str, tuple[str | None, datetime]] = {}  # key → (value, read until)
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
         now = self.clock()
-        return run_in_transaction(
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        value = run_in_transaction(
             self.engine, lambda s: kv_get(session=s, key=f"wechat:{key}", now=now)
         )
+        if value is not None:
+            with self._lock:
+                self._cache[key] = (value, now + timedelta(seconds=self.cache_s))
+        return value
 
     def set(self, key: str, value: str, ttl: int | None) -> None:
-        expires = self.clock() + timedelta(seconds=ttl) if ttl else None
+        now = self.clock()
+        expires = now + timedelta(seconds=ttl) if ttl else None
         run_in_transaction(
             self.engine,
             lambda s: kv_set(session=s, key=f"wechat:{key}", value=value, expires_at=expires),
         )
+        until = now + timedelta(seconds=min(self.cache_s, ttl or self.cache_s))
+        with self._lock:
+            self._cache[key] = (value, until)
 
     def delete(self, key: str) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
         run_in_transaction(self.engine, lambda s: kv_delete(session=s, key=f"wechat:{key}"))
 
 

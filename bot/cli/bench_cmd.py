@@ -143,3 +143,45 @@ def rss(pid: int = typer.Argument(..., help="The server's (uvicorn master's) pro
         raise typer.Exit(1)
     for worker, mib in worker_rss(pid).items():
         typer.echo(f"worker {worker}: {mib:.1f} MiB")
+
+
+@bench_app.command(
+    "burst",
+    help="A /broadcast to every follower through a rate-limited API, then a wave of answers.",
+)
+def burst(
+    database_url: str = typer.Option(
+        None,
+        "--database-url",
+        help="PostgreSQL (a fresh schema is used) or SQLite; default: the configured one.",
+    ),
+    followers: int = typer.Option(10_000, "--followers", min=1),
+    respondents: int = typer.Option(3_000, "--respondents", min=1),
+    seconds: float = typer.Option(60.0, "--seconds", min=0.1, help="The answers spread over this."),
+    workers: int = typer.Option(2, "--workers", min=1, max=64),
+    api_rate: float = typer.Option(
+        100.0, "--api-rate", min=0.1, help="Sends/s the fake API's per-minute quota allows."
+    ),
+    send_rate: float = typer.Option(
+        None, "--send-rate", min=0.1, help="Sends/s the server paces at (default: --api-rate)."
+    ),
+    seed: int = typer.Option(1, "--seed"),
+    port: int = typer.Option(
+        None, "--port", min=1, max=65534, help="The server's port; the fake API takes the next."
+    ),
+) -> None:
+    from benchmarks.burst import BurstConfig, database_label, fresh_database, run_burst
+
+    url = database_url or settings_or_exit().database_url
+    if respondents > followers:
+        raise typer.BadParameter("at most --followers", param_hint="--respondents")
+    with fresh_database(url) as fresh:
+        config = BurstConfig(
+            database_url=fresh, followers=followers, respondents=respondents, seconds=seconds,
+            workers=workers, api_rate=api_rate, send_rate=send_rate, seed=seed, port=port,
+        )  # fmt: skip
+        result = asyncio.run(run_burst(config))
+    for line in result.lines(database_label(url)):
+        typer.echo(line)
+    if not all(result.checks().values()):
+        raise typer.Exit(1)

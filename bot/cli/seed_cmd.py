@@ -21,6 +21,9 @@ def seed_fake_cmd(
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same answers)."),
     batch: int = typer.Option(20_000, "--batch", min=1, help="Respondents per transaction."),
+    followers: bool = typer.Option(
+        False, "--followers", help="All asked for updates and wrote within the hour (/broadcast)."
+    ),
 ) -> None:
     settings = settings_or_exit(**({"database_url": database_url} if database_url else {}))
     flow = load_flow(settings.flow_path or DEFAULT_FLOW)
@@ -34,7 +37,9 @@ def seed_fake_cmd(
         typer.echo(f"  {done:>10,} respondents ({rate:,.0f}/s)")
 
     try:
-        answers = seed_fake(engine, flow, count, seed=seed, batch_size=batch, progress=progress)
+        answers = seed_fake(
+            engine, flow, count, seed=seed, batch_size=batch, progress=progress, followers=followers
+        )
     finally:
         engine.dispose()
     elapsed = time.monotonic() - started

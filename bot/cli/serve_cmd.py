@@ -109,6 +109,8 @@ def serve(
         typer.echo(f"  EncodingAESKey {dev.aes_key}")
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat")
+    # The workers share WECHAT_SEND_RATE (bot.app.background).
+    os.environ["SURVEYBOT_WORKER_PROCESSES"] = str(workers)
     # Several workers: Prometheus values go to per-process files in a shared directory.
     metrics_dir = prepare_multiprocess_dir(workers)
     with _stopping_unwinds():

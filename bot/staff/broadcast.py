@@ -32,7 +32,7 @@ from flows.staff_replies import (
 from storage.broadcasts import hold
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.models import Respondent
-from storage.outbox import enqueue
+from storage.outbox import BROADCAST_KIND, enqueue_many
 from storage.respondents import subscribed_respondents
 
 PENDING_TTL = timedelta(minutes=10)
@@ -124,20 +124,19 @@ def confirm(
         return _nothing("nothing_pending"), None
     kv_delete(session=session, key=_key(actor))
     who = audience(session=session, now=now)
+    rendered: dict[str, str] = {}  # one rendering per language, not per follower
+    copies = []
     for respondent in who.now:
-        message = _render(renderer, text, respondent)
+        if respondent.lang not in rendered:
+            rendered[respondent.lang] = _render(renderer, text, respondent)
+        message = rendered[respondent.lang]
         if respondent.channel == Channel.WECHAT.value:
             payload: dict[str, object] = {"texts": split_utf8(message)}
         else:
             payload = {"text": message}
-        enqueue(
-            session=session,
-            channel=respondent.channel,
-            recipient=respondent.channel_user_id,
-            kind="text",
-            payload=payload,
-            now=now,
-        )
+        copies.append((respondent.channel, respondent.channel_user_id, payload))
+    # One statement for all copies: a broadcast to 10,000 is answered within WeChat's 5 s.
+    enqueue_many(session=session, kind=BROADCAST_KIND, rows=copies, now=now)
     for respondent in who.later:
         hold(
             session=session,

@@ -4,15 +4,26 @@ A real HTTP server (http.server in a thread, 127.0.0.1, port 0), so the client u
 runs its real `requests` stack: no monkeypatching. Tokens behave like WeChat's: each
 fetch through `/cgi-bin/token` or a forced `/cgi-bin/stable_token` issues a new one and
 invalidates the old; API calls with anything but the current token get 40001.
+
+With a `SendQuota` it also counts customer-service sends per window, as WeChat counts an
+account's calls per minute: beyond the limit it answers 45011 "api minute-quota reach
+limit mustslower retry next minute" (or 45009, the daily quota) until the next window.
+Each accepted send is a copy the follower got (`copies`). It also runs as a process for
+the burst bench:
+
+    python -m tests.fakes.wechat_api_server --port 18121 --quota 6000 --window 60
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
+import math
 import threading
-from collections import deque
-from collections.abc import Iterator
+import time
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -25,9 +36,23 @@ import pytest
 APP_ID = "wx_fake_app"
 APP_SECRET = "fake-secret"
 TOKEN_PATHS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
-API_PATHS = frozenset(
-    {"/cgi-bin/message/custom/send", "/cgi-bin/menu/create", "/cgi-bin/media/upload"}
-)
+SEND_PATH = "/cgi-bin/message/custom/send"
+API_PATHS = frozenset({SEND_PATH, "/cgi-bin/menu/create", "/cgi-bin/media/upload"})
+STATS_PATH = "/fake/stats"  # the copies and refusals so far, for a process-run fake
+QUOTA_ERRMSG = {
+    45011: "api minute-quota reach limit mustslower retry next minute",
+    45009: "reach max api daily quota limit",
+}
+
+
+@dataclass(frozen=True)
+class SendQuota:
+    """At most `limit` customer-service sends per window of `window_s` seconds (windows
+    start at multiples of it since the epoch, as a minute starts on the clock)."""
+
+    limit: int
+    window_s: float = 60.0
+    errcode: int = 45011
 
 
 @dataclass(frozen=True)
@@ -46,16 +71,36 @@ class _Failure:
     errmsg: str = ""
 
 
+@dataclass(frozen=True)
+class Copy:
+    """A customer-service text the API accepted: what a follower's phone shows."""
+
+    at: float  # time.time()
+    touser: str
+    text: str
+
+
 class FakeWeChatApi:
-    def __init__(self, app_id: str = APP_ID, app_secret: str = APP_SECRET) -> None:
+    def __init__(
+        self,
+        app_id: str = APP_ID,
+        app_secret: str = APP_SECRET,
+        *,
+        quota: SendQuota | None = None,
+        port: int = 0,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
+        self.quota = quota
         self.calls: list[Call] = []
+        self.accepted: list[Copy] = []
+        self.refused = 0  # sends answered with the quota's errcode
+        self._window = (-1, 0)  # (window number, sends accepted in it)
         self.token: str | None = None  # the one valid access_token
         self._serial = itertools.count(1)
         self._failures: dict[str, deque[_Failure]] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -95,6 +140,23 @@ class FakeWeChatApi:
         with self._lock:
             return [c for c in self.calls if c.path == path]
 
+    def copies(self, marker: str = "") -> Counter[str]:
+        """Accepted texts containing `marker`, per follower."""
+        with self._lock:
+            return Counter(c.touser for c in self.accepted if marker in c.text)
+
+    def stats(self, marker: str) -> dict[str, Any]:
+        with self._lock:
+            marked = [c for c in self.accepted if marker and marker in c.text]
+            return {
+                "copies": dict(Counter(c.touser for c in marked)),
+                "other": len(self.accepted) - len(marked),
+                "refused": self.refused,
+                "first_at": marked[0].at if marked else None,
+                "last_at": marked[-1].at if marked else None,
+                "quota": None if self.quota is None else [self.quota.limit, self.quota.window_s],
+            }
+
     @property
     def token_fetches(self) -> int:
         with self._lock:
@@ -102,6 +164,8 @@ class FakeWeChatApi:
 
     # --- behaviour (called from the server thread) -----------------------------------
     def _handle(self, call: Call) -> tuple[int, dict[str, Any]]:
+        if call.path == STATS_PATH:
+            return 200, self.stats(call.query.get("marker", ""))
         with self._lock:
             self.calls.append(call)
             queue = self._failures.get(call.path)
@@ -118,7 +182,24 @@ class FakeWeChatApi:
                 return 200, {"errcode": 40001, "errmsg": "invalid credential"}
             if call.path == "/cgi-bin/media/upload":
                 return 200, {"type": "image", "media_id": f"MEDIA-{next(self._serial)}"}
+            if call.path == SEND_PATH:
+                return self._send(call)
             return 200, {"errcode": 0, "errmsg": "ok"}
+
+    def _send(self, call: Call) -> tuple[int, dict[str, Any]]:
+        now = time.time()
+        if self.quota is not None:
+            window = math.floor(now / self.quota.window_s)
+            number, used = self._window if self._window[0] == window else (window, 0)
+            if used >= self.quota.limit:
+                self.refused += 1
+                errcode = self.quota.errcode
+                return 200, {"errcode": errcode, "errmsg": QUOTA_ERRMSG.get(errcode, "quota")}
+            self._window = (number, used + 1)
+        data = call.json if isinstance(call.json, dict) else {}
+        text = str((data.get("text") or {}).get("content", ""))
+        self.accepted.append(Copy(now, str(data.get("touser", "")), text))
+        return 200, {"errcode": 0, "errmsg": "ok"}
 
     def _issue_token(self, call: Call) -> tuple[int, dict[str, Any]]:
         creds = call.json if call.path == "/cgi-bin/stable_token" else call.query
@@ -181,6 +262,21 @@ def _handler_for(fake: FakeWeChatApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tests.fakes.wechat_api_server")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--app-id", default=APP_ID)
+    p.add_argument("--app-secret", default=APP_SECRET)
+    p.add_argument("--quota", type=int, help="customer-service sends accepted per window")
+    p.add_argument("--window", type=float, default=60.0, help="the quota's window, seconds")
+    p.add_argument("--errcode", type=int, default=45011, choices=sorted(QUOTA_ERRMSG))
+    args = p.parse_args(argv)
+    quota = SendQuota(args.quota, args.window, args.errcode) if args.quota else None
+    fake = FakeWeChatApi(args.app_id, args.app_secret, quota=quota, port=args.port)
+    fake._server.serve_forever(poll_interval=0.1)
+    return 0
+
+
 @pytest.fixture
 def wechat_api() -> Iterator[FakeWeChatApi]:
     fake = FakeWeChatApi()
@@ -189,3 +285,7 @@ def wechat_api() -> Iterator[FakeWeChatApi]:
         yield fake
     finally:
         fake.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

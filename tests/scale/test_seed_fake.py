@@ -9,6 +9,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from bot.staff.broadcast import audience
 from flows.definition import load_flow
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
@@ -69,3 +70,18 @@ def test_postgresql_gets_fresh_planner_statistics(engine: Engine) -> None:
             "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
         )
         assert {"respondent", "survey_session", "answer"} <= set(analyzed.scalars())
+
+
+def test_followers_follow_on_wechat_asked_for_updates_and_wrote_within_the_hour(
+    engine: Engine,
+) -> None:
+    flow = load_flow(DEFAULT_FLOW)
+    now = datetime.now(UTC)
+
+    seed_fake(engine, flow, 40, seed=3, now=now, followers=True)
+
+    with transaction(engine) as session:
+        assert verify(session=session, flow=flow) == []
+        who = audience(session=session, now=now)
+        assert (len(who.now), len(who.later)) == (40, 0)  # a /broadcast reaches them all now
+        assert {r.channel for r in who.now} == {"wechat"}  # through the Official Account

@@ -1,0 +1,214 @@
+"""The outbox worker against WeChat's call quota: it waits for the window, never drops.
+
+The quota is the loopback fake's (tests.fakes.wechat_api_server.SendQuota), counted per
+window as WeChat counts per minute; the sender is told the window is a second so that
+the windows pass in a test's time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.channels.sending import QuotaWindow
+from bot.channels.wechat.api import InMemoryTokenStore, WeChatApi
+from bot.channels.wechat.sender import WeChatSender
+from bot.dispatch.reply_delivery import REPLY_KIND
+from bot.workers.delivery import Delivery
+from storage import outbox
+from storage.broadcasts import KIND as BROADCAST
+from storage.models import Outbox, OutboxStatus
+from tests.fakes.wechat_api_server import APP_ID, APP_SECRET, SEND_PATH, FakeWeChatApi, SendQuota
+
+START = datetime(2026, 12, 3, 12, 0, 30, tzinfo=UTC)
+
+
+def _fake(quota: SendQuota | None) -> Iterator[FakeWeChatApi]:
+    fake = FakeWeChatApi(quota=quota)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def wechat_api() -> Iterator[FakeWeChatApi]:
+    yield from _fake(None)
+
+
+@pytest.fixture
+def quota_api() -> Iterator[FakeWeChatApi]:
+    yield from _fake(SendQuota(limit=20, window_s=1.0))
+
+
+def _sender(fake: FakeWeChatApi) -> WeChatSender:
+    api = WeChatApi(APP_ID, APP_SECRET, token_store=InMemoryTokenStore(), base_url=fake.base_url)
+    return WeChatSender(api, minute_quota_s=1.0)
+
+
+def _queue(engine: Engine, recipients: list[str], kind: str = BROADCAST) -> None:
+    with Session(engine) as session:
+        for number, recipient in enumerate(recipients):
+            outbox.enqueue(
+                session=session, channel="wechat", recipient=recipient, kind=kind,
+                payload={"texts": [f"news {number}"]}, now=START,
+            )  # fmt: skip
+        session.commit()
+
+
+def _rows(engine: Engine) -> list[Outbox]:
+    with Session(engine) as session:
+        return list(session.exec(select(Outbox).order_by(col(Outbox.id))).all())
+
+
+@pytest.mark.parametrize("rate", [None, 20.0], ids=["unpaced", "paced"])
+async def test_a_small_broadcast_drains_at_the_quota_and_never_stalls(
+    engine: Engine, quota_api: FakeWeChatApi, rate: float | None
+) -> None:
+    # Given 50 copies to send and an API that accepts 20 sends a second (the case that
+    # once doubled its back-off to a minute while each round still sent part of a batch)
+    _queue(engine, [f"o_follower_{n}" for n in range(50)])
+    delivery = Delivery(engine, {"wechat": _sender(quota_api)}, send_rates={"wechat": rate})
+
+    # When the worker runs
+    started = time.monotonic()
+    with anyio.move_on_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(delivery.run_forever, 0.1)
+            while sum(quota_api.copies("news").values()) < 50:
+                await anyio.sleep(0.05)
+            group.cancel_scope.cancel()
+    elapsed = time.monotonic() - started
+
+    # Then every follower has one copy within 50/20 s plus a window or two (and slack for
+    # a loaded machine), and no row spent an attempt on the quota
+    copies = quota_api.copies("news")
+    assert len(copies) == 50 and set(copies.values()) == {1}, copies
+    assert elapsed < 50 / 20 + 2 + 2, elapsed
+    rows = _rows(engine)
+    assert {(r.status, r.attempts) for r in rows} == {(OutboxStatus.SENT.value, 0)}
+
+
+@pytest.mark.parametrize("errcode", [45011, 45009])
+async def test_a_spent_quota_postpones_the_round_in_order_and_loses_nothing(
+    engine: Engine, wechat_api: FakeWeChatApi, errcode: int
+) -> None:
+    # Given six rows, three of them to one follower, and a quota spent after two sends
+    _queue(engine, ["o_a", "o_b", "o_same", "o_same", "o_c", "o_same"])
+    wechat_api.quota = SendQuota(limit=2, window_s=86_400, errcode=errcode)
+    now = [START]
+    delivery = Delivery(
+        engine, {"wechat": _sender(wechat_api)}, concurrency=1, clock=lambda: now[0]
+    )
+    await delivery.run_once()
+
+    # Then the refused row and the untried rest wait for the window to reopen, all for
+    # the same moment (so they are taken again in their order), none failed, no attempt
+    # spent, and the rest was not even tried (the gate stays closed)
+    rows = _rows(engine)
+    pending = [r for r in rows if r.status == OutboxStatus.PENDING.value]
+    assert len(pending) == 4 and all(r.attempts == 0 for r in rows)
+    reopens = {r.next_attempt_at.replace(tzinfo=UTC) for r in pending}
+    window = QuotaWindow(1.0) if errcode == 45011 else QuotaWindow(86_400, offset_s=-8 * 3600)
+    assert reopens == {window.next_opening(START)}
+    assert any(str(errcode) in (r.last_error or "") for r in pending)
+    assert wechat_api.refused == 1
+
+    # When the window has reopened, the rest goes out: each once, a follower's in order
+    wechat_api.quota = None
+    now[0] = window.next_opening(START)
+    while await delivery.run_once():
+        pass
+    accepted = [(c.touser, c.text) for c in wechat_api.accepted]
+    assert sorted(accepted) == sorted((r.recipient, f"news {n}") for n, r in enumerate(rows))
+    assert [text for user, text in accepted if user == "o_same"] == ["news 2", "news 3", "news 5"]
+    assert {r.status for r in _rows(engine)} == {OutboxStatus.SENT.value}
+
+
+async def test_the_wait_grows_only_while_nothing_gets_through(
+    engine: Engine, wechat_api: FakeWeChatApi
+) -> None:
+    # Given an API whose quota admits nothing at all
+    _queue(engine, ["o_a"])
+    wechat_api.quota = SendQuota(limit=0, window_s=1.0)
+    now = [START]
+    delivery = Delivery(engine, {"wechat": _sender(wechat_api)}, clock=lambda: now[0])
+    waits = []
+    for _ in range(4):
+        await delivery.run_once()
+        (row,) = _rows(engine)
+        waits.append((row.next_attempt_at.replace(tzinfo=UTC) - now[0]).total_seconds())
+        now[0] = row.next_attempt_at.replace(tzinfo=UTC)
+    # Then each window without a send doubles the wait (in windows of a second)
+    assert waits == [2.0, 4.0, 8.0, 16.0]
+    assert _rows(engine)[0].attempts == 0
+
+    # When sends get through again, a refusal after progress waits for the next window only
+    wechat_api.quota = SendQuota(limit=1, window_s=86_400)
+    _queue(engine, ["o_b", "o_c"])
+    await delivery.run_once()  # one goes out, the next is refused, the third waits
+    rows = _rows(engine)
+    assert sorted(r.status for r in rows) == ["pending", "pending", "sent"]
+    assert all(r.attempts == 0 for r in rows)
+    waits = [r.next_attempt_at.replace(tzinfo=UTC) - now[0] for r in rows if r.sent_at is None]
+    assert waits == [timedelta(seconds=1)] * 2
+
+
+async def test_answers_follow_ups_go_before_a_waiting_broadcast(
+    engine: Engine, wechat_api: FakeWeChatApi
+) -> None:
+    # Given 40 broadcast copies queued before the tail of a respondent's reply
+    _queue(engine, [f"o_follower_{n}" for n in range(40)])
+    _queue(engine, ["o_respondent"], kind=REPLY_KIND)
+    delivery = Delivery(engine, {"wechat": _sender(wechat_api)}, batch=5, concurrency=1)
+    # When the worker takes its first round of five
+    await delivery.run_once()
+    # Then the reply's tail went first
+    first = [c.json["touser"] for c in wechat_api.calls_to(SEND_PATH)]
+    assert first[0] == "o_respondent" and len(first) == 5
+
+
+async def test_a_worker_killed_between_send_and_mark_sends_that_row_once_more_only(
+    engine: Engine, wechat_api: FakeWeChatApi
+) -> None:
+    # Given ten copies and a worker stopped dead right after its fourth send was accepted
+    _queue(engine, [f"o_follower_{n}" for n in range(10)])
+    sender = _sender(wechat_api)
+    now = [START]
+    death = anyio.CancelScope()
+
+    class DiesAfterFour:
+        async def send_text(self, recipient: str, text: str) -> None:
+            await sender.send_text(recipient, text)
+            if len(wechat_api.accepted) == 4:
+                death.cancel()
+                await anyio.sleep(0)  # nothing after this line runs
+
+        async def send_image(self, recipient: str, png: bytes) -> None:
+            raise AssertionError("no images here")
+
+    dying = Delivery(
+        engine, {"wechat": DiesAfterFour()}, concurrency=1, batch=10, clock=lambda: now[0]
+    )
+    with death:
+        await dying.run_once()
+    assert death.cancelled_caught
+    assert [r.status for r in _rows(engine)].count(OutboxStatus.SENT.value) == 3
+
+    # When another worker runs after the dead one's lease ran out
+    now[0] = START + timedelta(seconds=outbox.LEASE_S + 1)
+    delivery = Delivery(engine, {"wechat": sender}, clock=lambda: now[0])
+    while await delivery.run_once():
+        pass
+
+    # Then the one row in flight was sent twice (at least once), every other exactly once
+    copies = wechat_api.copies("news")
+    assert len(copies) == 10
+    assert sorted(copies.values()) == [1] * 9 + [2]
+    assert copies["o_follower_3"] == 2
+    assert {r.status for r in _rows(engine)} == {OutboxStatus.SENT.value}
