@@ -109,6 +109,7 @@ class SurveyStep:
             state=result.state,
             thresholds=self.thresholds,
             contacts=contacts,
+            viewer=saved.id,
         )
         replies = (*notes, *enricher.enrich(result.replies))
         completed = any(isinstance(e, SurveyCompleted) for e in result.effects)

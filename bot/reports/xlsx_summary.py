@@ -6,7 +6,8 @@ English, the seed's "选项 / 百分比" columns with a count between them, then
 option with the seed's wording ("主机厂 (OEM)"), its count (an integer) and its share of
 all selections (a number shown as "1.27%", so a column adds up to ~100 % as in the seed).
 Free-text questions list the answers with the respondent's number, newest first, as the
-seed does. Contact-form fields are never listed.
+seed does. Contact-form fields are never listed. A survey counting per organisation or
+plant counts each unit once (`question_stats` follows the flow's rule) and says so.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import Session
 
 from bot.reports.labels import is_personal, option_text
 from bot.reports.text_report import HEADER, newest_of, option_label
-from flows.model import Flow, Lang, Question, QuestionType
+from flows.model import CountingUnit, Flow, Lang, Question, QuestionType
 from storage.aggregates import QuestionStats, question_stats
 from storage.filters import NO_FILTER, ReportFilter
 
@@ -30,6 +31,16 @@ TITLE = "总结 Overall Summary"
 COLUMNS = ("选项", "计数", "百分比")  # the seed's "选项 百分比", with the count added
 TEXTS = 500  # free texts per question on the sheet, newest first (the rest: answers sheet)
 PERCENT_FORMAT = "0.00%"
+# The counting rule (storage.unit_sessions), named under the stamp when it is not per
+# respondent; the codebook repeats it for the answers sheet's `counted` column.
+COUNTING_NOTES = {
+    CountingUnit.ORGANISATION: "计数规则：按机构计，每家一次（未填机构者各计一次；答卷表中"
+    " counted = 1 者） Counting rule: per organisation, each counted once (each respondent"
+    " without an organisation counts once; the answers sheet's rows with counted = 1)",
+    CountingUnit.PLANT: "计数规则：按工厂计，每个工厂一次（未填机构者各计一次；答卷表中"
+    " counted = 1 者） Counting rule: per plant, each counted once (each respondent"
+    " without an organisation counts once; the answers sheet's rows with counted = 1)",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ def summary_rows(flow: Flow, stats: Mapping[str, QuestionStats], *, stamp: str =
     rows: list[Row] = [[HEADER], [flow.title.get(Lang.BOTH)], [TITLE]]
     if stamp:
         rows.append([stamp])
+    if flow.counting in COUNTING_NOTES:
+        rows.append([COUNTING_NOTES[flow.counting]])
     for question in flow.questions:
         question_stats = stats.get(question.id)
         if question_stats is None or is_personal(flow, question):
