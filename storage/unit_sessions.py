@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, true
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from flows.model import CountingUnit
 from storage.models import Respondent, SurveySession
@@ -77,7 +77,7 @@ def counted_sessions(
         session_id.asc(),
     ]
     rank = func.row_number().over(partition_by=partition, order_by=order).label("unit_rank")
-    ranked = (
+    ranked: Select[Any, Any] = (
         select(session_id.label("session_id"), rank)
         .select_from(s)
         .outerjoin(

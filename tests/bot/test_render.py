@@ -77,7 +77,8 @@ def test_a_snapshot_counted_per_unit_names_the_rule_on_its_base(
     yes = flow.question("carbon_policy").option("yes")
     per_organisation = Snapshot(8, [_item(yes.text, "exact", 4, "50")], 2, counting="organisation")
     assert renderer.render(per_organisation, Lang.ZH) == (
-        "8 家机构中（按机构计，每家一次；你的答案代表你的机构），你和另外 3 家选择了“是”（4/8，50%）。"
+        "8 家机构中（按机构计，每家一次；你的答案代表你的机构），"
+        "你和另外 3 家选择了“是”（4/8，50%）。"
     )
     assert renderer.render(per_organisation, Lang.EN) == (
         "Of 8 organisations (counted per organisation, each once; your answers stand for your"

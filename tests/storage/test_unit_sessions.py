@@ -66,7 +66,8 @@ def answer(
 
 def roles(engine: Engine, flow: Flow, report_filter: ReportFilter | None = None) -> dict[str, int]:
     with transaction(engine) as session:
-        stats = question_stats(session=session, flow=flow, report_filter=report_filter or ReportFilter())
+        kept = report_filter or ReportFilter()
+        stats = question_stats(session=session, flow=flow, report_filter=kept)
     role = stats["role"]
     return {"n": role.respondents, **{o.option_id: o.count for o in role.options}}
 
@@ -187,10 +188,7 @@ def test_crosstab_progress_channels_and_export_agree_with_the_figures(engine: En
     counted = [r for r in exported if r[COUNTED] == "1"]
     assert sorted(r["role"] for r in counted) == ["oem", "supplier", "supplier"]
     with transaction(engine) as session:
-        ids = {
-            s.id: str(s.respondent_id)
-            for s in session.exec(select(SurveySession)).all()
-        }
+        ids = {s.id: str(s.respondent_id) for s in session.exec(select(SurveySession)).all()}
     not_counted = {r["respondent_id"] for r in exported if r[COUNTED] == "0"}
     assert not_counted == {ids[first]}
     assert {ids[second], ids[alone]} <= {r["respondent_id"] for r in counted}
