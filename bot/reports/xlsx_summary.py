@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.reports.labels import is_personal, option_text
-from bot.reports.text_report import HEADER, newest_of, option_label
-from flows.model import CountingUnit, Flow, Lang, Question, QuestionType
+from bot.reports.text_report import COUNTING_NOTES, HEADER, newest_of, option_label
+from flows.model import Flow, Lang, Question, QuestionType
 from storage.aggregates import QuestionStats, question_stats
 from storage.filters import NO_FILTER, ReportFilter
 
@@ -31,16 +31,6 @@ TITLE = "总结 Overall Summary"
 COLUMNS = ("选项", "计数", "百分比")  # the seed's "选项 百分比", with the count added
 TEXTS = 500  # free texts per question on the sheet, newest first (the rest: answers sheet)
 PERCENT_FORMAT = "0.00%"
-# The counting rule (storage.unit_sessions), named under the stamp when it is not per
-# respondent; the codebook repeats it for the answers sheet's `counted` column.
-COUNTING_NOTES = {
-    CountingUnit.ORGANISATION: "计数规则：按机构计，每家一次（未填机构者各计一次；答卷表中"
-    " counted = 1 者） Counting rule: per organisation, each counted once (each respondent"
-    " without an organisation counts once; the answers sheet's rows with counted = 1)",
-    CountingUnit.PLANT: "计数规则：按工厂计，每个工厂一次（未填机构者各计一次；答卷表中"
-    " counted = 1 者） Counting rule: per plant, each counted once (each respondent"
-    " without an organisation counts once; the answers sheet's rows with counted = 1)",
-}
 
 
 @dataclass(frozen=True)
