@@ -158,9 +158,11 @@ def answer_condition(
 ) -> ColumnElement[bool]:
     """A WHERE condition on answer rows (their respondent and session columns)."""
     f = report_filter
-    if f.answers and not any(v is not None for v in (f.since, f.until, f.channel, f.lang)):
-        # Answers alone: the answer rows' own respondent and session columns serve, so
-        # the survey_session rows (their JSON states: most of the table) are not read.
+    alone = not any(v is not None for v in (f.since, f.until, f.channel, f.lang))
+    if (f.answers or f.per_unit) and alone:
+        # Answers or the counting rule alone: the answer rows' own respondent and session
+        # columns serve, so the survey_session rows (their JSON states: most of the
+        # table) are not read.
         kept = [
             session_id.in_(
                 select(Answer.session_id).where(

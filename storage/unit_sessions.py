@@ -27,9 +27,12 @@ one. `viewer` puts one session first in its unit: the figures a respondent is sh
 their own answers for their unit (the privacy rule of bot.reports.disclosure assumes the
 viewer is in the base, and a colleague's answers are not theirs to see).
 
-`counted_condition` is a WHERE condition on a session id column; storage.filters adds it
-to every report's conditions (storage.filters.ReportFilter.counting), so the per-question
-figures, cross-tabs, progress, the dashboard and the exports all obey it. The counters
+In SQL the rule is its complement, `set_aside`: the linked sessions that are not their
+unit's counted one (a window over the survey's organisation links only); a report keeps
+every session outside it. `counted_condition` is that WHERE condition on a session id
+column; storage.filters adds it to every report's conditions
+(storage.filters.ReportFilter.counting), so the per-question figures, cross-tabs,
+progress, the dashboard and the exports all obey it. The counters
 (storage.aggregates, session_counters, segment_counters) count every session, so a flow
 counting per organisation or plant takes the query path (`ReportFilter.narrows`).
 """
@@ -47,22 +50,22 @@ from storage.models import Respondent, SurveySession
 from storage.organisation_models import OrganisationLink
 
 
-def counted_sessions(
+def set_aside(
     flow_id: str,
     unit: CountingUnit,
     *,
     include_test: bool = False,
     viewer: int | None = None,
 ) -> SelectOfScalar[Any]:
-    """SELECT the ids of `flow_id`'s counted sessions under `unit` (the module's rule)."""
+    """SELECT the ids of `flow_id`'s sessions the rule does not count: the linked sessions
+    that are not their unit's counted session. Only linked sessions are ranked (a survey's
+    organisation step is optional: most sessions are not read at all), and every session
+    outside this set counts."""
     s, link = SurveySession, OrganisationLink
     session_id = col(s.id)
-    # Unlinked sessions: a partition of their own (the organisation is NULL, their id is
-    # not); linked ones: their unit's partition (the id part NULL for all of them).
     partition: list[Any] = [col(link.organisation_id)]
     if unit is CountingUnit.PLANT:
         partition.append(col(link.plant_key))
-    partition.append(case((col(link.id).is_(None), session_id)))
     order: list[Any] = []
     if viewer is not None:
         order.append(case((session_id == viewer, 0), else_=1))
@@ -79,21 +82,21 @@ def counted_sessions(
     rank = func.row_number().over(partition_by=partition, order_by=order).label("unit_rank")
     ranked: Select[Any, Any] = (
         select(session_id.label("session_id"), rank)
-        .select_from(s)
-        .outerjoin(
-            link,
+        .select_from(link)
+        .join(
+            s,
             and_(
-                col(link.respondent_id) == col(s.respondent_id),
-                col(link.flow_id) == col(s.flow_id),
+                col(s.respondent_id) == col(link.respondent_id),
+                col(s.flow_id) == col(link.flow_id),
             ),
         )
-        .where(col(s.flow_id) == flow_id)
+        .where(col(link.flow_id) == flow_id)
     )
     if not include_test:
         test = select(Respondent.id).where(col(Respondent.is_test))
-        ranked = ranked.where(col(s.respondent_id).not_in(test))
+        ranked = ranked.where(col(link.respondent_id).not_in(test))
     chosen = ranked.subquery("unit_ranked")
-    return select(chosen.c.session_id).where(chosen.c.unit_rank == 1)
+    return select(chosen.c.session_id).where(chosen.c.unit_rank > 1)
 
 
 def counted_condition(
@@ -105,17 +108,20 @@ def counted_condition(
     viewer: int | None = None,
 ) -> ColumnElement[bool]:
     """A WHERE condition keeping rows whose `session_id` column is a counted session
-    (always true per respondent: every session counts)."""
+    (always true per respondent: every session counts). Test sessions are not set aside
+    here: the report filter leaves them out (or in) on its own."""
     if unit is CountingUnit.RESPONDENT:
         return true()
-    chosen = counted_sessions(flow_id, unit, include_test=include_test, viewer=viewer)
-    return session_id.in_(chosen)  # type: ignore[no-any-return]
+    aside = set_aside(flow_id, unit, include_test=include_test, viewer=viewer)
+    return session_id.not_in(aside)  # type: ignore[no-any-return]
 
 
-def counted_ids(
+def set_aside_ids(
     *, session: Session, flow_id: str, unit: CountingUnit, include_test: bool = False
 ) -> frozenset[int]:
-    """The counted sessions' ids of `flow_id` (one per unit and unlinked session: an
-    export's "counted" column; read once, as the rule ranks the whole survey)."""
-    chosen = counted_sessions(flow_id, unit, include_test=include_test)
-    return frozenset(int(i) for i in session.exec(chosen).all())
+    """The ids of the sessions not counted (an export's `counted` column is 0 for these:
+    the rule ranks the whole survey's links, so this is read once, not per batch)."""
+    if unit is CountingUnit.RESPONDENT:
+        return frozenset()
+    aside = set_aside(flow_id, unit, include_test=include_test)
+    return frozenset(int(i) for i in session.exec(aside).all())

@@ -35,7 +35,7 @@ from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
 from storage.retention import handled_respondents
 from storage.rounds import answers_by_respondent
-from storage.unit_sessions import counted_ids
+from storage.unit_sessions import set_aside_ids
 
 # `version`: the survey version the respondent answered (their session's).
 FIXED_COLUMNS = [
@@ -112,14 +112,13 @@ def _rows(
     # Every session the filter keeps, counted or not (no flow id: no counting rule here);
     # the `counted` column says which ones the reports count.
     real = session_conditions(report_filter)
-    counted: frozenset[int] | None = None
-    if flow.counting is not CountingUnit.RESPONDENT:
-        counted = counted_ids(
-            session=session,
-            flow_id=flow.id,
-            unit=flow.counting,
-            include_test=report_filter.include_test,
-        )
+    per_unit = flow.counting is not CountingUnit.RESPONDENT
+    aside = set_aside_ids(
+        session=session,
+        flow_id=flow.id,
+        unit=flow.counting,
+        include_test=report_filter.include_test,
+    )
     while True:
         batch = session.exec(
             select(SurveySession, Respondent)
@@ -146,8 +145,8 @@ def _rows(
             given = answers[survey_session.id or 0]
             personal = respondent.id not in handled
             row = _row(flow, survey_session, respondent, given, labels, personal=personal)
-            if counted is not None:
-                row.insert(len(FIXED_COLUMNS), "1" if survey_session.id in counted else "0")
+            if per_unit:
+                row.insert(len(FIXED_COLUMNS), "0" if survey_session.id in aside else "1")
             previous = earlier.get(respondent.id or 0, {})
             yield _with_previous(flow, columns, row, previous, labels)
         after = batch[-1][0].id or after
