@@ -14,13 +14,15 @@ from sqlmodel import select
 
 from bot.reports.export import COUNTED, export_rows
 from bot.reports.xlsx_summary import COUNTING_NOTES, read_summary
+from flows.definition import load_flow
 from flows.events import AnswerRecorded, OrganisationGiven
 from flows.model import CountingUnit, Flow
+from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
 from storage.crosstab import crosstab
 from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
-from storage.live_counts import live_counts
+from storage.live_counts import live_counts, live_segment_stats
 from storage.models import Respondent, SurveySession
 from storage.organisation_models import OrganisationLink
 from storage.organisation_queries import unit_count
@@ -219,3 +221,45 @@ def test_a_respondent_sees_their_own_answer_count_for_their_unit(engine: Engine)
     assert (staff.get(("role", "oem"), 0), staff[("role", "supplier")]) == (0, 2)
     assert seen_by_second == staff
     assert seen_by_first == {("role", ""): 2, ("role", "oem"): 1, ("role", "supplier"): 1}
+
+
+def test_peer_segment_figures_count_each_unit_once_too(engine: Engine) -> None:
+    """AIAG's segment (suppliers by commodity) per organisation: the segment counters less
+    the colleagues set aside, equal to counting the counted sessions' rows."""
+    aiag = load_flow(DEFAULT_FLOW)
+    unit = replace(aiag, counting=CountingUnit.ORGANISATION, _index={})
+    people = [("a", "甲公司", ("interior",)), ("b", "甲公司", ("interior", "chassis")),
+              ("c", None, ("interior",)), ("d", "乙公司", ("chassis",))]  # fmt: skip
+    ids = []
+    for user, organisation, commodity in people:
+        _, session_id = new_respondent(engine, user, flow=aiag)
+        effects: list[object] = [
+            AnswerRecorded("role", ("supplier",)),
+            AnswerRecorded("commodity", commodity),
+        ]
+        if organisation is not None:
+            effects.append(OrganisationGiven(organisation, None, "上海"))
+        apply(engine, session_id, *effects)  # type: ignore[arg-type]
+        ids.append(session_id)
+    declared = aiag.segments[0]
+    with transaction(engine) as session:
+        staff = live_segment_stats(
+            session=session, flow=unit, declared=declared, option_id="interior", viewer=None
+        )
+        as_b = live_segment_stats(
+            session=session, flow=unit, declared=declared, option_id="interior", viewer=ids[1]
+        )
+        rows = question_stats(
+            session=session,
+            flow=unit,
+            report_filter=ReportFilter(
+                answers=(AnswerIs("role", "supplier"), AnswerIs("commodity", "interior"))
+            ),
+        )
+    # 甲公司 counts through a (started first); c on its own: 2 interior suppliers.
+    assert staff.respondents == 2 == rows["commodity"].respondents
+    commodity = {o.option_id: o.count for o in staff.questions["commodity"].options}
+    assert commodity == {o.option_id: o.count for o in rows["commodity"].options}
+    assert (commodity["interior"], commodity["chassis"]) == (2, 0)
+    seen = {o.option_id: o.count for o in as_b.questions["commodity"].options}
+    assert (as_b.respondents, seen["interior"], seen["chassis"]) == (2, 2, 1)
