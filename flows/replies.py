@@ -253,6 +253,9 @@ class Snapshot(Reply):
     base: int
     items: Sequence[Mapping[str, Any]]
     at_most: int
+    # The survey's counting rule: "respondent", or "organisation"/"plant" (each unit
+    # counted once, the base line says so).
+    counting: str = "respondent"
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ class Summary(Reply):
     answered: bool
     coarse: bool
     at_most: int
+    counting: str = "respondent"  # as `Snapshot.counting`
 
 
 @dataclass(frozen=True)

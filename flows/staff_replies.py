@@ -49,6 +49,9 @@ class StaffFilterLine(Reply):
     channel: str | None
     language: str | None
     test: bool
+    # The flow's counting rule ("respondent", "organisation", "plant"): named when it is
+    # not per respondent, so every figure says what it counted once.
+    counting: str = "respondent"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Table, bindparam, distinct, func
+from sqlalchemy import Table, and_, bindparam, distinct, func
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -150,7 +150,10 @@ def question_stats(
     leave through statistics. `text_total` is exact whatever the limit: a free-text
     answer is one row with a text and no option (`storage.answers`), so the question's
     respondent counter counts its texts.
+    The flow's counting rule applies (`flow.counting`, storage.unit_sessions): per
+    organisation or plant the figures come from the counted sessions' rows.
     """
+    report_filter = report_filter.for_flow(flow.counting)
     if report_filter.narrows:  # some sessions only: counted from their answer rows
         counts = recount(session=session, flow_id=flow.id, report_filter=report_filter)
     else:
@@ -260,13 +263,19 @@ def free_texts_query(
 
 
 def recount(
-    *, session: Session, flow_id: str, report_filter: ReportFilter = NO_FILTER
+    *,
+    session: Session,
+    flow_id: str,
+    report_filter: ReportFilter = NO_FILTER,
+    question_id: str | None = None,
 ) -> dict[tuple[str, str], int]:
     """The counters as they should be, computed from the answer rows (slow, exact); with
-    a filter, the counts of the sessions it keeps."""
+    a filter, the counts of the sessions it keeps; of one question, or of all."""
     real = answer_condition(
         col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
     )
+    if question_id is not None:
+        real = and_(real, col(Answer.question_id) == question_id)
     options = session.exec(
         select(Answer.question_id, Answer.option_id, func.count())
         .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None), real)

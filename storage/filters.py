@@ -5,12 +5,14 @@ the dashboard's figures, charts, cross-tabs and downloads), so they all count th
 sessions. Without conditions the live counters answer (`storage.aggregates`); with
 conditions the answer rows are counted through `sessions_matching`, an indexed
 subquery on `survey_session`. Test respondents (`storage.test_data`) are left out
-unless `include_test`.
+unless `include_test`. A filter also carries the flow's counting rule (`counting`,
+storage.unit_sessions): counting per organisation or plant keeps each unit's counted
+session only, before any other condition, and always counts from the rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,9 @@ from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from flows.model import CountingUnit
 from storage.models import Answer, Respondent, SurveySession
+from storage.unit_sessions import counted_condition
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,28 @@ class ReportFilter:
     channel: str | None = None  # "wechat" | "telegram" | …
     lang: str | None = None  # the respondent's language: "zh" | "en" | "both"
     include_test: bool = False
+    # The flow's `counting:` (set by whoever builds the filter for a flow: `for_flow`).
+    counting: CountingUnit = CountingUnit.RESPONDENT
+    # Under unit counting, this session speaks for its unit: a respondent's own figures.
+    viewer: int | None = None
 
     @property
     def narrows(self) -> bool:
         """True when only some real sessions count (the counters cannot answer)."""
-        return bool(self.answers) or any(
-            v is not None for v in (self.since, self.until, self.channel, self.lang)
+        return (
+            bool(self.answers)
+            or any(v is not None for v in (self.since, self.until, self.channel, self.lang))
+            or self.counting is not CountingUnit.RESPONDENT
         )
+
+    @property
+    def per_unit(self) -> bool:
+        """Counting per organisation or plant (reports then say so)."""
+        return self.counting is not CountingUnit.RESPONDENT
+
+    def for_flow(self, counting: CountingUnit) -> ReportFilter:
+        """This filter under the flow's counting rule (`flow.counting`)."""
+        return self if counting is self.counting else replace(self, counting=counting)
 
 
 NO_FILTER = ReportFilter()
@@ -60,6 +79,8 @@ def filter_to_json(report_filter: ReportFilter) -> dict[str, object]:
         "channel": f.channel,
         "lang": f.lang,
         "include_test": f.include_test,
+        "counting": f.counting.value,
+        "viewer": f.viewer,
     }
 
 
@@ -71,6 +92,8 @@ def filter_from_json(data: dict[str, Any]) -> ReportFilter:
         channel=data.get("channel"),
         lang=data.get("lang"),
         include_test=bool(data.get("include_test")),
+        counting=CountingUnit(data.get("counting") or CountingUnit.RESPONDENT),
+        viewer=data.get("viewer"),
     )
 
 
@@ -111,7 +134,15 @@ def session_conditions(
         where.append(col(SurveySession.id).in_(answered))
     if not f.include_test:
         where.append(real_respondents(SurveySession.respondent_id))
+    if f.per_unit and flow_id is not None:
+        where.append(_counted(col(SurveySession.id), flow_id, f))
     return where
+
+
+def _counted(session_id: Any, flow_id: str, f: ReportFilter) -> ColumnElement[bool]:
+    return counted_condition(
+        session_id, flow_id, f.counting, include_test=f.include_test, viewer=f.viewer
+    )
 
 
 def sessions_matching(flow_id: str, report_filter: ReportFilter) -> SelectOfScalar[Any]:
@@ -127,9 +158,11 @@ def answer_condition(
 ) -> ColumnElement[bool]:
     """A WHERE condition on answer rows (their respondent and session columns)."""
     f = report_filter
-    if f.answers and not any(v is not None for v in (f.since, f.until, f.channel, f.lang)):
-        # Answers alone: the answer rows' own respondent and session columns serve, so
-        # the survey_session rows (their JSON states: most of the table) are not read.
+    alone = not any(v is not None for v in (f.since, f.until, f.channel, f.lang))
+    if (f.answers or f.per_unit) and alone:
+        # Answers or the counting rule alone: the answer rows' own respondent and session
+        # columns serve, so the survey_session rows (their JSON states: most of the
+        # table) are not read.
         kept = [
             session_id.in_(
                 select(Answer.session_id).where(
@@ -146,6 +179,8 @@ def answer_condition(
                 col(SurveySession.respondent_id).in_(test)
             )
             kept.append(session_id.not_in(test_sessions))
+        if f.per_unit:
+            kept.append(_counted(session_id, flow_id, f))
         return and_(*kept)
     if report_filter.narrows:
         return session_id.in_(sessions_matching(flow_id, report_filter))  # type: ignore[no-any-return]

@@ -2,18 +2,19 @@
 
 Counting units (flows.model.CountingUnit): per respondent every survey session counts;
 per organisation each organisation counts once however many of its people answered;
-per plant each (organisation, plant key). Sessions without an organisation count on
-their own, one each (nobody is dropped from a figure for skipping the optional step).
-Test respondents are left out, as everywhere (storage.test_data).
+per plant each (organisation, plant key). The rule, which session speaks for a unit,
+is storage.unit_sessions's; `unit_count` counts through it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from flows.model import CountingUnit
+from storage.filters import ReportFilter, session_conditions
 from storage.models import Respondent, SurveySession
 from storage.organisation_models import (
     MatchStatus,
@@ -113,33 +114,13 @@ def pending_matches(*, session: Session) -> list[MatchRow]:
 
 
 def unit_count(*, session: Session, flow_id: str, unit: CountingUnit) -> UnitCount:
-    """How many units started and completed `flow_id`, counted by `unit`."""
-    rows = session.exec(
-        select(
-            SurveySession.id,
-            SurveySession.completed_at,
-            OrganisationLink.organisation_id,
-            OrganisationLink.plant_key,
-        )
-        .join(Respondent, col(Respondent.id) == SurveySession.respondent_id)
-        .outerjoin(
-            OrganisationLink,
-            (col(OrganisationLink.respondent_id) == SurveySession.respondent_id)
-            & (col(OrganisationLink.flow_id) == SurveySession.flow_id),
-        )
-        .where(SurveySession.flow_id == flow_id, col(Respondent.is_test).is_(False))
-    ).all()
-    started: set[tuple[object, ...]] = set()
-    completed: set[tuple[object, ...]] = set()
-    for session_id, completed_at, organisation_id, plant in rows:
-        key: tuple[object, ...]
-        if unit is CountingUnit.RESPONDENT or organisation_id is None:
-            key = ("session", session_id)
-        elif unit is CountingUnit.ORGANISATION:
-            key = ("organisation", organisation_id)
-        else:
-            key = ("plant", organisation_id, plant)
-        started.add(key)
-        if completed_at is not None:
-            completed.add(key)
-    return UnitCount(unit, len(started), len(completed))
+    """How many units started and completed `flow_id`, counted by `unit`: each unit's
+    counted session (storage.unit_sessions), completed or not."""
+    kept = and_(
+        col(SurveySession.flow_id) == flow_id,
+        *session_conditions(ReportFilter(counting=unit), flow_id),
+    )
+    started, completed = session.exec(
+        select(func.count(), func.count(col(SurveySession.completed_at))).where(kept)
+    ).one()
+    return UnitCount(unit, int(started), int(completed))

@@ -47,10 +47,12 @@ class Counted:
 
 def answerable(report_filter: ReportFilter, utc_offset: timedelta = timedelta(0)) -> bool:
     """Whether the counters hold the answer: no answer conditions, start dates and the
-    offset of the days or hours asked for on whole hours."""
+    offset of the days or hours asked for on whole hours, every session counting (not
+    per organisation or plant: storage.unit_sessions)."""
     moments = [m for m in (report_filter.since, report_filter.until) if m is not None]
     return (
         not report_filter.answers
+        and not report_filter.per_unit
         and all(hour_of(m) == m for m in moments)
         and utc_offset % HOUR == timedelta(0)
     )

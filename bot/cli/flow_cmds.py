@@ -14,7 +14,7 @@ from bot.cli.common import settings_or_exit
 from bot.reports.export import export_rows, write_csv
 from bot.reports.number_summary import number_summaries
 from bot.reports.sav_export import write_sav
-from bot.reports.text_report import render_report
+from bot.reports.text_report import COUNTING_NOTES, render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
 from flows.check import check_file
@@ -105,7 +105,14 @@ def report(
             versions = surveys.answered_versions(session=session, flow_id=flow.id)
             numbers = number_summaries(session=session, flow=flow)
             typer.echo(
-                render_report(flow, stats, include_texts=texts, versions=versions, numbers=numbers)
+                render_report(
+                    flow,
+                    stats,
+                    include_texts=texts,
+                    versions=versions,
+                    numbers=numbers,
+                    stamp=COUNTING_NOTES.get(flow.counting),  # a rule other than per respondent
+                )
             )
     finally:
         engine.dispose()

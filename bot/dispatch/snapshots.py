@@ -2,7 +2,8 @@
 
 The engine stays pure: it says "snapshot of question X" or "completion summary", and only
 when the flow's `snapshots:` mode allows it; the figures come from the exact aggregate
-counters read inside the same transaction. What may be shown follows `bot.reports.disclosure`
+counters read inside the same transaction (per organisation or plant: the counted
+sessions' rows, storage.live_counts). What may be shown follows `bot.reports.disclosure`
 (docs/snapshots.md): figures on a named base, small counts coarsened, nothing about a
 small group, and only about questions the respondent has already answered.
 """
@@ -28,7 +29,8 @@ from flows.replies import (
     SummaryRequest,
 )
 from flows.state import SessionState
-from storage.aggregates import RESPONDENTS, counters
+from storage.aggregates import RESPONDENTS
+from storage.live_counts import live_counts
 from storage.models import ContactRequest
 
 
@@ -41,8 +43,11 @@ class Enricher:
         state: SessionState,
         thresholds: Thresholds,
         contacts: Sequence[ContactRequest],
+        viewer: int | None = None,
     ) -> None:
         self.session = session
+        # The respondent's survey session: under unit counting it speaks for their unit.
+        self.viewer = viewer
         self.flow = flow
         self.state = state
         self.thresholds = thresholds
@@ -73,7 +78,11 @@ class Enricher:
 
     def _summary(self) -> dict[str, Any]:
         return summary_params(
-            session=self.session, flow=self.flow, state=self.state, thresholds=self.thresholds
+            session=self.session,
+            flow=self.flow,
+            state=self.state,
+            thresholds=self.thresholds,
+            viewer=self.viewer,
         )
 
     def _snapshot(self, reply: SnapshotRequest) -> Snapshot | None:
@@ -83,7 +92,9 @@ class Enricher:
         if question.is_note or not question.is_choice or answer is None or not answer.options:
             return None
         # After nearly every answer: the one question's counters, not the whole survey's.
-        counts = counters(session=self.session, flow_id=self.flow.id, question_id=question.id)
+        counts = live_counts(
+            session=self.session, flow=self.flow, viewer=self.viewer, question_id=question.id
+        )
         figures = snapshot_figures(
             question,
             {o: n for (_q, o), n in counts.items() if o != RESPONDENTS},
@@ -94,7 +105,9 @@ class Enricher:
         if figures is None:
             return None
         items = [figure_params(question, f) for f in figures.figures]
-        return Snapshot(figures.base, items, self.thresholds.min_cell - 1, lang=reply.lang)
+        at_most = self.thresholds.min_cell - 1
+        counting = self.flow.counting.value  # the base line names a unit rule
+        return Snapshot(figures.base, items, at_most, counting=counting, lang=reply.lang)
 
 
 def _has_summary(reply: Reply) -> bool:

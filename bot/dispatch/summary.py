@@ -18,10 +18,9 @@ from sqlmodel import Session
 from bot.reports.disclosure import Figure, QuestionFigures, Thresholds, question_figures
 from flows.check_segments import compared_questions
 from flows.model import Flow, Question, Segment
-from flows.peer_segments import segment_id
 from flows.state import SessionState
-from storage.aggregates import RESPONDENTS, counters
-from storage.segment_counters import segment_counter_stats
+from storage.aggregates import RESPONDENTS
+from storage.live_counts import live_counts, live_segment_stats
 
 SUMMARY_TOP = 3  # options per question, the respondent's own always added
 
@@ -45,22 +44,30 @@ def _row(question: Question, figures: QuestionFigures) -> dict[str, Any]:
 
 
 def summary_params(
-    *, session: Session, flow: Flow, state: SessionState, thresholds: Thresholds
+    *,
+    session: Session,
+    flow: Flow,
+    state: SessionState,
+    thresholds: Thresholds,
+    viewer: int | None = None,
 ) -> dict[str, Any]:
+    """`viewer`: the respondent's survey session, which speaks for their unit when the
+    survey counts per organisation or plant (storage.live_counts)."""
     answered = {q: a.options for q, a in state.answers.items() if a.options}
     asked = [q for q in flow.questions if q.is_choice and q.snapshot and q.id in answered]
     coarse = False
     segment = None
     covered: set[str] = set()
     for declared in flow.segments:
-        found = _segment(session, flow, declared, answered, thresholds)
+        found = _segment(session, flow, declared, answered, thresholds, viewer)
         if found is not None:
             segment, compared = found
             covered = {declared.by, *(q for q, _ in declared.within), *compared}
             coarse = any(f.coarse for f in compared.values())
             break
     by_question: dict[str, dict[str, int]] = {}
-    for (question_id, option_id), n in counters(session=session, flow_id=flow.id).items():
+    counts_now = live_counts(session=session, flow=flow, viewer=viewer)
+    for (question_id, option_id), n in counts_now.items():
         by_question.setdefault(question_id, {})[option_id] = n
     rows = []
     for question in asked:
@@ -85,6 +92,7 @@ def summary_params(
         "answered": bool(asked),
         "coarse": coarse,
         "at_most": thresholds.min_cell - 1,
+        "counting": flow.counting.value,  # the base line names a unit rule
     }
 
 
@@ -94,6 +102,7 @@ def _segment(
     declared: Segment,
     answered: Mapping[str, tuple[str, ...]],
     thresholds: Thresholds,
+    viewer: int | None,
 ) -> tuple[dict[str, Any], dict[str, QuestionFigures]] | None:
     """The first of the respondent's segments in this declaration with figures to show."""
     if not all(o in answered.get(q, ()) for q, o in declared.within):
@@ -102,8 +111,8 @@ def _segment(
     by = flow.question(declared.by)
     for option_id in answered.get(declared.by, ()):  # the core one first, as asked
         option = by.option(option_id)
-        peers = segment_counter_stats(
-            session=session, flow=flow, segment=segment_id(declared, option_id)
+        peers = live_segment_stats(
+            session=session, flow=flow, declared=declared, option_id=option_id, viewer=viewer
         )
         if option is None or peers.respondents < thresholds.min_segment:
             continue

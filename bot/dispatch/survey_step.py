@@ -114,6 +114,7 @@ class SurveyStep:
             state=result.state,
             thresholds=self.thresholds,
             contacts=contacts,
+            viewer=saved.id,
         )
         chose: tuple[Reply, ...] = ()
         notice: Reply | None = None

@@ -1,5 +1,10 @@
 """All answers as a table, one row per respondent: CSV (Excel-friendly) and XLSX.
 
+A survey counting per organisation or plant exports every respondent's row and a
+`counted` 0/1 column (`COUNTED`): the analyst keeps the colleagues' answers (who said
+what, and where they differ) and filters on `counted` = 1 for the figures every report
+shows (SPSS `FILTER BY counted`, an Excel autofilter).
+
 Multiple choice: one 0/1 column per option (`question:option`), blank when the
 question was not answered; single choice and yes/no: the option id; free text and form
 fields: the text. Contact-form fields are left blank once the respondent's contact
@@ -23,13 +28,14 @@ from sqlmodel import Session, col, select
 
 from bot.reports.labels import is_personal, option_text
 from bot.reports.text_report import option_label
-from flows.model import Flow, Question, QuestionType
+from flows.model import CountingUnit, Flow, Question, QuestionType
 from flows.state import Answer as StateAnswer
 from storage.aggregates import option_ids
 from storage.filters import NO_FILTER, ReportFilter, session_conditions
 from storage.models import Answer, Respondent, SurveySession
 from storage.retention import handled_respondents
 from storage.rounds import answers_by_respondent
+from storage.unit_sessions import set_aside_ids
 
 # `version`: the survey version the respondent answered (their session's).
 FIXED_COLUMNS = [
@@ -41,6 +47,10 @@ FIXED_COLUMNS = [
     "started_at",
     "completed_at",
 ]
+# A survey counting per organisation or plant (storage.unit_sessions) exports every
+# session with this 0/1 column after the fixed ones: 1 for the session that speaks for
+# its unit (the one every report counts), 0 for a colleague's that is not counted.
+COUNTED = "counted"
 # The column after a multiple-choice question's 0/1 columns: the chosen options in words.
 LABELS = "labels"
 ORIGINAL = "original"  # a number with a unit: the words the respondent typed ("1.5万吨")
@@ -53,8 +63,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"[+0]\d[\d \-]{4,}\d")
 
 
+def fixed_columns(flow: Flow) -> list[str]:
+    """The columns before the answers: `counted` too when the survey counts per unit."""
+    per_unit = flow.counting is not CountingUnit.RESPONDENT
+    return [*FIXED_COLUMNS, COUNTED] if per_unit else list(FIXED_COLUMNS)
+
+
 def export_columns(flow: Flow) -> list[str]:
-    columns = list(FIXED_COLUMNS)
+    columns = fixed_columns(flow)
     for question in flow.questions:
         if question.is_note:
             continue
@@ -93,7 +109,16 @@ def _rows(
     session: Session, flow: Flow, batch_size: int, report_filter: ReportFilter, labels: bool
 ) -> Iterator[list[str]]:
     after = 0
+    # Every session the filter keeps, counted or not (no flow id: no counting rule here);
+    # the `counted` column says which ones the reports count.
     real = session_conditions(report_filter)
+    per_unit = flow.counting is not CountingUnit.RESPONDENT
+    aside = set_aside_ids(
+        session=session,
+        flow_id=flow.id,
+        unit=flow.counting,
+        include_test=report_filter.include_test,
+    )
     while True:
         batch = session.exec(
             select(SurveySession, Respondent)
@@ -120,6 +145,8 @@ def _rows(
             given = answers[survey_session.id or 0]
             personal = respondent.id not in handled
             row = _row(flow, survey_session, respondent, given, labels, personal=personal)
+            if per_unit:
+                row.insert(len(FIXED_COLUMNS), "0" if survey_session.id in aside else "1")
             previous = earlier.get(respondent.id or 0, {})
             yield _with_previous(flow, columns, row, previous, labels)
         after = batch[-1][0].id or after

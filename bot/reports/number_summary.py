@@ -60,6 +60,7 @@ def number_summaries(
 ) -> dict[str, NumberSummary]:
     """Question id → its summary, for the flow's numeric questions that have answers."""
     out: dict[str, NumberSummary] = {}
+    report_filter = report_filter.for_flow(flow.counting)  # storage.unit_sessions
     for question in flow.questions:
         if not question.is_numeric:
             continue

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from bot.reports.export import FIXED_COLUMNS, LABELS, export_columns
+from bot.reports.export import COUNTED, LABELS, export_columns, fixed_columns
 from bot.reports.labels import option_text
 from bot.reports.staff_replies import number
 from bot.reports.text_report import option_label
@@ -28,8 +28,9 @@ from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
 
 _FIXED_KINDS = {"respondent_id": "number", "version": "number", "started_at": "time",
-                "completed_at": "time"}  # fmt: skip
+                "completed_at": "time", COUNTED: "number"}  # fmt: skip
 FLAG_LABELS = {0.0: "未选 Not chosen", 1.0: "已选 Chosen"}
+COUNTED_LABELS = {0.0: "不计入（同单位另有计入者） Not counted", 1.0: "计入 Counted"}
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]")
 NAME_BYTES = 64  # SPSS's limit on a variable name
 
@@ -53,10 +54,18 @@ class Variable:
 
 def variables(flow: Flow) -> list[Variable]:
     """One variable per CSV column, in the CSV's order."""
+    fixed = fixed_columns(flow)
     out = [
-        Variable(c, c, FIXED_HEADERS[c], Kind(_FIXED_KINDS.get(c, "text"))) for c in FIXED_COLUMNS
+        Variable(
+            c,
+            c,
+            FIXED_HEADERS[c],
+            Kind(_FIXED_KINDS.get(c, "text")),
+            value_labels=dict(COUNTED_LABELS) if c == COUNTED else {},
+        )
+        for c in fixed
     ]
-    taken = set(FIXED_COLUMNS)
+    taken = set(fixed)
     for question in flow.questions:
         if not question.is_note:
             out.extend(_question_variables(flow, question, taken))

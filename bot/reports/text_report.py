@@ -14,11 +14,21 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.reports.labels import is_personal, option_text
 from bot.reports.number_summary import NumberSummary
-from flows.model import Flow, Lang, Question, QuestionType, Text
+from flows.model import CountingUnit, Flow, Lang, Question, QuestionType, Text
 from storage.aggregates import QuestionStats
 
 HEADER = "AIAG Supply Chain Sustainability"
 COLUMNS = "选项 百分比"
+# The counting rule (storage.unit_sessions), named in a report when it is not per
+# respondent (the CLI report, the XLSX summary sheet and codebook).
+COUNTING_NOTES = {
+    CountingUnit.ORGANISATION: "计数规则：按机构计，每家一次（未填机构者各计一次；答卷表中"
+    " counted = 1 者） Counting rule: per organisation, each counted once (each respondent"
+    " without an organisation counts once; the answers sheet's rows with counted = 1)",
+    CountingUnit.PLANT: "计数规则：按工厂计，每个工厂一次（未填机构者各计一次；答卷表中"
+    " counted = 1 者） Counting rule: per plant, each counted once (each respondent"
+    " without an organisation counts once; the answers sheet's rows with counted = 1)",
+}
 
 
 def option_label(text: Text) -> str:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.reports.export import FIXED_COLUMNS, LABELS, ORIGINAL, PREVIOUS
+from bot.reports.export import COUNTED, LABELS, ORIGINAL, PREVIOUS, fixed_columns
 from bot.reports.labels import option_text
 from bot.reports.number_summary import NumberSummary
 from bot.reports.staff_replies import number
-from bot.reports.xlsx_summary import PERCENT_FORMAT, Percent, Row
+from bot.reports.xlsx_summary import COUNTING_NOTES, PERCENT_FORMAT, Percent, Row
 from flows.model import Flow, Lang, QuestionType
 from storage.aggregates import option_ids
 
@@ -36,8 +36,9 @@ FIXED_HEADERS = {
     "version": "问卷版本 Version",
     "started_at": "开始时间 Started (Asia/Shanghai)",
     "completed_at": "完成时间 Completed (Asia/Shanghai)",
+    "counted": "计入统计（按单位规则，0/1） Counted (unit rule, 0/1)",
 }
-_INTEGER_FIXED = {"respondent_id", "version"}
+_INTEGER_FIXED = {"respondent_id", "version", "counted"}
 _TIME_FIXED = {"started_at", "completed_at"}
 
 
@@ -55,7 +56,7 @@ def columns(flow: Flow) -> list[Column]:
             FIXED_HEADERS[c],
             "int" if c in _INTEGER_FIXED else "time" if c in _TIME_FIXED else "text",
         )
-        for c in FIXED_COLUMNS
+        for c in fixed_columns(flow)
     ]
     for question in flow.questions:
         if question.is_note:
@@ -104,6 +105,10 @@ def codebook(flow: Flow) -> list[list[Any]]:
             rows.append(
                 [n, column, question.text.zh, question.text.en, option_id, text.zh, text.en]
             )
+    if flow.counting in COUNTING_NOTES:
+        rows.append([])
+        rows.append(["", COUNTED, COUNTING_NOTES[flow.counting], "", "1 / 0", "计入 / 不计入",
+                     "Counted / not counted"])  # fmt: skip
     return rows
 
 

@@ -6,7 +6,8 @@ English, the seed's "选项 / 百分比" columns with a count between them, then
 option with the seed's wording ("主机厂 (OEM)"), its count (an integer) and its share of
 all selections (a number shown as "1.27%", so a column adds up to ~100 % as in the seed).
 Free-text questions list the answers with the respondent's number, newest first, as the
-seed does. Contact-form fields are never listed.
+seed does. Contact-form fields are never listed. A survey counting per organisation or
+plant counts each unit once (`question_stats` follows the flow's rule) and says so.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.reports.labels import is_personal, option_text
-from bot.reports.text_report import HEADER, newest_of, option_label
+from bot.reports.text_report import COUNTING_NOTES, HEADER, newest_of, option_label
 from flows.model import Flow, Lang, Question, QuestionType
 from storage.aggregates import QuestionStats, question_stats
 from storage.filters import NO_FILTER, ReportFilter
@@ -58,6 +59,8 @@ def summary_rows(flow: Flow, stats: Mapping[str, QuestionStats], *, stamp: str =
     rows: list[Row] = [[HEADER], [flow.title.get(Lang.BOTH)], [TITLE]]
     if stamp:
         rows.append([stamp])
+    if flow.counting in COUNTING_NOTES:
+        rows.append([COUNTING_NOTES[flow.counting]])
     for question in flow.questions:
         question_stats = stats.get(question.id)
         if question_stats is None or is_personal(flow, question):

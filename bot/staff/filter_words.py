@@ -161,6 +161,7 @@ def parse_filters(
         channel=channel,
         lang=lang,
         include_test=Key.TEST in words,
+        counting=flow.counting,  # every figure of the reply counts by the flow's rule
     )
     return ParsedFilter(
         " ".join(rest), report_filter, tuple(conditions), since_day, until_day, words

@@ -76,6 +76,7 @@ def filter_line(parsed: ParsedFilter, line: Line) -> str:
         channel=f.channel,
         language=f.lang,
         test=f.include_test,
+        counting=f.counting.value,
     )
     return line(reply)
 

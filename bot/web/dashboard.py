@@ -149,6 +149,7 @@ def gather_dashboard(
     """Every figure for the sessions `report_filter` keeps (the contact list is not a
     figure: it shows every open request). `from_counters=False`: sessions counted from
     the rows, not the session counters (the benchmark's "before")."""
+    report_filter = report_filter.for_flow(flow.counting)  # storage.unit_sessions
     stats = question_stats(
         session=session, flow=flow, text_limit=text_limit, report_filter=report_filter
     )
@@ -270,6 +271,7 @@ def gather_crosstab(
         raise ValueError("personal details are not cross-tabulated")
     if not (question.is_choice and by.is_choice):
         raise ValueError("a cross-tab needs two choice questions")
+    report_filter = report_filter.for_flow(flow.counting)  # storage.unit_sessions
     table = crosstab(
         session=session,
         flow_id=flow.id,

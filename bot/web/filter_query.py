@@ -75,6 +75,7 @@ def parse_web_filter(query: QueryParams, flow: Flow) -> WebFilter:
         channel=channel,
         lang=lang,
         include_test=include_test,
+        counting=flow.counting,  # every figure on the page counts by the flow's rule
     )
     return WebFilter(report_filter, tuple(params), tuple(labels))
 

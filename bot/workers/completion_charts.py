@@ -26,9 +26,9 @@ from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
 from storage.chart_queue import STAFF_KIND, chart_drawn, claim_charts, respondent_of, survey_of
 from storage.db import run_in_transaction, transaction
-from storage.filters import filter_from_json
+from storage.filters import ReportFilter, filter_from_json
 from storage.models import Outbox
-from storage.respondents import load_state
+from storage.session_rows import load_session_row
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +154,14 @@ class ChartWorker:
         # One consistent read that holds up no writer; the drawing happens after it.
         with transaction(self.engine, readonly=True) as session:
             flow = self._flow(session, item)
-            state = load_state(session=session, respondent_id=respondent_of(item), flow_id=flow.id)
-            stats = question_stats(session=session, flow=flow) if state else {}
+            row = load_session_row(
+                session=session, respondent_id=respondent_of(item), flow_id=flow.id
+            )
+            state = SessionState.from_json(row.state_json) if row is not None else None
+            # Counting per organisation or plant: the respondent's own session speaks for
+            # their unit in what they are shown (storage.live_counts).
+            own = ReportFilter(viewer=row.id if row is not None else None)
+            stats = question_stats(session=session, flow=flow, report_filter=own) if state else {}
         if state is None:
             return None
         return completion_chart(

@@ -71,6 +71,28 @@ def _item(text: object, shown: str, count: int | None = None, pct: str | None = 
     }
 
 
+def test_a_snapshot_counted_per_unit_names_the_rule_on_its_base(
+    renderer: Renderer, flow: Flow
+) -> None:
+    yes = flow.question("carbon_policy").option("yes")
+    per_organisation = Snapshot(8, [_item(yes.text, "exact", 4, "50")], 2, counting="organisation")
+    assert renderer.render(per_organisation, Lang.ZH) == (
+        "8 家机构中（按机构计，每家一次；你的答案代表你的机构），"
+        "你和另外 3 家选择了“是”（4/8，50%）。"
+    )
+    assert renderer.render(per_organisation, Lang.EN) == (
+        "Of 8 organisations (counted per organisation, each once; your answers stand for your"
+        " organisation), you and 3 others chose Yes (4 of 8, 50%)."
+    )
+    per_plant = Snapshot(9, [_item(yes.text, "few")], 2, counting="plant")
+    assert renderer.render(per_plant, Lang.ZH) == (
+        "9 个工厂中（按工厂计，每个工厂一次；你的答案代表你的工厂），"
+        "你和少数其他单位（最多 2 个）选择了“是”。"
+    )
+    both = renderer.render(per_plant, Lang.BOTH)
+    assert "按工厂计" in both and "counted per plant, each once" in both
+
+
 def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
     """ "you and 3 others (4 of 8)": "also" only about others, on a named base."""
     yes = flow.question("carbon_policy").option("yes")
