@@ -2,9 +2,9 @@
 
 In a survey that counts per organisation or per plant (flows.model.CountingUnit), the
 respondents linked to one unit (the same organisation, or the same organisation and
-plant key) in that survey are colleagues. One of them is counted: the one whose link has
-the latest `took_over_at`, else the one whose session was completed first, else the one
-who started first (the rule reports use). Test respondents are nobody's colleagues.
+plant key) in that survey are colleagues. One of them is counted, by the rule every report
+uses (storage.unit_sessions, read from there, not restated here). Test respondents are
+nobody's colleagues.
 
 `take_over` is the only write: it sets the respondent's `took_over_at`. A retried push is
 answered from the dispatcher's dedupe row; a second "take over" is answered "already".
@@ -13,9 +13,9 @@ Functions take `*, session` and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -24,6 +24,7 @@ from flows.model import CountingUnit
 from flows.state import Answer, SessionState
 from storage.models import Respondent, SurveySession
 from storage.organisation_models import OrganisationLink
+from storage.unit_sessions import set_aside
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Member:
     started_at: datetime
     completed_at: datetime | None
     took_over_at: datetime | None
+    counted: bool  # the unit's counted session (storage.unit_sessions)
 
 
 @dataclass(frozen=True)
@@ -46,31 +48,11 @@ class Unit:
         return tuple(m for m in self.members if m.respondent_id != self.link.respondent_id)
 
     def counted(self) -> Member | None:
-        return counted(self.members)
+        return next((m for m in self.members if m.counted), None)
 
     def counts_theirs(self) -> bool:
         chosen = self.counted()
         return chosen is not None and chosen.respondent_id == self.link.respondent_id
-
-
-def counted(members: Sequence[Member]) -> Member | None:
-    """Whose answers the unit counts: latest take-over, else first completed, else first
-    started (ties by session id: the one who came first)."""
-    took = [m for m in members if m.took_over_at is not None]
-    if took:
-        return max(took, key=lambda m: (_naive(m.took_over_at), m.session_id))
-    done = [m for m in members if m.completed_at is not None]
-    if done:
-        return min(done, key=lambda m: (_naive(m.completed_at), m.session_id))
-    if members:
-        return min(members, key=lambda m: (_naive(m.started_at), m.session_id))
-    return None
-
-
-def _naive(moment: datetime | None) -> datetime:
-    # SQLite hands timestamps back without their zone, PostgreSQL with it: compare as UTC.
-    assert moment is not None
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def unit_of(
@@ -103,12 +85,22 @@ def unit_of(
     )
     if counting is CountingUnit.PLANT:
         query = query.where(OrganisationLink.plant_key == link.plant_key)
+    rows = session.exec(query).all()
+    asker = session.get(Respondent, respondent_id)
+    ranked = set_aside(flow_id, counting, include_test=asker is not None and asker.is_test)
+    ids = [row.id for _, row in rows]
+    aside = set(session.exec(ranked.where(ranked.selected_columns[0].in_(ids))).all())
     members = []
-    for other, row in session.exec(query).all():
+    for other, row in rows:
         assert row.id is not None
         members.append(
             Member(
-                other.respondent_id, row.id, row.started_at, row.completed_at, other.took_over_at
+                other.respondent_id,
+                row.id,
+                row.started_at,
+                row.completed_at,
+                other.took_over_at,
+                counted=row.id not in aside,
             )
         )
     return Unit(link, tuple(sorted(members, key=lambda m: m.session_id)))

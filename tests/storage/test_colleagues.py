@@ -1,47 +1,54 @@
-"""Whose answers a counting unit counts (storage.colleagues.counted): the latest take-over,
-else the first completed session, else the first started one."""
+"""Whose answers a colleague is told count (storage.colleagues.unit_of) is the session
+every report counts (storage.unit_sessions): one rule, read from one place. On SQLite and
+PostgreSQL (the `engine` fixture)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from sqlalchemy.engine import Engine
 
-from storage.colleagues import Member, counted
-
-T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-def member(
-    n: int, *, started: int, completed: int | None = None, took: int | None = None
-) -> Member:
-    def at(minutes: int | None) -> datetime | None:
-        return None if minutes is None else T0 + timedelta(minutes=minutes)
-
-    return Member(n, n, T0 + timedelta(minutes=started), at(completed), at(took))
+from flows.model import CountingUnit
+from storage.colleagues import Unit, unit_of
+from storage.db import transaction
+from storage.models import SurveySession
+from tests.storage.sample import at
+from tests.storage.test_unit_sessions import PER_ORGANISATION, answer, roles, take_over
 
 
-def test_the_latest_take_over_counts() -> None:
-    first = member(1, started=0, completed=5, took=30)
-    second = member(2, started=1, completed=6, took=40)
-    third = member(3, started=2, completed=3)
-    assert counted([first, second, third]) == second
+def unit(engine: Engine, session_id: int) -> Unit:
+    with transaction(engine) as session:
+        row = session.get(SurveySession, session_id)
+        assert row is not None
+        found = unit_of(
+            session=session,
+            respondent_id=row.respondent_id,
+            flow_id="mini",
+            counting=CountingUnit.ORGANISATION,
+        )
+    assert found is not None
+    return found
 
 
-def test_without_a_take_over_the_first_completed_counts() -> None:
-    early_start = member(1, started=0)
-    early_finish = member(2, started=1, completed=4)
-    late_finish = member(3, started=0, completed=9)
-    assert counted([early_start, late_finish, early_finish]) == early_finish
+def counted_session(engine: Engine, session_id: int) -> int:
+    chosen = unit(engine, session_id).counted()
+    assert chosen is not None
+    return chosen.session_id
 
 
-def test_when_nobody_completed_the_first_started_counts() -> None:
-    assert counted([member(2, started=3), member(1, started=1)]) == member(1, started=1)
-    assert counted([]) is None
+def test_the_colleague_notice_names_the_session_the_reports_count(engine: Engine) -> None:
+    oem = answer(engine, "a", "oem", organisation="甲公司", started=0, completed=30)
+    supplier = answer(engine, "b", "supplier", organisation="甲公司", started=5, completed=10)
+    # The earliest completed counts: the supplier, in the figures and for both colleagues.
+    assert roles(engine, PER_ORGANISATION) == {"n": 1, "oem": 0, "supplier": 1}
+    assert counted_session(engine, oem) == counted_session(engine, supplier) == supplier
+    assert sum(m.counted for m in unit(engine, oem).members) == 1
+    take_over(engine, oem, at(60))
+    assert roles(engine, PER_ORGANISATION) == {"n": 1, "oem": 1, "supplier": 0}
+    assert counted_session(engine, oem) == counted_session(engine, supplier) == oem
+    assert unit(engine, oem).counts_theirs() and not unit(engine, supplier).counts_theirs()
 
 
-def test_zoneless_timestamps_compare_with_zoned_ones() -> None:
-    """SQLite hands back timestamps without a zone, PostgreSQL with one."""
-    naive = Member(
-        1, 1, T0.replace(tzinfo=None), None, (T0 + timedelta(hours=1)).replace(tzinfo=None)
-    )
-    zoned = member(2, started=0, took=30)
-    assert counted([naive, zoned]) == naive
+def test_when_nobody_completed_the_first_started_counts(engine: Engine) -> None:
+    late = answer(engine, "a", "oem", organisation="甲公司", started=9)
+    early = answer(engine, "b", "supplier", organisation="甲公司", started=2)
+    assert counted_session(engine, late) == early
+    assert roles(engine, PER_ORGANISATION) == {"n": 1, "oem": 0, "supplier": 1}
