@@ -131,13 +131,33 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
         options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
     options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
     url = url.difference_update_query(["options"])
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
     )
+    _send_queued_writes(engine)
+    return engine
+
+
+def _send_queued_writes(engine: Engine) -> None:
+    """Writes queued by `storage.precompiled` go out before anything SQLAlchemy runs on
+    the connection, and with the COMMIT (one round trip); a rollback forgets them."""
+    from storage import precompiled  # it imports nothing from here; keeps db.py first
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(conn: Connection, *_args: Any) -> None:
+        precompiled.send_queued(conn)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        precompiled.send_queued(conn, then_commit=True)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        precompiled.drop_queued(conn)
 
 
 @contextmanager

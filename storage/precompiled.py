@@ -11,6 +11,16 @@ What is given up is deliberately small: no statement events (`before_cursor_exec
 no `IN` lists that expand, no Python-side column defaults (statements pass every value).
 DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
 (`storage.db.is_retryable`) and error handling see what they saw before.
+
+PostgreSQL: every statement is a round trip to the server, and a survey step used to
+wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
+`execute_many`) wait on the connection instead and go out in psycopg's pipeline mode
+together with the next statement whose answer is needed, or with the COMMIT: one round
+trip for all. psycopg's own BEGIN rides with a transaction's first statement the same
+way. A queued write that fails raises from that next statement (or the commit), inside
+the same transaction, with its own SQLSTATE; `storage.db` drains the queue before any
+statement SQLAlchemy runs and before commit, and drops it on rollback. SQLite runs
+every statement at once, as before.
 """
 
 from __future__ import annotations
@@ -47,6 +57,9 @@ class _Compiled:
 
 
 _CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
+# PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
+_QUEUED = "surveybot.queued_writes"
+_Queued = list[tuple[_Compiled, Sequence[Any] | dict[str, Any]]]
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -124,17 +137,98 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """Run `statement` with `params` (by bind key); its result rows as plain tuples."""
     compiled = _compiled(conn, statement, ())
-    cursor = conn.connection.cursor()
+    bound = _bound(compiled, params or {})
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
     try:
-        cursor.execute(compiled.sql, _bound(compiled, params or {}))
-        fetched = cursor.fetchall() if compiled.has_results else []
+        if _pipelined(conn, dbapi_connection):
+            with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+                _send_queued(conn, dbapi_connection)
+                fetched = _execute(dbapi_connection, compiled, bound)
+        else:
+            fetched = _execute(dbapi_connection, compiled, bound)
     except Exception as error:
         _raise(conn, compiled, error)
-    finally:
-        cursor.close()
     if not any(compiled.results):
         return [tuple(row) for row in fetched]
     return [_row(compiled, row) for row in fetched]
+
+
+def later(
+    conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run a statement without results whose effect nothing reads before the next
+    statement: on PostgreSQL it is queued and sent with that statement (or the commit)."""
+    if conn.dialect.name != "postgresql":
+        rows(conn, statement, params)
+        return
+    compiled = _compiled(conn, statement, ())
+    _queue(conn).append((compiled, _bound(compiled, params or {})))
+
+
+def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
+    """Send the writes queued on `conn` now, in one round trip (`storage.db` calls this
+    before a statement of SQLAlchemy's own, and just before it commits: `then_commit`
+    sends the COMMIT in the same round trip, and SQLAlchemy's own commit that follows
+    finds the transaction ended, which psycopg takes as nothing to do)."""
+    if not conn.info.get(_QUEUED):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+        _send_queued(conn, dbapi_connection)
+        if then_commit:
+            dbapi_connection.commit()
+
+
+def drop_queued(conn: Connection) -> None:
+    """Forget the writes queued on `conn` (its transaction rolled back)."""
+    conn.info.pop(_QUEUED, None)
+
+
+def _queue(conn: Connection) -> _Queued:
+    queued: _Queued | None = conn.info.get(_QUEUED)
+    if queued is None:
+        queued = conn.info[_QUEUED] = []
+    return queued
+
+
+def _pipelined(conn: Connection, dbapi_connection: Any) -> bool:
+    """PostgreSQL, and writes queued or psycopg's BEGIN still to go: send them along."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if conn.info.get(_QUEUED):
+        return True
+    from psycopg.pq import TransactionStatus
+
+    idle = dbapi_connection.pgconn.transaction_status == TransactionStatus.IDLE
+    return bool(idle and not dbapi_connection.autocommit)
+
+
+def _send_queued(conn: Connection, dbapi_connection: Any) -> None:
+    queued: _Queued = conn.info.pop(_QUEUED, None) or []
+    if not queued:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        for compiled, bound in queued:
+            try:
+                cursor.execute(compiled.sql, bound)
+            except Exception as error:
+                _raise(conn, compiled, error)
+    finally:
+        cursor.close()
+
+
+def _execute(
+    dbapi_connection: Any, compiled: _Compiled, bound: Sequence[Any] | dict[str, Any]
+) -> list[Any]:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(compiled.sql, bound)
+        return list(cursor.fetchall()) if compiled.has_results else []
+    finally:
+        cursor.close()
 
 
 def first(
@@ -156,12 +250,16 @@ def scalar(
 def execute_many(
     conn: Connection, statement: ClauseElement, params: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Run a statement without results once per parameter set (`executemany`). An
-    INSERT without `.values()` writes the columns of the first parameter set."""
+    """Run a statement without results once per parameter set (`executemany`; queued
+    like `later` on PostgreSQL). An INSERT without `.values()` writes the columns of the
+    first parameter set."""
     if not params:
         return
     columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
     compiled = _compiled(conn, statement, columns)
+    if conn.dialect.name == "postgresql":
+        _queue(conn).extend((compiled, _bound(compiled, p)) for p in params)
+        return
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(compiled.sql, [_bound(compiled, p) for p in params])  # type: ignore[arg-type]

@@ -164,7 +164,7 @@ def update_respondent(
     if values:
         statement = _RESPONDENT_UPDATES[tuple(values)]
         params = {"match_id": respondent_id, **{f"new_{k}": v for k, v in values.items()}}
-        precompiled.rows(connection_of(session), statement, params)
+        precompiled.later(connection_of(session), statement, params)
 
 
 def set_respondent_active(
