@@ -171,14 +171,19 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
     before a statement of SQLAlchemy's own, and just before it commits: `then_commit`
     sends the COMMIT in the same round trip, and SQLAlchemy's own commit that follows
     finds the transaction ended, which psycopg takes as nothing to do)."""
-    if not conn.info.get(_QUEUED):
+    queued: _Queued | None = conn.info.get(_QUEUED)
+    if not queued:
         return
+    last = queued[-1][0]  # a failure is only known at the sync: named after the last
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
-    with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-        _send_queued(conn, dbapi_connection)
-        if then_commit:
-            dbapi_connection.commit()
+    try:
+        with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+            _send_queued(conn, dbapi_connection)
+            if then_commit:
+                dbapi_connection.commit()
+    except Exception as error:
+        _raise(conn, last, error)
 
 
 def drop_queued(conn: Connection) -> None:
