@@ -133,7 +133,11 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     url = url.difference_update_query(["options"])
     engine = create_engine(
         url,
-        pool_pre_ping=True,
+        # No ping on every checkout (a round trip per message, docs/benchmarks.md): a
+        # connection the server dropped fails its first statement instead, the pool is
+        # renewed (storage.precompiled, SQLAlchemy) and run_in_transaction runs the
+        # message again on a fresh connection.
+        pool_pre_ping=False,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
@@ -237,9 +241,12 @@ def _readonly(engine: Engine) -> Engine:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """SQLite busy/locked, PostgreSQL serialization failure or deadlock."""
+    """SQLite busy/locked, PostgreSQL serialization failure or deadlock, or a connection
+    found dropped (and replaced)."""
     if not isinstance(error, DBAPIError):
         return False
+    if error.connection_invalidated:  # the server went away: a fresh connection may do
+        return True
     orig = error.orig
     if isinstance(orig, sqlite3.OperationalError):
         message = str(orig).lower()

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -99,6 +99,26 @@ def _compiled(conn: Connection, statement: ClauseElement, columns: tuple[str, ..
     return cached[1]
 
 
+def _multi_row(
+    conn: Connection, statement: ClauseElement, columns: tuple[str, ...], count: int
+) -> _Compiled:
+    """`statement` (an INSERT, perhaps … ON CONFLICT) writing `count` rows of `columns`
+    in one VALUES list, compiled once per row count. Its parameters are `<key>__<row>`.
+    Rows with the same conflict key must not repeat (PostgreSQL refuses to update a row
+    twice in one statement): the counters pass each key once, in key order."""
+    key = (id(statement), conn.dialect.name, (*columns, f"rows={count}"))
+    cached = _CACHE.get(key)
+    if cached is None:
+        table = statement.table  # type: ignore[attr-defined]
+        rows = [
+            {c: bindparam(f"{c}__{i}", type_=table.c[c].type) for c in columns}
+            for i in range(count)
+        ]
+        multi = statement.values(rows)  # type: ignore[attr-defined]
+        cached = _CACHE[key] = (statement, _compile(multi, conn.dialect, ()))
+    return cached[1]
+
+
 def _bound(compiled: _Compiled, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
     values = []
     for param in compiled.params:
@@ -126,10 +146,27 @@ def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
 def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
     dbapi = conn.dialect.loaded_dbapi
     if isinstance(error, dbapi.Error):
+        dropped = _dropped(conn, error)
         raise DBAPIError.instance(
-            compiled.sql, None, error, dbapi.Error, dialect=conn.dialect
+            compiled.sql,
+            None,
+            error,
+            dbapi.Error,
+            dialect=conn.dialect,
+            connection_invalidated=dropped,
         ) from error
     raise error
+
+
+def _dropped(conn: Connection, error: Exception) -> bool:
+    """The server dropped the connection (e.g. it restarted): this connection is thrown
+    away and so is every other pooled one, as SQLAlchemy does for its own statements,
+    so that the next transaction starts on a fresh one (storage.db.is_retryable)."""
+    if conn.invalidated or not conn.dialect.is_disconnect(error, conn.connection, None):
+        return False
+    conn.invalidate(error)
+    conn.engine.dispose()  # the pooled ones are closed; those in use are replaced on return
+    return True
 
 
 def rows(
@@ -187,8 +224,10 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
 
 
 def drop_queued(conn: Connection) -> None:
-    """Forget the writes queued on `conn` (its transaction rolled back)."""
-    conn.info.pop(_QUEUED, None)
+    """Forget the writes queued on `conn` (its transaction rolled back). An invalidated
+    connection's `info` went with it."""
+    if not conn.invalidated:
+        conn.info.pop(_QUEUED, None)
 
 
 def _queue(conn: Connection) -> _Queued:
@@ -261,10 +300,16 @@ def execute_many(
     if not params:
         return
     columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
-    compiled = _compiled(conn, statement, columns)
     if conn.dialect.name == "postgresql":
-        _queue(conn).extend((compiled, _bound(compiled, p)) for p in params)
+        if columns and len(params) > 1:  # one multi-row INSERT, not a statement a row
+            rows_sql = _multi_row(conn, statement, columns, len(params))
+            flat = {f"{k}__{i}": v for i, p in enumerate(params) for k, v in p.items()}
+            _queue(conn).append((rows_sql, _bound(rows_sql, flat)))
+        else:
+            compiled = _compiled(conn, statement, columns)
+            _queue(conn).extend((compiled, _bound(compiled, p)) for p in params)
         return
+    compiled = _compiled(conn, statement, columns)
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(compiled.sql, [_bound(compiled, p) for p in params])  # type: ignore[arg-type]

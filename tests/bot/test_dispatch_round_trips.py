@@ -27,15 +27,16 @@ from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
-from storage.db import transaction
+from storage.db import make_engine, transaction
 from storage.models import Answer, ProcessedMessage
+from tests.conftest import PG_URL
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # A steady answer to a single-choice question (the survey's first, "1"): its statements
 # and waits for the server (docs/benchmarks.md, "What one push sends").
-STEADY_STATEMENTS = 15
-STEADY_ROUND_TRIPS = 11
-ANY_ANSWER_ROUND_TRIPS = 15  # an answer that also writes an organisation, a contact …
+STEADY_STATEMENTS = 12
+STEADY_ROUND_TRIPS = 9
+ANY_ANSWER_ROUND_TRIPS = 12  # an answer that also writes an organisation, a contact …
 
 
 def test_a_survey_step_sends_a_pinned_number_of_statements(db_url: str, tmp_path: Path) -> None:
@@ -101,3 +102,28 @@ def test_two_concurrent_copies_of_one_push_are_processed_once(engine: Engine) ->
         claimed = session.exec(select(func.count()).select_from(ProcessedMessage)).one()[0]
     assert answers == 3  # "2", then "1,4": each row once
     assert claimed == 4
+
+
+def test_a_connection_the_server_dropped_costs_a_retry_not_the_message(engine: Engine) -> None:
+    """No ping before each transaction (a round trip a message): a dropped connection
+    fails its first statement, the pool is renewed and the message runs again."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL connections")
+    flow = load_flow(DEFAULT_FLOW)
+    service = Service(engine, flow)
+    start = Envelope(Channel.WECHAT, "dropped", "d0", Inbound(now=NOW, intent=Intent.START))
+    service.handle_sync(start)
+    with engine.connect() as conn:  # the pooled connection the next message gets
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    admin = make_engine(PG_URL)
+    try:
+        with admin.connect() as conn:
+            assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar()
+    finally:
+        admin.dispose()
+    time.sleep(0.2)
+    language = Inbound(now=NOW + timedelta(seconds=5), text="3")
+    outcome = service.handle_sync(Envelope(Channel.WECHAT, "dropped", "d1", language))
+    assert outcome.messages and not outcome.duplicate
+    with transaction(engine) as session:
+        assert verify(session=session, flow=flow) == []
