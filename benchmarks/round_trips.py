@@ -166,11 +166,10 @@ def wechat_dispatcher(database_url: str, directory: Path) -> Iterator[tuple[Any,
 
 def walk(service: Any, trace: WireTrace, openid: str, texts: Sequence[str]) -> list[Traffic]:
     """One respondent: subscribe, then each text; what each push sent."""
+    from benchmarks.respondents import START
     from bot.dispatch.envelope import Channel, Envelope
     from bot.dispatch.passive_slot import PassiveSlot
     from flows.events import Inbound, Intent
-
-    from benchmarks.respondents import START
 
     now = START
     inbounds = [Inbound(now=now, intent=Intent.START)]
@@ -190,10 +189,9 @@ def walk(service: Any, trace: WireTrace, openid: str, texts: Sequence[str]) -> l
 
 def steady_answers(database_url: str, respondents: int, *, seed: int = 1) -> list[Traffic]:
     """What each push sent after the first two of each respondent (subscribe, language)."""
+    from benchmarks.respondents import random_script
     from flows.definition import load_flow
     from flows.surveys import DEFAULT_FLOW
-
-    from benchmarks.respondents import random_script
 
     flow = load_flow(DEFAULT_FLOW)
     rng = random.Random(seed)

@@ -14,13 +14,13 @@ DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
 
 PostgreSQL: every statement is a round trip to the server, and a survey step used to
 wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
-`execute_many`) wait on the connection instead and go out in psycopg's pipeline mode
-together with the next statement whose answer is needed, or with the COMMIT: one round
-trip for all. psycopg's own BEGIN rides with a transaction's first statement the same
-way. A queued write that fails raises from that next statement (or the commit), inside
-the same transaction, with its own SQLSTATE; `storage.db` drains the queue before any
-statement SQLAlchemy runs and before commit, and drops it on rollback. SQLite runs
-every statement at once, as before.
+`execute_many`) wait on the connection instead and go out together with the next
+statement whose answer is needed, or with the COMMIT, in psycopg's pipeline mode: two
+waits for all, however many (the pipeline ends with a Sync of its own; below three
+statements they simply run one after the other). A queued write that fails raises from
+that next statement (or the commit), inside the same transaction, with its own
+SQLSTATE; `storage.db` drains the queue before any statement SQLAlchemy runs and before
+commit, and drops it on rollback. SQLite runs every statement at once, as before.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ _CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] 
 # PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
 _QUEUED = "surveybot.queued_writes"
 _Queued = list[tuple[_Compiled, Sequence[Any] | dict[str, Any]]]
+# psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
+# costs some CPU of its own: it pays from three statements that would each wait.
+PIPELINE_FROM = 3
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -177,12 +180,14 @@ def rows(
     bound = _bound(compiled, params or {})
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
+    queued = _take_queued(conn)
     try:
-        if _pipelined(conn, dbapi_connection):
+        if len(queued) + 1 >= PIPELINE_FROM:
             with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-                _send_queued(conn, dbapi_connection)
+                _send(conn, dbapi_connection, queued)
                 fetched = _execute(dbapi_connection, compiled, bound)
         else:
+            _send(conn, dbapi_connection, queued)
             fetched = _execute(dbapi_connection, compiled, bound)
     except Exception as error:
         _raise(conn, compiled, error)
@@ -208,15 +213,18 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
     before a statement of SQLAlchemy's own, and just before it commits: `then_commit`
     sends the COMMIT in the same round trip, and SQLAlchemy's own commit that follows
     finds the transaction ended, which psycopg takes as nothing to do)."""
-    queued: _Queued | None = conn.info.get(_QUEUED)
+    queued = _take_queued(conn)
     if not queued:
         return
-    last = queued[-1][0]  # a failure is only known at the sync: named after the last
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
+    if len(queued) + then_commit < PIPELINE_FROM:
+        _send(conn, dbapi_connection, queued)  # each waits; SQLAlchemy then commits
+        return
+    last = queued[-1][0]  # a failure is only known at the sync: named after the last
     try:
         with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-            _send_queued(conn, dbapi_connection)
+            _send(conn, dbapi_connection, queued)
             if then_commit:
                 dbapi_connection.commit()
     except Exception as error:
@@ -237,20 +245,14 @@ def _queue(conn: Connection) -> _Queued:
     return queued
 
 
-def _pipelined(conn: Connection, dbapi_connection: Any) -> bool:
-    """PostgreSQL, and writes queued or psycopg's BEGIN still to go: send them along."""
+def _take_queued(conn: Connection) -> _Queued:
     if conn.dialect.name != "postgresql":
-        return False
-    if conn.info.get(_QUEUED):
-        return True
-    from psycopg.pq import TransactionStatus
-
-    idle = dbapi_connection.pgconn.transaction_status == TransactionStatus.IDLE
-    return bool(idle and not dbapi_connection.autocommit)
-
-
-def _send_queued(conn: Connection, dbapi_connection: Any) -> None:
+        return []
     queued: _Queued = conn.info.pop(_QUEUED, None) or []
+    return queued
+
+
+def _send(conn: Connection, dbapi_connection: Any, queued: _Queued) -> None:
     if not queued:
         return
     cursor = dbapi_connection.cursor()

@@ -153,7 +153,9 @@ def known_before(who: Who, row: SessionRowLike | None, *, flow_id: str) -> Befor
         return BeforeSave(who, None)
     if row.flow_id != flow_id:
         return None
-    return BeforeSave(who, session_key(flow_id, row.flow_version, who, row.started_at, row.completed_at))
+    return BeforeSave(
+        who, session_key(flow_id, row.flow_version, who, row.started_at, row.completed_at)
+    )
 
 
 def after_save(

@@ -124,7 +124,8 @@ def compare_databases(
 ) -> None:
     from pathlib import Path
 
-    from benchmarks.database_compare import compare_databases as run, summary
+    from benchmarks.database_compare import compare_databases as run
+    from benchmarks.database_compare import summary
     from benchmarks.wechat_load import LoadConfig
 
     config = LoadConfig(

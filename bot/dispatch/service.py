@@ -40,9 +40,9 @@ from flows.model import Flow, Lang
 from flows.replies import ReplyNotKept
 from storage import inbound as inbound_db
 from storage.broadcasts import take_held
+from storage.claim_and_lock import claim_and_lock
 from storage.db import run_in_transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
-from storage.claim_and_lock import claim_and_lock
 from storage.respondents import RespondentRow, set_respondent_active
 
 log = logging.getLogger(__name__)
