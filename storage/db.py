@@ -130,7 +130,8 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     if request_timeouts:
         options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
     options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
-    url = url.difference_update_query(["options"])
+    prepare = _prepare_threshold(url.query.get("prepare_threshold"))
+    url = url.difference_update_query(["options", "prepare_threshold"])
     engine = create_engine(
         url,
         # No ping on every checkout (a round trip per message, docs/benchmarks.md): a
@@ -143,7 +144,30 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
     )
     _send_queued_writes(engine)
+    if prepare != _PSYCOPG_PREPARE_THRESHOLD:
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.prepare_threshold = prepare
+
     return engine
+
+
+# psycopg prepares a statement on the server once it ran this often on a connection.
+_PSYCOPG_PREPARE_THRESHOLD = 5
+
+
+def _prepare_threshold(given: str | tuple[str, ...] | None) -> int | None:
+    """`?prepare_threshold=N` in the URL (`none`: never prepare, for a PgBouncer before
+    1.21 in transaction pooling mode; see docs/runbook.md)."""
+    if given is None:
+        return _PSYCOPG_PREPARE_THRESHOLD
+    value = given if isinstance(given, str) else given[-1]
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ValueError(f"prepare_threshold must be a number or none, not {value!r}")
+    return int(value)
 
 
 def _send_queued_writes(engine: Engine) -> None:

@@ -165,7 +165,8 @@ def _dropped(conn: Connection, error: Exception) -> bool:
     """The server dropped the connection (e.g. it restarted): this connection is thrown
     away and so is every other pooled one, as SQLAlchemy does for its own statements,
     so that the next transaction starts on a fresh one (storage.db.is_retryable)."""
-    if conn.invalidated or not conn.dialect.is_disconnect(error, conn.connection, None):
+    dropped = conn.dialect.is_disconnect(error, conn.connection, None)  # type: ignore[arg-type]
+    if conn.invalidated or not dropped:
         return False
     conn.invalidate(error)
     conn.engine.dispose()  # the pooled ones are closed; those in use are replaced on return
