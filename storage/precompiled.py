@@ -63,6 +63,10 @@ _Queued = list[tuple[_Compiled, Sequence[Any] | dict[str, Any]]]
 # psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
 # costs some CPU of its own: it pays from three statements that would each wait.
 PIPELINE_FROM = 3
+# A step's counter and answer INSERTs write a few rows: one statement for them, compiled
+# once per row count. Larger batches (seed-fake, rebuilds) stay a statement a row, so
+# that neither the compiled forms nor the bound parameters (65,535 at most) grow.
+MULTI_ROW_MAX = 16
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -304,7 +308,7 @@ def execute_many(
         return
     columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
     if conn.dialect.name == "postgresql":
-        if columns and len(params) > 1:  # one multi-row INSERT, not a statement a row
+        if columns and 1 < len(params) <= MULTI_ROW_MAX:  # one INSERT, not one a row
             rows_sql = _multi_row(conn, statement, columns, len(params))
             flat = {f"{k}__{i}": v for i, p in enumerate(params) for k, v in p.items()}
             _queue(conn).append((rows_sql, _bound(rows_sql, flat)))
