@@ -130,14 +130,62 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     if request_timeouts:
         options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
     options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
-    url = url.difference_update_query(["options"])
-    return create_engine(
+    prepare = _prepare_threshold(url.query.get("prepare_threshold"))
+    url = url.difference_update_query(["options", "prepare_threshold"])
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
+        # No ping on every checkout (a round trip per message, docs/benchmarks.md): a
+        # connection the server dropped fails its first statement instead, the pool is
+        # renewed (storage.precompiled, SQLAlchemy) and run_in_transaction runs the
+        # message again on a fresh connection.
+        pool_pre_ping=False,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
     )
+    _send_queued_writes(engine)
+    if prepare != _PSYCOPG_PREPARE_THRESHOLD:
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.prepare_threshold = prepare
+
+    return engine
+
+
+# psycopg prepares a statement on the server once it ran this often on a connection.
+_PSYCOPG_PREPARE_THRESHOLD = 5
+
+
+def _prepare_threshold(given: str | tuple[str, ...] | None) -> int | None:
+    """`?prepare_threshold=N` in the URL (`none`: never prepare, for a PgBouncer before
+    1.21 in transaction pooling mode; see docs/runbook.md)."""
+    if given is None:
+        return _PSYCOPG_PREPARE_THRESHOLD
+    value = given if isinstance(given, str) else given[-1]
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ValueError(f"prepare_threshold must be a number or none, not {value!r}")
+    return int(value)
+
+
+def _send_queued_writes(engine: Engine) -> None:
+    """Writes queued by `storage.precompiled` go out before anything SQLAlchemy runs on
+    the connection, and with the COMMIT (one round trip); a rollback forgets them."""
+    from storage import precompiled  # it imports nothing from here; keeps db.py first
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(conn: Connection, *_args: Any) -> None:
+        precompiled.send_queued(conn)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        precompiled.send_queued(conn, then_commit=True)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        precompiled.drop_queued(conn)
 
 
 @contextmanager
@@ -217,9 +265,12 @@ def _readonly(engine: Engine) -> Engine:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """SQLite busy/locked, PostgreSQL serialization failure or deadlock."""
+    """SQLite busy/locked, PostgreSQL serialization failure or deadlock, or a connection
+    found dropped (and replaced)."""
     if not isinstance(error, DBAPIError):
         return False
+    if error.connection_invalidated:  # the server went away: a fresh connection may do
+        return True
     orig = error.orig
     if isinstance(orig, sqlite3.OperationalError):
         message = str(orig).lower()

@@ -107,7 +107,7 @@ def save_reply(
     if respondent_id is not None:
         statement = _SAVE_REPLY_AND_RESPONDENT
         params["respondent_id"] = respondent_id
-    precompiled.rows(connection_of(session), statement, params)
+    precompiled.later(connection_of(session), statement, params)
 
 
 def forget_replies(*, session: Session, respondent_id: int) -> None:

@@ -54,14 +54,14 @@ def kv_set(*, session: Session, key: str, value: str, expires_at: datetime | Non
     stores them on every step."""
     conn = connection_of(session)
     params = {"new_key": key, "new_value": value, "new_expires_at": expires_at}
-    precompiled.rows(conn, _set(conn), params)
+    precompiled.later(conn, _set(conn), params)
 
 
 _DELETE = delete(_KV).where(_KV.c.key == bindparam("match_key"))
 
 
 def kv_delete(*, session: Session, key: str) -> None:
-    precompiled.rows(connection_of(session), _DELETE, {"match_key": key})
+    precompiled.later(connection_of(session), _DELETE, {"match_key": key})
 
 
 def kv_add(*, session: Session, key: str, value: str, expires_at: datetime | None) -> bool:

@@ -11,6 +11,16 @@ What is given up is deliberately small: no statement events (`before_cursor_exec
 no `IN` lists that expand, no Python-side column defaults (statements pass every value).
 DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
 (`storage.db.is_retryable`) and error handling see what they saw before.
+
+PostgreSQL: every statement is a round trip to the server, and a survey step used to
+wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
+`execute_many`) wait on the connection instead and go out together with the next
+statement whose answer is needed, or with the COMMIT, in psycopg's pipeline mode: two
+waits for all, however many (the pipeline ends with a Sync of its own; below three
+statements they simply run one after the other). A queued write that fails raises from
+that next statement (or the commit), inside the same transaction, with its own
+SQLSTATE; `storage.db` drains the queue before any statement SQLAlchemy runs and before
+commit, and drops it on rollback. SQLite runs every statement at once, as before.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -47,6 +57,16 @@ class _Compiled:
 
 
 _CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
+# PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
+_QUEUED = "surveybot.queued_writes"
+_Queued = list[tuple[_Compiled, Sequence[Any] | dict[str, Any]]]
+# psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
+# costs some CPU of its own: it pays from three statements that would each wait.
+PIPELINE_FROM = 3
+# A step's counter and answer INSERTs write a few rows: one statement for them, compiled
+# once per row count. Larger batches (seed-fake, rebuilds) stay a statement a row, so
+# that neither the compiled forms nor the bound parameters (65,535 at most) grow.
+MULTI_ROW_MAX = 16
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -86,6 +106,26 @@ def _compiled(conn: Connection, statement: ClauseElement, columns: tuple[str, ..
     return cached[1]
 
 
+def _multi_row(
+    conn: Connection, statement: ClauseElement, columns: tuple[str, ...], count: int
+) -> _Compiled:
+    """`statement` (an INSERT, perhaps … ON CONFLICT) writing `count` rows of `columns`
+    in one VALUES list, compiled once per row count. Its parameters are `<key>__<row>`.
+    Rows with the same conflict key must not repeat (PostgreSQL refuses to update a row
+    twice in one statement): the counters pass each key once, in key order."""
+    key = (id(statement), conn.dialect.name, (*columns, f"rows={count}"))
+    cached = _CACHE.get(key)
+    if cached is None:
+        table = statement.table  # type: ignore[attr-defined]
+        rows = [
+            {c: bindparam(f"{c}__{i}", type_=table.c[c].type) for c in columns}
+            for i in range(count)
+        ]
+        multi = statement.values(rows)  # type: ignore[attr-defined]
+        cached = _CACHE[key] = (statement, _compile(multi, conn.dialect, ()))
+    return cached[1]
+
+
 def _bound(compiled: _Compiled, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
     values = []
     for param in compiled.params:
@@ -113,10 +153,28 @@ def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
 def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
     dbapi = conn.dialect.loaded_dbapi
     if isinstance(error, dbapi.Error):
+        dropped = _dropped(conn, error)
         raise DBAPIError.instance(
-            compiled.sql, None, error, dbapi.Error, dialect=conn.dialect
+            compiled.sql,
+            None,
+            error,
+            dbapi.Error,
+            dialect=conn.dialect,
+            connection_invalidated=dropped,
         ) from error
     raise error
+
+
+def _dropped(conn: Connection, error: Exception) -> bool:
+    """The server dropped the connection (e.g. it restarted): this connection is thrown
+    away and so is every other pooled one, as SQLAlchemy does for its own statements,
+    so that the next transaction starts on a fresh one (storage.db.is_retryable)."""
+    dropped = conn.dialect.is_disconnect(error, conn.connection, None)  # type: ignore[arg-type]
+    if conn.invalidated or not dropped:
+        return False
+    conn.invalidate(error)
+    conn.engine.dispose()  # the pooled ones are closed; those in use are replaced on return
+    return True
 
 
 def rows(
@@ -124,17 +182,104 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """Run `statement` with `params` (by bind key); its result rows as plain tuples."""
     compiled = _compiled(conn, statement, ())
-    cursor = conn.connection.cursor()
+    bound = _bound(compiled, params or {})
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    queued = _take_queued(conn)
     try:
-        cursor.execute(compiled.sql, _bound(compiled, params or {}))
-        fetched = cursor.fetchall() if compiled.has_results else []
+        if len(queued) + 1 >= PIPELINE_FROM:
+            with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+                _send(conn, dbapi_connection, queued)
+                fetched = _execute(dbapi_connection, compiled, bound)
+        else:
+            _send(conn, dbapi_connection, queued)
+            fetched = _execute(dbapi_connection, compiled, bound)
     except Exception as error:
         _raise(conn, compiled, error)
-    finally:
-        cursor.close()
     if not any(compiled.results):
         return [tuple(row) for row in fetched]
     return [_row(compiled, row) for row in fetched]
+
+
+def later(
+    conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run a statement without results whose effect nothing reads before the next
+    statement: on PostgreSQL it is queued and sent with that statement (or the commit)."""
+    if conn.dialect.name != "postgresql":
+        rows(conn, statement, params)
+        return
+    compiled = _compiled(conn, statement, ())
+    _queue(conn).append((compiled, _bound(compiled, params or {})))
+
+
+def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
+    """Send the writes queued on `conn` now, in one round trip (`storage.db` calls this
+    before a statement of SQLAlchemy's own, and just before it commits: `then_commit`
+    sends the COMMIT in the same round trip, and SQLAlchemy's own commit that follows
+    finds the transaction ended, which psycopg takes as nothing to do)."""
+    queued = _take_queued(conn)
+    if not queued:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    if len(queued) + then_commit < PIPELINE_FROM:
+        _send(conn, dbapi_connection, queued)  # each waits; SQLAlchemy then commits
+        return
+    last = queued[-1][0]  # a failure is only known at the sync: named after the last
+    try:
+        with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+            _send(conn, dbapi_connection, queued)
+            if then_commit:
+                dbapi_connection.commit()
+    except Exception as error:
+        _raise(conn, last, error)
+
+
+def drop_queued(conn: Connection) -> None:
+    """Forget the writes queued on `conn` (its transaction rolled back). An invalidated
+    connection's `info` went with it."""
+    if not conn.invalidated:
+        conn.info.pop(_QUEUED, None)
+
+
+def _queue(conn: Connection) -> _Queued:
+    queued: _Queued | None = conn.info.get(_QUEUED)
+    if queued is None:
+        queued = conn.info[_QUEUED] = []
+    return queued
+
+
+def _take_queued(conn: Connection) -> _Queued:
+    if conn.dialect.name != "postgresql":
+        return []
+    queued: _Queued = conn.info.pop(_QUEUED, None) or []
+    return queued
+
+
+def _send(conn: Connection, dbapi_connection: Any, queued: _Queued) -> None:
+    if not queued:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        for compiled, bound in queued:
+            try:
+                cursor.execute(compiled.sql, bound)
+            except Exception as error:
+                _raise(conn, compiled, error)
+    finally:
+        cursor.close()
+
+
+def _execute(
+    dbapi_connection: Any, compiled: _Compiled, bound: Sequence[Any] | dict[str, Any]
+) -> list[Any]:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(compiled.sql, bound)
+        return list(cursor.fetchall()) if compiled.has_results else []
+    finally:
+        cursor.close()
 
 
 def first(
@@ -156,11 +301,21 @@ def scalar(
 def execute_many(
     conn: Connection, statement: ClauseElement, params: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Run a statement without results once per parameter set (`executemany`). An
-    INSERT without `.values()` writes the columns of the first parameter set."""
+    """Run a statement without results once per parameter set (`executemany`; queued
+    like `later` on PostgreSQL). An INSERT without `.values()` writes the columns of the
+    first parameter set."""
     if not params:
         return
     columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
+    if conn.dialect.name == "postgresql":
+        if columns and 1 < len(params) <= MULTI_ROW_MAX:  # one INSERT, not one a row
+            rows_sql = _multi_row(conn, statement, columns, len(params))
+            flat = {f"{k}__{i}": v for i, p in enumerate(params) for k, v in p.items()}
+            _queue(conn).append((rows_sql, _bound(rows_sql, flat)))
+        else:
+            compiled = _compiled(conn, statement, columns)
+            _queue(conn).extend((compiled, _bound(compiled, p)) for p in params)
+        return
     compiled = _compiled(conn, statement, columns)
     cursor = conn.connection.cursor()
     try:

@@ -109,7 +109,7 @@ _NOTE_RETURN = (
 def note_return(*, session: Session, respondent_id: int, now: datetime) -> None:
     """A message after a reminder: that respondent came back."""
     params = {"match_respondent": respondent_id, "now": now}
-    precompiled.rows(connection_of(session), _NOTE_RETURN, params)
+    precompiled.later(connection_of(session), _NOTE_RETURN, params)
 
 
 def opt_out(*, session: Session, respondent_id: int, now: datetime) -> None:

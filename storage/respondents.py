@@ -55,7 +55,9 @@ class RespondentRow:
 
 _RESPONDENT_COLUMNS = (
     *(_RESPONDENT.c[f.name] for f in fields(RespondentRow) if f.name in _RESPONDENT.c),
-    held_waiting(channel=_RESPONDENT.c.channel, recipient=_RESPONDENT.c.channel_user_id),
+    held_waiting(channel=_RESPONDENT.c.channel, recipient=_RESPONDENT.c.channel_user_id).label(
+        "has_held_broadcasts"  # a name for storage.claim_and_lock's CTE
+    ),
 )
 
 
@@ -164,7 +166,7 @@ def update_respondent(
     if values:
         statement = _RESPONDENT_UPDATES[tuple(values)]
         params = {"match_id": respondent_id, **{f"new_{k}": v for k, v in values.items()}}
-        precompiled.rows(connection_of(session), statement, params)
+        precompiled.later(connection_of(session), statement, params)
 
 
 def set_respondent_active(

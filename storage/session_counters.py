@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Connection, Table, and_, bindparam, select
 from sqlalchemy.sql.dml import Insert
@@ -115,6 +115,19 @@ _BEFORE_SAVE = (
 )
 
 
+class SessionRowLike(Protocol):
+    """The columns of a survey-session row that its counter key is made of."""
+
+    @property
+    def flow_id(self) -> str: ...
+    @property
+    def flow_version(self) -> int: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+
+
 class BeforeSave(NamedTuple):
     who: Who
     key: SessionKey | None  # None: no session row yet
@@ -130,6 +143,19 @@ def before_save(conn: Connection, *, respondent_id: int, flow_id: str) -> Before
     who = Who(str(channel), str(lang), bool(is_test))
     key = None if version is None else session_key(flow_id, version, who, started, completed)
     return BeforeSave(who, key)
+
+
+def known_before(who: Who, row: SessionRowLike | None, *, flow_id: str) -> BeforeSave | None:
+    """What `before_save` would read, from the respondent as locked for this message and
+    their latest session row as loaded for the step (no query); None when that row is of
+    another survey (a row of `flow_id` may still exist: read it)."""
+    if row is None:
+        return BeforeSave(who, None)
+    if row.flow_id != flow_id:
+        return None
+    return BeforeSave(
+        who, session_key(flow_id, row.flow_version, who, row.started_at, row.completed_at)
+    )
 
 
 def after_save(

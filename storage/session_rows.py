@@ -122,12 +122,21 @@ _INSERT_SESSION = (
 
 
 def save_session_row(
-    *, session: Session, respondent_id: int, state: SessionState, now: datetime
+    *,
+    session: Session,
+    respondent_id: int,
+    state: SessionState,
+    now: datetime,
+    before: session_counters.BeforeSave | None = None,
 ) -> SessionRow:
     """Insert or update the respondent's row for `state.flow_id` (status/times mirrored);
-    the session counters follow (storage.session_counters)."""
+    the session counters follow (storage.session_counters). `before`: where the row
+    counts now, when the caller knows it (`session_counters.known_before`); else read."""
     conn = connection_of(session)
-    before = session_counters.before_save(conn, respondent_id=respondent_id, flow_id=state.flow_id)
+    if before is None:
+        before = session_counters.before_save(
+            conn, respondent_id=respondent_id, flow_id=state.flow_id
+        )
     completing = state.status is Status.COMPLETED or bool(state.completed_at)
     started, completed = _parse(state.started_at), _parse(state.completed_at)
     state_json = state.to_json()

@@ -105,6 +105,42 @@ def compare_peer(
 
 
 @bench_app.command(
+    "databases", help="SQLite against PostgreSQL in one run: CPU per push (server + backends)."
+)
+def compare_databases(
+    postgres_url: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        "--postgres-url",
+        help="A PostgreSQL on this host where runs may create and drop their databases.",
+    ),
+    before: str = typer.Option(
+        None, "--before", help="Another checkout of this code (e.g. a git worktree): measured too."
+    ),
+    respondents: int = typer.Option(100, "--respondents", min=1),
+    concurrency: int = typer.Option(16, "--concurrency", min=1),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="The order reverses each round."),
+    language: str = typer.Option("both", "--language", help="both, en or zh."),
+    seed: int = typer.Option(1, "--seed"),
+) -> None:
+    from pathlib import Path
+
+    from benchmarks.database_compare import compare_databases as run
+    from benchmarks.database_compare import summary
+    from benchmarks.wechat_load import LoadConfig
+
+    config = LoadConfig(
+        url="", token="", app_id="", respondents=respondents, concurrency=concurrency,
+        seed=seed, language=language,
+    )  # fmt: skip
+    tree = Path(before).resolve() if before else None
+    measured = asyncio.run(run(config, postgres_url=postgres_url, before=tree, rounds=rounds))
+    for line in summary(measured):
+        typer.echo(line)
+    if not all(m.verified for m in measured):
+        raise typer.Exit(1)
+
+
+@bench_app.command(
     "stats", help="Time the whole-survey /stats (or the staff pages) on the configured database."
 )
 def stats(

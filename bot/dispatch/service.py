@@ -40,12 +40,10 @@ from flows.model import Flow, Lang
 from flows.replies import ReplyNotKept
 from storage import inbound as inbound_db
 from storage.broadcasts import take_held
+from storage.claim_and_lock import claim_and_lock
 from storage.db import run_in_transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
-from storage.respondents import (
-    lock_respondent,
-    set_respondent_active,
-)
+from storage.respondents import RespondentRow, set_respondent_active
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +163,22 @@ class Service:
         dedupe_key = self.config.pseudonyms.dedupe_key(
             channel, envelope.user_id, envelope.dedupe_key
         )
-        processed = claim_inbound(session=session, channel=channel, dedupe_key=dedupe_key, now=now)
         planner = self.planners.get(envelope.channel.value)
+        respondent: RespondentRow | None = None
+        if envelope.event is ChannelEvent.UNSUBSCRIBE:  # the respondent is not touched
+            processed = claim_inbound(
+                session=session, channel=channel, dedupe_key=dedupe_key, now=now
+            )
+        else:  # one statement on PostgreSQL (storage.claim_and_lock)
+            claimed = claim_and_lock(
+                session=session,
+                channel=channel,
+                channel_user_id=envelope.user_id,
+                dedupe_key=dedupe_key,
+                now=now,
+                source=envelope.source,
+            )
+            processed, respondent = claimed.message, claimed.respondent
         if processed is None:
             stored = stored_reply(session=session, channel=channel, dedupe_key=dedupe_key)
             kept = decode_reply(stored or [])
@@ -183,13 +195,7 @@ class Service:
             )
             save_reply(session=session, processed=processed, messages=[])
             return Outcome(())
-        respondent = lock_respondent(
-            session=session,
-            channel=envelope.channel.value,
-            channel_user_id=envelope.user_id,
-            now=now,
-            source=envelope.source,
-        )
+        assert respondent is not None  # locked with the claim
         page = reply_delivery.next_page(session, envelope, planner) if planner is not None else None
         if page is not None:
             outcome = page

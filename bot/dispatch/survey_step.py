@@ -36,6 +36,7 @@ from storage import reminders
 from storage.answers import apply_effects
 from storage.chart_queue import queue_chart
 from storage.respondents import RespondentRow, save_session_row
+from storage.session_counters import Who, known_before
 
 
 class SurveyStep:
@@ -80,8 +81,13 @@ class SurveyStep:
             welcome_back_after=self.welcome_back_after,
         )
         chosen = [e.flow_id for e in result.effects if isinstance(e, NextSurveyChosen)]
+        who = Who(respondent.channel, respondent.lang, respondent.is_test)
         saved = save_session_row(
-            session=session, respondent_id=respondent.id, state=result.state, now=now
+            session=session,
+            respondent_id=respondent.id,
+            state=result.state,
+            now=now,
+            before=known_before(who, at.row, flow_id=result.state.flow_id),
         )
         contacts = apply_effects(
             session=session,

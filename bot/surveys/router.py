@@ -24,7 +24,7 @@ from flows.mapping import MOVABLE, migrate
 from flows.model import Flow
 from flows.state import SessionState
 from storage.respondents import load_session_row
-from storage.session_rows import latest_session_row
+from storage.session_rows import SessionRow, latest_session_row
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Route:
     flow: Flow
     state: SessionState | None  # None: a new respondent
     closed: bool
+    # The session row the state came from (None: none yet): what it counts under, so
+    # that saving it needs no second read (storage.session_counters.known_before).
+    row: SessionRow | None = None
 
 
 def route(*, session: Session, catalog: SurveyCatalog, respondent_id: int) -> Route | None:
@@ -50,7 +53,7 @@ def route(*, session: Session, catalog: SurveyCatalog, respondent_id: int) -> Ro
         return Route(flow, None, closed=False)
     flow = catalog.flow(session, row.flow_id, row.flow_version)
     state = SessionState.from_json(row.state_json)
-    return Route(flow, state, closed=not catalog.is_open(flow.id))
+    return Route(flow, state, closed=not catalog.is_open(flow.id), row=row)
 
 
 def advance(

@@ -259,3 +259,20 @@ def test_a_long_read_outlasts_the_request_statement_timeout(
         assert again == ("100ms",)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("given", "expected"), [("", 5), ("none", None), ("0", 0)])
+def test_prepare_threshold_comes_from_the_url(
+    db_url: str, given: str, expected: int | None
+) -> None:
+    """Behind a PgBouncer before 1.21 in transaction pooling mode, `?prepare_threshold=none`
+    keeps psycopg from preparing statements on the server (docs/runbook.md)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("psycopg's prepared statements")
+    url = f"{db_url}&prepare_threshold={given}" if given else db_url
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.connection.dbapi_connection.prepare_threshold == expected  # type: ignore[union-attr]
+    finally:
+        engine.dispose()

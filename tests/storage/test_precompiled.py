@@ -76,3 +76,43 @@ def test_a_locked_sqlite_database_is_retryable(engine: Engine) -> None:
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+@pytest.mark.parametrize("count", [1, 3, precompiled.MULTI_ROW_MAX + 4])
+def test_queued_writes_are_read_back_in_the_same_transaction(engine: Engine, count: int) -> None:
+    """Writes without results wait on the connection on PostgreSQL (one multi-row INSERT,
+    or a statement a row past MULTI_ROW_MAX) and go out before the next read."""
+    rows = [
+        {
+            "channel": "wechat",
+            "channel_user_id": f"q{i}",
+            "lang": "both",
+            "active": True,
+            "subscribed_updates": False,
+            "created_at": NOW,
+        }
+        for i in range(count)
+    ]
+    deactivate = update(_TABLE).where(_TABLE.c.channel_user_id == bindparam("user"))
+    with transaction(engine) as session:
+        conn = connection_of(session)
+        precompiled.execute_many(conn, _TABLE.insert(), rows)
+        precompiled.later(conn, deactivate.values(active=False), {"user": "q0"})
+        assert precompiled.first(conn, _READ, {"user": "q0"})[1:3] == (False, NOW)  # type: ignore[index]
+        assert len(precompiled.rows(conn, select(_TABLE.c.id))) == count
+    with transaction(engine) as session:  # and the rest went with the commit
+        precompiled.later(connection_of(session), deactivate.values(active=False), {"user": "q1"})
+    with transaction(engine) as session:
+        active = precompiled.rows(connection_of(session), select(_TABLE.c.active))
+    assert sorted(a for (a,) in active) == [False] * min(count, 2) + [True] * (count - 2)
+
+
+def test_a_rollback_drops_the_queued_writes(engine: Engine) -> None:
+    with transaction(engine) as session:
+        made = lock_respondent(session=session, channel="wechat", channel_user_id="r", now=NOW)
+    deactivate = update(_TABLE).where(_TABLE.c.id == bindparam("rid")).values(active=False)
+    with pytest.raises(RuntimeError), transaction(engine) as session:
+        precompiled.later(connection_of(session), deactivate, {"rid": made.id})
+        raise RuntimeError("the message failed")
+    with transaction(engine) as session:  # the same pooled connection: nothing left queued
+        assert precompiled.scalar(connection_of(session), select(_TABLE.c.active)) is True
