@@ -148,16 +148,6 @@ async def test_the_wait_grows_only_while_nothing_gets_through(
     assert waits == [2.0, 4.0, 8.0, 16.0]
     assert _rows(engine)[0].attempts == 0
 
-    # When sends get through again, a refusal after progress waits for the next window only
-    wechat_api.quota = SendQuota(limit=1, window_s=86_400)
-    _queue(engine, ["o_b", "o_c"])
-    await delivery.run_once()  # one goes out, the next is refused, the third waits
-    rows = _rows(engine)
-    assert sorted(r.status for r in rows) == ["pending", "pending", "sent"]
-    assert all(r.attempts == 0 for r in rows)
-    waits = [r.next_attempt_at.replace(tzinfo=UTC) - now[0] for r in rows if r.sent_at is None]
-    assert waits == [timedelta(seconds=1)] * 2
-
 
 async def test_answers_follow_ups_go_before_a_waiting_broadcast(
     engine: Engine, wechat_api: FakeWeChatApi
