@@ -27,9 +27,12 @@ from bot.dispatch.render import Renderer
 from bot.settings import Settings, StaffMember
 from bot.staff import (
     broadcast,
+    broadcast_commands,
     changes_command,
     contact_commands,
+    link_commands,
     org_commands,
+    remind_command,
     stats_command,
     test_runs,
 )
@@ -43,14 +46,12 @@ from bot.staff.commands import (
     split_reference,
 )
 from bot.staff.names import StaffNames
-from bot.staff.signing import DASHBOARD_TTL_S, EXPORT_TTL_S, Signer, load_signer
+from bot.staff.signing import Signer, load_signer
 from bot.staff.survey_choice import chosen_flow, survey_command
-from bot.staff.web_links import ExportFormat, dashboard_login_url, export_url
 from bot.surveys.catalog import SurveyCatalog
-from bot.workers.reminders import NOW_AFTER_HOURS, remind_now
 from flows.model import Flow, Lang, Question
 from flows.replies import Reply
-from flows.staff_replies import StaffHelp, StaffLink, StaffRemind
+from flows.staff_replies import StaffHelp
 from storage.audit import audit
 from storage.test_data import respondent_id_of
 
@@ -222,62 +223,23 @@ class StaffHandler:
         return contact_commands.move(call, self.flow, self._say, self.names, self._line)
 
     def _export(self, call: Call) -> Result:
-        links = [
-            {
-                "label": "SPSS (.sav)" if f is ExportFormat.SAV else f.value.upper(),
-                "url": export_url(
-                    self.settings, self.signer, call.member, f, survey_id=self.flow.id
-                ),
-            }
-            for f in ExportFormat
-        ]
-        reply = StaffLink(kind="export", links=links, minutes=EXPORT_TTL_S // 60)
-        return Result(self._say(reply), "export_link")
+        return link_commands.export(call, self.settings, self.signer, self.flow, self._say)
 
     def _remind(self, call: Call) -> Result:
         flow = self._flow(call)
-        queued = remind_now(
-            session=call.session,
-            catalog=self.catalog,
-            renderer=self.renderer,
-            flow_id=flow.id,
-            now=call.now,
-        )
-        reply = StaffRemind(queued=queued, title=flow.title, hours=round(NOW_AFTER_HOURS))
-        detail: dict[str, object] = {"survey": flow.id, "queued": queued}
-        return Result(self._say(reply), "remind", detail)
+        return remind_command.remind(call, flow, self.catalog, self.renderer, self._say)
 
     def _dashboard(self, call: Call) -> Result:
-        url = dashboard_login_url(self.settings, self.signer, call.member)
-        links = [{"label": "Dashboard", "url": url}]
-        reply = StaffLink(kind="dashboard", links=links, minutes=DASHBOARD_TTL_S // 60)
-        return Result(self._say(reply), "dashboard_link")
+        return link_commands.dashboard(call, self.settings, self.signer, self._say)
 
     def _broadcast(self, call: Call) -> Planned:
-        text = call.request.argument
-        reply, valid = broadcast.preview(session=call.session, text=text, now=call.now)
-        result = Result(self._say(reply), "broadcast_prepared")
-        if not valid:
-            return result
-
-        def keep(write: Call) -> Result:
-            broadcast.keep(session=write.session, actor=write.actor, text=text, now=write.now)
-            return result
-
-        return keep
+        return broadcast_commands.prepare(call, self._say)
 
     def _confirm(self, call: Call) -> Result:
-        reply, sent = broadcast.confirm(
-            session=call.session, actor=call.actor, now=call.now, renderer=self.renderer
-        )
-        if sent is None:
-            return Result(self._say(reply), "broadcast_confirm_nothing")
-        counts = {"now": len(sent.now), "later": len(sent.later), "text": sent.text}
-        return Result(self._say(reply), "broadcast_sent", counts)
+        return broadcast_commands.confirm(call, self._say, self.renderer)
 
     def _cancel(self, call: Call) -> Result:
-        reply = broadcast.cancel(session=call.session, actor=call.actor, now=call.now)
-        return Result(self._say(reply), "broadcast_cancelled")
+        return broadcast_commands.cancel(call, self._say)
 
     def _chart(self, call: Call) -> Planned:
         return stats_command.chart(call, self._flow(call), self._say, self._line)

@@ -20,16 +20,12 @@ from bot.web.contact_actions import (
     check_origin,
     parse_form,
 )
-from bot.web.pages import error_page
+from bot.web.pages import base_path, error_page
 from storage.audit import audit
 from storage.db import run_in_transaction
 
 if TYPE_CHECKING:
     from bot.web.routes import _StaffWeb
-
-
-def base_path(request: Request) -> str:
-    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 async def contact_action(web: _StaffWeb, request: Request) -> Response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.reports.labels import reason_text, status_text
@@ -79,3 +80,8 @@ def error_page(
     env: Environment, status_code: int, title: str, message: str, *, base: str = ""
 ) -> Response:
     return page(env, "error.html", status_code=status_code, title=title, message=message, base=base)
+
+
+def base_path(request: Request) -> str:
+    """The app's mount prefix (uvicorn --root-path), so links work behind a proxy."""
+    return str(request.scope.get("root_path", "")).rstrip("/")

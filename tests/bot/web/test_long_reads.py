@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 import bot.web.exports
-import bot.web.routes
+import bot.web.page_routes
 import storage.db
 from bot.staff.web_links import ExportFormat
 from tests.bot.web.conftest import SeededSite
@@ -36,8 +36,8 @@ def _slowed(real: Callable[..., Any]) -> Callable[..., Any]:
 def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.db, "PG_STATEMENT_TIMEOUT_MS", 100)
     for module, name in (
-        (bot.web.routes, "gather_dashboard"),
-        (bot.web.routes, "gather_crosstab"),
+        (bot.web.page_routes, "gather_dashboard"),
+        (bot.web.page_routes, "gather_crosstab"),
         (bot.web.exports, "export_rows"),
     ):
         monkeypatch.setattr(module, name, _slowed(getattr(module, name)))
@@ -69,7 +69,7 @@ async def test_a_chat_reply_s_read_keeps_the_short_timeout(
             pytest.raises(OperationalError, match="statement timeout"),
             storage.db.transaction(engine, readonly=True) as session,
         ):
-            bot.web.routes.gather_crosstab(
+            bot.web.page_routes.gather_crosstab(
                 session=session, flow=site.flow, question_id="methodology", by_id="role"
             )
     finally:
