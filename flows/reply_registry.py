@@ -1,7 +1,8 @@
 """The one registry from a reply kind (flows.replies) to its template's name.
 
 `bot/templates/{zh,en,both}/<name>.j2` renders it, with the reply's fields as variables;
-Engine replies (flows.replies) and staff replies (flows.staff_replies) alike;
+Engine replies (flows.replies) and staff replies (flows.staff_replies,
+flows.staff_report_replies) alike;
 tests/bot/test_render.py checks that every kind has its three templates and that no
 template is left without a kind.
 """
@@ -76,33 +77,35 @@ from flows.staff_replies import (
     StaffBroadcastNone,
     StaffBroadcastPreview,
     StaffBroadcastSent,
-    StaffChanges,
-    StaffChangesNone,
-    StaffChangesUnmapped,
-    StaffChart,
     StaffContactAlert,
     StaffContactError,
     StaffContactNotice,
     StaffContactReminder,
     StaffContacts,
     StaffContactUpdated,
-    StaffCrosstab,
-    StaffCrosstabSame,
-    StaffFilterError,
-    StaffFilterLine,
     StaffHelp,
     StaffLink,
     StaffOrgs,
     StaffOrgsDone,
     StaffOrgsError,
-    StaffOverview,
-    StaffPrivateQuestion,
-    StaffProgress,
     StaffRemind,
-    StaffStatsQuestion,
     StaffSurveys,
     StaffSurveyUnknown,
     StaffTest,
+)
+from flows.staff_report_replies import (
+    StaffChanges,
+    StaffChangesNone,
+    StaffChangesUnmapped,
+    StaffChart,
+    StaffCrosstab,
+    StaffCrosstabSame,
+    StaffFilterError,
+    StaffFilterLine,
+    StaffOverview,
+    StaffPrivateQuestion,
+    StaffProgress,
+    StaffStatsQuestion,
     StaffUnknownQuestion,
 )
 
@@ -160,7 +163,8 @@ TEMPLATES: Mapping[type[Reply], str] = {
     ColleagueUnavailable: "colleague_unavailable",
     TookOver: "took_over",
     ColleagueKept: "colleague_kept",
-    # What staff read (flows.staff_replies).
+    # What staff read (flows.staff_replies; the report commands' in
+    # flows.staff_report_replies).
     StaffHelp: "staff_help",
     StaffLink: "staff_link",
     StaffRemind: "staff_remind",

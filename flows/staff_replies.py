@@ -1,5 +1,6 @@
 """What the bot says to staff: one frozen dataclass per kind, like the engine's
-(flows.replies, issue 15 §3).
+(flows.replies, issue 15 §3). The replies of the report commands (/stats, /progress,
+/chart, /changes) are in flows.staff_report_replies.
 
 `flows.reply_registry` maps each kind to its template (`bot/templates/*/staff_*.j2`);
 the fields are the template's variables. Staff replies render bilingually, except the
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flows.model import Question, Text
 from flows.replies import Reply
@@ -38,134 +38,6 @@ class StaffRemind(Reply):
     queued: int | None  # None: the survey is closed
     title: Text
     hours: int
-
-
-# /stats, /progress, /chart and their filters.
-@dataclass(frozen=True, kw_only=True)
-class StaffFilterLine(Reply):
-    conditions: Rows
-    since: str | None
-    until: str | None
-    channel: str | None
-    language: str | None
-    test: bool
-    # The flow's counting rule ("respondent", "organisation", "plant"): named when it is
-    # not per respondent, so every figure says what it counted once.
-    counting: str = "respondent"
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffFilterError(Reply):
-    problem: str
-    text: str | None
-    question: Question | None
-    number: str | None
-    options: Sequence[Text]
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffOverview(Reply):
-    title: Text
-    started: int
-    completed: int
-    rate: Decimal
-    completed_today: int
-    counting: str
-    units: object  # storage.organisation_queries.UnitCount, or None
-    as_of: str
-    filter_line: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffStatsQuestion(Reply):
-    number: str
-    question: Question
-    choice: bool
-    respondents: int
-    selections: int
-    rows: Rows
-    texts: Rows
-    text_total: int
-    numbers: object  # bot.reports.number_summary.NumberSummary, or None
-    as_of: str
-    filter_line: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffCrosstab(Reply):
-    row_question: Question
-    col_question: Question
-    row_number: str
-    col_number: str
-    respondents: int
-    columns: Rows
-    as_of: str
-    filter_line: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffCrosstabSame(Reply):
-    number: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffProgress(Reply):
-    started: int
-    completed: int
-    rate: Decimal
-    started_today: int
-    completed_today: int
-    unfinished: int
-    waiting: Rows
-    idle_hours: int
-    reminded: int
-    came_back: int
-    as_of: str
-    filter_line: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffChart(Reply):
-    question: Question
-    number: str
-    respondents: int
-    chartable: bool
-    drawing: bool
-    as_of: str
-    filter_line: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffPrivateQuestion(Reply):
-    question: Question
-    number: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffUnknownQuestion(Reply):
-    ref: str
-    not_choice: bool
-    questions: Rows
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffChangesNone(Reply):
-    title: Text
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffChangesUnmapped(Reply):
-    question: Question
-    number: str
-    survey: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffChanges(Reply):
-    question: Question
-    number: str
-    survey: str
-    report: object  # bot.reports.round_changes.ChangeReport
 
 
 # Follow-up requests.

@@ -13,7 +13,12 @@ from bot.reports.number_summary import NumberSummary
 from bot.reports.text_report import option_label, render_report
 from flows import numbering
 from flows.model import Flow, Question
-from flows.staff_replies import StaffCrosstab, StaffOverview, StaffProgress, StaffStatsQuestion
+from flows.staff_report_replies import (
+    StaffCrosstab,
+    StaffOverview,
+    StaffProgress,
+    StaffStatsQuestion,
+)
 from storage.aggregates import QuestionStats, option_ids, percent
 from storage.contacts import contact_details
 from storage.crosstab import CrossTab

@@ -12,7 +12,7 @@ from bot.staff.call import Call, Result, Say
 from bot.staff.stats_command import find_reportable
 from flows.model import Flow
 from flows.replies import Reply
-from flows.staff_replies import StaffChanges, StaffChangesNone, StaffChangesUnmapped
+from flows.staff_report_replies import StaffChanges, StaffChangesNone, StaffChangesUnmapped
 from storage.rounds import round_pairs
 
 __all__ = ["changes"]

@@ -21,7 +21,7 @@ from bot.staff.commands import find_question, split_by
 from bot.staff.filter_words import FilterError, ParsedFilter, parse_filters
 from flows.model import Flow, Question
 from flows.replies import Reply
-from flows.staff_replies import (
+from flows.staff_report_replies import (
     StaffChart,
     StaffCrosstabSame,
     StaffFilterError,

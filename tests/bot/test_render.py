@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
 from bot.dispatch.render import Renderer, template_keys
-from flows import colleague_replies, replies, staff_replies
+from flows import colleague_replies, replies, staff_replies, staff_report_replies
 from flows.events import Intent
 from flows.model import Flow, Lang
 from flows.replies import AskQuestion, InvalidAnswer, Reply, Snapshot, UnsupportedInput
@@ -33,7 +33,7 @@ def test_every_template_exists_in_every_language() -> None:
 def test_every_reply_kind_has_its_template_in_every_language() -> None:
     kinds = {
         c
-        for module in (replies, staff_replies, colleague_replies)
+        for module in (replies, staff_replies, staff_report_replies, colleague_replies)
         for c in vars(module).values()
         if isinstance(c, type) and issubclass(c, Reply)
     }

@@ -11,14 +11,12 @@ from flows.replies import Reply
 from flows.reply_registry import template_name
 from flows.staff_replies import (
     StaffBroadcastMessage,
-    StaffChanges,
-    StaffChangesUnmapped,
     StaffContactAlert,
     StaffContactNotice,
     StaffContactReminder,
-    StaffFilterLine,
     StaffRemind,
 )
+from flows.staff_report_replies import StaffChanges, StaffChangesUnmapped, StaffFilterLine
 from flows.state import Answer
 from tests.bot.staff.conftest import OEM, SUPPLIER, Chat
 
