@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from flows import numbering
-from flows.definition import CONTACT_ROLE, load_flow, parse_flow
+from flows.definition import load_flow, parse_flow
 from flows.errors import FlowFileError, Problem
+from flows.flow_reader import CONTACT_ROLE
 from flows.model import (
     Clause,
     CountingUnit,
