@@ -1,6 +1,6 @@
 """The XLSForm vocabulary this package speaks: sheets, columns, types, and our extensions.
 
-One table per sheet, read by `flows.xlsform.to_flow` and written by
+One table per sheet, read by `flows.xlsform.flow_data` and written by
 `flows.xlsform.from_flow`, so the two directions cannot disagree on a column.
 docs/xlsform.md explains each entry for authors.
 """

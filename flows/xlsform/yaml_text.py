@@ -2,7 +2,7 @@
 
 The output reads like the hand-written aiag_carbon.yaml: one key per line, options
 and conditions on one line each (`- {id: oem, text: {zh: 主机厂, en: OEM}}`),
-multi-line texts as `|-` blocks. Key order is the data's own (to_flow puts ids first).
+multi-line texts as `|-` blocks. Key order is the data's own (flow_data puts ids first).
 """
 
 from __future__ import annotations
