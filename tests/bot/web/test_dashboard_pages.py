@@ -79,6 +79,19 @@ async def test_the_crosstab_breaks_a_question_down(staff: httpx.AsyncClient) -> 
     assert bad.status_code == 400
 
 
+async def test_a_question_outside_the_count_shows_no_number(staff: httpx.AsyncClient) -> None:
+    # The contact form's consent question has no number (flows.numbering): its text
+    # alone, never its id where the number goes, in the index, its card and the filter.
+    html = (await staff.get("/dashboard")).text
+    assert "contact_consent." not in html
+    consent = section(html, "contact_consent")
+    assert "<h2>您是否同意 AIAG" in consent and 'class="number"' not in consent
+    index = re.search(r'<li><a href="#q-contact_consent">(.*?)</a></li>', html)
+    assert index is not None and index.group(1).startswith("您是否同意 AIAG")
+    assert '<span class="number">1.</span> 您是OEM厂商还是供应商？' in html
+    assert ">您是否同意 AIAG" in html.split('name="where"', 1)[1]  # the filter's options
+
+
 async def test_the_stylesheet_is_served_locally(staff: httpx.AsyncClient) -> None:
     response = await staff.get("/dashboard/static/dashboard.css")
     assert response.status_code == 200 and "text/css" in response.headers["content-type"]
