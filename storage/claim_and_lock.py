@@ -22,17 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, Table, bindparam, exists, literal, select, true
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, exists, literal, select, true
 from sqlmodel import Session
 
 from storage import precompiled
 from storage.db import connection_of
-from storage.inbound import ClaimedMessage, claim_inbound
-from storage.models import ProcessedMessage, UTCDateTime
+from storage.inbound import ClaimedMessage, claim_inbound, claim_statement
 from storage.respondents import RespondentRow, _respondent_row, _touch, lock_respondent
-
-_PROCESSED: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -42,17 +38,7 @@ class Claimed:
 
 
 def _statement(*, with_source: bool) -> Select[tuple[object, ...]]:
-    claim = (
-        postgresql.insert(_PROCESSED)
-        .values(
-            channel=bindparam("channel"),
-            dedupe_key=bindparam("dedupe_key"),
-            created_at=bindparam("now", type_=UTCDateTime),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
-        .returning(_PROCESSED.c.id)
-        .cte("claim")
-    )
+    claim = claim_statement("postgresql").cte("claim")
     touch = _touch(with_source=with_source)
     touched = touch.where(exists(select(claim.c.id))).cte("touched")
     one = select(literal(1).label("one")).subquery("one")

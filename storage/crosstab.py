@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, distinct, func
+from sqlalchemy import ColumnElement, Subquery, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -111,26 +111,9 @@ def in_one_pass(
     rows, expanded into cells, bases and the total by `_expanded`. No join of the raw answer rows,
     no sort, no distinct count. (string_agg: a third cheaper than array_agg per session.)"""
     rows = aliased(Answer)
-    cols = aliased(Answer)
     kept = answer_condition(col(rows.respondent_id), col(rows.session_id), flow_id, report_filter)
-    row_sets = (
-        select(
-            col(rows.session_id).label("session_id"),
-            func.string_agg(rows.option_id, " ").label("options"),
-        )
-        .where(col(rows.flow_id) == flow_id, col(rows.question_id) == row_question, kept)
-        .group_by(col(rows.session_id))
-        .subquery()
-    )
-    col_sets = (
-        select(
-            col(cols.session_id).label("session_id"),
-            func.string_agg(cols.option_id, " ").label("options"),
-        )
-        .where(col(cols.flow_id) == flow_id, col(cols.question_id) == col_question)
-        .group_by(col(cols.session_id))
-        .subquery()
-    )
+    row_sets = _option_sets(rows, flow_id, row_question, kept)
+    col_sets = _option_sets(aliased(Answer), flow_id, col_question)
     # The planner guesses far fewer sessions than there are (1M) and would hash one side
     # (1.3 s at a million); both sides come in session order, so merge them. Only for
     # this statement: the rest of the transaction plans as before.
@@ -146,6 +129,21 @@ def in_one_pass(
     return [
         (frozenset((r or "").split()), frozenset((c or "").split()), int(n)) for r, c, n in found
     ]
+
+
+def _option_sets(
+    answers: type[Answer], flow_id: str, question_id: str, *where: ColumnElement[bool]
+) -> Subquery:
+    """session_id, options: each session's options of the question, space-separated."""
+    return (
+        select(
+            col(answers.session_id).label("session_id"),
+            func.string_agg(answers.option_id, " ").label("options"),
+        )
+        .where(col(answers.flow_id) == flow_id, col(answers.question_id) == question_id, *where)
+        .group_by(col(answers.session_id))
+        .subquery()
+    )
 
 
 def _expanded(

@@ -36,8 +36,9 @@ class ClaimedMessage:
     dedupe_key: str
 
 
-@PerDialect
-def _claim(dialect: str) -> Insert:
+def claim_statement(dialect: str) -> Insert:
+    """INSERT the dedupe row unless it exists, RETURNING its id (params: channel,
+    dedupe_key, now); `storage.claim_and_lock` runs it as a CTE on PostgreSQL."""
     return (
         dialect_insert(dialect, _TABLE)
         .values(
@@ -48,6 +49,9 @@ def _claim(dialect: str) -> Insert:
         .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
         .returning(_TABLE.c.id)
     )
+
+
+_claim = PerDialect(claim_statement)
 
 
 _STORED_REPLY = select(_TABLE.c.reply_json).where(

@@ -179,17 +179,19 @@ def after_save(
     bump_on(conn, deltas)
 
 
+# A session with its respondent: with the flow id, what its `SessionKey` is made of.
+_KEY_COLUMNS = (
+    _SESSION.c.flow_version,
+    _RESPONDENT.c.channel,
+    _RESPONDENT.c.lang,
+    _RESPONDENT.c.is_test,
+    _SESSION.c.started_at,
+    _SESSION.c.completed_at,
+)
+_WITH_RESPONDENT = _SESSION.join(_RESPONDENT, _RESPONDENT.c.id == _SESSION.c.respondent_id)
 _RESPONDENT_SESSIONS = (
-    select(
-        _SESSION.c.flow_id,
-        _SESSION.c.flow_version,
-        _RESPONDENT.c.channel,
-        _RESPONDENT.c.lang,
-        _RESPONDENT.c.is_test,
-        _SESSION.c.started_at,
-        _SESSION.c.completed_at,
-    )
-    .select_from(_SESSION.join(_RESPONDENT, _RESPONDENT.c.id == _SESSION.c.respondent_id))
+    select(_SESSION.c.flow_id, *_KEY_COLUMNS)
+    .select_from(_WITH_RESPONDENT)
     .where(_SESSION.c.respondent_id == bindparam("match_respondent"))
 )
 
@@ -227,15 +229,8 @@ def count_out_sessions(
 def recount(*, session: Session, flow_id: str) -> dict[SessionKey, int]:
     """The survey's session counters as they should be, from the rows (slow, exact)."""
     rows = connection_of(session).execute(
-        select(
-            _SESSION.c.flow_version,
-            _RESPONDENT.c.channel,
-            _RESPONDENT.c.lang,
-            _RESPONDENT.c.is_test,
-            _SESSION.c.started_at,
-            _SESSION.c.completed_at,
-        )
-        .select_from(_SESSION.join(_RESPONDENT, _RESPONDENT.c.id == _SESSION.c.respondent_id))
+        select(*_KEY_COLUMNS)
+        .select_from(_WITH_RESPONDENT)
         .where(_SESSION.c.flow_id == flow_id)
         .execution_options(yield_per=50_000)
     )

@@ -89,18 +89,31 @@ def by_channel(
 
 def _kept(flow_id: str, report_filter: ReportFilter) -> list[ColumnElement[bool]]:
     c = _COUNTER.c
-    where: list[ColumnElement[bool]] = [c.flow_id == flow_id]
-    f = report_filter
+    who = _who_and_when(report_filter, c.channel, c.lang, c.is_test, c.started_hour)
+    return [c.flow_id == flow_id, *who]
+
+
+def _who_and_when(
+    f: ReportFilter,
+    channel: ColumnElement[str],
+    lang: ColumnElement[str],
+    is_test: ColumnElement[bool],
+    started: ColumnElement[datetime],
+) -> list[ColumnElement[bool]]:
+    """The filter's channel, language, test data and start dates as conditions on the
+    counters' columns or on the session and respondent rows' (only `answerable` filters
+    come here: no answers, no counting per unit)."""
+    where: list[ColumnElement[bool]] = []
     if f.channel is not None:
-        where.append(c.channel == f.channel)
+        where.append(channel == f.channel)
     if f.lang is not None:
-        where.append(c.lang == f.lang)
+        where.append(lang == f.lang)
     if not f.include_test:
-        where.append(c.is_test.is_(False))
+        where.append(is_test.is_(False))
     if f.since is not None:
-        where.append(c.started_hour >= f.since)
+        where.append(started >= f.since)
     if f.until is not None:
-        where.append(c.started_hour < f.until)
+        where.append(started < f.until)
     return where
 
 
@@ -145,22 +158,12 @@ def _edge(
 ) -> int:
     """Sessions the filter keeps whose `column` falls in [since, until): an index range
     of at most an hour, joined to their respondents row by row."""
-    s, r, f = _SESSION.c, _RESPONDENT.c, report_filter
-    where: list[ColumnElement[bool]] = [s.flow_id == flow_id, column >= since, column < until]
-    if f.since is not None:
-        where.append(s.started_at >= f.since)
-    if f.until is not None:
-        where.append(s.started_at < f.until)
-    if f.channel is not None:
-        where.append(r.channel == f.channel)
-    if f.lang is not None:
-        where.append(r.lang == f.lang)
-    if not f.include_test:
-        where.append(r.is_test.is_(False))
+    s, r = _SESSION.c, _RESPONDENT.c
+    who = _who_and_when(report_filter, r.channel, r.lang, r.is_test, s.started_at)
     query = (
         select(func.count())
         .select_from(_SESSION.join(_RESPONDENT, r.id == s.respondent_id))
-        .where(*where)
+        .where(s.flow_id == flow_id, column >= since, column < until, *who)
     )
     return int(connection_of(session).execute(query).scalar_one())
 

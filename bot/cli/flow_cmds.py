@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import settings_or_exit
+from bot.cli.common import flow_or_exit, settings_or_exit
 from bot.reports.export import export_rows, write_csv
 from bot.reports.number_summary import number_summaries
 from bot.reports.sav_export import write_sav
@@ -18,8 +18,7 @@ from bot.reports.text_report import COUNTING_NOTES, render_report
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
 from flows.check import check_file
-from flows.definition import load_flow, load_flow_text
-from flows.errors import FlowFileError
+from flows.definition import load_flow_text
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW, shipped_flow_paths
 from storage import surveys
@@ -54,21 +53,13 @@ def check(
         raise typer.Exit(1)
 
 
-def _flow(path: Path | None) -> Flow:
-    try:
-        return load_flow(path or DEFAULT_FLOW)
-    except FlowFileError as exc:
-        typer.echo(f"surveybot: the flow file is invalid:\n{exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _survey_flow(
     session: Session, survey: str | None, flow_file: Path | None, default_path: Path | None
 ) -> Flow:
     """--flow FILE, else the newest published version of --survey (default: the default)."""
     if flow_file is not None:
-        return _flow(flow_file)
-    default = _flow(default_path) if survey is None else None
+        return flow_or_exit(flow_file)
+    default = flow_or_exit(default_path or DEFAULT_FLOW) if survey is None else None
     survey_id = survey or default.id  # type: ignore[union-attr]
     newest = surveys.newest_version(session=session, flow_id=survey_id)
     if newest is not None:

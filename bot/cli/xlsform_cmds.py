@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from flows.definition import load_flow
+from bot.cli.common import flow_or_exit
 from flows.errors import FlowFileError
 from flows.surveys import DEFAULT_FLOW
 
@@ -55,14 +55,6 @@ def export_xlsform_cmd(
 ) -> None:
     from flows.xlsform import export_xlsform
 
-    path = flow_file or DEFAULT_FLOW
-    try:
-        flow = load_flow(path)
-    except FlowFileError as error:
-        typer.echo(f"surveybot: the flow file is invalid:\n{error}", err=True)
-        raise typer.Exit(1) from None
-    except OSError as error:
-        typer.echo(f"surveybot: cannot read {path}: {error.strerror or error}", err=True)
-        raise typer.Exit(2) from None
+    flow = flow_or_exit(flow_file or DEFAULT_FLOW)
     export_xlsform(flow, output)
     typer.echo(f"wrote {output}: {flow.id} version {flow.version}", err=True)

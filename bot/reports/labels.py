@@ -1,13 +1,14 @@
 """What every report calls an option, a contact field, and which questions are personal.
 
-Shared by the text report, the charts, the staff replies and the dashboard, so a label
-reads the same wherever staff see it.
+Shared by the text report, the charts, the staff replies, the exports and the dashboard,
+so a label reads the same wherever staff see it.
 """
 
 from __future__ import annotations
 
 import re
 
+from flows import numbering
 from flows.model import NO, YES, FieldKind, Flow, Question, QuestionType, Text
 
 # yes_no questions may omit their options in the flow file (the loader adds them).
@@ -72,3 +73,10 @@ def detail_label(flow: Flow, question_id: str) -> str:
     zh = re.split(r"[（(]", question.text.zh, maxsplit=1)[0].strip()
     en = re.split(r"[（(]", question.text.en, maxsplit=1)[0].strip()
     return zh if zh == en else f"{zh} {en}"
+
+
+def numbered(flow: Flow, question_id: str, text: str) -> str:
+    """ "5. text" for a question with a number; the text alone for one outside the count
+    (the contact form, the organisation step), never its id in the number's place."""
+    number = numbering.label(flow, question_id)
+    return f"{number}. {text}" if number else text

@@ -2,12 +2,12 @@
 
 The same rows as the CSV (`bot.reports.export.export_rows`, in codes), typed for SPSS:
 a question is named by the number respondents see (`Q5`, `Q10a`; a multiple-choice
-option `Q2_3`, its chosen labels `Q2_labels`) and labelled with its question in both
-languages; a single-choice answer is the option's position (1, 2, …) with the option's
-words as its value label, a multiple-choice option 0/1 (未选 / 已选); times are SPSS
-datetimes in China time (the zone in the label). pyreadstat writes a whole data frame,
-so the rows are held in memory: fine for a campaign's thousands; for millions use the
-CSV, which streams.
+option `Q2_3`, its chosen labels `Q2_labels`; one outside the count by its id) and
+labelled with its question in both languages; a single-choice answer is the option's
+position (1, 2, …) with the option's words as its value label, a multiple-choice option
+0/1 (未选 / 已选); times are SPSS datetimes in China time (the zone in the label).
+pyreadstat writes a whole data frame, so the rows are held in memory: fine for a
+campaign's thousands; for millions use the CSV, which streams.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.reports.export import COUNTED, LABELS, export_columns, fixed_columns
-from bot.reports.labels import option_text
-from bot.reports.staff_replies import number
+from bot.reports.labels import numbered, option_text
 from bot.reports.text_report import option_label
 from bot.reports.xlsx_export import FIXED_HEADERS, SHANGHAI
+from flows import numbering
 from flows.model import Flow, Question, QuestionType
 from storage.aggregates import option_ids
 
@@ -74,9 +74,9 @@ def variables(flow: Flow) -> list[Variable]:
 
 
 def _question_variables(flow: Flow, question: Question, taken: set[str]) -> list[Variable]:
-    n = number(flow, question)
-    stem = _name(f"Q{n}" if n != question.id else question.id, taken)
-    title = f"{n}. {question.text.zh} / {question.text.en}"
+    n = numbering.label(flow, question.id)
+    stem = _name(f"Q{n}" if n else question.id, taken)  # outside the count: its id
+    title = numbered(flow, question.id, f"{question.text.zh} / {question.text.en}")
     if question.type is QuestionType.MULTI:
         out = []
         for position, option_id in enumerate(option_ids(question), 1):
@@ -85,7 +85,7 @@ def _question_variables(flow: Flow, question: Question, taken: set[str]) -> list
                 Variable(
                     f"{question.id}:{option_id}",
                     _name(f"{stem}_{position}", taken),
-                    f"{n}. {text.zh} / {text.en}",
+                    numbered(flow, question.id, f"{text.zh} / {text.en}"),
                     Kind.NUMBER,
                     value_labels=dict(FLAG_LABELS),
                 )

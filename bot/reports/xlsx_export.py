@@ -4,8 +4,9 @@ a codebook sheet; frozen header row and autofilter.
 Built from the same rows as the CSV (`bot.reports.export.export_rows`), column by
 column: ids, versions and 0/1 flags are integers (SUM works), times are real datetimes
 in Asia/Shanghai (the zone named in the header), answers stay text cells, never
-formulas. The header names each column by the question number respondents see and the
-question in both languages; the codebook sheet lists every code with its labels.
+formulas. The header names each column by the question number respondents see (none
+outside the count: the contact form, the organisation step) and the question in both
+languages; the codebook sheet lists every code with its labels.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reports.export import COUNTED, LABELS, ORIGINAL, PREVIOUS, fixed_columns
-from bot.reports.labels import option_text
+from bot.reports.labels import numbered, option_text
 from bot.reports.number_summary import NumberSummary
-from bot.reports.staff_replies import number
 from bot.reports.xlsx_summary import COUNTING_NOTES, PERCENT_FORMAT, Percent, Row
+from flows import numbering
 from flows.model import Flow, Lang, QuestionType
 from storage.aggregates import option_ids
 
@@ -61,12 +62,11 @@ def columns(flow: Flow) -> list[Column]:
     for question in flow.questions:
         if question.is_note:
             continue
-        n = number(flow, question)
-        title = f"{n}. {question.text.zh} / {question.text.en}"
+        title = numbered(flow, question.id, f"{question.text.zh} / {question.text.en}")
         if question.type is QuestionType.MULTI:
             for option_id in option_ids(question):
                 text = option_text(question, option_id)
-                header = f"{n}. {text.zh} / {text.en} (0/1)"
+                header = numbered(flow, question.id, f"{text.zh} / {text.en} (0/1)")
                 out.append(Column(f"{question.id}:{option_id}", header, "int"))
             out.append(Column(f"{question.id}:{LABELS}", f"{title} (选项 labels)", "text"))
         elif question.is_numeric:
@@ -76,11 +76,11 @@ def columns(flow: Flow) -> list[Column]:
         else:
             out.append(Column(question.id, title, "text"))
         if question.unit:
-            header = f"{n}. 原文 As written"
+            header = numbered(flow, question.id, "原文 As written")
             out.append(Column(f"{question.id}:{ORIGINAL}", header, "text"))
         rules = flow.previous_round
         if rules is not None and rules.earlier_question(question.id) is not None:
-            header = f"{n}. 上一轮 Previous round ({rules.survey})"
+            header = numbered(flow, question.id, f"上一轮 Previous round ({rules.survey})")
             out.append(Column(f"{question.id}:{PREVIOUS}", header, "text"))
     return out
 
@@ -93,7 +93,7 @@ def codebook(flow: Flow) -> list[list[Any]]:
     for question in flow.questions:
         if question.is_note:
             continue
-        n = number(flow, question)
+        n = numbering.label(flow, question.id) or ""  # blank outside the count
         ids = option_ids(question) if question.is_choice else ()
         if not ids:
             rows.append([n, question.id, question.text.zh, question.text.en, "", "", ""])
@@ -121,7 +121,7 @@ def number_rows(flow: Flow, numbers: Mapping[str, NumberSummary]) -> list[list[A
     for question in flow.questions:
         if not question.is_numeric:
             continue
-        head = [number(flow, question), question.id, question.text.get(Lang.BOTH)]
+        head = [numbering.label(flow, question.id) or "", question.id, question.text.get(Lang.BOTH)]
         head.append(question.unit or "")
         summary = numbers.get(question.id)
         if summary is None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.reports.labels import detail_label, is_personal, option_text
+from bot.reports.labels import detail_label, is_personal, numbered, option_text
 from bot.reports.local_time import CHINA_OFFSET
 from bot.reports.number_summary import NumberSummary, number_summaries
 from bot.reports.text_report import option_label
@@ -52,7 +52,7 @@ class OptionRow:
 
 @dataclass(frozen=True)
 class Section:
-    number: str  # the survey's own ("5", "10a"), as respondents see it
+    number: str | None  # the survey's own ("5", "10a"); None outside the count (contact form)
     question: Question
     stats: QuestionStats
     rows: tuple[OptionRow, ...]
@@ -169,7 +169,7 @@ def gather_dashboard(
             )
             for o in of_question.options
         )
-        number = numbering.label(flow, question.id) or question.id
+        number = numbering.label(flow, question.id)
         figures = numbers.get(question.id)
         sections.append(Section(number, question, of_question, rows, of_question.texts, figures))
     channels = tuple(
@@ -250,7 +250,7 @@ def _waiting_label(flow: Flow, question_id: str | None) -> str:
     if question_id is None or not flow.has_question(question_id):
         return "尚未开始答题 Not at a question yet"
     question = flow.question(question_id)
-    return f"{flow.position(question_id) + 1}. {question.text.zh} {question.text.en}"
+    return numbered(flow, question_id, f"{question.text.zh} {question.text.en}")
 
 
 def _detail_heading(flow: Flow, question_id: str) -> str:

@@ -13,12 +13,11 @@ from datetime import date, timedelta
 
 from starlette.datastructures import QueryParams
 
-from bot.reports.labels import option_text
-from bot.reports.staff_replies import number
+from bot.reports.labels import numbered, option_text
 from bot.reports.text_report import option_label
 from bot.staff.filter_words import CHANNELS, LANGS, china_midnight
 from bot.web.dashboard import chart_questions
-from flows.model import Flow, Question
+from flows.model import Flow
 from storage.aggregates import option_ids
 from storage.filters import NO_FILTER, AnswerIs, ReportFilter
 
@@ -39,10 +38,10 @@ class WebFilter:
 def choice_options(flow: Flow) -> list[tuple[str, str]]:
     """(value, label) of every answer the dashboard filters on: "role:oem"."""
     out = []
-    for n, question in _numbered(flow):
+    for question in chart_questions(flow):
         for option_id in option_ids(question):
             text = option_text(question, option_id)
-            label = f"{n}. {question.text.zh} = {option_label(text)}"
+            label = numbered(flow, question.id, f"{question.text.zh} = {option_label(text)}")
             out.append((f"{question.id}:{option_id}", label))
     return out
 
@@ -112,7 +111,3 @@ def _word(
     params.append((name, known))
     labels.append(f"{label} {known}")
     return known
-
-
-def _numbered(flow: Flow) -> list[tuple[str, Question]]:
-    return [(number(flow, q), q) for q in chart_questions(flow)]

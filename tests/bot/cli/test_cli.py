@@ -136,6 +136,15 @@ def test_chat_walks_the_whole_survey_in_three_languages(db: str) -> None:
     assert verify.exit_code == 0 and "aggregates match" in verify.output
 
 
+def test_a_missing_or_invalid_flow_file_stops_with_a_clear_line(db: str, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["report", "--flow", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "cannot read" in missing.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("spec_version: 1\nid: Bad\n", encoding="utf-8")
+    invalid = runner.invoke(app, ["export", "--flow", str(bad)])
+    assert invalid.exit_code == 1 and "the flow file is invalid" in invalid.output
+
+
 def test_a_bad_setting_stops_with_one_clear_line(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", "too-short")
     result = runner.invoke(app, ["serve"])

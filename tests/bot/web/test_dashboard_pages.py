@@ -79,6 +79,42 @@ async def test_the_crosstab_breaks_a_question_down(staff: httpx.AsyncClient) -> 
     assert bad.status_code == 400
 
 
+async def test_a_question_outside_the_count_shows_no_number(staff: httpx.AsyncClient) -> None:
+    # The contact form's consent question has no number (flows.numbering): its text
+    # alone, never its id where the number goes, in the index, its card and the filter.
+    html = (await staff.get("/dashboard")).text
+    assert "contact_consent." not in html
+    consent = section(html, "contact_consent")
+    assert "<h2>您是否同意 AIAG" in consent and 'class="number"' not in consent
+    index = re.search(r'<li><a href="#q-contact_consent">(.*?)</a></li>', html)
+    assert index is not None and index.group(1).startswith("您是否同意 AIAG")
+    assert '<span class="number">1.</span> 您是OEM厂商还是供应商？' in html
+    assert ">您是否同意 AIAG" in html.split('name="where"', 1)[1]  # the filter's options
+
+
+async def test_unfinished_respondents_stop_at_the_survey_s_own_numbers(
+    db_url: str, engine: Engine
+) -> None:
+    # The waiting list once numbered by flow position: "11." for 10a, "16." for consent.
+    site = empty_site(db_url, engine)
+    with transaction(engine) as session:
+        for user, current in (("w1", "reporting_explain"), ("w2", "contact_consent")):
+            respondent = lock_respondent(
+                session=session, channel="wechat", channel_user_id=user, now=START
+            )
+            assert respondent.id is not None
+            state = SessionState(
+                site.flow.id, site.flow.version, status=Status.ACTIVE, current=current
+            )
+            save_session_row(session=session, respondent_id=respondent.id, state=state, now=START)
+    async with site.client() as client:
+        await client.get(site.login_path())
+        html = (await client.get("/dashboard")).text
+    start = html.index('id="waiting"')
+    labels = re.findall(r"<tr><td>([^<]*)</td>", html[start : html.index("</table>", start)])
+    assert sorted(label.split(" ", 1)[0] for label in labels) == ["10a.", "您是否同意"]
+
+
 async def test_the_stylesheet_is_served_locally(staff: httpx.AsyncClient) -> None:
     response = await staff.get("/dashboard/static/dashboard.css")
     assert response.status_code == 200 and "text/css" in response.headers["content-type"]

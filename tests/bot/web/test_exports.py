@@ -92,6 +92,9 @@ async def test_a_signed_xlsx_link_downloads_a_workbook(sqlite_site: SeededSite) 
     workbook.close()
     assert rows[0][:2] == ["编号 Respondent ID", "渠道 Channel"]
     assert rows[0][7] == "1. 您是OEM厂商还是供应商？ / Are you an OEM or a Supplier?"
+    consent = [h for h in rows[0] if "AIAG" in str(h) and "同意" in str(h)]
+    assert len(consent) == 1 and consent[0].startswith("您是否同意 AIAG")  # no number, no id
+    assert not any(str(h).startswith("contact_") for h in rows[0])
     assert len(rows[0]) == len(export_columns(sqlite_site.flow))
     assert len(rows) == 1 + sqlite_site.seed.started
     assert all(isinstance(r[0], int) for r in rows[1:])
