@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app.background import start_background, stop_background
 from bot.app.channel_seams import TELEGRAM_MENUS, DatabasePushNonces, DatabaseTokenStore
+from bot.app.heap import settle_heap
 from bot.app.runtime import Runtime, build_runtime
 from bot.channels.sending import ChannelSender
 from bot.channels.telegram.config import TelegramConfig
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         tasks = start_background(
             engine=engine, senders=senders, catalog=runtime.catalog, settings=settings
         )
+        settle_heap()
         try:
             yield
         finally:
