@@ -118,7 +118,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
         tasks = start_background(
             engine=engine, senders=senders, catalog=runtime.catalog, settings=settings
         )
-        settle_heap()
         try:
             yield
         finally:
@@ -141,4 +140,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
 def app_from_env() -> Starlette:
     """uvicorn's factory: each worker process builds its own app from the environment."""
     settings = load_settings()
-    return create_app(settings, runtime=build_runtime(settings, migrate=False))
+    app = create_app(settings, runtime=build_runtime(settings, migrate=False))
+    settle_heap()  # the worker is built: its long-lived objects leave the collector's way
+    return app
