@@ -106,12 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--respondents", type=int, default=60)
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime…")
+    parser.add_argument("--dump", metavar="FILE", help="also write the profile (pstats) here")
     args = parser.parse_args(argv)
     profile = cProfile.Profile() if args.profile else None
     result = asyncio.run(measure(args.respondents, profile=profile))
     print(result.row())
     if profile is not None:
-        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
+        if args.dump:
+            profile.dump_stats(args.dump)
+        pstats.Stats(profile, stream=sys.stdout).sort_stats(args.sort).print_stats(args.profile)
     return 0
 
 

@@ -6,8 +6,12 @@ Nothing here does I/O. A `Flow` is what a flow file (YAML) becomes after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SPEC_VERSION = 1
 YES = "yes"
@@ -232,9 +236,20 @@ class Flow:
     organisation: OrganisationRules | None = None
     counting: CountingUnit = CountingUnit.RESPONDENT
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({q.id: i for i, q in enumerate(self.questions)})
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, a pure function of this flow (which never changes), worked out
+        once per flow: the numbering and the contact form are asked for on every step.
+        Return immutable values from `compute` (tuples, not lists)."""
+        try:
+            value: T = self._derived[name]
+        except KeyError:
+            value = self._derived[name] = compute()
+        return value
 
     def question(self, question_id: str) -> Question:
         return self.questions[self._index[question_id]]

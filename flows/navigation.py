@@ -17,32 +17,48 @@ MAX_STEPS_PER_EVENT = 200
 Answers = Mapping[str, Answer]
 
 
-def is_relevant(flow: Flow, question_id: str, answers: Answers) -> bool:
-    """A question is asked when every clause holds on a relevant, answered question."""
-    question = flow.question(question_id)
-    for clause in question.when:
-        if not is_relevant(flow, clause.question, answers):
-            return False
+def is_relevant(
+    flow: Flow, question_id: str, answers: Answers, memo: dict[str, bool] | None = None
+) -> bool:
+    """A question is asked when every clause holds on a relevant, answered question.
+
+    `memo`: relevance already worked out for these same answers; a walk over many
+    questions passes one, so a condition's chain is followed once, not per question."""
+    if memo is not None:
+        known = memo.get(question_id)
+        if known is not None:
+            return known
+    relevant = True
+    for clause in flow.question(question_id).when:
         answer = answers.get(clause.question)
-        if answer is None or not set(answer.options) & set(clause.any_of):
-            return False
-    return True
+        if (
+            answer is None
+            or not is_relevant(flow, clause.question, answers, memo)
+            or not any(option in clause.any_of for option in answer.options)
+        ):
+            relevant = False
+            break
+    if memo is not None:
+        memo[question_id] = relevant
+    return relevant
 
 
 def relevant_questions(flow: Flow, answers: Answers) -> list[Question]:
     """The questions that currently apply, in flow order; notes are not questions."""
-    return [q for q in flow.questions if not q.is_note and is_relevant(flow, q.id, answers)]
+    memo: dict[str, bool] = {}
+    return [q for q in flow.questions if not q.is_note and is_relevant(flow, q.id, answers, memo)]
 
 
 def next_unanswered(flow: Flow, answers: Answers) -> Question | None:
     """The first relevant question without an answer (a skip counts as an answer)."""
+    memo: dict[str, bool] = {}
     for steps, question in enumerate(flow.questions):
         if steps > MAX_STEPS_PER_EVENT:
             raise RuntimeError("flow walk exceeded MAX_STEPS_PER_EVENT")
         if (
             not question.is_note
             and question.id not in answers
-            and is_relevant(flow, question.id, answers)
+            and is_relevant(flow, question.id, answers, memo)
         ):
             return question
     return None
@@ -56,8 +72,9 @@ def notes_before(flow: Flow, question_id: str | None, answers: Answers) -> list[
     """
     end = len(flow.questions) if question_id is None else flow.position(question_id)
     notes: list[Question] = []
+    memo: dict[str, bool] = {}
     for question in reversed(flow.questions[:end]):
-        relevant = is_relevant(flow, question.id, answers)
+        relevant = is_relevant(flow, question.id, answers, memo)
         if not question.is_note:
             if relevant:
                 break
@@ -68,8 +85,11 @@ def notes_before(flow: Flow, question_id: str | None, answers: Answers) -> list[
 
 def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:
     """Answers whose question no longer applies (e.g. OEM after answering as a supplier)."""
+    memo: dict[str, bool] = {}
     return [
-        qid for qid in answers if flow.has_question(qid) and not is_relevant(flow, qid, answers)
+        qid
+        for qid in answers
+        if flow.has_question(qid) and not is_relevant(flow, qid, answers, memo)
     ]
 
 
@@ -87,9 +107,13 @@ def is_empty(answer: Answer) -> bool:
 
 def contact_form(flow: Flow) -> list[Question]:
     """The consent question and the detail questions, in flow order."""
+    return list(flow.derived("navigation.contact_form", lambda: _contact_form(flow)))
+
+
+def _contact_form(flow: Flow) -> tuple[Question, ...]:
     rules = flow.contact
     if rules is None:
-        return []
+        return ()
     details = set(rules.detail_questions)
     form = [q for q in flow.questions if q.id in details]
     consent = [
@@ -97,7 +121,7 @@ def contact_form(flow: Flow) -> list[Question]:
         for q in flow.questions
         if q.type is QuestionType.YES_NO and any(c.question == rules.question for c in q.when)
     ]
-    return consent[:1] + form
+    return (*consent[:1], *form)
 
 
 def form_complete(flow: Flow, answers: Answers) -> bool:
@@ -105,7 +129,8 @@ def form_complete(flow: Flow, answers: Answers) -> bool:
     rules = flow.contact
     if rules is None or not rules.detail_questions:
         return False
-    relevant = [qid for qid in rules.detail_questions if is_relevant(flow, qid, answers)]
+    memo: dict[str, bool] = {}
+    relevant = [qid for qid in rules.detail_questions if is_relevant(flow, qid, answers, memo)]
     if not relevant:
         return False
     return all(qid in answers for qid in relevant)

@@ -12,7 +12,8 @@ which is just as stable. Pure functions; `check_numbers` is part of `surveybot c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from flows.errors import Problem, question_place
 from flows.model import Flow, Question
@@ -24,10 +25,14 @@ LABEL = re.compile(r"([1-9][0-9]{0,3})([a-z]?)")
 
 def counted(flow: Flow) -> list[Question]:
     """The questions that carry a number: not notes, the contact form or the organisation step."""
+    return list(flow.derived("numbering.counted", lambda: _counted(flow)))
+
+
+def _counted(flow: Flow) -> tuple[Question, ...]:
     form = {q.id for q in contact_form(flow)}
     if flow.organisation is not None:
         form |= set(flow.organisation.question_ids)
-    return [q for q in flow.questions if not q.is_note and q.id not in form]
+    return tuple(q for q in flow.questions if not q.is_note and q.id not in form)
 
 
 def _step(flow: Flow, question: Question) -> str:
@@ -42,26 +47,37 @@ def _declared(flow: Flow) -> bool:
 
 def labels(flow: Flow) -> dict[str, str]:
     """Question id → its number label, for every counted question."""
-    questions = counted(flow)
-    if _declared(flow):
-        return {q.id: q.number for q in questions if q.number is not None}
-    return {q.id: str(i) for i, q in enumerate(questions, 1)}
+    return dict(_labels(flow))
+
+
+def _labels(flow: Flow) -> Mapping[str, str]:
+    def compute() -> Mapping[str, str]:
+        questions = counted(flow)
+        if _declared(flow):
+            found = {q.id: q.number for q in questions if q.number is not None}
+        else:
+            found = {q.id: str(i) for i, q in enumerate(questions, 1)}
+        return MappingProxyType(found)
+
+    return flow.derived("numbering.labels", compute)
 
 
 def label(flow: Flow, question_id: str) -> str | None:
     """ "5", "10a", or None for a note or a contact-form question."""
-    return labels(flow).get(question_id)
+    return _labels(flow).get(question_id)
 
 
 def total(flow: Flow) -> int:
     """How many main questions the survey has ("of 14"); follow-ups ("10a") not counted."""
-    return sum(1 for value in labels(flow).values() if value.isdigit())
+    return flow.derived(
+        "numbering.total", lambda: sum(1 for value in _labels(flow).values() if value.isdigit())
+    )
 
 
 def find(flow: Flow, wanted: str) -> Question | None:
     """The question numbered `wanted` ("5", "10A", "10a"), or None."""
     key = wanted.strip().casefold()
-    for qid, value in labels(flow).items():
+    for qid, value in _labels(flow).items():
         if value == key:
             return flow.question(qid)
     return None

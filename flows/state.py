@@ -6,11 +6,12 @@ as JSON (`to_json` / `from_json`). A respondent finishes on the flow version the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 from flows.model import Lang
 
@@ -84,7 +85,7 @@ class SessionState:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        return json.dumps(
+        return orjson.dumps(
             {
                 "v": STATE_VERSION,
                 "flow_id": self.flow_id,
@@ -109,14 +110,12 @@ class SessionState:
                     else {}
                 ),
                 **({"revising": self.revising} if self.revising else {}),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+            }
+        ).decode()  # compact, non-ASCII as is: what json.dumps(separators=…) wrote
 
     @classmethod
     def from_json(cls, raw: str) -> SessionState:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         if data.get("v") != STATE_VERSION:
             raise ValueError(f"unsupported session state version {data.get('v')!r}")
         return cls(

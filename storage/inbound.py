@@ -12,10 +12,10 @@ no ORM objects.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col
@@ -91,7 +91,7 @@ def stored_reply(*, session: Session, channel: str, dedupe_key: str) -> list[str
     )
     if raw is None:
         return None
-    messages = json.loads(raw)
+    messages = orjson.loads(raw)
     return [str(m) for m in messages]
 
 
@@ -105,7 +105,7 @@ def save_reply(
     """Keep the rendered reply so a retry gets exactly the same answer."""
     params: dict[str, object] = {
         "claimed_id": processed.id,
-        "reply_json": json.dumps(list(messages), ensure_ascii=False),
+        "reply_json": orjson.dumps(list(messages)).decode(),
     }
     statement = _SAVE_REPLY
     if respondent_id is not None:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app.background import start_background, stop_background
 from bot.app.channel_seams import TELEGRAM_MENUS, DatabasePushNonces, DatabaseTokenStore
+from bot.app.heap import settle_heap
 from bot.app.runtime import Runtime, build_runtime
 from bot.channels.sending import ChannelSender
 from bot.channels.telegram.config import TelegramConfig
@@ -139,4 +140,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Starlet
 def app_from_env() -> Starlette:
     """uvicorn's factory: each worker process builds its own app from the environment."""
     settings = load_settings()
-    return create_app(settings, runtime=build_runtime(settings, migrate=False))
+    app = create_app(settings, runtime=build_runtime(settings, migrate=False))
+    settle_heap()  # the worker is built: its long-lived objects leave the collector's way
+    return app

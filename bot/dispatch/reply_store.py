@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 from collections.abc import Sequence
+
+import orjson
 
 from bot.dispatch.envelope import Choice, Message
 
@@ -20,14 +21,14 @@ def encode_reply(messages: Sequence[Message]) -> list[str]:
         image = data.pop("image_png", None)
         if image:  # rare (a staff /chart): kept, so a retry does not lose the picture
             data["image_png_b64"] = base64.b64encode(image).decode("ascii")
-        out.append(json.dumps(data, ensure_ascii=False))
+        out.append(orjson.dumps(data).decode())
     return out
 
 
 def decode_reply(stored: Sequence[str]) -> tuple[Message, ...]:
     messages = []
     for raw in stored:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         choices = tuple(Choice(**c) for c in data.pop("choices", []))
         image = data.pop("image_png_b64", None)
         known = {f.name for f in dataclasses.fields(Message)} - {"choices", "image_png"}
