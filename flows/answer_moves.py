@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flows import numbering, organisation_step
+from flows.command_replies import BackAtStart, CannotSkip, ChangeUnknown, NotNow
+from flows.completion_replies import Completed
+from flows.contact_form_replies import ContactCreated
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
@@ -24,17 +27,7 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows.replies import (
-    AnswerUpdated,
-    BackAtStart,
-    CannotSkip,
-    ChangeUnknown,
-    Completed,
-    ContactCreated,
-    LanguageSet,
-    Note,
-    NotNow,
-)
+from flows.replies import AnswerUpdated, LanguageSet, Note
 from flows.rounds import carried
 from flows.sprint import Sprint, answer_items, prompt
 from flows.state import Answer, Pending, SessionState, Status

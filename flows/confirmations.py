@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from flows.answer_moves import new_state, reuse_details, start_questions
 from flows.answer_parsing import parse_yes_no
+from flows.confirmation_replies import Cancelled, ConfirmInvalid, DataDeletedNotice, Restarted
 from flows.events import AnswerCleared, DataDeleted, SubscriptionChanged, SurveyStarted
 from flows.navigation import is_empty
-from flows.replies import (
-    Cancelled,
-    ConfirmInvalid,
-    DataDeletedNotice,
-    Restarted,
-)
 from flows.sprint import Sprint, prompt
 from flows.state import Answer, Pending
 

@@ -8,19 +8,18 @@ It reuses the flow's consent and detail questions, keeps what is typed in
 from __future__ import annotations
 
 from flows.answer_parsing import Invalid, parse_answer
+from flows.command_replies import CannotSkip, NotNow
 from flows.commands import Command
-from flows.events import ContactRequested
-from flows.model import YES, FieldKind, Flow, Question
-from flows.navigation import contact_form, is_required, next_unanswered
-from flows.replies import (
-    Cancelled,
-    CannotSkip,
+from flows.confirmation_replies import Cancelled
+from flows.contact_form_replies import (
     ContactCreated,
     ContactDeclined,
     ContactFormIntro,
     ContactUnavailable,
-    NotNow,
 )
+from flows.events import ContactRequested
+from flows.model import YES, FieldKind, Flow, Question
+from flows.navigation import contact_form, is_required, next_unanswered
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, Status
 

@@ -15,7 +15,25 @@ from flows import answer_moves as answering
 from flows import colleagues, confirmations, contact_form, numbering, prefill
 from flows.answer_moves import new_state
 from flows.answer_parsing import Invalid, normalize, parse_answer
+from flows.command_replies import (
+    Help,
+    NotNow,
+    RemindersOff,
+    StaleButton,
+    UnknownCommand,
+    UnsupportedInput,
+)
 from flows.commands import Command, ParsedCommand, parse_command, parse_language
+from flows.completion_replies import (
+    CompletedHint,
+    NextAfterFinishing,
+    NoNextSurvey,
+    ResultsLater,
+    ResultsOff,
+    SnapshotRequest,
+    SummaryRequest,
+)
+from flows.contact_form_replies import ContactCreated
 from flows.drafts import parse_draft
 from flows.events import (
     ContactRequested,
@@ -33,27 +51,13 @@ from flows.navigation import (
     form_details,
 )
 from flows.replies import (
-    CompletedHint,
-    ContactCreated,
-    Help,
     InvalidLanguage,
     LanguageSet,
     MyAnswers,
-    NextAfterFinishing,
     NoAnswers,
-    NoNextSurvey,
-    NotNow,
     Preface,
     Recorded,
-    RemindersOff,
-    ResultsLater,
-    ResultsOff,
-    SnapshotRequest,
-    StaleButton,
-    SummaryRequest,
     SurveyClosed,
-    UnknownCommand,
-    UnsupportedInput,
     Welcome,
 )
 from flows.sprint import Sprint, answer_items, prompt, refuse

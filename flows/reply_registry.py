@@ -1,7 +1,9 @@
-"""The one registry from a reply kind (flows.replies) to its template's name.
+"""The one registry from a reply kind (a flows.replies.Reply) to its template's name.
 
 `bot/templates/{zh,en,both}/<name>.j2` renders it, with the reply's fields as variables;
-Engine replies (flows.replies) and staff replies (flows.staff_replies,
+Engine replies (flows.replies, flows.command_replies, flows.confirmation_replies,
+flows.contact_form_replies, flows.completion_replies, flows.outside_step_replies,
+flows.colleague_replies) and staff replies (flows.staff_replies,
 flows.staff_report_replies) alike;
 tests/bot/test_render.py checks that every kind has its three templates and that no
 template is left without a kind.
@@ -20,55 +22,60 @@ from flows.colleague_replies import (
     ColleagueUnavailable,
     TookOver,
 )
-from flows.replies import (
-    AnswerUpdated,
-    AskQuestion,
+from flows.command_replies import (
     BackAtStart,
-    Cancelled,
     CannotSkip,
     ChangeUnknown,
-    ChooseLanguage,
+    Help,
+    NotNow,
+    RemindersOff,
+    StaleButton,
+    UnknownCommand,
+    UnsupportedInput,
+)
+from flows.completion_replies import (
     Completed,
     CompletedHint,
-    ConfirmDelete,
-    ConfirmInvalid,
-    ConfirmRestart,
-    ConfirmReuse,
-    ContactCreated,
-    ContactDeclined,
-    ContactFormIntro,
-    ContactUnavailable,
-    DataDeletedNotice,
-    Help,
-    InvalidAnswer,
-    InvalidLanguage,
-    LanguageSet,
-    MyAnswers,
     NextAfterFinishing,
-    NextUnavailable,
-    NoAnswers,
-    NoMorePages,
     NoNextSurvey,
-    Note,
-    NotNow,
-    Preface,
-    Recorded,
-    Reminder,
-    RemindersOff,
-    Reply,
-    ReplyNotKept,
-    Restarted,
     ResultsLater,
     ResultsOff,
     Snapshot,
     SnapshotRequest,
-    StaleButton,
     Summary,
     SummaryRequest,
+)
+from flows.confirmation_replies import (
+    Cancelled,
+    ConfirmDelete,
+    ConfirmInvalid,
+    ConfirmRestart,
+    ConfirmReuse,
+    DataDeletedNotice,
+    Restarted,
+)
+from flows.contact_form_replies import (
+    ContactCreated,
+    ContactDeclined,
+    ContactFormIntro,
+    ContactUnavailable,
+)
+from flows.outside_step_replies import NextUnavailable, NoMorePages, Reminder, ReplyNotKept
+from flows.replies import (
+    AnswerUpdated,
+    AskQuestion,
+    ChooseLanguage,
+    InvalidAnswer,
+    InvalidLanguage,
+    LanguageSet,
+    MyAnswers,
+    NoAnswers,
+    Note,
+    Preface,
+    Recorded,
+    Reply,
     SurveyClosed,
     SurveyUpdated,
-    UnknownCommand,
-    UnsupportedInput,
     Welcome,
     WelcomeBack,
 )
@@ -110,6 +117,7 @@ from flows.staff_report_replies import (
 )
 
 TEMPLATES: Mapping[type[Reply], str] = {
+    # Asking and answering (flows.replies).
     Welcome: "welcome",
     Preface: "preface",
     ChooseLanguage: "choose_language",
@@ -125,6 +133,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     AnswerUpdated: "answer_updated",
     MyAnswers: "my_answers",
     NoAnswers: "no_answers",
+    # Navigation and commands (flows.command_replies).
     BackAtStart: "back_at_start",
     CannotSkip: "cannot_skip",
     NotNow: "not_now",
@@ -134,6 +143,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     UnsupportedInput: "unsupported_input",
     StaleButton: "stale_button",
     RemindersOff: "reminders_off",
+    # Confirmations and their outcomes (flows.confirmation_replies).
     ConfirmRestart: "confirm_restart",
     ConfirmDelete: "confirm_delete",
     ConfirmReuse: "confirm_reuse",
@@ -141,10 +151,12 @@ TEMPLATES: Mapping[type[Reply], str] = {
     Cancelled: "cancelled",
     Restarted: "restarted",
     DataDeletedNotice: "data_deleted",
+    # The contact form (flows.contact_form_replies).
     ContactFormIntro: "contact_form_intro",
     ContactUnavailable: "contact_unavailable",
     ContactDeclined: "contact_declined",
     ContactCreated: "contact_created",
+    # The end, results and the next survey (flows.completion_replies).
     Completed: "completed",
     CompletedHint: "completed_hint",
     Snapshot: "snapshot",
@@ -153,6 +165,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     ResultsLater: "results_later",
     NextAfterFinishing: "next_after_finishing",
     NoNextSurvey: "no_next_survey",
+    # Said outside a step (flows.outside_step_replies).
     NextUnavailable: "next_unavailable",
     NoMorePages: "no_more_pages",
     ReplyNotKept: "reply_not_kept",

@@ -6,21 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows import numbering
+from flows.completion_replies import CompletedHint
+from flows.confirmation_replies import ConfirmDelete, ConfirmRestart, ConfirmReuse
 from flows.events import Effect
 from flows.model import Flow, Lang, Question
 from flows.navigation import is_required, relevant_questions
 from flows.parse_results import CONSTRAINT_REASONS, Invalid
-from flows.replies import (
-    AskQuestion,
-    ChooseLanguage,
-    CompletedHint,
-    ConfirmDelete,
-    ConfirmRestart,
-    ConfirmReuse,
-    InvalidAnswer,
-    Reply,
-    SurveyClosed,
-)
+from flows.replies import AskQuestion, ChooseLanguage, InvalidAnswer, Reply, SurveyClosed
 from flows.state import Answer, Pending, SessionState, Status
 
 

@@ -7,15 +7,9 @@ from collections.abc import Sequence
 from bot.dispatch.envelope import Choice, Message
 from bot.dispatch.render import Renderer
 from flows.colleague_replies import ColleagueAnswered, ColleagueAnswers
+from flows.confirmation_replies import ConfirmDelete, ConfirmRestart, ConfirmReuse
 from flows.model import Lang, QuestionType, Text
-from flows.replies import (
-    AskQuestion,
-    ChooseLanguage,
-    ConfirmDelete,
-    ConfirmRestart,
-    ConfirmReuse,
-    Reply,
-)
+from flows.replies import AskQuestion, ChooseLanguage, Reply
 from flows.state import Pending, SessionState, Status
 
 _BACK = Text("返回", "Back")

@@ -37,7 +37,7 @@ from bot.observability import metrics
 from bot.reports.disclosure import Thresholds
 from bot.surveys.catalog import SurveyCatalog
 from flows.model import Flow, Lang
-from flows.replies import ReplyNotKept
+from flows.outside_step_replies import ReplyNotKept
 from storage import inbound as inbound_db
 from storage.broadcasts import take_held
 from storage.claim_and_lock import claim_and_lock

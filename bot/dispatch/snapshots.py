@@ -18,16 +18,10 @@ from sqlmodel import Session
 
 from bot.dispatch.summary import figure_params, summary_params
 from bot.reports.disclosure import QuestionFigures, Thresholds, question_figures
+from flows.completion_replies import Completed, Snapshot, SnapshotRequest, Summary, SummaryRequest
+from flows.contact_form_replies import ContactCreated
 from flows.model import Flow, Question
-from flows.replies import (
-    Completed,
-    ContactCreated,
-    Reply,
-    Snapshot,
-    SnapshotRequest,
-    Summary,
-    SummaryRequest,
-)
+from flows.replies import Reply
 from flows.state import SessionState
 from storage.aggregates import RESPONDENTS
 from storage.live_counts import live_counts

@@ -31,7 +31,8 @@ from flows.events import (
     UnitChoiceMade,
 )
 from flows.model import CountingUnit, Lang, SnapshotMode, Text
-from flows.replies import NextUnavailable, NoMorePages, Reply, SurveyClosed
+from flows.outside_step_replies import NextUnavailable, NoMorePages
+from flows.replies import Reply, SurveyClosed
 from storage import reminders
 from storage.answers import apply_effects
 from storage.chart_queue import queue_chart

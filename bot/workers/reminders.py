@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.dispatch.render import Renderer
 from bot.surveys.catalog import SurveyCatalog
 from flows import numbering
-from flows.replies import Reminder
+from flows.outside_step_replies import Reminder
 from flows.state import SessionState
 from storage import reminders
 from storage.db import run_in_transaction

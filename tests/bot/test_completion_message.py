@@ -19,9 +19,9 @@ from bot.channels.wechat.pages import MORE_CONTENT, paginate
 from bot.dispatch.render import Renderer
 from bot.dispatch.summary import figure_params
 from bot.reports.disclosure import question_figures
+from flows.completion_replies import Completed
 from flows.definition import load_flow
 from flows.model import Lang
-from flows.replies import Completed
 from flows.surveys import DEFAULT_FLOW
 from tests.bot.wechat_harness import open_harness
 from tests.flows.script import Script

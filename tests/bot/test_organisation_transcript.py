@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.dispatch.render import Renderer
+from flows.completion_replies import SnapshotRequest, SummaryRequest
 from flows.definition import load_flow
 from flows.events import OrganisationGiven, SurveyCompleted
 from flows.model import Lang
-from flows.replies import SnapshotRequest, SummaryRequest
 from flows.surveys import DEFAULT_FLOW
 from tests.flows.script import Script
 

@@ -8,10 +8,10 @@ import pytest
 
 from bot.dispatch.render import Renderer
 from flows.check import check_flow
+from flows.completion_replies import SnapshotRequest
 from flows.definition import load_flow
 from flows.errors import Problem
 from flows.model import Flow, Lang, QuestionType
-from flows.replies import SnapshotRequest
 from flows.surveys import DEFAULT_FLOW
 from tests.flows.script import Script
 

@@ -12,12 +12,37 @@ from hypothesis import strategies as st
 
 from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
 from bot.dispatch.render import Renderer, template_keys
-from flows import colleague_replies, replies, staff_replies, staff_report_replies
+from flows import (
+    colleague_replies,
+    command_replies,
+    completion_replies,
+    confirmation_replies,
+    contact_form_replies,
+    outside_step_replies,
+    replies,
+    staff_replies,
+    staff_report_replies,
+)
+from flows.command_replies import UnsupportedInput
+from flows.completion_replies import Snapshot
 from flows.events import Intent
 from flows.model import Flow, Lang
-from flows.replies import AskQuestion, InvalidAnswer, Reply, Snapshot, UnsupportedInput
+from flows.replies import AskQuestion, InvalidAnswer, Reply
 from flows.reply_registry import REQUESTS, TEMPLATES
 from tests.flows.script import Script
+
+# The modules that define reply kinds: the engine's, by job, and the staff side's.
+REPLY_MODULES = (
+    replies,
+    command_replies,
+    confirmation_replies,
+    contact_form_replies,
+    completion_replies,
+    outside_step_replies,
+    colleague_replies,
+    staff_replies,
+    staff_report_replies,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +58,7 @@ def test_every_template_exists_in_every_language() -> None:
 def test_every_reply_kind_has_its_template_in_every_language() -> None:
     kinds = {
         c
-        for module in (replies, staff_replies, staff_report_replies, colleague_replies)
+        for module in REPLY_MODULES
         for c in vars(module).values()
         if isinstance(c, type) and issubclass(c, Reply)
     }

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flows.commands import Command, parse_command
+from flows.completion_replies import Completed
 from flows.definition import load_flow_text
 from flows.engine import start_in_language, step
 from flows.events import AnswerRecorded, Inbound, Intent, NextSurveyChosen, SurveyStarted
 from flows.model import Lang
-from flows.replies import Completed
 from flows.reply_registry import template_name
 from flows.state import SessionState, Status
 from tests.flows.versions import V1, next_flow, v1

@@ -1,0 +1,58 @@
+"""What a navigation step or a command gets back, when it is not the next question.
+
+The first question reached going back, a required question skipped, a command that does
+not fit the moment, a question number to change that does not exist, the help, an
+unknown command, a message that is not text, a button of an earlier question, and
+reminders switched off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.replies import Reply
+
+
+@dataclass(frozen=True)
+class BackAtStart(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class CannotSkip(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class NotNow(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeUnknown(Reply):
+    number: str
+
+
+@dataclass(frozen=True)
+class Help(Reply):
+    status: str
+
+
+@dataclass(frozen=True)
+class UnknownCommand(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class UnsupportedInput(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class StaleButton(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class RemindersOff(Reply):
+    pass

@@ -1,0 +1,32 @@
+"""What the contact form says around its questions (flows.contact_form).
+
+Its introduction, that the survey takes no contact requests, that the respondent
+declined, and that the request was created (with the stored request's reference, which
+the dispatcher fills in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.replies import Reply
+
+
+@dataclass(frozen=True)
+class ContactFormIntro(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class ContactUnavailable(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class ContactDeclined(Reply):
+    pass
+
+
+@dataclass(frozen=True)
+class ContactCreated(Reply):
+    reference: str | None = None  # the dispatcher fills in the stored request's
