@@ -3,6 +3,7 @@ bilingual."""
 
 from __future__ import annotations
 
+import pkgutil
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import flows
 from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
 from bot.dispatch.render import Renderer, template_keys
 from flows import (
@@ -48,6 +50,12 @@ REPLY_MODULES = (
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
     return Renderer()
+
+
+def test_every_reply_module_is_checked() -> None:
+    """A new `flows/*replies.py` joins REPLY_MODULES, so its kinds are checked below."""
+    found = {m.name for m in pkgutil.iter_modules(flows.__path__) if m.name.endswith("replies")}
+    assert found == {m.__name__.removeprefix("flows.") for m in REPLY_MODULES}
 
 
 def test_every_template_exists_in_every_language() -> None:
