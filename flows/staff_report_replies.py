@@ -4,6 +4,8 @@ One frozen dataclass per kind, like the other staff replies (flows.staff_replies
 mapped to its template by `flows.reply_registry`. Their figures are counted in storage
 and shaped by bot.reports.staff_replies, so rows arrive here as plain mappings, and
 every figure names the filter it was counted under (`StaffFilterLine`).
+A question's `number` is the one respondents see, None for a question outside the count
+(the contact form, the organisation step): its text alone is shown, never its id.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class StaffOverview(Reply):
 
 @dataclass(frozen=True, kw_only=True)
 class StaffStatsQuestion(Reply):
-    number: str
+    number: str | None
     question: Question
     choice: bool
     respondents: int
@@ -72,8 +74,8 @@ class StaffStatsQuestion(Reply):
 class StaffCrosstab(Reply):
     row_question: Question
     col_question: Question
-    row_number: str
-    col_number: str
+    row_number: str | None
+    col_number: str | None
     respondents: int
     columns: Rows
     as_of: str
@@ -82,7 +84,7 @@ class StaffCrosstab(Reply):
 
 @dataclass(frozen=True, kw_only=True)
 class StaffCrosstabSame(Reply):
-    number: str
+    number: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +106,7 @@ class StaffProgress(Reply):
 @dataclass(frozen=True, kw_only=True)
 class StaffChart(Reply):
     question: Question
-    number: str
+    number: str | None
     respondents: int
     chartable: bool
     drawing: bool
@@ -115,7 +117,7 @@ class StaffChart(Reply):
 @dataclass(frozen=True, kw_only=True)
 class StaffPrivateQuestion(Reply):
     question: Question
-    number: str
+    number: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,13 +135,13 @@ class StaffChangesNone(Reply):
 @dataclass(frozen=True, kw_only=True)
 class StaffChangesUnmapped(Reply):
     question: Question
-    number: str
+    number: str | None
     survey: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class StaffChanges(Reply):
     question: Question
-    number: str
+    number: str | None
     survey: str
     report: object  # bot.reports.round_changes.ChangeReport

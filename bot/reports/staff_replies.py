@@ -32,9 +32,11 @@ MESSAGE_BYTES = 1800
 TEXT_ANSWERS_SHOWN = 20  # newest free texts per question in /stats (and their total)
 
 
-def number(flow: Flow, question: Question) -> str:
-    """The number respondents see ("5", "10a"); the id for the contact form (no number)."""
-    return numbering.label(flow, question.id) or question.id
+def number(flow: Flow, question: Question) -> str | None:
+    """The number respondents see ("5", "10a"); None outside the count (the contact form,
+    the organisation step): the templates then show the question's text alone, never its
+    id in the number's place (as `labels.numbered` does for the dashboard and exports)."""
+    return numbering.label(flow, question.id)
 
 
 def report_messages(

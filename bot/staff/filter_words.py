@@ -10,6 +10,7 @@ naming what was not understood.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -85,7 +86,7 @@ class FilterError:
 class Condition:
     """One answer condition, for showing the filter back: 【1】=主机厂 (OEM)."""
 
-    number: str  # the number respondents see ("5", "10a")
+    number: str | None  # the number respondents see ("5", "10a"); None outside the count
     question: Question
     option_id: str
 
@@ -101,9 +102,10 @@ class ParsedFilter:
 
 
 def parse_filters(
-    argument: str, flow: Flow, *, now: datetime, number_of: dict[str, str]
+    argument: str, flow: Flow, *, now: datetime, number_of: Mapping[str, str | None]
 ) -> ParsedFilter | FilterError:
-    """Take the filter keywords out of `argument`; `number_of`: question id → its number."""
+    """Take the filter keywords out of `argument`; `number_of`: question id → its number
+    (None, or no entry, for a question outside the count)."""
     rest: list[str] = []
     values: dict[Key, list[str]] = {}
     current: Key | None = None
@@ -168,7 +170,9 @@ def parse_filters(
     )
 
 
-def _condition(part: str, flow: Flow, number_of: dict[str, str]) -> Condition | FilterError:
+def _condition(
+    part: str, flow: Flow, number_of: Mapping[str, str | None]
+) -> Condition | FilterError:
     pieces = _EQUALS.split(part.strip(), maxsplit=1)
     if len(pieces) != 2 or not pieces[0] or not pieces[1]:
         return FilterError(FilterProblem.BAD_CONDITION, part)
@@ -181,7 +185,7 @@ def _condition(part: str, flow: Flow, number_of: dict[str, str]) -> Condition | 
     option_id = find_option(question, value)
     if option_id is None:
         return FilterError(FilterProblem.UNKNOWN_OPTION, value, question)
-    return Condition(number_of.get(question.id, question.id), question, option_id)
+    return Condition(number_of.get(question.id), question, option_id)
 
 
 def find_option(question: Question, value: str) -> str | None:

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import flows
 from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
 from bot.dispatch.render import Renderer, template_keys
+from bot.reports import staff_replies as fmt
+from bot.reports.round_changes import change_report
 from flows import (
     colleague_replies,
     command_replies,
@@ -28,9 +30,24 @@ from flows import (
 from flows.command_replies import UnsupportedInput
 from flows.completion_replies import Snapshot
 from flows.events import Intent
-from flows.model import Flow, Lang
+from flows.model import Flow, Lang, Text
 from flows.replies import AskQuestion, InvalidAnswer, Reply
 from flows.reply_registry import REQUESTS, TEMPLATES
+from flows.staff_replies import StaffContactAlert
+from flows.staff_report_replies import (
+    StaffChanges,
+    StaffChangesUnmapped,
+    StaffChart,
+    StaffCrosstab,
+    StaffCrosstabSame,
+    StaffFilterError,
+    StaffFilterLine,
+    StaffPrivateQuestion,
+    StaffProgress,
+    StaffStatsQuestion,
+    StaffUnknownQuestion,
+)
+from flows.state import Answer
 from tests.flows.script import Script
 
 # The modules that define reply kinds: the engine's, by job, and the staff side's.
@@ -156,6 +173,62 @@ def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
         renderer.render(most, Lang.ZH)
         == "9 位受访者中，你和大多数其他人（最多 2 人例外）选择了“是”。"
     )
+
+
+def test_staff_replies_show_a_question_outside_the_count_by_its_text(
+    renderer: Renderer, flow: Flow
+) -> None:
+    """The contact consent has no number: every staff reply about it shows its text alone,
+    never its id in the number's place, an empty 【】 or "None"."""
+    consent, role = flow.question("contact_consent"), flow.question("role")
+    number = fmt.number(flow, consent)
+    assert number is None and fmt.number(flow, role) == "1"
+    pairs = [(Answer(("yes",)), Answer(("no",)))]
+    shown = "截至 As of x\n筛选 Filter：不含测试数据 test data left out"
+    kinds: list[Reply] = [
+        StaffStatsQuestion(number=number, question=consent, choice=True, respondents=0,
+                           selections=0, rows=[], texts=[], text_total=0, numbers=None,
+                           as_of="x", filter_line=shown),
+        StaffCrosstab(row_question=consent, col_question=consent, row_number=number,
+                      col_number=number, respondents=0, columns=[], as_of="x", filter_line=""),
+        StaffCrosstabSame(number=number),
+        StaffChart(question=consent, number=number, respondents=0, chartable=True,
+                   drawing=False, as_of="x", filter_line=""),
+        StaffPrivateQuestion(question=consent, number=number),
+        StaffChangesUnmapped(question=consent, number=number, survey="earlier"),
+        StaffChanges(question=consent, number=number, survey="earlier",
+                     report=change_report(flow, consent, consent.id, pairs)),
+        StaffContactAlert(reference="C-000001", reason=Text("问卷", "survey"), created="x",
+                          details=[], question=consent, number=number),
+        StaffFilterError(problem="not_choice", text="x", question=consent, number=number,
+                         options=[]),
+        StaffFilterError(problem="unknown_option", text="x", question=consent, number=number,
+                         options=[Text("是", "Yes")]),
+        StaffFilterLine(conditions=[{"number": number, "question": consent,
+                                     "option": Text("是", "Yes")}],
+                        since=None, until=None, channel=None, language=None, test=False),
+        StaffProgress(started=1, completed=0, rate=0, started_today=1, completed_today=0,
+                      unfinished=1, waiting=[{"question": consent, "number": number,
+                                              "sessions": 1, "idle": 0, "reached": 1,
+                                              "pct": 100}],
+                      idle_hours=24, reminded=0, came_back=0, as_of="x", filter_line=""),
+    ]  # fmt: skip
+    for reply in kinds:
+        for lang in Lang:
+            text = renderer.render(reply, lang)
+            assert consent.id not in text or isinstance(reply, StaffPrivateQuestion), reply
+            empty = [t for t in ("【】", "[]", "（）", "()", "None") if t in text]
+            assert not empty, (reply, lang, text)
+            wanted = {Lang.ZH: [consent.text.zh], Lang.EN: [consent.text.en]}.get(
+                lang, [consent.text.zh, consent.text.en]
+            )
+            if not isinstance(reply, StaffCrosstabSame | StaffPrivateQuestion):
+                assert all(w in text for w in wanted), (reply, lang, text)
+    listed = renderer.render(
+        StaffUnknownQuestion(ref="x", not_choice=False, questions=fmt.question_list(flow)), Lang.EN
+    )
+    assert "\n1. role — " in listed and f"\n{consent.id} — {consent.text.en}" in listed
+    assert "None" not in listed
 
 
 def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
