@@ -10,7 +10,7 @@ on the connection's DBAPI cursor inside the session's transaction.
 What is given up is deliberately small: no statement events (`before_cursor_execute`),
 no `IN` lists that expand, no Python-side column defaults (statements pass every value).
 DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
-(`storage.db.is_retryable`) and error handling see what they saw before.
+(`storage.transactions.is_retryable`) and error handling see what they saw before.
 
 PostgreSQL: every statement is a round trip to the server, and a survey step used to
 wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
@@ -168,7 +168,7 @@ def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
 def _dropped(conn: Connection, error: Exception) -> bool:
     """The server dropped the connection (e.g. it restarted): this connection is thrown
     away and so is every other pooled one, as SQLAlchemy does for its own statements,
-    so that the next transaction starts on a fresh one (storage.db.is_retryable)."""
+    so that the next transaction starts on a fresh one (storage.transactions.is_retryable)."""
     dropped = conn.dialect.is_disconnect(error, conn.connection, None)  # type: ignore[arg-type]
     if conn.invalidated or not dropped:
         return False

@@ -13,15 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from storage.db import (
-    PerDialect,
-    make_engine,
-    normalize_url,
-    ping,
-    run_in_transaction,
-    transaction,
-)
+from storage.db import PerDialect, make_engine, normalize_url, ping
 from storage.kv import kv_get, kv_set
+from storage.transactions import run_in_transaction, transaction
 from tests.storage.sample import NOW
 
 
