@@ -10,7 +10,8 @@ from sqlmodel import Session, col
 
 from storage import precompiled
 from storage.db import PerDialect, dialect_insert, upsert
-from storage.models import KeyValue, UTCDateTime
+from storage.models import KeyValue
+from storage.schema_conventions import UTCDateTime
 from storage.transactions import connection_of
 
 _KV: Table = KeyValue.__table__  # type: ignore[attr-defined]

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from flows.state import Status
 from storage import precompiled
-from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession, UTCDateTime
+from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession
+from storage.schema_conventions import UTCDateTime
 from storage.transactions import connection_of
 
 # WeChat: customer-service messages only within 48 h of the user's last message. A

@@ -20,7 +20,8 @@ from sqlmodel import select as orm_select
 from storage import precompiled
 from storage.broadcasts import held_waiting
 from storage.db import PerDialect, dialect_insert
-from storage.models import Respondent, UTCDateTime
+from storage.models import Respondent
+from storage.schema_conventions import UTCDateTime
 from storage.session_rows import (  # re-exported: callers know them from here
     SessionRow,
     latest_session_row,
