@@ -1,7 +1,8 @@
 """The database tables (SQLModel). Schema changes go through Alembic (storage/migrations).
 
 All timestamps are timezone-aware UTC (`storage.schema_conventions.UTCDateTime`); the
-organisation tables are in `storage.organisation_models`.
+live-count tables are in `storage.counter_models`, the organisation tables in
+`storage.organisation_models` (both registered on the metadata by importing this module).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
-from storage.schema_conventions import UTCDateTime, timestamp_field
+from storage.schema_conventions import timestamp_field
 
 
 class ContactStatus(StrEnum):
@@ -163,51 +164,6 @@ class Answer(SQLModel, table=True):
     # A repeated survey (flows.rounds): "kept" or "changed" the earlier round's answer.
     carried: str | None = None
     created_at: datetime = timestamp_field()
-
-
-class AggregateCounter(SQLModel, table=True):
-    """Exact live counts, kept in the answer's transaction. option_id "" = respondents."""
-
-    __tablename__ = "aggregate_counter"
-
-    flow_id: str = Field(primary_key=True)
-    question_id: str = Field(primary_key=True)
-    option_id: str = Field(primary_key=True)
-    count: int = 0
-
-
-class SegmentCounter(SQLModel, table=True):
-    """Exact counts per peer segment (flows.peer_segments), kept like AggregateCounter.
-
-    question_id "" and option_id "": the segment's size; option_id "": the segment's
-    respondents to the question."""
-
-    __tablename__ = "segment_counter"
-
-    flow_id: str = Field(primary_key=True)
-    segment: str = Field(primary_key=True)
-    question_id: str = Field(primary_key=True)
-    option_id: str = Field(primary_key=True)
-    count: int = 0
-
-
-class SessionCounter(SQLModel, table=True):
-    """Exact survey-session counts (storage.session_counters), kept like AggregateCounter.
-
-    One row per survey version, channel, language, real/test, the UTC hour the sessions
-    started and how many hours later they completed (`NOT_COMPLETED`: not yet), so the
-    dashboard and /progress count a million sessions from a few thousand rows."""
-
-    __tablename__ = "session_counter"
-
-    flow_id: str = Field(primary_key=True)
-    flow_version: int = Field(primary_key=True)
-    channel: str = Field(primary_key=True)
-    lang: str = Field(primary_key=True)
-    is_test: bool = Field(primary_key=True)
-    started_hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
-    completed_after: int = Field(primary_key=True)  # hours after started_hour; -1: not yet
-    count: int = 0
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -352,4 +308,5 @@ class ReminderOptOut(SQLModel, table=True):
 
 # The organisation tables live in their own module; imported here so that importing the
 # models registers every table on SQLModel.metadata (Alembic, tests).
+from storage import counter_models as _counter_models  # noqa: E402, F401
 from storage import organisation_models as _organisation_models  # noqa: E402, F401
