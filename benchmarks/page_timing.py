@@ -35,9 +35,10 @@ from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.filters import NO_FILTER, AnswerIs, ReportFilter
 from storage.progress import survey_progress
+from storage.transactions import transaction
 from storage.web_queries import progress_by_day
 
 CHINA = timedelta(hours=8)

@@ -38,7 +38,8 @@ from flows.events import Inbound
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
-from storage.db import make_engine, transaction
+from storage.db import make_engine
+from storage.transactions import transaction
 
 BENCH_STAFF = "o_bench_staff"  # never a real openid (those start with "o" + 27 chars)
 

@@ -24,12 +24,13 @@ from flows.model import CountingUnit
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
 from storage.crosstab import crosstab
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.filters import ReportFilter
 from storage.live_counts import live_counts
 from storage.migrate import upgrade
 from storage.progress import survey_progress
 from storage.seed_fake import seed_fake
+from storage.transactions import transaction
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 DATABASE = "unitcount_bench"

@@ -12,59 +12,20 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flows import answer_moves as answering
-from flows import colleagues, confirmations, contact_form, numbering, prefill
+from flows import colleagues, command_moves, confirmations, contact_form, numbering, prefill
 from flows.answer_moves import new_state
 from flows.answer_parsing import Invalid, normalize, parse_answer
-from flows.command_replies import (
-    Help,
-    NotNow,
-    RemindersOff,
-    StaleButton,
-    UnknownCommand,
-    UnsupportedInput,
-)
-from flows.commands import Command, ParsedCommand, parse_command, parse_language
-from flows.completion_replies import (
-    CompletedHint,
-    NextAfterFinishing,
-    NoNextSurvey,
-    ResultsLater,
-    ResultsOff,
-    SnapshotRequest,
-    SummaryRequest,
-)
-from flows.contact_form_replies import ContactCreated
+from flows.command_replies import StaleButton, UnknownCommand
+from flows.commands import Command, parse_command, parse_language
+from flows.completion_replies import CompletedHint, SnapshotRequest
 from flows.drafts import parse_draft
-from flows.events import (
-    ContactRequested,
-    Inbound,
-    Intent,
-    LanguageChosen,
-    NextSurveyChosen,
-    RemindersDeclined,
-    Step,
-    SurveyStarted,
-)
+from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
 from flows.model import Flow, Lang, SnapshotMode
-from flows.navigation import (
-    form_complete,
-    form_details,
-)
-from flows.replies import (
-    InvalidLanguage,
-    LanguageSet,
-    MyAnswers,
-    NoAnswers,
-    Preface,
-    Recorded,
-    SurveyClosed,
-    Welcome,
-)
-from flows.sprint import Sprint, answer_items, prompt, refuse
-from flows.state import Answer, Pending, SessionState, Status
+from flows.replies import InvalidLanguage, Preface, Recorded, SurveyClosed, Welcome
+from flows.sprint import Sprint, prompt, refuse
+from flows.state import Answer, SessionState, Status
 from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
 
-_LANG_COMMANDS = {Command.LANG_ZH: Lang.ZH, Command.LANG_EN: Lang.EN, Command.LANG_BOTH: Lang.BOTH}
 # What a closed survey refuses: anything that would ask or change an answer.
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE, Command.TAKE_OVER}
 
@@ -131,7 +92,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         prompt(sprint)  # a closed survey is not started again
         return
     if event.intent is not None:
-        _on_intent(sprint, event)
+        command_moves.on_intent(sprint, event)
         return
     text = normalize(event.text or "")
     if not text:
@@ -147,7 +108,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
         if sprint.closed and command.command in _NOT_WHEN_CLOSED:
             sprint.say(SurveyClosed(sprint.flow.title))
             return
-        _on_command(sprint, command)
+        command_moves.on_command(sprint, command)
         return
     if sprint.closed and sprint.state.status is not Status.COMPLETED:
         prompt(sprint)  # says the survey is closed; the answer is not taken
@@ -188,102 +149,6 @@ def _is_stale(state: SessionState, expect: str) -> bool:
         or state.current != expect
         or state.pending is not None
     )
-
-
-def _on_intent(sprint: Sprint, event: Inbound) -> None:
-    intent = event.intent
-    if intent is Intent.START:
-        welcome_back(sprint)
-    elif intent is Intent.HELP:
-        sprint.say(Help(sprint.state.status.value))
-        prompt(sprint)
-    elif intent is Intent.MY_ANSWERS:
-        _my_answers(sprint)
-    elif intent is Intent.CONTACT_ME:
-        _contact_me(sprint)
-    elif intent is Intent.RESTART:
-        confirmations.ask(sprint, Pending.RESTART)
-    elif intent is Intent.RESULTS:
-        _results(sprint)
-        prompt(sprint)
-    else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
-        sprint.say(UnsupportedInput())
-        prompt(sprint)
-
-
-def _results(sprint: Sprint) -> None:
-    """The menu's Results: figures of the questions already answered (the enricher keeps
-    to those), when the flow's `snapshots:` mode shows any now."""
-    mode = sprint.flow.snapshots
-    if mode is SnapshotMode.OFF:
-        sprint.say(ResultsOff())
-    elif mode is SnapshotMode.ON_COMPLETION and sprint.state.completed_at is None:
-        sprint.say(ResultsLater())
-    else:
-        sprint.say(SummaryRequest())
-
-
-def _on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
-    command = parsed.command
-    status = sprint.state.status
-    if command in _LANG_COMMANDS:
-        _set_language(sprint, _LANG_COMMANDS[command])
-    elif command is Command.HELP:
-        sprint.say(Help(status.value))
-        prompt(sprint)
-    elif command is Command.MY_ANSWERS:
-        _my_answers(sprint)
-    elif command is Command.CONTACT_ME:
-        _contact_me(sprint)
-    elif command is Command.RESTART:
-        confirmations.ask(sprint, Pending.RESTART)
-    elif command is Command.DELETE_DATA:
-        confirmations.ask(sprint, Pending.DELETE)
-    elif command is Command.NEXT_SURVEY:
-        _next_survey(sprint)
-    elif command is Command.INTRO:
-        lang = Lang.BOTH if status is Status.LANGUAGE else None
-        sprint.say(Preface(sprint.flow.preface, lang=lang))
-        prompt(sprint)
-    elif command is Command.RESUME:
-        welcome_back(sprint)
-    elif command is Command.NO_REMINDERS:
-        sprint.emit(RemindersDeclined())
-        sprint.say(RemindersOff())
-        prompt(sprint)
-    elif command in colleagues.ACTIONS:
-        colleagues.on_command(sprint, command)
-    elif status is Status.CONTACT:
-        contact_form.on_command(sprint, command)
-    elif command is Command.CHANGE:
-        answering.change(sprint, parsed.label)
-    elif status is not Status.ACTIVE:
-        sprint.say(NotNow())
-        prompt(sprint)
-    elif command is Command.BACK:
-        answering.back(sprint)
-    else:  # Command.SKIP
-        answering.skip(sprint)
-
-
-def _next_survey(sprint: Sprint) -> None:
-    state = sprint.state
-    following = sprint.flow.next
-    if state.status is Status.COMPLETED and not state.editing and following is not None:
-        sprint.emit(NextSurveyChosen(following))
-        return
-    sprint.say(NoNextSurvey() if following is None else NextAfterFinishing())
-    prompt(sprint)
-
-
-def _set_language(sprint: Sprint, lang: Lang) -> None:
-    sprint.emit(LanguageChosen(lang))
-    if sprint.state.status is Status.LANGUAGE:
-        answering.start_questions(sprint, lang)
-        return
-    sprint.update(lang=lang)
-    sprint.say(LanguageSet(lang.value))
-    prompt(sprint)
 
 
 def _on_language_choice(sprint: Sprint, text: str) -> None:
@@ -337,23 +202,3 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     ):
         sprint.say(SnapshotRequest(question, result.options))
     answering.advance(sprint)
-
-
-def _my_answers(sprint: Sprint) -> None:
-    items = answer_items(sprint)
-    sprint.say(MyAnswers(items) if items else NoAnswers(items))
-    if sprint.state.status is not Status.COMPLETED:
-        prompt(sprint)
-
-
-def _contact_me(sprint: Sprint) -> None:
-    flow = sprint.flow
-    if sprint.state.status is Status.CONTACT:
-        prompt(sprint)
-        return
-    if form_complete(flow, sprint.state.answers):
-        sprint.emit(ContactRequested("contact_me", form_details(flow, sprint.state.answers)))
-        sprint.say(ContactCreated())
-        prompt(sprint)
-        return
-    contact_form.enter(sprint)

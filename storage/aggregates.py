@@ -18,9 +18,11 @@ from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
 from storage import precompiled
-from storage.db import PerDialect, connection_of, dialect_insert
+from storage.counter_models import AggregateCounter
+from storage.db import PerDialect, dialect_insert
 from storage.filters import NO_FILTER, ReportFilter, answer_condition
-from storage.models import AggregateCounter, Answer
+from storage.models import Answer
+from storage.transactions import connection_of
 
 RESPONDENTS = ""  # the option_id of a question's respondent counter
 # Test respondents' answers are counted under the flow id plus this (storage.test_data).

@@ -35,7 +35,6 @@ from storage import precompiled, reminders
 from storage.aggregates import RESPONDENTS, TEST_SUFFIX, CounterKey, bump_counters
 from storage.audit import audit
 from storage.contacts import request_contact
-from storage.db import connection_of
 from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.organisations import recognise
@@ -43,6 +42,7 @@ from storage.respondents import RespondentRow, update_respondent
 from storage.segment_counters import SegmentKey, bump_segments, counted_out
 from storage.session_counters import Who, count_out_sessions, move_respondent
 from storage.session_rows import SessionRow
+from storage.transactions import connection_of
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _CONTACT: Table = ContactRequest.__table__  # type: ignore[attr-defined]

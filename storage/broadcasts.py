@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from storage.db import connection_of
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import BROADCAST_KIND, enqueue
+from storage.transactions import connection_of
 
 if TYPE_CHECKING:
     from storage.respondents import RespondentRow

@@ -26,9 +26,9 @@ from sqlalchemy import Select, exists, literal, select, true
 from sqlmodel import Session
 
 from storage import precompiled
-from storage.db import connection_of
 from storage.inbound import ClaimedMessage, claim_inbound, claim_statement
 from storage.respondents import RespondentRow, _respondent_row, _touch, lock_respondent
+from storage.transactions import connection_of
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Engines and transactions. Nothing is built at import time: call `make_engine(url)`.
+"""Engines per dialect, and statements built per dialect. Nothing is built at import
+time: call `make_engine(url)`. Transactions on these engines: `storage.transactions`.
 
 SQLite: WAL, a busy timeout, foreign keys, and every transaction opened with
 BEGIN IMMEDIATE, so two writers queue on the write lock instead of both reading and then
@@ -10,19 +11,15 @@ instead of hanging past WeChat's 5 s reply window.
 from __future__ import annotations
 
 import logging
-import random
 import sqlite3
-import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
@@ -34,21 +31,14 @@ SQLITE_BUSY_TIMEOUT_MS = 4000
 SQLITE_MIGRATION_BUSY_MS = 120_000  # start-up: queue behind another worker migrating
 PG_CONNECT_TIMEOUT_S = 3
 PG_STATEMENT_TIMEOUT_MS = 4000
-# Staff pages and exports (`long_read`): no 5 s WeChat wait; a 1M-row cross-tab takes 2-3 s.
-PG_LONG_READ_TIMEOUT_MS = 60_000
-# … and sort a cross-tab's million joined rows in memory, not in temporary files
-# (PostgreSQL's default 4 MB spilled them: docs/benchmarks.md, 2026-12-03).
-PG_LONG_READ_WORK_MEM = "64MB"
 PG_LOCK_TIMEOUT_MS = 4000
 # Connections kept open per process. SQLAlchemy's default (5, +10 overflow closed again on
 # return) opened and closed a PostgreSQL connection on most pushes at 16 concurrent ones
 # (docs/benchmarks.md). 20 at most per worker: 4 workers stay under max_connections=100.
 PG_POOL_SIZE = 16
 PG_MAX_OVERFLOW = 4
-# serialization_failure, deadlock_detected: the whole transaction may simply be re-run.
-_PG_RETRYABLE = {"40001", "40P01"}
+# The execution option that makes SQLite's BEGIN a deferred one (`readonly_engine`).
 _READONLY = "surveybot_readonly"
-_SQLITE_RETRYABLE = ("database is locked", "database is busy", "database table is locked")
 
 
 def normalize_url(url: str) -> URL:
@@ -136,7 +126,7 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
         url,
         # No ping on every checkout (a round trip per message, docs/benchmarks.md): a
         # connection the server dropped fails its first statement instead, the pool is
-        # renewed (storage.precompiled, SQLAlchemy) and run_in_transaction runs the
+        # renewed (storage.precompiled, SQLAlchemy) and storage.transactions runs the
         # message again on a fresh connection.
         pool_pre_ping=False,
         pool_size=PG_POOL_SIZE,
@@ -188,123 +178,12 @@ def _send_queued_writes(engine: Engine) -> None:
         precompiled.drop_queued(conn)
 
 
-@contextmanager
-def transaction(
-    engine: Engine, *, readonly: bool = False, long_read: bool = False
-) -> Iterator[Session]:
-    """A session in one transaction: committed once at the end, rolled back on error.
-
-    `readonly=True` (statistics, exports): one consistent snapshot that never holds up
-    the writers (SQLite: a deferred BEGIN instead of taking the write lock; PostgreSQL:
-    REPEATABLE READ, READ ONLY). `long_read=True` (read-only staff pages and exports, not
-    a chat reply): PostgreSQL statements may run PG_LONG_READ_TIMEOUT_MS instead of the
-    request's PG_STATEMENT_TIMEOUT_MS.
-    """
-    if long_read and not readonly:
-        raise ValueError("long_read is for read-only transactions")
-    bind = _readonly(engine) if readonly else engine
-    # The connection's own transaction, with a Session joined to it for the ORM writes
-    # (contacts, outbox, audit): the Session's transaction bookkeeping cost ~0.1 ms a
-    # message, a third of an empty transaction's SQLAlchemy time.
-    with _writer_turn(engine, readonly=readonly), bind.connect() as conn, conn.begin():
-        if long_read and engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
-            # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and saved less.
-            conn.exec_driver_sql("SET LOCAL jit = off")
-        session = Session(bind=conn, expire_on_commit=False)
-        session.info[_CONNECTION] = conn
-        try:
-            yield session
-            session.flush()  # ORM changes go out before the connection commits
-        finally:
-            session.info.pop(_CONNECTION, None)
-            session.close()
-
-
-_CONNECTION = "surveybot.connection"
-
-
-def connection_of(session: Session) -> Connection:
-    """The session's connection: the one `transaction` opened, kept for its lifetime (a
-    dict lookup), else SQLAlchemy's `Session.connection()` (~15 µs a call; a survey
-    step asks for it about ten times)."""
-    conn = session.info.get(_CONNECTION)
-    return conn if conn is not None else session.connection()
-
-
-# One SQLite writer at a time, queued in-process. SQLite's own busy handler polls the
-# file lock with sleeps of up to 100 ms and no order: with 16 concurrent pushes some
-# waited seconds (p99 1.6-1.9 s, a few past WeChat's 4 s budget) while others got in
-# at once. Queued here, p99 fell to 0.25-0.3 s and none went over, for ~20 % less peak
-# throughput (docs/benchmarks.md). Bounded by the busy timeout: past it, SQLite's own
-# locking (and run_in_transaction's retries) decide, as before.
-_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_SQLITE_WRITERS_GUARD = threading.Lock()
-
-
-@contextmanager
-def _writer_turn(engine: Engine, *, readonly: bool) -> Iterator[None]:
-    if readonly or engine.dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITERS_GUARD:
-        lock = _SQLITE_WRITERS.setdefault(engine, threading.Lock())
-    acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-    try:
-        yield
-    finally:
-        if acquired:
-            lock.release()
-
-
-def _readonly(engine: Engine) -> Engine:
+def readonly_engine(engine: Engine) -> Engine:
+    """`engine` for read-only transactions: a consistent snapshot that never holds up the
+    writers (PostgreSQL: REPEATABLE READ, READ ONLY; SQLite: a deferred BEGIN)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     return engine.execution_options(**{_READONLY: True})
-
-
-def is_retryable(error: BaseException) -> bool:
-    """SQLite busy/locked, PostgreSQL serialization failure or deadlock, or a connection
-    found dropped (and replaced)."""
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:  # the server went away: a fresh connection may do
-        return True
-    orig = error.orig
-    if isinstance(orig, sqlite3.OperationalError):
-        message = str(orig).lower()
-        return any(m in message for m in _SQLITE_RETRYABLE)
-    return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
-
-
-def run_in_transaction(
-    engine: Engine,
-    fn: Callable[[Session], T],
-    *,
-    retries: int = 5,
-    base_delay: float = 0.02,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Run `fn(session)` in a transaction, re-running it on a transient conflict.
-
-    `fn` must be safe to re-run: it sees a fresh session each time and should only
-    touch the database through it. Other errors propagate at once.
-    """
-    attempt = 0
-    while True:
-        try:
-            with transaction(engine) as session:
-                return fn(session)
-        except DBAPIError as error:
-            if attempt >= retries or not is_retryable(error):
-                raise
-            delay = base_delay * 2**attempt * (0.5 + random.random())
-            attempt += 1
-            log.info(
-                "transient database conflict (%s), retry %d in %.3fs", error.orig, attempt, delay
-            )
-            sleep(delay)
 
 
 def upsert(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
@@ -349,7 +228,7 @@ class PerDialect(Generic[T]):
 def ping(engine: Engine) -> bool:
     """True when the database answers (for /healthz)."""
     try:
-        with _readonly(engine).connect() as conn:
+        with readonly_engine(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except (SQLAlchemyError, OSError) as error:

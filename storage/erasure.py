@@ -27,10 +27,10 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Table, delete, or_, update
 from sqlmodel import Session
 
-from storage.db import connection_of
 from storage.inbound import forget_replies
 from storage.models import CLEARED, AuditLog, KeyValue, Outbox, Respondent
 from storage.organisations import forget_links
+from storage.transactions import connection_of
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]

@@ -21,8 +21,10 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col
 
 from storage import precompiled
-from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import ProcessedMessage, UTCDateTime
+from storage.db import PerDialect, dialect_insert
+from storage.models import ProcessedMessage
+from storage.schema_conventions import UTCDateTime
+from storage.transactions import connection_of
 
 _TABLE: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
 

@@ -9,8 +9,10 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col
 
 from storage import precompiled
-from storage.db import PerDialect, connection_of, dialect_insert, upsert
-from storage.models import KeyValue, UTCDateTime
+from storage.db import PerDialect, dialect_insert, upsert
+from storage.models import KeyValue
+from storage.schema_conventions import UTCDateTime
+from storage.transactions import connection_of
 
 _KV: Table = KeyValue.__table__  # type: ignore[attr-defined]
 # Read on every survey step (a respondent's pending pages): built and compiled once, a

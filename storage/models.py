@@ -1,67 +1,30 @@
 """The database tables (SQLModel). Schema changes go through Alembic (storage/migrations).
 
-All timestamps are timezone-aware UTC: `UTCDateTime` stores them as TIMESTAMPTZ on
-PostgreSQL and as naive UTC text on SQLite, and always hands back aware UTC datetimes.
+All timestamps are timezone-aware UTC (`storage.schema_conventions.UTCDateTime`); the
+live-count tables are in `storage.counter_models`, the organisation tables in
+`storage.organisation_models` (both registered on the metadata by importing this module).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Index,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     column,
     desc,
     false,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-# Named constraints: Alembic's batch mode on SQLite and later migrations need the names.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out; naive datetimes are a bug."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
-        value = value.astimezone(UTC)
-        # SQLite has no time zones: keep UTC wall time (the result side re-attaches UTC).
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+from storage.schema_conventions import timestamp_field
 
 
 class ContactStatus(StrEnum):
@@ -100,9 +63,9 @@ class Respondent(SQLModel, table=True):
     source: str | None = None  # e.g. the WeChat QR scene the respondent came from
     active: bool = True  # False after a WeChat unsubscribe (answers are kept)
     subscribed_updates: bool = False
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
     # WeChat customer-service messages are only allowed within 48 h of the last inbound one.
-    last_inbound_at: datetime | None = _ts(nullable=True)
+    last_inbound_at: datetime | None = timestamp_field(nullable=True)
     # A staff member's /test run or data marked as test: left out of every figure
     # (storage.test_data) unless a report asks to include it.
     # No client-side default: precompiled INSERTs (storage.precompiled) that leave the
@@ -146,9 +109,9 @@ class SurveySession(SQLModel, table=True):
     flow_version: int
     status: str  # flows.state.Status
     state_json: str = Field(sa_type=Text)  # flows.state.SessionState.to_json()
-    started_at: datetime = _ts()
-    updated_at: datetime = _ts()
-    completed_at: datetime | None = _ts(nullable=True)
+    started_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    completed_at: datetime | None = timestamp_field(nullable=True)
 
 
 class Answer(SQLModel, table=True):
@@ -200,52 +163,7 @@ class Answer(SQLModel, table=True):
     original_text: str | None = Field(default=None, sa_type=Text)
     # A repeated survey (flows.rounds): "kept" or "changed" the earlier round's answer.
     carried: str | None = None
-    created_at: datetime = _ts()
-
-
-class AggregateCounter(SQLModel, table=True):
-    """Exact live counts, kept in the answer's transaction. option_id "" = respondents."""
-
-    __tablename__ = "aggregate_counter"
-
-    flow_id: str = Field(primary_key=True)
-    question_id: str = Field(primary_key=True)
-    option_id: str = Field(primary_key=True)
-    count: int = 0
-
-
-class SegmentCounter(SQLModel, table=True):
-    """Exact counts per peer segment (flows.peer_segments), kept like AggregateCounter.
-
-    question_id "" and option_id "": the segment's size; option_id "": the segment's
-    respondents to the question."""
-
-    __tablename__ = "segment_counter"
-
-    flow_id: str = Field(primary_key=True)
-    segment: str = Field(primary_key=True)
-    question_id: str = Field(primary_key=True)
-    option_id: str = Field(primary_key=True)
-    count: int = 0
-
-
-class SessionCounter(SQLModel, table=True):
-    """Exact survey-session counts (storage.session_counters), kept like AggregateCounter.
-
-    One row per survey version, channel, language, real/test, the UTC hour the sessions
-    started and how many hours later they completed (`NOT_COMPLETED`: not yet), so the
-    dashboard and /progress count a million sessions from a few thousand rows."""
-
-    __tablename__ = "session_counter"
-
-    flow_id: str = Field(primary_key=True)
-    flow_version: int = Field(primary_key=True)
-    channel: str = Field(primary_key=True)
-    lang: str = Field(primary_key=True)
-    is_test: bool = Field(primary_key=True)
-    started_hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
-    completed_after: int = Field(primary_key=True)  # hours after started_hour; -1: not yet
-    count: int = 0
+    created_at: datetime = timestamp_field()
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -259,7 +177,7 @@ class ProcessedMessage(SQLModel, table=True):
     dedupe_key: str
     respondent_id: int | None = Field(default=None, index=True)
     reply_json: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = _ts(index=True)
+    created_at: datetime = timestamp_field(index=True)
 
 
 class ContactRequest(SQLModel, table=True):
@@ -274,10 +192,10 @@ class ContactRequest(SQLModel, table=True):
     status: str = ContactStatus.OPEN.value
     claimed_by: str | None = None
     note: str | None = None
-    created_at: datetime = _ts()
-    claimed_at: datetime | None = _ts(nullable=True)
-    done_at: datetime | None = _ts(nullable=True)
-    last_notified_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp_field()
+    claimed_at: datetime | None = timestamp_field(nullable=True)
+    done_at: datetime | None = timestamp_field(nullable=True)
+    last_notified_at: datetime | None = timestamp_field(nullable=True)
 
 
 class Outbox(SQLModel, table=True):
@@ -302,10 +220,10 @@ class Outbox(SQLModel, table=True):
     payload_json: str = Field(sa_type=Text)
     status: str = OutboxStatus.PENDING.value
     attempts: int = 0
-    next_attempt_at: datetime = _ts()
+    next_attempt_at: datetime = timestamp_field()
     last_error: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = _ts()
-    sent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp_field()
+    sent_at: datetime | None = timestamp_field(nullable=True)
 
 
 class KeyValue(SQLModel, table=True):
@@ -315,7 +233,7 @@ class KeyValue(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str = Field(sa_type=Text)
-    expires_at: datetime | None = _ts(nullable=True)
+    expires_at: datetime | None = timestamp_field(nullable=True)
 
 
 class AuditLog(SQLModel, table=True):
@@ -325,7 +243,7 @@ class AuditLog(SQLModel, table=True):
     actor: str
     action: str
     detail: str = Field(sa_type=Text)
-    created_at: datetime = _ts(index=True)
+    created_at: datetime = timestamp_field(index=True)
 
 
 class Survey(SQLModel, table=True):
@@ -344,9 +262,9 @@ class Survey(SQLModel, table=True):
     source: str = Field(sa_type=Text)
     checksum: str  # sha256 of `source`
     mapping_json: str | None = Field(default=None, sa_type=Text)  # flows.mapping.Mapping
-    published_at: datetime = _ts()
+    published_at: datetime = timestamp_field()
     published_by: str = "cli"
-    closed_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = timestamp_field(nullable=True)
 
 
 class WeChatPushNonce(SQLModel, table=True):
@@ -375,8 +293,8 @@ class Reminder(SQLModel, table=True):
     survey_session_id: int = Field(foreign_key="survey_session.id", primary_key=True)
     respondent_id: int = Field(foreign_key="respondent.id", index=True)
     flow_id: str
-    sent_at: datetime = _ts()
-    returned_at: datetime | None = _ts(nullable=True)  # their first message after it
+    sent_at: datetime = timestamp_field()
+    returned_at: datetime | None = timestamp_field(nullable=True)  # their first message after it
 
 
 class ReminderOptOut(SQLModel, table=True):
@@ -385,9 +303,10 @@ class ReminderOptOut(SQLModel, table=True):
     __tablename__ = "reminder_opt_out"
 
     respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 # The organisation tables live in their own module; imported here so that importing the
 # models registers every table on SQLModel.metadata (Alembic, tests).
+from storage import counter_models as _counter_models  # noqa: E402, F401
 from storage import organisation_models as _organisation_models  # noqa: E402, F401

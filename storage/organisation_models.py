@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models import _ts
+from storage.schema_conventions import timestamp_field
 
 
 class MatchStatus(StrEnum):
@@ -34,7 +34,7 @@ class Organisation(SQLModel, table=True):
     # Unique among organisations not merged away: checked in storage.organisations, as
     # a merged organisation keeps its code for the audit trail.
     code: str | None = Field(default=None, index=True)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
     merged_into: int | None = Field(default=None, foreign_key="organisation.id")
 
 
@@ -50,9 +50,9 @@ class OrganisationLink(SQLModel, table=True):
     code_given: str | None = None
     plant_given: str | None = None
     plant_key: str = ""  # flows.organisation.plant_key: the plant unit is (organisation, this)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
     # Set when this person took over an already counted unit (migration 0017).
-    took_over_at: datetime | None = _ts(nullable=True)
+    took_over_at: datetime | None = timestamp_field(nullable=True)
 
 
 class OrganisationMatch(SQLModel, table=True):
@@ -64,5 +64,5 @@ class OrganisationMatch(SQLModel, table=True):
     candidate_id: int = Field(foreign_key="organisation.id")  # the one it resembles
     score: int  # likeness in percent
     status: str = MatchStatus.PENDING
-    created_at: datetime = _ts()
-    decided_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = timestamp_field()
+    decided_at: datetime | None = timestamp_field(nullable=True)

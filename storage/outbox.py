@@ -18,8 +18,8 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from storage import precompiled
-from storage.db import connection_of
 from storage.models import Outbox, OutboxStatus
+from storage.transactions import connection_of
 
 log = logging.getLogger(__name__)
 

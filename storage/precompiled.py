@@ -1,16 +1,17 @@
-"""The hot path's Core statements, compiled once per dialect and run on the DBAPI cursor.
+"""The hot path's Core statements run on the DBAPI cursor, and PostgreSQL's queued writes.
 
 `Connection.execute` of a Core statement costs ~20 µs of SQLAlchemy even when its
 compiled form is cached (cache-key lookup, execution context, parameter and result
 processing); the same statement on the sqlite3 cursor takes ~5 µs. A survey step runs
 about ten of them (docs/benchmarks.md). Here a statement is compiled by SQLAlchemy once
-per dialect, with the same type processing (`UTCDateTime`, booleans on SQLite), and run
-on the connection's DBAPI cursor inside the session's transaction.
+per dialect, with the same type processing (`UTCDateTime`, booleans on SQLite; see
+`storage.compiled_statements`), and run on the connection's DBAPI cursor inside the
+session's transaction.
 
 What is given up is deliberately small: no statement events (`before_cursor_execute`),
 no `IN` lists that expand, no Python-side column defaults (statements pass every value).
 DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
-(`storage.db.is_retryable`) and error handling see what they saw before.
+(`storage.transactions.is_retryable`) and error handling see what they saw before.
 
 PostgreSQL: every statement is a round trip to the server, and a survey step used to
 wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
@@ -25,41 +26,24 @@ commit, and drops it on rollback. SQLite runs every statement at once, as before
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, bindparam
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-Processor = Callable[[Any], Any]
+from storage.compiled_statements import (
+    Compiled,
+    bind_values,
+    compile_multi_row,
+    compile_once,
+    result_row,
+)
 
-
-@dataclass(frozen=True)
-class _Param:
-    key: str  # the name callers pass
-    name: str  # the name in the compiled SQL
-    default: Any  # a value bound in the statement itself (None: the caller gives it)
-    required: bool
-    process: Processor | None
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    positional: bool
-    params: tuple[_Param, ...]  # in placeholder order when positional
-    results: tuple[Processor | None, ...]
-    has_results: bool
-
-
-_CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
 # PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
 _QUEUED = "surveybot.queued_writes"
-_Queued = list[tuple[_Compiled, Sequence[Any] | dict[str, Any]]]
+_Queued = list[tuple[Compiled, Sequence[Any] | dict[str, Any]]]
 # psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
 # costs some CPU of its own: it pays from three statements that would each wait.
 PIPELINE_FROM = 3
@@ -69,88 +53,7 @@ PIPELINE_FROM = 3
 MULTI_ROW_MAX = 16
 
 
-def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
-    kwargs: dict[str, Any] = {"column_keys": list(columns)} if columns else {}
-    compiled = statement.compile(dialect=dialect, **kwargs)
-    assert isinstance(compiled, SQLCompiler)
-    if "POSTCOMPILE" in compiled.string:
-        raise NotImplementedError("parameters rendered at execution time are not supported")
-    by_name: dict[str, _Param] = {}
-    for bind, name in compiled.bind_names.items():
-        if bind.expanding:
-            raise NotImplementedError(f"expanding IN parameter {bind.key!r} is not supported")
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        value = bind.effective_value if not bind.required else None
-        by_name[name] = _Param(bind.key, name, value, bind.required, process)
-    positional = bool(compiled.positional)
-    order = compiled.positiontup if positional else list(by_name)
-    exported = getattr(statement, "exported_columns", ())
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported
-    )
-    return _Compiled(
-        sql=compiled.string,
-        positional=positional,
-        params=tuple(by_name[name] for name in order or ()),
-        results=results,
-        has_results=bool(exported),
-    )
-
-
-def _compiled(conn: Connection, statement: ClauseElement, columns: tuple[str, ...]) -> _Compiled:
-    key = (id(statement), conn.dialect.name, columns)
-    cached = _CACHE.get(key)
-    if cached is None:
-        # The statement is kept with its compiled form: its id stays its own.
-        cached = _CACHE[key] = (statement, _compile(statement, conn.dialect, columns))
-    return cached[1]
-
-
-def _multi_row(
-    conn: Connection, statement: ClauseElement, columns: tuple[str, ...], count: int
-) -> _Compiled:
-    """`statement` (an INSERT, perhaps … ON CONFLICT) writing `count` rows of `columns`
-    in one VALUES list, compiled once per row count. Its parameters are `<key>__<row>`.
-    Rows with the same conflict key must not repeat (PostgreSQL refuses to update a row
-    twice in one statement): the counters pass each key once, in key order."""
-    key = (id(statement), conn.dialect.name, (*columns, f"rows={count}"))
-    cached = _CACHE.get(key)
-    if cached is None:
-        table = statement.table  # type: ignore[attr-defined]
-        rows = [
-            {c: bindparam(f"{c}__{i}", type_=table.c[c].type) for c in columns}
-            for i in range(count)
-        ]
-        multi = statement.values(rows)  # type: ignore[attr-defined]
-        cached = _CACHE[key] = (statement, _compile(multi, conn.dialect, ()))
-    return cached[1]
-
-
-def _bound(compiled: _Compiled, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-    values = []
-    for param in compiled.params:
-        if param.key in given:
-            value = given[param.key]
-        elif param.required:
-            raise KeyError(f"missing value for bound parameter {param.key!r}")
-        else:
-            value = param.default
-        if param.process is not None:
-            value = param.process(value)
-        values.append(value)
-    if compiled.positional:
-        return values
-    return {param.name: value for param, value in zip(compiled.params, values, strict=True)}
-
-
-def _row(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(
-        value if process is None or value is None else process(value)
-        for process, value in zip(compiled.results, row, strict=True)
-    )
-
-
-def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
+def _raise(conn: Connection, compiled: Compiled, error: Exception) -> NoReturn:
     dbapi = conn.dialect.loaded_dbapi
     if isinstance(error, dbapi.Error):
         dropped = _dropped(conn, error)
@@ -168,7 +71,7 @@ def _raise(conn: Connection, compiled: _Compiled, error: Exception) -> NoReturn:
 def _dropped(conn: Connection, error: Exception) -> bool:
     """The server dropped the connection (e.g. it restarted): this connection is thrown
     away and so is every other pooled one, as SQLAlchemy does for its own statements,
-    so that the next transaction starts on a fresh one (storage.db.is_retryable)."""
+    so that the next transaction starts on a fresh one (storage.transactions.is_retryable)."""
     dropped = conn.dialect.is_disconnect(error, conn.connection, None)  # type: ignore[arg-type]
     if conn.invalidated or not dropped:
         return False
@@ -181,8 +84,8 @@ def rows(
     conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None
 ) -> list[tuple[Any, ...]]:
     """Run `statement` with `params` (by bind key); its result rows as plain tuples."""
-    compiled = _compiled(conn, statement, ())
-    bound = _bound(compiled, params or {})
+    compiled = compile_once(conn, statement, ())
+    bound = bind_values(compiled, params or {})
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
     queued = _take_queued(conn)
@@ -198,7 +101,7 @@ def rows(
         _raise(conn, compiled, error)
     if not any(compiled.results):
         return [tuple(row) for row in fetched]
-    return [_row(compiled, row) for row in fetched]
+    return [result_row(compiled, row) for row in fetched]
 
 
 def later(
@@ -209,8 +112,8 @@ def later(
     if conn.dialect.name != "postgresql":
         rows(conn, statement, params)
         return
-    compiled = _compiled(conn, statement, ())
-    _queue(conn).append((compiled, _bound(compiled, params or {})))
+    compiled = compile_once(conn, statement, ())
+    _queue(conn).append((compiled, bind_values(compiled, params or {})))
 
 
 def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
@@ -272,7 +175,7 @@ def _send(conn: Connection, dbapi_connection: Any, queued: _Queued) -> None:
 
 
 def _execute(
-    dbapi_connection: Any, compiled: _Compiled, bound: Sequence[Any] | dict[str, Any]
+    dbapi_connection: Any, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]
 ) -> list[Any]:
     cursor = dbapi_connection.cursor()
     try:
@@ -309,17 +212,17 @@ def execute_many(
     columns = tuple(params[0]) if getattr(statement, "is_insert", False) else ()
     if conn.dialect.name == "postgresql":
         if columns and 1 < len(params) <= MULTI_ROW_MAX:  # one INSERT, not one a row
-            rows_sql = _multi_row(conn, statement, columns, len(params))
+            rows_sql = compile_multi_row(conn, statement, columns, len(params))
             flat = {f"{k}__{i}": v for i, p in enumerate(params) for k, v in p.items()}
-            _queue(conn).append((rows_sql, _bound(rows_sql, flat)))
+            _queue(conn).append((rows_sql, bind_values(rows_sql, flat)))
         else:
-            compiled = _compiled(conn, statement, columns)
-            _queue(conn).extend((compiled, _bound(compiled, p)) for p in params)
+            compiled = compile_once(conn, statement, columns)
+            _queue(conn).extend((compiled, bind_values(compiled, p)) for p in params)
         return
-    compiled = _compiled(conn, statement, columns)
+    compiled = compile_once(conn, statement, columns)
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(compiled.sql, [_bound(compiled, p) for p in params])  # type: ignore[arg-type]
+        cursor.executemany(compiled.sql, [bind_values(compiled, p) for p in params])  # type: ignore[arg-type]
     except Exception as error:
         _raise(conn, compiled, error)
     finally:

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.db import transaction
 from storage.kv import kv_set
+from storage.transactions import transaction
 
 log = logging.getLogger(__name__)
 

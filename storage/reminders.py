@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from flows.state import Status
 from storage import precompiled
-from storage.db import connection_of
-from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession, UTCDateTime
+from storage.models import Reminder, ReminderOptOut, Respondent, SurveySession
+from storage.schema_conventions import UTCDateTime
+from storage.transactions import connection_of
 
 # WeChat: customer-service messages only within 48 h of the user's last message. A
 # margin so a reminder queued now is still inside the window when the outbox sends it.

@@ -19,8 +19,9 @@ from sqlmodel import select as orm_select
 
 from storage import precompiled
 from storage.broadcasts import held_waiting
-from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import Respondent, UTCDateTime
+from storage.db import PerDialect, dialect_insert
+from storage.models import Respondent
+from storage.schema_conventions import UTCDateTime
 from storage.session_rows import (  # re-exported: callers know them from here
     SessionRow,
     latest_session_row,
@@ -28,6 +29,7 @@ from storage.session_rows import (  # re-exported: callers know them from here
     load_state,
     save_session_row,
 )
+from storage.transactions import connection_of
 
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
 # Bind names must differ from column names in INSERT/UPDATE statements.

@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlmodel import Session
 
-from storage.db import connection_of
 from storage.models import (
     CLEARED,
     ContactRequest,
@@ -24,6 +23,7 @@ from storage.models import (
     ProcessedMessage,
     Respondent,
 )
+from storage.transactions import connection_of
 
 _PROCESSED: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]

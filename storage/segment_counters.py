@@ -32,8 +32,9 @@ from flows.peer_segments import (
 )
 from storage import precompiled
 from storage.aggregates import QuestionStats, tally
-from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import SegmentCounter
+from storage.counter_models import SegmentCounter
+from storage.db import PerDialect, dialect_insert
+from storage.transactions import connection_of
 
 _COUNTER: Table = SegmentCounter.__table__  # type: ignore[attr-defined]
 

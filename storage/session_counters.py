@@ -25,8 +25,10 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
 from storage import precompiled
-from storage.db import PerDialect, connection_of, dialect_insert
-from storage.models import Respondent, SessionCounter, SurveySession
+from storage.counter_models import SessionCounter
+from storage.db import PerDialect, dialect_insert
+from storage.models import Respondent, SurveySession
+from storage.transactions import connection_of
 
 _COUNTER: Table = SessionCounter.__table__  # type: ignore[attr-defined]
 _SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlmodel import Session
 
-from storage.db import connection_of
+from storage.counter_models import SessionCounter
 from storage.filters import ReportFilter
-from storage.models import Respondent, SessionCounter, SurveySession
+from storage.models import Respondent, SurveySession
 from storage.session_counters import HOUR, NOT_COMPLETED, hour_of
+from storage.transactions import connection_of
 
 _COUNTER: Table = SessionCounter.__table__  # type: ignore[attr-defined]
 _SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]

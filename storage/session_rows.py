@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from flows.state import SessionState, Status
 from storage import precompiled, session_counters
-from storage.db import connection_of
-from storage.models import SurveySession, UTCDateTime
+from storage.models import SurveySession
+from storage.schema_conventions import UTCDateTime
+from storage.transactions import connection_of
 
 _SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]
 # Bind names must differ from column names in INSERT/UPDATE statements.

@@ -16,7 +16,8 @@ from sqlalchemy import case, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.models import SessionCounter, Survey, SurveySession
+from storage.counter_models import SessionCounter
+from storage.models import Survey, SurveySession
 
 
 class RegistryError(ValueError):

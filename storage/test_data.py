@@ -20,11 +20,11 @@ from sqlmodel import Session
 
 from storage.aggregates import TEST_SUFFIX, CounterKey, bump_counters
 from storage.answers import count_out
-from storage.db import connection_of
 from storage.filters import real_respondents
 from storage.models import Answer, Respondent
 from storage.segment_counters import Declared, bump_segments, counted_out
 from storage.session_counters import move_respondent
+from storage.transactions import connection_of
 
 _ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 _RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]

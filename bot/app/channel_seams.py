@@ -24,9 +24,9 @@ from sqlmodel import Session
 from bot.channels.telegram.config import Menus
 from bot.channels.wechat.crypto import REPLAY_WINDOW_S
 from bot.staff.catalog import RESPONDENT_COMMANDS, STAFF_COMMANDS
-from storage.db import run_in_transaction
 from storage.kv import kv_delete, kv_get, kv_set
 from storage.push_nonces import claim_push_nonce
+from storage.transactions import run_in_transaction
 
 TELEGRAM_MENUS = Menus(respondent=RESPONDENT_COMMANDS, staff=STAFF_COMMANDS)
 

@@ -21,8 +21,9 @@ from bot.surveys.publish import publish_shipped
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.transactions import transaction
 
 
 @dataclass

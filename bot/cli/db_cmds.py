@@ -10,9 +10,10 @@ from bot.surveys.catalog import SurveyCatalog
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify as verify_counters
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import downgrade as run_downgrade
 from storage.migrate import upgrade as run_upgrade
+from storage.transactions import transaction
 
 db_app = typer.Typer(no_args_is_help=True, add_completion=False)
 

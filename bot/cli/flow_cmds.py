@@ -23,8 +23,9 @@ from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW, shipped_flow_paths
 from storage import surveys
 from storage.aggregates import question_stats
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.transactions import transaction
 
 
 class ExportFormat(StrEnum):

@@ -22,8 +22,9 @@ from bot.surveys.publish import (
 from flows.errors import FlowFileError
 from storage import segment_counters
 from storage import surveys as registry
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.transactions import transaction
 
 surveys_app = typer.Typer(no_args_is_help=True)
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from storage.db import run_in_transaction
 from storage.kv import kv_get, kv_set
+from storage.transactions import run_in_transaction
 
 KEY = "dev:wechat_credentials"
 DEV_API_PORT = 8765  # `surveybot simulate` plays WeChat's API here

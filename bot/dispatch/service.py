@@ -41,9 +41,9 @@ from flows.outside_step_replies import ReplyNotKept
 from storage import inbound as inbound_db
 from storage.broadcasts import take_held
 from storage.claim_and_lock import claim_and_lock
-from storage.db import run_in_transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.respondents import RespondentRow, set_respondent_active
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

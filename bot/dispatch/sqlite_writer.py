@@ -13,7 +13,7 @@ first copy's claim and stored reply, two messages of one respondent follow each 
 No reply leaves before its batch has committed. If any message of a batch fails, the
 batch is rolled back and its messages are re-run one transaction each, so one bad
 message costs the others nothing but time; `process` must be safe to re-run, as
-`storage.db.run_in_transaction` already requires.
+`storage.transactions.run_in_transaction` already requires.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from storage.db import run_in_transaction
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ PostgreSQL one of their `db_threads`), it held every respondent behind it. So a 
 message goes in two steps:
 
 1. its reads, in a read-only transaction of their own with the long-read timeout
-   (`storage.db.transaction(long_read=True)`), on threads of their own
+   (`storage.transactions.transaction(long_read=True)`), on threads of their own
    (STAFF_READ_THREADS), beside the respondents' messages (`StaffReads`);
 2. what it changes (claim, done, assign, broadcast, test mark, the chosen survey, a queued
    chart) and its audit row, in the message's short write transaction through the
@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.dispatch.envelope import ChannelEvent, Envelope, Outcome
-from storage.db import transaction
+from storage.transactions import transaction
 
 # Staff reports read at once (each a connection and a thread): a few staff, and the
 # respondents' threads (`db_threads`) stay theirs however many reports run.

@@ -15,8 +15,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from storage.db import run_in_transaction
 from storage.kv import kv_get, kv_set
+from storage.transactions import run_in_transaction
 
 _KEY = "web:secret_key"
 DASHBOARD_TTL_S = 12 * 3600

@@ -13,7 +13,7 @@ from bot.web.dashboard import chart_questions, progress_series
 from bot.web.pages import error_page
 from flows.model import Lang
 from storage.aggregates import question_stats
-from storage.db import transaction
+from storage.transactions import transaction
 
 if TYPE_CHECKING:
     from bot.web.routes import _StaffWeb

@@ -22,7 +22,7 @@ from bot.web.contact_actions import (
 )
 from bot.web.pages import base_path, error_page
 from storage.audit import audit
-from storage.db import run_in_transaction
+from storage.transactions import run_in_transaction
 
 if TYPE_CHECKING:
     from bot.web.routes import _StaffWeb

@@ -25,8 +25,8 @@ from bot.staff.signing import EXPORT_TTL_S
 from bot.staff.web_links import EXPORT_PURPOSE, ExportFormat
 from bot.web.auth import Forbidden, StaffGate
 from bot.web.pages import page
-from storage.db import run_in_transaction, transaction
 from storage.kv import kv_add, kv_get
+from storage.transactions import run_in_transaction, transaction
 
 _SPENT = "web:export-link-spent:"
 MAX_FORM_BYTES = 4096  # the form carries one token

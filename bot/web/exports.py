@@ -22,8 +22,8 @@ from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import read_summary
 from bot.staff.web_links import ExportFormat
 from flows.model import Flow
-from storage.db import transaction
 from storage.filters import NO_FILTER, ReportFilter
+from storage.transactions import transaction
 
 MEDIA_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",

@@ -42,8 +42,8 @@ from bot.web.session_routes import login, logout
 from bot.web.survey_choice import Survey, UnknownSurvey
 from flows.model import Flow
 from storage.audit import audit
-from storage.db import run_in_transaction, transaction
 from storage.surveys import answered_versions
+from storage.transactions import run_in_transaction, transaction
 
 Clock = Callable[[], datetime]
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.settings import StaffMember
-from storage.db import run_in_transaction, transaction
 from storage.kv import kv_delete, kv_get, kv_set
+from storage.transactions import run_in_transaction, transaction
 
 _KEY = "web:session:"
 

@@ -25,10 +25,10 @@ from flows.model import Flow, Lang
 from flows.state import SessionState
 from storage.aggregates import QuestionStats, question_stats
 from storage.chart_queue import STAFF_KIND, chart_drawn, claim_charts, respondent_of, survey_of
-from storage.db import run_in_transaction, transaction
 from storage.filters import ReportFilter, filter_from_json
 from storage.models import Outbox
 from storage.session_rows import load_session_row
+from storage.transactions import run_in_transaction, transaction
 
 log = logging.getLogger(__name__)
 

@@ -35,9 +35,9 @@ from bot.observability import metrics
 from bot.observability.logging import hash_id
 from bot.workers.send_pacing import Pacer, QuotaGate
 from storage import outbox
-from storage.db import run_in_transaction
 from storage.models import Outbox
 from storage.outbox import BROADCAST_KIND
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from flows import numbering
 from flows.outside_step_replies import Reminder
 from flows.state import SessionState
 from storage import reminders
-from storage.db import run_in_transaction
 from storage.outbox import enqueue
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

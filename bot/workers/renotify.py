@@ -23,8 +23,8 @@ from bot.reports.local_time import local_time
 from flows.model import Lang
 from flows.staff_replies import StaffContactReminder
 from storage.contacts import contacts_due_for_renotify, find_contact, mark_contact_notified
-from storage.db import run_in_transaction
 from storage.models import ContactStatus
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

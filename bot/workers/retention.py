@@ -32,9 +32,9 @@ from flows.events import AnswerRecorded
 from flows.state import Answer, SessionState
 from storage import retention
 from storage.answers import apply_effects
-from storage.db import run_in_transaction
 from storage.models import Respondent, SurveySession
 from storage.respondents import save_session_row
+from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from storage.models import UTCDateTime  # also registers the tables on SQLModel.metadata
+import storage.models  # noqa: F401  registers the tables on SQLModel.metadata
+from storage.schema_conventions import UTCDateTime
 
 target_metadata = SQLModel.metadata
 

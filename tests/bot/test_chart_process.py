@@ -17,8 +17,8 @@ from sqlmodel import col, select
 from bot.app.chart_process import ChartProcess, chart_channels
 from bot.settings import load_settings
 from storage.chart_queue import KIND
-from storage.db import transaction
 from storage.models import Outbox
+from storage.transactions import transaction
 from tests.bot.cli.test_serve_simulate import free_port
 from tests.bot.staff.conftest import SUPPLIER, Chat, make_runtime, write_seed_population
 

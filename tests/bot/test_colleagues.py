@@ -30,9 +30,9 @@ from flows.definition import load_flow, load_flow_text
 from flows.events import Inbound
 from flows.model import Flow, Lang
 from flows.surveys import DEFAULT_FLOW
-from storage.db import transaction
 from storage.models import Respondent
 from storage.organisation_models import OrganisationLink
+from storage.transactions import transaction
 from tests.bot.test_completion_message import ALL_OPTIONS, PASSIVE_BYTES
 from tests.flows.script import Script
 

@@ -19,8 +19,8 @@ from sqlmodel import select
 from bot.dispatch.service import Service, ServiceConfig
 from flows.definition import load_flow
 from flows.surveys import DEFAULT_FLOW
-from storage.db import transaction
 from storage.models import ContactRequest, Respondent
+from storage.transactions import transaction
 from tests.bot.personas import (
     CONTACT,
     PAUSE,

@@ -16,9 +16,9 @@ from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.sender import WeChatSender
 from bot.workers.delivery import Delivery
 from bot.workers.reminders import Reminders
-from storage.db import transaction
 from storage.models import Outbox
 from storage.reminders import reminder_counts
+from storage.transactions import transaction
 from tests.bot.wechat_harness import APP_ID, APP_SECRET, Harness
 
 

@@ -11,7 +11,7 @@ from bot.dispatch.envelope import Channel, Envelope
 from bot.dispatch.passive_slot import PassiveSlot
 from bot.dispatch.reply_delivery import api_usable
 from flows.events import Inbound, Intent
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.wechat_harness import Harness, open_harness
 
 SEND = "/cgi-bin/message/custom/send"

@@ -23,7 +23,6 @@ from flows.definition import load_flow
 from flows.state import SessionState
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
-from storage.db import transaction
 from storage.models import (
     Answer,
     ContactRequest,
@@ -34,6 +33,7 @@ from storage.models import (
     SurveySession,
 )
 from storage.outbox import mark_sent
+from storage.transactions import transaction
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
 RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000",

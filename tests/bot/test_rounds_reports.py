@@ -26,10 +26,10 @@ from flows.replies import Reply
 from flows.state import Answer, SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.models import Answer as StoredAnswer
 from storage.respondents import lock_respondent, save_session_row
 from storage.rounds import round_pairs
+from storage.transactions import transaction
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 FOLLOWUP = DEFAULT_FLOW.parent / "aiag_pcf_followup.yaml"

@@ -17,7 +17,7 @@ from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
-from storage.db import transaction
+from storage.transactions import transaction
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -20,8 +20,9 @@ from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.transactions import transaction
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

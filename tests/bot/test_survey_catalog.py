@@ -12,8 +12,8 @@ from bot.app.runtime import register_shipped, shipped_paths
 from bot.surveys.catalog import SurveyCatalog, UnknownSurvey
 from flows.surveys import DEFAULT_FLOW
 from storage import surveys as registry
-from storage.db import transaction
 from storage.surveys import RegistryError
+from storage.transactions import transaction
 from tests.flows.versions import NEXT, V1, V2
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from flows.mapping import SurveyMapping
 from storage import surveys as registry
 from storage.chart_queue import KIND, survey_of
 from storage.consistency import verify
-from storage.db import transaction
 from storage.models import Answer, Outbox, Respondent, SurveySession
+from storage.transactions import transaction
 from tests.bot.test_wechat_e2e import SUPPLIER
 from tests.bot.wechat_harness import Harness, open_harness
 from tests.flows.versions import MAPPING, NEXT, V1, V2

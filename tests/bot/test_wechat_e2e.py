@@ -9,7 +9,7 @@ import pytest
 
 from flows.events import Intent
 from storage.consistency import verify
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.wechat_harness import Harness
 from tests.flows.script import Script
 

@@ -38,9 +38,10 @@ from flows.events import Inbound
 from flows.model import Flow, Lang
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Answer, ContactRequest, Respondent
+from storage.transactions import transaction
 from tests.bot.web.conftest import empty_site
 from tests.fuzz.strategies import HOSTILE_SNIPPETS, evaluated_probes, hostile_texts
 

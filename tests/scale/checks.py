@@ -12,9 +12,9 @@ from flows.model import Flow
 from flows.state import Status
 from storage.aggregates import counters
 from storage.consistency import verify
-from storage.db import transaction
 from storage.models import Answer, ProcessedMessage, SurveySession
 from storage.models import Respondent as RespondentRow
+from storage.transactions import transaction
 
 
 def stored_answers(engine: Engine) -> dict[str, StoredAnswers]:

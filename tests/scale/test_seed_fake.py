@@ -15,10 +15,10 @@ from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import RESPONDENTS, counters
 from storage.consistency import verify
-from storage.db import transaction
 from storage.models import Answer, Respondent, SurveySession
 from storage.respondents import lock_respondent
 from storage.seed_fake import seed_fake
+from storage.transactions import transaction
 
 
 def test_seeded_respondents_are_complete_and_counted_exactly(engine: Engine) -> None:

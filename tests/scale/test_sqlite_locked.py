@@ -3,7 +3,7 @@
 Another connection (a backup, `sqlite3` in a terminal, a second process) holds the
 write lock while a message arrives. A short hold is absorbed by the busy timeout; one
 longer than the busy timeout raises "database is locked", which
-`storage.db.run_in_transaction` re-runs with backoff until the lock is gone.
+`storage.transactions.run_in_transaction` re-runs with backoff until the lock is gone.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_a_lock_held_past_the_busy_timeout_is_retried(
         "o_locked:1",
         Inbound(now=datetime.now(UTC), intent=Intent.START),
     )
-    caplog.set_level(logging.INFO, logger="storage.db")
+    caplog.set_level(logging.INFO, logger="storage.transactions")
     try:
         with write_lock_held(path, SQLITE_BUSY_TIMEOUT_MS / 1000 + 0.5):
             outcome = runtime.service.handle_sync(start)

@@ -23,9 +23,9 @@ from flows.model import (
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.models import Respondent, SurveySession
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 
 NOW = datetime(2025, 1, 27, 8, 0, tzinfo=UTC)
 

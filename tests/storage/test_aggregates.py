@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from flows.events import AnswerCleared, AnswerRecorded
 from storage.aggregates import FreeText, free_texts, free_texts_query, percent, question_stats
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.storage.sample import apply, at, new_respondent, small_flow
 
 

@@ -19,9 +19,9 @@ from flows.events import (
 from flows.model import Lang
 from storage.aggregates import counters
 from storage.consistency import verify
-from storage.db import transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.models import Answer, AuditLog, ContactRequest, Respondent, SurveySession
+from storage.transactions import transaction
 from tests.storage.sample import NOW, apply, new_respondent, small_flow
 
 

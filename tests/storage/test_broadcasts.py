@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.broadcasts import HELD, MAX_HOLD, hold, take_held
-from storage.db import transaction
 from storage.models import Outbox, Respondent
 from storage.outbox import claim_due
 from storage.respondents import lock_respondent, update_respondent
+from storage.transactions import transaction
 from tests.storage.sample import NOW
 
 

@@ -19,9 +19,9 @@ from storage.chart_queue import (
     respondent_of,
     survey_of,
 )
-from storage.db import transaction
 from storage.models import Outbox
 from storage.outbox import claim_due
+from storage.transactions import transaction
 from tests.storage.sample import NOW
 
 

@@ -17,11 +17,11 @@ from flows.model import Flow, Option, Question, QuestionType
 from flows.surveys import DEFAULT_FLOW
 from storage import choice_masks
 from storage.crosstab import crosstab, from_rows, in_one_pass
-from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
 from storage.models import Respondent, SurveySession
 from storage.seed_fake import seed_fake
 from storage.test_data import mark_test
+from storage.transactions import transaction
 from tests.storage.sample import NOW, apply, new_respondent, small_flow, t
 
 FILTERS = (

@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 
 from flows.model import CountingUnit
 from storage.colleagues import Unit, unit_of
-from storage.db import transaction
 from storage.models import SurveySession
+from storage.transactions import transaction
 from tests.storage.sample import at
 from tests.storage.test_unit_sessions import PER_ORGANISATION, answer, roles, take_over
 

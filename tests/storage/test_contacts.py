@@ -17,8 +17,8 @@ from storage.contacts import (
     mark_contact_notified,
     open_contacts,
 )
-from storage.db import transaction
 from storage.models import SurveySession
+from storage.transactions import transaction
 from tests.storage.sample import NOW, apply, at, new_respondent
 
 

@@ -6,8 +6,8 @@ from sqlalchemy.engine import Engine
 
 from flows.events import AnswerRecorded
 from storage.crosstab import crosstab
-from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
+from storage.transactions import transaction
 from tests.storage.sample import apply, new_respondent, small_flow
 
 PEOPLE = {

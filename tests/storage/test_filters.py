@@ -12,10 +12,10 @@ from bot.reports.export import export_rows
 from flows.events import AnswerRecorded
 from storage.aggregates import free_texts, question_stats
 from storage.crosstab import crosstab
-from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
 from storage.models import Respondent, SurveySession
 from storage.progress import survey_progress
+from storage.transactions import transaction
 from storage.web_queries import progress_by_channel, progress_by_day
 from tests.storage.sample import NOW, apply, new_respondent, small_flow
 

@@ -6,9 +6,9 @@ import time
 import pytest
 from sqlalchemy.engine import Engine
 
-from storage.db import transaction
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.retention import prune_processed
+from storage.transactions import transaction
 from tests.storage.sample import NOW, at, wait_for_lock_waiter
 
 

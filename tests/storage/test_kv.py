@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from storage.db import transaction
 from storage.kv import kv_delete, kv_get, kv_set
+from storage.transactions import transaction
 from tests.storage.sample import NOW, at
 
 

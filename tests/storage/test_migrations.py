@@ -109,8 +109,8 @@ def test_revision_0002_adds_and_removes_the_partial_free_text_index(db_url: str)
 
 def test_revision_0004_fills_the_segment_counters_from_the_answers(db_url: str) -> None:
     from storage.consistency import verify
-    from storage.db import transaction
     from storage.segment_counters import recount
+    from storage.transactions import transaction
     from tests.storage.test_segment_counters import AIAG, _supplier, seg
 
     upgrade(db_url)
@@ -179,8 +179,8 @@ def test_revision_0011_adds_and_removes_the_test_flag(db_url: str) -> None:
 def test_revision_0013_fills_the_session_counters_from_the_sessions(db_url: str) -> None:
     from datetime import timedelta
 
-    from storage.db import transaction
     from storage.session_counters import stored, verify
+    from storage.transactions import transaction
     from tests.storage.test_session_counters import FLOW, START, _save
 
     upgrade(db_url)

@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from flows.events import DataDeleted, OrganisationGiven
 from flows.model import CountingUnit
-from storage.db import transaction
 from storage.models import SurveySession
 from storage.organisation_models import MatchStatus, Organisation, OrganisationLink
 from storage.organisation_queries import organisations, pending_matches, unit_count
 from storage.organisations import OrganisationError, decide_match, merge, split
+from storage.transactions import transaction
 from tests.storage.sample import NOW, apply, new_respondent
 
 CODE = "91350100M000100Y43"

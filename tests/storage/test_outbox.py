@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from storage.db import transaction
 from storage.outbox import (
     backoff,
     claim_due,
@@ -16,6 +15,7 @@ from storage.outbox import (
     payload,
     update_payload,
 )
+from storage.transactions import transaction
 from tests.storage.sample import NOW, at
 
 

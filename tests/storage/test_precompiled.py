@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from storage import precompiled
-from storage.db import connection_of, is_retryable, transaction
 from storage.models import Respondent
 from storage.respondents import lock_respondent
+from storage.transactions import connection_of, is_retryable, transaction
 
 NOW = datetime(2026, 3, 2, 1, 0, 30, 123456, tzinfo=UTC)
 _TABLE = Respondent.__table__  # type: ignore[attr-defined]

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from flows.state import SessionState, Status
-from storage.db import transaction
 from storage.progress import Waiting, survey_progress
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from tests.storage.sample import NOW, small_flow
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.broadcasts import hold
-from storage.db import transaction
 from storage.models import Respondent
 from storage.respondents import (
     lock_respondent,
@@ -17,6 +16,7 @@ from storage.respondents import (
     subscribed_respondents,
     update_respondent,
 )
+from storage.transactions import transaction
 from tests.storage.sample import NOW, at, wait_for_lock_waiter
 
 

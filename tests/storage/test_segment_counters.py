@@ -13,9 +13,9 @@ from flows.events import AnswerCleared, AnswerRecorded, DataDeleted, Effect
 from flows.peer_segments import segment_id
 from flows.surveys import DEFAULT_FLOW
 from storage.consistency import verify
-from storage.db import transaction
-from storage.models import SegmentCounter
+from storage.counter_models import SegmentCounter
 from storage.segment_counters import recount, segment_counter_stats
+from storage.transactions import transaction
 from tests.storage.sample import apply, new_respondent
 
 AIAG = load_flow(DEFAULT_FLOW)

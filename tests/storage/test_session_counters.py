@@ -13,7 +13,6 @@ from flows.events import DataDeleted, LanguageChosen
 from flows.model import Lang
 from flows.state import SessionState, Status
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
 from storage.progress import survey_progress
 from storage.respondents import (
@@ -24,6 +23,7 @@ from storage.respondents import (
 )
 from storage.session_counters import NOT_COMPLETED, stored, verify
 from storage.test_data import mark_test
+from storage.transactions import transaction
 from storage.web_queries import progress_by_channel, progress_by_day, progress_by_hour
 
 FLOW = "f"

@@ -6,7 +6,6 @@ from sqlalchemy.engine import Engine
 
 from flows.model import Lang
 from flows.state import Answer, SessionState, Status
-from storage.db import transaction
 from storage.respondents import lock_respondent
 from storage.session_rows import (
     latest_session_row,
@@ -14,6 +13,7 @@ from storage.session_rows import (
     load_state,
     save_session_row,
 )
+from storage.transactions import transaction
 from tests.storage.sample import NOW, at
 
 

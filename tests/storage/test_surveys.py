@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from flows.model import Lang
 from flows.state import SessionState, Status
 from storage import surveys as registry
-from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
 from storage.session_rows import latest_session_row
 from storage.surveys import RegistryError
+from storage.transactions import transaction
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

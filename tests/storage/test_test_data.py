@@ -10,10 +10,10 @@ from flows.events import AnswerRecorded
 from storage.aggregates import counters, free_texts, question_stats
 from storage.consistency import verify
 from storage.crosstab import crosstab
-from storage.db import transaction
 from storage.filters import ReportFilter
 from storage.progress import survey_progress
 from storage.test_data import mark_test
+from storage.transactions import transaction
 from storage.web_queries import progress_by_channel, progress_by_day
 from tests.storage.sample import NOW, apply, new_respondent, small_flow
 

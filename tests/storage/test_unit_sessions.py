@@ -20,7 +20,6 @@ from flows.model import CountingUnit, Flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
 from storage.crosstab import crosstab
-from storage.db import transaction
 from storage.filters import AnswerIs, ReportFilter
 from storage.live_counts import live_counts, live_segment_stats
 from storage.models import Respondent, SurveySession
@@ -28,6 +27,7 @@ from storage.organisation_models import OrganisationLink
 from storage.organisation_queries import unit_count
 from storage.organisations import merge
 from storage.progress import survey_progress
+from storage.transactions import transaction
 from storage.web_queries import progress_by_channel
 from tests.storage.sample import NOW, apply, at, new_respondent, small_flow
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from flows.state import SessionState, Status
-from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from storage.web_queries import DayProgress, HourProgress, progress_by_day, progress_by_hour
 
 # 23:00 and 01:00 in Beijing: one day apart there, the same day in UTC.

@@ -13,8 +13,8 @@ from sqlmodel import select
 from bot.app.runtime import register_shipped, shipped_paths
 from bot.dispatch.service import Service
 from bot.surveys.catalog import SurveyCatalog
-from storage.db import transaction
 from storage.models import Answer, Respondent, SurveySession
+from storage.transactions import transaction
 from tests.fakes.telegram_api_server import fake_bot_api
 from tests.fakes.telegram_harness import Harness, running
 from tests.fakes.telegram_user import buttons

@@ -20,8 +20,8 @@ from flows.definition import load_flow
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import counters
-from storage.db import transaction
 from storage.models import SurveySession
+from storage.transactions import transaction
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api
 from tests.fakes.telegram_harness import Harness, running
 from tests.fakes.telegram_user import TelegramUser, buttons

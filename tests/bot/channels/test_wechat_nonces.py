@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from bot.app.channel_seams import DatabasePushNonces
 from bot.channels.wechat.crypto import REPLAY_WINDOW_S
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import WeChatPushNonce
+from storage.transactions import transaction
 
 NOW = 1_790_000_000
 

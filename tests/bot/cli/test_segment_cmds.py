@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from flows.events import AnswerRecorded
 from flows.model import Segment
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.segment_counters import recount
+from storage.transactions import transaction
 from tests.flows.versions import V1, v1
 from tests.storage.sample import apply, new_respondent
 

@@ -26,7 +26,7 @@ from flows.model import Flow, Lang, Option, Question, QuestionType, Text
 from flows.state import Answer
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import OptionStat, QuestionStats, percent, question_stats
-from storage.db import transaction
+from storage.transactions import transaction
 from storage.web_queries import progress_by_day
 from tests.bot.web.seed_db import write_seed
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.reports.export import export_rows, write_csv, write_xlsx
 from flows.events import AnswerRecorded
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.storage.sample import apply, new_respondent, small_flow
 
 HEADER = [

@@ -25,9 +25,9 @@ from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import question_stats
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.numeric_answers import numeric_values
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 # (typed, stored): what five suppliers answered to the emissions question.

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.reports.export import export_rows
 from bot.reports.sav_export import FLAG_LABELS, write_sav
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.reports.test_export import _survey
 from tests.storage.sample import small_flow
 

@@ -24,8 +24,8 @@ from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import option_ids, percent, question_stats
 from storage.answers import apply_effects
 from storage.consistency import verify
-from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import (
     SEED_COUNTS,
     SEED_PERCENTAGES,

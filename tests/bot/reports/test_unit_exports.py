@@ -15,7 +15,7 @@ from bot.reports.sav_export import COUNTED_LABELS, write_sav
 from bot.reports.xlsx_export import write_analysis_xlsx
 from bot.reports.xlsx_summary import COUNTING_NOTES, read_summary
 from flows.model import CountingUnit
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.storage.sample import NOW, small_flow
 from tests.storage.test_unit_sessions import colleagues
 

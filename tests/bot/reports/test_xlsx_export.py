@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.reports.export import export_rows, write_csv
 from bot.reports.xlsx_export import write_analysis_xlsx
 from flows.events import AnswerRecorded
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.reports.test_export import _survey
 from tests.storage.sample import apply, new_respondent, small_flow
 

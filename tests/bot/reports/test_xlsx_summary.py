@@ -19,7 +19,7 @@ from flows.definition import load_flow
 from flows.model import Flow, Lang
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import option_ids
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import (
     SEED_COUNTS,
     SEED_PERCENTAGES,

@@ -20,9 +20,9 @@ from bot.settings import load_settings
 from flows.events import AnswerRecorded, Effect, Inbound, Intent
 from flows.state import SessionState, Status
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.models import AuditLog, Outbox
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import answer_times, build_population
 
 STAFF_WECHAT = "o_staff"

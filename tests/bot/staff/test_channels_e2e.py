@@ -12,8 +12,8 @@ from sqlalchemy import update
 
 from bot.workers.completion_charts import ChartWorker
 from bot.workers.delivery import Delivery
-from storage.db import transaction
 from storage.models import Respondent
+from storage.transactions import transaction
 from tests.bot.staff.conftest import SECRET, STAFF_TELEGRAM, STAFF_WECHAT, SUPPLIER, make_runtime
 from tests.bot.wechat_harness import Harness, open_harness
 from tests.fakes.telegram_api_server import FakeBotApi, fake_bot_api

@@ -325,7 +325,7 @@ def test_peer_segments_stay_exact_through_edits_restarts_and_deletions(chat: Cha
     import random
 
     from storage.consistency import verify
-    from storage.db import transaction
+    from storage.transactions import transaction
 
     rng = random.Random(5)
     users = ["s1", "s2", "s3", "o1"]

@@ -20,9 +20,10 @@ from bot.staff.web_links import dashboard_login_url
 from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import AuditLog
+from storage.transactions import transaction
 from tests.bot.web.seed_db import STAFF, SeedDatabase, write_seed
 
 SECRET = "test-secret-key-for-the-dashboard"

@@ -17,8 +17,8 @@ from flows.model import Flow
 from flows.state import SessionState, Status
 from storage.answers import apply_effects
 from storage.contacts import claim_contact
-from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import RESPONDENTS, build_population
 
 START = datetime(2022, 6, 1, 1, 0, tzinfo=UTC)

@@ -30,9 +30,10 @@ from flows.definition import load_flow
 from flows.model import Flow
 from flows.surveys import DEFAULT_FLOW
 from storage.aggregates import QuestionStats, question_stats
-from storage.db import make_engine, transaction
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import AuditLog
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import SEED_TEXTS
 from tests.bot.web.conftest import SECRET
 from tests.bot.web.seed_db import STAFF, SeedDatabase, write_seed

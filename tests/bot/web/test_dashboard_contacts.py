@@ -14,8 +14,8 @@ from sqlmodel import col, select
 from bot.dispatch.envelope import Channel
 from bot.settings import StaffMember
 from storage.contacts import find_contact
-from storage.db import transaction
 from storage.models import Outbox
+from storage.transactions import transaction
 from tests.bot.web.conftest import SeededSite
 from tests.bot.web.seed_db import STAFF
 

@@ -9,7 +9,7 @@ from bot.web.dashboard import Dashboard, chart_questions, gather_crosstab, gathe
 from bot.web.pages import make_environment
 from bot.web.survey_choice import Survey
 from storage.aggregates import question_stats
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import RESPONDENTS, SEED_PERCENTAGES, SEED_TEXTS
 from tests.bot.web.conftest import SeededSite
 from tests.bot.web.seed_db import STAFF, UNFINISHED, channel_of

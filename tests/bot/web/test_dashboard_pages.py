@@ -13,8 +13,8 @@ from bot.web.dashboard import chart_questions
 from flows.events import ContactRequested
 from flows.state import SessionState, Status
 from storage.answers import apply_effects
-from storage.db import transaction
 from storage.respondents import lock_respondent, save_session_row
+from storage.transactions import transaction
 from tests.bot.reports.seed_population import SEED_PERCENTAGES, SEED_TEXTS
 from tests.bot.web.conftest import SeededSite, empty_site
 from tests.bot.web.seed_db import START, add_text_answer

@@ -16,7 +16,7 @@ from flows.definition import load_flow
 from flows.events import AnswerRecorded, OrganisationGiven
 from flows.model import CountingUnit, Flow
 from flows.surveys import DEFAULT_FLOW
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.storage.sample import apply, new_respondent
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)

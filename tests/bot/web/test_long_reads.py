@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 import bot.web.exports
 import bot.web.page_routes
 import storage.db
+import storage.transactions
 from bot.staff.web_links import ExportFormat
 from tests.bot.web.conftest import SeededSite
 from tests.bot.web.test_exports import download, export_path
@@ -67,7 +68,7 @@ async def test_a_chat_reply_s_read_keeps_the_short_timeout(
     try:
         with (
             pytest.raises(OperationalError, match="statement timeout"),
-            storage.db.transaction(engine, readonly=True) as session,
+            storage.transactions.transaction(engine, readonly=True) as session,
         ):
             bot.web.page_routes.gather_crosstab(
                 session=session, flow=site.flow, question_id="methodology", by_id="role"

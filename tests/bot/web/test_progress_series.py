@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from bot.reports.progress_chart import progress_chart_png
 from bot.web.dashboard import HOURLY_DAYS, progress_series
-from storage.db import transaction
+from storage.transactions import transaction
 from tests.storage.test_web_queries import LATE, _session
 
 PNG = b"\x89PNG\r\n\x1a\n"
