@@ -105,6 +105,7 @@ def main(count: int, keep: bool) -> None:
     if not keep:
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE {DATABASE}"))
+    admin.dispose()
 
 
 if __name__ == "__main__":

@@ -125,9 +125,9 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     engine = create_engine(
         url,
         # No ping on every checkout (a round trip per message, docs/benchmarks.md): a
-        # connection the server dropped fails its first statement instead, the pool is
-        # renewed (storage.precompiled, SQLAlchemy) and storage.transactions runs the
-        # message again on a fresh connection.
+        # connection the server dropped fails its first statement instead, the pool's
+        # connections are marked stale (storage.precompiled, SQLAlchemy) and
+        # storage.transactions runs the message again on a fresh connection.
         pool_pre_ping=False,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,

@@ -71,12 +71,17 @@ def _raise(conn: Connection, compiled: Compiled, error: Exception) -> NoReturn:
 def _dropped(conn: Connection, error: Exception) -> bool:
     """The server dropped the connection (e.g. it restarted): this connection is thrown
     away and so is every other pooled one, as SQLAlchemy does for its own statements,
-    so that the next transaction starts on a fresh one (storage.transactions.is_retryable)."""
+    so that the next transaction starts on a fresh one (storage.transactions.is_retryable).
+
+    Not `engine.dispose()`: that replaces the pool, and a connection in use elsewhere
+    at that moment went back to the old one on return, never closed (a psycopg
+    ResourceWarning when the old pool was collected). Marked stale instead, each is
+    closed and replaced when next taken from the pool, or when the engine is disposed."""
     dropped = conn.dialect.is_disconnect(error, conn.connection, None)  # type: ignore[arg-type]
     if conn.invalidated or not dropped:
         return False
+    conn.engine.pool._invalidate(conn.connection, error)  # as Connection does on a disconnect
     conn.invalidate(error)
-    conn.engine.dispose()  # the pooled ones are closed; those in use are replaced on return
     return True
 
 

@@ -72,6 +72,14 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+    try:
+        return _runtime_on(settings, engine)
+    except BaseException:
+        engine.dispose()  # an invalid flow file or registry stops start-up: close the pool
+        raise
+
+
+def _runtime_on(settings: Settings, engine: Engine) -> Runtime:
     paths = shipped_paths(settings.flow_path or DEFAULT_FLOW)
     register_shipped(engine, paths)
     catalog = SurveyCatalog(load_flow(paths[0]).id)

@@ -101,7 +101,11 @@ def simulate(
     dev: DevCredentials | None = None
     if not token:
         upgrade(settings.database_url)
-        dev = load_dev_credentials(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        try:
+            dev = load_dev_credentials(engine)
+        finally:
+            engine.dispose()
         if dev is None:
             typer.echo(
                 "surveybot: no WECHAT_TOKEN and no development credentials yet: "
@@ -196,4 +200,5 @@ def menu(
         raise typer.Exit(1) from None
     finally:
         api.close()
+        engine.dispose()
     typer.echo("menu published")

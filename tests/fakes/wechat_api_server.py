@@ -8,6 +8,9 @@ invalidates the old; API calls with anything but the current token get 40001.
 With a `SendQuota` it also counts customer-service sends per window, as WeChat counts an
 account's calls per minute: beyond the limit it answers 45011 "api minute-quota reach
 limit mustslower retry next minute" (or 45009, the daily quota) until the next window.
+The windows follow `clock` (the wall clock unless given): a test that runs the outbox
+worker on a clock of its own gives the fake the same one, so that both agree on when a
+window reopens.
 Each accepted send is a copy the follower got (`copies`). It also runs as a process for
 the burst bench:
 
@@ -23,7 +26,7 @@ import math
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -75,7 +78,7 @@ class _Failure:
 class Copy:
     """A customer-service text the API accepted: what a follower's phone shows."""
 
-    at: float  # time.time()
+    at: float  # the fake's clock: time.time() unless given
     touser: str
     text: str
 
@@ -88,10 +91,12 @@ class FakeWeChatApi:
         *,
         quota: SendQuota | None = None,
         port: int = 0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.quota = quota
+        self._clock = clock  # seconds since the epoch, as time.time()
         self.calls: list[Call] = []
         self.accepted: list[Copy] = []
         self.refused = 0  # sends answered with the quota's errcode
@@ -187,7 +192,7 @@ class FakeWeChatApi:
             return 200, {"errcode": 0, "errmsg": "ok"}
 
     def _send(self, call: Call) -> tuple[int, dict[str, Any]]:
-        now = time.time()
+        now = self._clock()
         if self.quota is not None:
             window = math.floor(now / self.quota.window_s)
             number, used = self._window if self._window[0] == window else (window, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -116,3 +117,29 @@ def test_a_rollback_drops_the_queued_writes(engine: Engine) -> None:
         raise RuntimeError("the message failed")
     with transaction(engine) as session:  # the same pooled connection: nothing left queued
         assert precompiled.scalar(connection_of(session), select(_TABLE.c.active)) is True
+
+
+def test_a_dropped_connection_leaves_no_connection_in_use_elsewhere_unclosed(
+    engine: Engine,
+) -> None:
+    """A connection in use beside the one found dropped stays with the engine's pool:
+    disposing of the engine closes it (it once went back to a replaced pool, open, and
+    psycopg warned when that pool was collected)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL connections")
+    with engine.connect() as beside, engine.connect() as conn:
+        beside_raw = beside.connection.dbapi_connection
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        conn.rollback()
+        with engine.connect() as admin:
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar()
+        time.sleep(0.2)
+        with pytest.raises(DBAPIError) as dropped:
+            precompiled.rows(conn, select(_TABLE.c.id))
+        assert dropped.value.connection_invalidated and is_retryable(dropped.value)
+    # The next transaction gets a fresh connection, not the stale one beside it
+    with engine.connect() as fresh:
+        assert fresh.exec_driver_sql("SELECT 1").scalar() == 1
+        assert fresh.connection.dbapi_connection is not beside_raw
+    engine.dispose()
+    assert beside_raw is not None and beside_raw.closed
