@@ -6,7 +6,9 @@ the same scripts, the same concurrency. For each it prints pushes/s, server CPU 
 (utime + stime of the whole process tree, from /proc, around the load), p50/p99, the
 serving process's RSS, and then the ratios. The order alternates from one round to the
 next, so a machine that drifts during the run favours neither. After every run of this
-product `surveybot db verify` must find the aggregates exact.
+product `surveybot db verify` must find the aggregates exact. `--before DIR` serves a
+second checkout of this product (e.g. a `git worktree` of an earlier commit) in the same
+rounds, so a change is measured against its own before and the peer in one run.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from benchmarks.rss import children, cpu_seconds, rss_mib, wait_idle
 from benchmarks.wechat_load import LoadConfig, run_load
 
 REPO = Path(__file__).resolve().parents[1]
-OURS, PEER = "surveybot", "werobot"
+OURS, BEFORE, PEER = "surveybot", "before", "werobot"
 START_TIMEOUT_S = 90.0
 
 
@@ -80,13 +82,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _base_env(creds: Credentials) -> dict[str, str]:
+def _base_env(creds: Credentials, repo: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_"))}
     env.update(
         WECHAT_TOKEN=creds.token,
         WECHAT_APP_ID=creds.app_id,
         WECHAT_ENCODING_AES_KEY=creds.aes_key,
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=str(repo),
     )
     return env
 
@@ -105,7 +107,9 @@ def _peer(port: int, workdir: Path, env: dict[str, str]) -> list[str]:
     ]  # fmt: skip
 
 
-COMMANDS: dict[str, Callable[[int, Path, dict[str, str]], list[str]]] = {OURS: _ours, PEER: _peer}
+COMMANDS: dict[str, Callable[[int, Path, dict[str, str]], list[str]]] = {
+    OURS: _ours, BEFORE: _ours, PEER: _peer,
+}  # fmt: skip
 
 
 def _wait_listening(process: subprocess.Popen[bytes], port: int) -> None:
@@ -133,11 +137,11 @@ def _tree_rss(pid: int) -> float:
     return max(sizes, default=0.0)
 
 
-def _verify(env: dict[str, str]) -> bool:
+def _verify(env: dict[str, str], repo: Path) -> bool:
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli.main", "db", "verify"],
         env=env,
-        cwd=REPO,
+        cwd=repo,
         capture_output=True,
         text=True,
         timeout=300,
@@ -145,10 +149,13 @@ def _verify(env: dict[str, str]) -> bool:
     return done.returncode == 0
 
 
-async def measure(name: str, config: LoadConfig, creds: Credentials, workdir: Path) -> Measured:
-    """Start one server on a fresh database, drive the load through it, stop it."""
+async def measure(
+    name: str, config: LoadConfig, creds: Credentials, workdir: Path, repo: Path = REPO
+) -> Measured:
+    """Start one server on a fresh database, drive the load through it, stop it.
+    `repo`: the checkout this product is served from (the peer lives in this one)."""
     port = free_port()
-    env = _base_env(creds)
+    env = _base_env(creds, repo if name != PEER else REPO)
     command = COMMANDS[name](port, workdir, env)
     process = subprocess.Popen(
         command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -170,25 +177,32 @@ async def measure(name: str, config: LoadConfig, creds: Credentials, workdir: Pa
             _, err = process.communicate()
     if process.returncode not in (0, -15) and not result.requests:
         raise RuntimeError(f"{name} failed: {err.decode(errors='replace')[-2000:]}")
-    verified = _verify(env) if name == OURS else None
+    verified = _verify(env, repo) if name != PEER else None
     return Measured(name, config.language or "mixed", result, spent, rss, verified)
 
 
 async def compare_with_peer(
-    config: LoadConfig, *, rounds: int = 2, languages: Sequence[str] = ("both", "en")
+    config: LoadConfig,
+    *,
+    rounds: int = 2,
+    languages: Sequence[str] = ("both", "en"),
+    before: Path | None = None,
 ) -> list[list[Measured]]:
-    """Each round, each language: both servers, this product first in odd rounds."""
+    """Each round, each language: every server, this product first in odd rounds and
+    last in even ones. `before`: another checkout of this product, served in turn too."""
     creds = Credentials.made_up()
     config = replace(config, token=creds.token, app_id=creds.app_id, aes_key=creds.aes_key)
+    servers = (OURS, BEFORE, PEER) if before is not None else (OURS, PEER)
+    repos = {OURS: REPO, BEFORE: before or REPO, PEER: REPO}
     pairs = []
     for round_no in range(rounds):
-        order = (OURS, PEER) if round_no % 2 == 0 else (PEER, OURS)
+        order = servers if round_no % 2 == 0 else servers[::-1]
         for language in languages:
             measured = []
             for name in order:
                 with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
                     run = replace(config, language=language)
-                    measured.append(await measure(name, run, creds, Path(tmp)))
+                    measured.append(await measure(name, run, creds, Path(tmp), repos[name]))
             pairs.append(measured)
     return pairs
 
@@ -212,5 +226,14 @@ def summary(pairs: list[list[Measured]]) -> list[str]:
             f"CPU per push {cpu:.2f}x, p99 {p99:.2f}x, RSS {rss:.2f}x: "
             f"target (pushes/s >= 1x, CPU <= 1x, verify exact) {'met' if met else 'NOT met'}"
         )
+        before = next((m for m in pair if m.name == BEFORE), None)
+        if before is not None and before.cpu_per_push_ms and peer.cpu_per_push_ms:
+            lines.append(
+                f"  run {number}: surveybot/before CPU per push "
+                f"{ours.cpu_per_push_ms / before.cpu_per_push_ms:.2f}x, pushes/s "
+                f"{ours.result.throughput / before.result.throughput:.2f}x; before/werobot "
+                f"CPU per push {before.cpu_per_push_ms / peer.cpu_per_push_ms:.2f}x"
+                f"{'' if before.verified else ', before: verify WRONG'}"
+            )
     lines.append(f"target met in {sum(bool(v) for v in verdicts)} of {len(verdicts)} runs")
     return lines

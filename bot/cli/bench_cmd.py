@@ -88,7 +88,12 @@ def compare_peer(
         ["both", "en"], "--language", help="Reply language the respondents pick: both, en, zh."
     ),
     seed: int = typer.Option(1, "--seed"),
+    before: str = typer.Option(
+        None, "--before", help="Another checkout of this code (e.g. a git worktree): measured too."
+    ),
 ) -> None:
+    from pathlib import Path
+
     from benchmarks.peer_compare import compare_with_peer, summary
     from benchmarks.respondents import LANGUAGE_CHOICE
     from benchmarks.wechat_load import LoadConfig
@@ -99,7 +104,8 @@ def compare_peer(
     config = LoadConfig(
         url="", token="", app_id="", respondents=respondents, concurrency=concurrency, seed=seed
     )
-    pairs = asyncio.run(compare_with_peer(config, rounds=rounds, languages=language))
+    tree = Path(before).resolve() if before else None
+    pairs = asyncio.run(compare_with_peer(config, rounds=rounds, languages=language, before=tree))
     for line in summary(pairs):
         typer.echo(line)
 

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.peer_compare import OURS, PEER, Credentials, compare_with_peer, measure, summary
+from benchmarks.peer_compare import (
+    BEFORE,
+    OURS,
+    PEER,
+    REPO,
+    Credentials,
+    compare_with_peer,
+    measure,
+    summary,
+)
 from benchmarks.wechat_load import LoadConfig
 from bot.cli.main import app
 
@@ -52,6 +61,30 @@ async def test_compare_runs_both_in_alternating_order_and_verifies_ours() -> Non
         assert ours.verified is True and peer.verified is None
     lines = "\n".join(summary(pairs))
     assert "CPU per push" in lines and "target met in" in lines
+
+
+async def test_a_before_checkout_is_served_in_the_same_rounds(tmp_path: Path) -> None:
+    # An exported copy of this tree stands for the earlier commit; its own code serves.
+    before = tmp_path / "before"
+    before.mkdir()
+    for entry in REPO.iterdir():
+        if not entry.name.startswith("."):
+            (before / entry.name).symlink_to(entry)
+    creds = Credentials.made_up()
+    pairs = await compare_with_peer(
+        _config(creds, 2), rounds=2, languages=("en",), before=before.resolve()
+    )
+
+    assert [[m.name for m in pair] for pair in pairs] == [
+        [OURS, BEFORE, PEER],
+        [PEER, BEFORE, OURS],
+    ]
+    for pair in pairs:
+        counts = {m.result.requests for m in pair}
+        assert len(counts) == 1  # the same pushes reached all three
+        assert [m.verified for m in pair if m.name != PEER] == [True, True]
+    lines = "\n".join(summary(pairs))
+    assert "surveybot/before CPU per push" in lines and "before/werobot" in lines
 
 
 def test_compare_refuses_an_unknown_language() -> None:
