@@ -82,7 +82,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _base_env(creds: Credentials, repo: Path) -> dict[str, str]:
+def _base_env(creds: Credentials, repo: Path = REPO) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_"))}
     env.update(
         WECHAT_TOKEN=creds.token,
