@@ -8,9 +8,11 @@ they go out in order, and on a failure only the unsent rest is kept for the retr
 Rows to different recipients go out `concurrency` at a time (a send waits on the API
 and a transaction; one at a time drained a broadcast at half the rate WeChat allows),
 one recipient's rows in order, each send on a slot of the channel's `Pacer`. When the
-API says the account's quota is spent (bot.workers.send_pacing), the refused row and
-every untried row of the round are postponed, without spending an attempt, to the
-moment the quota window reopens, and the channel's gate stays closed until then.
+API says the account's quota is spent (bot.workers.send_pacing), the channel's gate
+stays closed until the quota window reopens, and once the round's sends have all come
+back the refused rows and every untried row are postponed to that moment without
+spending an attempt. (A send accepted beside a refused one may come back after the
+refusal: the gate then counts it and may reopen sooner, and the rows wait for that.)
 
 Delivery is at least once, never lost: a row is marked sent in its own transaction
 right after its send, so a worker that dies (or loses the database) between the two
@@ -44,8 +46,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Round:
-    """One claimed batch on its way out: what the quota left untried."""
+    """One claimed batch on its way out: what the quota refused or left untried."""
 
+    refused: list[tuple[Outbox, DeliveryError]] = field(default_factory=list)
     untried: list[Outbox] = field(default_factory=list)
     handled: int = 0
 
@@ -94,14 +97,16 @@ class Delivery:
                     if not self.gates[row.channel].is_open(self.clock()):
                         done.untried.extend(rows[index:])
                         return
-                    await self._deliver(row)
+                    refusal = await self._deliver(row)
+                if refusal is not None:
+                    done.refused.append((row, refusal))
                 done.handled += 1
 
         async with anyio.create_task_group() as group:
             for rows in lanes.values():
                 group.start_soon(lane, rows)
-        if done.untried:
-            await anyio.to_thread.run_sync(self._postpone_untried, done.untried)
+        if done.refused or done.untried:
+            await anyio.to_thread.run_sync(self._postpone, done)
         return done.handled
 
     async def run_forever(self, interval: float = 1.0) -> None:
@@ -133,25 +138,33 @@ class Delivery:
             ),
         )
 
-    def _postpone_untried(self, items: list[Outbox]) -> None:
+    def _postpone(self, done: _Round) -> None:
+        """The rows the quota stopped wait for their channel's gate to open again."""
+        stopped = [
+            *((item, str(error)) for item, error in done.refused),
+            *((item, "quota spent: not tried") for item in done.untried),
+        ]
+
         def apply(session: Any) -> None:
-            for item in items:
+            for item, error in stopped:
                 until = self.gates[item.channel].closed_until or self.clock()
-                outbox.postpone(
-                    session=session, items=[item], until=until, error="quota spent: not tried"
-                )
+                outbox.postpone(session=session, items=[item], until=until, error=error)
 
         run_in_transaction(self.engine, apply)
 
-    async def _deliver(self, item: Outbox) -> None:
+    async def _deliver(self, item: Outbox) -> DeliveryError | None:
+        """Send the row's parts and mark it; returns the quota's refusal, if any (the row
+        is then postponed with the round)."""
         data = outbox.payload(item)
         field = "images" if "images" in data else "texts"
         parts: list[str] = list(data.get(field) or [data.get("text", "")])
         sender = self.senders[item.channel]
+        gate = self.gates[item.channel]
         sent = 0
         error: DeliveryError | None = None
         for part in parts:
             await self.pacers[item.channel].wait()
+            closings = gate.closings
             try:
                 if field == "images":
                     await sender.send_image(item.recipient, base64.b64decode(part))
@@ -164,12 +177,16 @@ class Delivery:
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
                 break
             sent += 1
-        self._sent[item.channel] += sent
+            if gate.closings == closings:
+                self._sent[item.channel] += 1
+            else:  # got through before the gate closed beside it
+                gate.note_late_progress()
         metrics.record_outbound(item.channel, sent=sent, failed=error is not None)
         rest = parts[sent:]
         if error is not None and error.quota is not None:
             await self._close_gate(item.channel, error)
         await anyio.to_thread.run_sync(self._finish, item, field, rest, error, data)
+        return error if error is not None and error.quota is not None else None
 
     async def _close_gate(self, channel: str, error: DeliveryError) -> None:
         assert error.quota is not None
@@ -180,7 +197,8 @@ class Delivery:
         progress = self._sent[channel] > 0 or await anyio.to_thread.run_sync(
             self._sent_since, channel, gate.opened_at
         )
-        until = gate.close(error.quota, now, progress=progress)
+        # A send beside this one may have come back during the look-up.
+        until = gate.close(error.quota, now, progress=progress or self._sent[channel] > 0)
         self._sent[channel] = 0
         log.warning("%s quota spent (%s): sending again at %s", channel, error, until.isoformat())
 
@@ -206,10 +224,8 @@ class Delivery:
                 return
             if field in data:
                 outbox.update_payload(session=session, item=item, payload={**data, field: rest})
-            until = self.gates[item.channel].closed_until
-            if error.quota is not None and until is not None:
-                outbox.postpone(session=session, items=[item], until=until, error=str(error))
-                return
+            if error.quota is not None:
+                return  # postponed with the round (Delivery._postpone)
             log.warning(
                 "outbox %s to %s:%s failed: %s",
                 item.id,

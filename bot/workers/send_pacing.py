@@ -10,7 +10,9 @@ WeChat counts an account's API calls per minute and per day and refuses the rest
   window reopens. Waiting longer helps only when a whole window went by without a single
   send getting through (the quota is smaller than thought, or another client spends it):
   then each such window in a row doubles the wait, up to an hour. While sends get
-  through, the wait never grows: a refusal after progress means the next window.
+  through, the wait never grows: a refusal after progress means the next window. A send
+  in flight when the gate closed that comes back accepted is progress made before the
+  closing: it revises a grown wait to the next window (`note_late_progress`).
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class QuotaGate:
     def __init__(self, started: datetime) -> None:
         self.closed_until: datetime | None = None
         self.opened_at = started  # since when a send that got through counts as progress
+        self.closings = 0  # how often it closed: a send started before a closing sees it
         self._empty_windows = 0
+        self._closing: tuple[QuotaWindow, datetime] | None = None
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_until is None or now >= self.closed_until
@@ -71,6 +75,8 @@ class QuotaGate:
         if self.closed_until is not None and now < self.closed_until:
             return self.closed_until  # a send in flight when the gate closed
         self._empty_windows = 0 if progress else self._empty_windows + 1
+        self.closings += 1
+        self._closing = (window, now)
         opening = window.next_opening(now)
         if self._empty_windows:
             extra = timedelta(seconds=window.seconds * (2**self._empty_windows - 1))
@@ -78,3 +84,12 @@ class QuotaGate:
         self.closed_until = opening
         self.opened_at = opening
         return opening
+
+    def note_late_progress(self) -> None:
+        """A send in flight when the gate last closed got through: that closing had
+        progress after all, so it waits for the window's next opening only."""
+        if self._closing is None or not self._empty_windows:
+            return
+        window, closed_at = self._closing
+        self._empty_windows = 0
+        self.closed_until = self.opened_at = window.next_opening(closed_at)

@@ -205,6 +205,39 @@ async def test_after_progress_a_refusal_waits_one_window_not_the_grown_wait(
     assert wechat_api.refused == 3 + 2
 
 
+async def test_a_send_accepted_beside_a_refused_one_counts_though_it_returns_late(
+    engine: Engine, wechat_api: FakeWeChatApi, clock: Clock
+) -> None:
+    # Given two sends at once and an API that admits one a window: the first is accepted
+    # but its answer comes back only after the second was refused and the gate closed
+    _queue(engine, ["o_slow", "o_refused", "o_untried"])
+    wechat_api.quota = SendQuota(limit=1, window_s=1.0)
+    sender = _sender(wechat_api)
+
+    class SlowAnswer:
+        async def send_text(self, recipient: str, text: str) -> None:
+            with anyio.fail_after(5):
+                if recipient != "o_slow":
+                    while not wechat_api.accepted:  # o_slow first spends the window
+                        await anyio.sleep(0.01)
+                await sender.send_text(recipient, text)
+                if recipient == "o_slow":
+                    while delivery.gates["wechat"].is_open(clock()):
+                        await anyio.sleep(0.01)
+
+        async def send_image(self, recipient: str, png: bytes) -> None:
+            raise AssertionError("no images here")
+
+    delivery = Delivery(engine, {"wechat": SlowAnswer()}, concurrency=2, clock=clock)
+    await delivery.run_once()
+    assert [c.touser for c in wechat_api.accepted] == ["o_slow"] and wechat_api.refused == 1
+
+    # Then a send got through in that window: the gate reopens with the next window and
+    # the refused and the untried row wait for it, not for a grown wait
+    assert delivery.gates["wechat"].closed_until == START + timedelta(seconds=1)
+    assert _waiting(engine, clock) == ["sent", 1.0, 1.0]
+
+
 def _waiting(engine: Engine, clock: Clock) -> list[str | float]:
     """Per row: "sent", or the seconds it waits (none may have spent an attempt)."""
     rows = _rows(engine)
