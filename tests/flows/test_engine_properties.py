@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -79,7 +80,14 @@ def assert_valid(flow: Flow, state: SessionState) -> None:
         assert state.current is None or state.status is Status.COMPLETED
     for qid in state.answers:
         assert is_relevant(flow, qid, state.answers), qid
+    memo: dict[str, bool] = {}  # a walk's shared memo changes no question's relevance
+    for question in flow.questions:
+        alone = is_relevant(flow, question.id, state.answers)
+        assert is_relevant(flow, question.id, state.answers, memo) is alone, question.id
     assert SessionState.from_json(state.to_json()) == state
+    # orjson writes what json.dumps(ensure_ascii=False, compact separators) wrote
+    written = state.to_json()
+    assert written == json.dumps(json.loads(written), ensure_ascii=False, separators=(",", ":"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

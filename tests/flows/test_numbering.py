@@ -124,3 +124,16 @@ def test_surveybot_check_reports_a_bad_number(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     assert any("does not come after" in str(p) for p in check_file(path))
     assert load_flow(DEFAULT_FLOW).question("reporting_explain").number == "10a"
+
+
+def test_a_changed_copy_of_a_flow_gets_its_own_numbers(flow: Flow) -> None:
+    """Numbers are worked out once per flow and kept; a copy made with other questions
+    (dataclasses.replace) must not inherit the original's."""
+    assert numbering.total(flow) == 14
+    shorter = replace(flow, questions=flow.questions[:3])
+    assert numbering.labels(shorter) == {q.id: q.number for q in shorter.questions}
+    assert numbering.total(shorter) == 3
+    assert numbering.total(flow) == 14  # the original keeps its own
+    labels = numbering.labels(flow)
+    labels.clear()  # a caller's copy: the kept numbers are not touched
+    assert numbering.label(flow, flow.questions[0].id) == "1"
