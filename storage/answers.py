@@ -28,6 +28,7 @@ from flows.events import (
     SurveyCompleted,
     SurveyStarted,
 )
+from flows.navigation import is_empty
 from flows.peer_segments import Declared, answered_in_rows, answered_in_state
 from flows.peer_segments import delta as segment_delta
 from flows.state import Answer as StateAnswer
@@ -68,6 +69,7 @@ def apply_effects(
     now: datetime,
     answers: tuple[Mapping[str, StateAnswer], Mapping[str, StateAnswer]] | None = None,
     segments: Mapping[str, Declared] | None = None,
+    stored: Mapping[str, StateAnswer] | None = None,
 ) -> list[ContactRequest]:
     """Write the effects of one step; returns the new contact requests (to notify staff).
 
@@ -79,9 +81,15 @@ def apply_effects(
     written before the segment counters, always: two transactions then lock them in the
     same order and cannot deadlock on PostgreSQL. `segments`: each survey's declared
     peer segments (its newest version's `segments:`), flow id → declarations; a survey
-    left out keeps no segment counters.
+    left out keeps no segment counters. `stored`: the answers this session row held before
+    the step, when the caller loaded them from this very row (or `{}` for a row the step
+    creates): a question with no stored answer has no rows, so recording it deletes none
+    (one statement fewer a first answer). None: unknown, every recorded answer deletes
+    its question's rows first.
     """
     declared = segments or {}
+    # The questions with answer rows in this session (None: not known).
+    with_rows = _with_rows(stored)
     conn = connection_of(session)
     changes_answers = any(isinstance(e, AnswerRecorded | AnswerCleared) for e in effects)
     rows_before = None
@@ -94,10 +102,15 @@ def apply_effects(
     deleted: dict[str, Counter[SegmentKey]] | None = None  # flow → segment deltas
     for effect in effects:
         match effect:
-            case AnswerRecorded():
-                _replace_answer(conn, survey_session, effect, now, deltas)
+            case AnswerRecorded(question_id=question_id):
+                has_rows = with_rows is None or question_id in with_rows
+                _replace_answer(conn, survey_session, effect, now, deltas, has_rows=has_rows)
+                if with_rows is not None:
+                    with_rows.add(question_id)
             case AnswerCleared(question_id=question_id):
                 _delete_answer(conn, _id(survey_session), question_id, deltas)
+                if with_rows is not None:
+                    with_rows.discard(question_id)
             case LanguageChosen(lang=chosen):
                 lang = chosen.value
             case SubscriptionChanged(subscribed=wanted):
@@ -116,6 +129,8 @@ def apply_effects(
                 reminders.opt_out(session=session, respondent_id=_id(respondent), now=now)
             case DataDeleted():
                 deleted = _delete_respondent_data(session, respondent, now, deltas, declared)
+                if with_rows is not None:
+                    with_rows.clear()
                 subscribed = False
                 contacts.clear()
             case OrganisationGiven():
@@ -168,15 +183,26 @@ def _session_answers(conn: Connection, session_id: int) -> list[tuple[str, str |
     return [(q, o) for q, o in precompiled.rows(conn, _SESSION_ANSWERS, params)]
 
 
+def _with_rows(stored: Mapping[str, StateAnswer] | None) -> set[str] | None:
+    """The questions whose answers have rows: each non-empty stored answer wrote some
+    (`_replace_answer`), a skipped (empty) one none."""
+    if stored is None:
+        return None
+    return {q for q, answer in stored.items() if not is_empty(answer)}
+
+
 def _replace_answer(
     conn: Connection,
     survey_session: SessionRow | SurveySession,
     effect: AnswerRecorded,
     now: datetime,
     deltas: Counter[CounterKey],
+    *,
+    has_rows: bool = True,
 ) -> None:
     session_id = _id(survey_session)
-    _delete_answer(conn, session_id, effect.question_id, deltas)
+    if has_rows:
+        _delete_answer(conn, session_id, effect.question_id, deltas)
     options = tuple(dict.fromkeys(effect.options))  # one row per distinct option
     values: list[tuple[str | None, str | None, str | None]] = [(o, None, None) for o in options]
     if effect.text is not None:

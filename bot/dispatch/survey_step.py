@@ -7,7 +7,7 @@ answers' effects → alert staff of contact requests → enrich the replies with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -33,11 +33,13 @@ from flows.events import (
 from flows.model import CountingUnit, Lang, SnapshotMode, Text
 from flows.outside_step_replies import NextUnavailable, NoMorePages
 from flows.replies import Reply, SurveyClosed
+from flows.state import Answer as StateAnswer
 from storage import reminders
 from storage.answers import apply_effects
 from storage.chart_queue import queue_chart
 from storage.respondents import RespondentRow, save_session_row
 from storage.session_counters import Who, known_before
+from storage.session_rows import SessionRow
 
 
 class SurveyStep:
@@ -102,6 +104,7 @@ class SurveyStep:
             # Both states at hand: the peer-segment counters follow them without a read.
             answers=(at.state.answers if at.state is not None else {}, result.state.answers),
             segments=self.catalog.declared_segments(session),
+            stored=_stored_answers(at, saved),
         )
         for contact in contacts:
             alert_staff(
@@ -191,6 +194,16 @@ class SurveyStep:
             now=now,
         )
         return to_messages(self.renderer, step.replies, step.state, links=links)
+
+
+def _stored_answers(at: router.Route, saved: SessionRow) -> Mapping[str, StateAnswer] | None:
+    """What the saved session row held before this step, where the route read that row
+    (or none existed): its answers say which questions have answer rows."""
+    if at.row is None:  # the respondent had no session row: none has answer rows
+        return {}
+    if at.row.id == saved.id and at.state is not None:
+        return at.state.answers
+    return None
 
 
 def _closed_reply(catalog: SurveyCatalog, session: Session) -> SurveyClosed:

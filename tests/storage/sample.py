@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from flows.model import (
     QuestionType,
     Text,
 )
+from flows.state import Answer as StateAnswer
 from flows.state import SessionState, Status
 from flows.surveys import DEFAULT_FLOW
 from storage.answers import apply_effects
@@ -112,8 +114,15 @@ _AIAG = load_flow(DEFAULT_FLOW)
 DECLARED = {_AIAG.id: _AIAG.segments}
 
 
-def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW) -> list[str]:
-    """Apply effects to one session in their own transaction; the new contacts' references."""
+def apply(
+    engine: Engine,
+    session_id: int,
+    *effects: Effect,
+    now: datetime = NOW,
+    stored: Mapping[str, StateAnswer] | None = None,
+) -> list[str]:
+    """Apply effects to one session in their own transaction; the new contacts' references.
+    `stored`: the session's answers before, as the dispatcher passes them (apply_effects)."""
     with transaction(engine) as session:
         survey_session = session.get(SurveySession, session_id)
         assert survey_session is not None
@@ -126,6 +135,7 @@ def apply(engine: Engine, session_id: int, *effects: Effect, now: datetime = NOW
             effects=effects,
             now=now,
             segments=DECLARED,
+            stored=stored,
         )
         return [c.reference or "" for c in contacts]
 

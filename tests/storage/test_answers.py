@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
+from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -17,6 +20,8 @@ from flows.events import (
     SurveyStarted,
 )
 from flows.model import Lang
+from flows.state import Answer as StateAnswer
+from storage import answers as answers_module
 from storage.aggregates import counters
 from storage.consistency import verify
 from storage.inbound import claim_inbound, save_reply, stored_reply
@@ -138,3 +143,97 @@ def test_the_counters_of_one_question_are_read_alone(engine: Engine) -> None:
         everything = counters(session=session, flow_id="mini")
     assert tools == {("tools", ""): 1, ("tools", "excel"): 1}
     assert everything == {**tools, ("policy", ""): 1, ("policy", "yes"): 1}
+
+
+def _deletes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The questions whose answer rows a step deleted (storage.answers._delete_answer)."""
+    deleted: list[str] = []
+    real = answers_module._delete_answer
+
+    def spy(conn: Any, session_id: int, question_id: str, deltas: Any) -> None:
+        deleted.append(question_id)
+        real(conn, session_id, question_id, deltas)
+
+    monkeypatch.setattr(answers_module, "_delete_answer", spy)
+    return deleted
+
+
+def test_a_first_answer_deletes_no_rows_and_a_changed_one_does(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deleted = _deletes(monkeypatch)
+    _, s1 = new_respondent(engine, "u1")
+    apply(engine, s1, AnswerRecorded("tools", ("excel",)), stored={})
+    assert deleted == []  # the state held no answer: no rows to delete
+    excel = StateAnswer(options=("excel",))
+    apply(engine, s1, AnswerRecorded("tools", ("sap",)), stored={"tools": excel})
+    assert deleted == ["tools"]
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "sap"): 1}
+    # A skipped (empty) answer wrote no rows; unknown (None): always deleted first.
+    apply(engine, s1, AnswerRecorded("explain", text="x"), stored={"explain": StateAnswer()})
+    apply(engine, s1, AnswerRecorded("explain", text="y"))
+    assert deleted == ["tools", "explain"]
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "sap"): 1, ("explain", ""): 1}
+
+
+def test_within_one_step_a_second_recording_replaces_the_first(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deleted = _deletes(monkeypatch)
+    _, s1 = new_respondent(engine, "u1")
+    recorded = AnswerRecorded("tools", ("excel",)), AnswerRecorded("tools", ("sap", "none"))
+    apply(engine, s1, *recorded, stored={})
+    assert deleted == ["tools"]  # the first recording's rows, not the (absent) stored ones
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "sap"): 1, ("tools", "none"): 1}
+    # Cleared then recorded (a restart, a new version's mapping): nothing left to delete.
+    sap = StateAnswer(options=("sap", "none"))
+    cleared = AnswerCleared("tools"), AnswerRecorded("tools", ("excel",))
+    apply(engine, s1, *cleared, stored={"tools": sap})
+    assert deleted == ["tools", "tools"]
+    assert _counts(engine) == {("tools", ""): 1, ("tools", "excel"): 1}
+
+
+def test_random_steps_with_the_state_s_answers_keep_rows_and_counters_exact(
+    engine: Engine,
+) -> None:
+    """The dispatcher's case: each step passes the answers its state held before (as
+    the engine keeps them: a recording sets one, a clearing removes it, deletion all)."""
+    rng = random.Random(11)
+    states: dict[int, dict[str, StateAnswer]] = {}
+    sessions = [new_respondent(engine, f"u{i}")[1] for i in range(5)]
+    tools = ["excel", "sap", "none"]
+    for step in range(150):
+        session_id = rng.choice(sessions)
+        state = states.setdefault(session_id, {})
+        stored = dict(state)
+        effects: list[Any] = []
+        for _ in range(rng.randint(1, 3)):
+            roll = rng.random()
+            if roll < 0.45:
+                options = tuple(rng.sample(tools, rng.randint(0, 2)))  # () skips it
+                effects.append(AnswerRecorded("tools", options))
+                state["tools"] = StateAnswer(options=options)
+            elif roll < 0.65:
+                effects.append(AnswerRecorded("explain", text=rng.choice(["a", "b"])))
+                state["explain"] = StateAnswer(text="a")
+            elif roll < 0.95:
+                question = rng.choice(["tools", "explain"])
+                effects.append(AnswerCleared(question))
+                state.pop(question, None)
+            elif not effects:
+                effects.append(DataDeleted())
+                sessions.remove(session_id)
+                sessions.append(new_respondent(engine, f"n{step}")[1])
+                break
+        apply(engine, session_id, *effects, stored=stored)
+        _counts(engine)  # verify() is empty after every step
+    with transaction(engine) as session:
+        rows = session.exec(select(Answer.session_id, Answer.question_id, Answer.option_id))
+        per_question = Counter((s, q) for s, q, _ in rows.all())
+    for session_id, state in states.items():
+        if session_id not in sessions:
+            continue
+        for question in ("tools", "explain"):
+            answer = state.get(question)
+            expected = 0 if answer is None else (len(answer.options) or int(bool(answer.text)))
+            assert per_question[(session_id, question)] == expected, (session_id, question)
