@@ -23,11 +23,12 @@ Counting rules, so that a dashboard adds up:
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 from prometheus_client import (
@@ -97,14 +98,22 @@ DISPATCH_SECONDS = Histogram(
 )
 
 
+@functools.cache
+def _child(metric: Counter | Histogram, *values: str) -> Any:
+    """`metric.labels(*values)`, looked up once: prometheus-client validates the values
+    and takes a lock on every call, and the request path records four a push. The label
+    values are few (channels, outcomes, route templates, methods, status codes)."""
+    return metric.labels(*values)
+
+
 def record_message(channel: str, outcome: Outcome) -> None:
-    MESSAGES.labels(channel, outcome).inc()
+    _child(MESSAGES, channel, outcome).inc()
     if outcome == "duplicate":
-        DUPLICATES.labels(channel).inc()
+        _child(DUPLICATES, channel).inc()
 
 
 def record_dispatch(channel: str, seconds: float) -> None:
-    DISPATCH_SECONDS.labels(channel).observe(seconds)
+    _child(DISPATCH_SECONDS, channel).observe(seconds)
 
 
 def record_error(where: str) -> None:
@@ -123,8 +132,8 @@ def record_wechat_late() -> None:
 
 
 def record_request(route: str, method: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(route, method, str(status)).inc()
-    REQUEST_SECONDS.labels(route, method).observe(seconds)
+    _child(REQUESTS, route, method, str(status)).inc()
+    _child(REQUEST_SECONDS, route, method).observe(seconds)
 
 
 # --- exposition ----------------------------------------------------------------------

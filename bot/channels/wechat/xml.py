@@ -1,17 +1,18 @@
 """WeChat push XML in (parsed defensively) and passive-reply XML out.
 
-Parsing uses defusedxml with DTDs forbidden: a push never carries a DOCTYPE, so one is
-hostile (billion laughs, external entities) and rejected before expansion.
+Parsing uses expat directly, with any DTD refused: a push never carries a DOCTYPE, so one
+is hostile (billion laughs, external entities) and rejected before anything is declared
+or expanded (defusedxml's `forbid_dtd`, without building an element tree: a push is a
+flat list of fields, and ElementTree's pure-Python parser callbacks, which defusedxml
+needs, cost more than the rest of the edge's XML work; docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from typing import NoReturn
+from xml.parsers import expat
 
 from bot.channels.wechat.errors import MalformedMessage, PayloadTooLarge
 
@@ -60,33 +61,79 @@ def _utf8_text(body: bytes | str) -> str:
     return body
 
 
-def _root(body: bytes | str) -> ET.Element:
+class _Hostile(Exception):
+    """A DOCTYPE, an entity declaration or an external entity: refused, never expanded."""
+
+
+def _refuse(*_args: object) -> NoReturn:
+    raise _Hostile
+
+
+def _tag(name: str) -> str:
+    """ElementTree's spelling of a namespaced name ("{uri}local"), so a namespaced
+    element never passes for one of WeChat's plain field names."""
+    return "{" + name if "}" in name else name
+
+
+def _fields(body: bytes | str) -> dict[str, str]:
+    """The fields of a push: each child of the <xml> root and its text (the text before
+    any element nested in it, stripped; ElementTree's `child.text`). The first
+    occurrence of a field wins: a duplicated tag must not override a validated one."""
     size = len(body.encode("utf-8") if isinstance(body, str) else body)
     if size > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body of {size} bytes")
     text = _utf8_text(body)
+    fields: dict[str, str] = {}
+    depth = 0
+    root = ""
+    field = ""
+    parts: list[str] = []
+    collecting = False
+
+    def start(name: str, _attributes: object) -> None:
+        nonlocal depth, root, field, parts, collecting
+        depth += 1
+        if depth == 1:
+            root = _tag(name)
+        elif depth == 2:
+            field, parts, collecting = _tag(name), [], True
+        else:
+            collecting = False  # the field's text ends where a nested element starts
+
+    def end(_name: str) -> None:
+        nonlocal depth, collecting
+        if depth == 2:
+            fields.setdefault(field, "".join(parts).strip())
+            collecting = False
+        depth -= 1
+
+    def characters(data: str) -> None:
+        if collecting:
+            parts.append(data)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
     try:
         # A str is parsed as the Unicode it is, whatever the declaration says.
-        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ET.ParseError, DefusedXmlException, ValueError):
-        # ValueError: e.g. an encoding declaration inside a str body.
+        parser.Parse(text, True)
+    except (expat.ExpatError, _Hostile, ValueError):
         raise MalformedMessage("not well-formed or hostile XML") from None
-    if root.tag != "xml":
+    if root != "xml":
         raise MalformedMessage("root element is not <xml>")
-    return root
-
-
-def _fields(root: ET.Element) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for child in root:
-        # First occurrence wins: a duplicated tag must not override a validated one.
-        fields.setdefault(child.tag, (child.text or "").strip())
     return fields
 
 
 def extract_encrypt(body: bytes | str) -> str:
     """The Encrypt value of a safe-mode push (needed before its signature can be checked)."""
-    encrypt = _fields(_root(body)).get("Encrypt")
+    encrypt = _fields(body).get("Encrypt")
     if not encrypt:
         raise MalformedMessage("safe-mode push without Encrypt")
     return encrypt
@@ -94,7 +141,7 @@ def extract_encrypt(body: bytes | str) -> str:
 
 def parse_message(body: bytes | str) -> WeChatMessage:
     """Validate and map one push. Raises PayloadTooLarge or MalformedMessage."""
-    fields = _fields(_root(body))
+    fields = _fields(body)
     missing = [
         k for k in ("ToUserName", "FromUserName", "CreateTime", "MsgType") if not fields.get(k)
     ]
