@@ -12,7 +12,9 @@ requests; this removes the rest, in the same transaction:
   alert not yet sent, the overflow of a staff `/contacts` reply): its text is cleared;
 - which organisation they said they answer for (`organisation_link`); the organisation
   itself (a company name, not personal data) stays for their colleagues;
-- their own pending pages (`pages:<channel>:<id>` rows: the rest of a long reply);
+- their own pending pages (`pages:<channel>:<id>` rows: the rest of a long reply), and
+  the flag saying they wait (`respondent.pages_waiting`). Others' pages rows that quote
+  them go too; their flags stay set over nothing, which their next message clears;
 - audit rows naming them as actor (written as keyed hashes since, see
   `bot.dispatch.pseudonyms`; older rows named them in clear) say "erased" instead.
 Dedupe keys are keyed hashes of (sender, message key) and hold no id in clear.
@@ -83,6 +85,7 @@ def erase_identity(
             source=None,
             active=False,
             subscribed_updates=False,
+            pages_waiting=False,  # their pages row is deleted above
         )
     )
     conn.execute(

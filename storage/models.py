@@ -73,6 +73,12 @@ class Respondent(SQLModel, table=True):
     is_test: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # Pages of a long reply or undelivered texts wait in the key-value table
+    # (bot.dispatch.reply_delivery): read only when this is set
+    # (storage.respondents.set_pages_waiting).
+    pages_waiting: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class SurveySession(SQLModel, table=True):

@@ -51,6 +51,9 @@ class RespondentRow:
     created_at: datetime
     last_inbound_at: datetime | None
     is_test: bool
+    # Pages or undelivered texts wait in the key-value table (bot.dispatch.reply_delivery):
+    # read from the locked row, so a push reads that table only when this is set.
+    pages_waiting: bool
     # Broadcasts wait for them (storage.broadcasts), read with the lock: no extra query.
     has_held_broadcasts: bool = False
 
@@ -171,6 +174,28 @@ def update_respondent(
         precompiled.later(connection_of(session), statement, params)
 
 
+_SET_PAGES_WAITING = (
+    update(_RESPONDENT)
+    .where(
+        _RESPONDENT.c.channel == bindparam("match_channel"),
+        _RESPONDENT.c.channel_user_id == bindparam("match_user"),
+    )
+    .values(pages_waiting=bindparam("new_pages_waiting", type_=_RESPONDENT.c.pages_waiting.type))
+)
+
+
+def set_pages_waiting(
+    *, session: Session, channel: str, channel_user_id: str, waiting: bool
+) -> None:
+    """Whether pages wait for the respondent in the key-value table: set in the
+    transaction that stores or deletes them. Also takes the respondent's row lock on
+    PostgreSQL, which a push holds before it touches the key-value row: a writer outside a
+    push (the delivery worker) calls this first, so the two never wait on each other in
+    opposite orders. Queued (`precompiled.later`): nobody reads it back in the transaction."""
+    params = {"match_channel": channel, "match_user": channel_user_id, "new_pages_waiting": waiting}
+    precompiled.later(connection_of(session), _SET_PAGES_WAITING, params)
+
+
 def set_respondent_active(
     *, session: Session, channel: str, channel_user_id: str, active: bool, now: datetime
 ) -> None:
@@ -210,6 +235,7 @@ __all__ = [
     "load_state",
     "lock_respondent",
     "save_session_row",
+    "set_pages_waiting",
     "set_respondent_active",
     "subscribed_respondents",
     "update_respondent",

@@ -196,7 +196,11 @@ class Service:
             save_reply(session=session, processed=processed, messages=[])
             return Outcome(())
         assert respondent is not None  # locked with the claim
-        page = reply_delivery.next_page(session, envelope, planner) if planner is not None else None
+        # Pages waiting (read with the lock): the key-value table is read only then.
+        waiting = respondent.pages_waiting
+        page = None
+        if planner is not None:
+            page = reply_delivery.next_page(session, envelope, planner, pages_waiting=waiting)
         if page is not None:
             outcome = page
         else:
@@ -212,7 +216,9 @@ class Service:
                 messages = (*(Message(text) for text in held), *outcome.messages)
                 outcome = dataclasses.replace(outcome, messages=messages)
             if planner is not None:
-                outcome = reply_delivery.plan(session, envelope, planner, outcome)
+                outcome = reply_delivery.plan(
+                    session, envelope, planner, outcome, pages_waiting=waiting
+                )
         # A planned channel's retry gets its passive reply again; the rest is queued.
         kept = outcome.messages
         if planner is not None:

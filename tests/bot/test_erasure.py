@@ -152,6 +152,7 @@ async def test_erasure_also_clears_pages_and_what_others_were_sent_about_them(
     # Their own long reply waits as pages; the staff alert about them waits in the outbox.
     mine = await sim.send_text(OPENID, "我的答案")
     assert "更多" in mine.text
+    assert paged.pages_waiting(OPENID)
     before = traces(paged.runtime.engine)
     assert any(t.startswith("key_value.") for t in before), before
     assert any(t.startswith("outbox.") for t in before), before
@@ -161,3 +162,7 @@ async def test_erasure_also_clears_pages_and_what_others_were_sent_about_them(
 
     assert "已全部删除" in done.text
     assert traces(paged.runtime.engine) == []
+    with paged.runtime.engine.connect() as conn:  # their row stays, nothing waits for it
+        erased = _RESPONDENT.c.channel_user_id.startswith("erased:")
+        flags = conn.execute(select(_RESPONDENT.c.pages_waiting).where(erased)).scalars().all()
+    assert flags == [False]

@@ -63,6 +63,14 @@ class Harness:
         sends = self.api.calls_to("/cgi-bin/message/custom/send")
         return [c.json["text"]["content"] for c in sends if "text" in c.json]
 
+    def pages_waiting(self, openid: str) -> bool:
+        """The follower's flag: pages or undelivered texts wait in the key-value table."""
+        with Session(self.runtime.engine) as session:
+            respondent = session.exec(
+                select(Respondent).where(Respondent.channel_user_id == openid)
+            ).one()
+            return respondent.pages_waiting
+
     def answers(self, openid: str) -> dict[str, tuple[list[str | None], list[str | None]]]:
         """question id → (option ids, texts) as stored in answer rows."""
         with Session(self.runtime.engine) as session:

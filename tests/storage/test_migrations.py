@@ -218,3 +218,37 @@ def test_revision_0014_adds_and_removes_the_organisation_tables(db_url: str) -> 
             assert tables <= set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_revision_0019_flags_the_followers_whose_pages_wait(db_url: str) -> None:
+    """Followers with an unexpired `pages:` row are flagged; an expired row, another
+    follower's row or another key flags nobody."""
+    upgrade(db_url)
+    downgrade(db_url, "0018")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for user in ("paged", "expired", "other", "none"):
+                conn.exec_driver_sql(
+                    "INSERT INTO respondent (channel, channel_user_id, lang, active,"
+                    f" subscribed_updates, created_at) VALUES ('wechat', '{user}', 'zh', true,"
+                    " false, '2026-12-01 00:00:00')"
+                )
+            conn.exec_driver_sql(
+                "INSERT INTO key_value (key, value, expires_at) VALUES"
+                " ('pages:wechat:paged', '{}', '2099-01-01 00:00:00'),"
+                " ('pages:wechat:expired', '{}', '2000-01-01 00:00:00'),"
+                " ('pages:telegram:other', '{}', NULL),"
+                " ('test-run:wechat:none', '1', NULL)"
+            )
+        upgrade(db_url)
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT channel_user_id, pages_waiting FROM respondent")
+            flags = {str(user): bool(waiting) for user, waiting in rows}
+        assert flags == {"paged": True, "expired": False, "other": False, "none": False}
+        downgrade(db_url, "0018")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("respondent")}
+        assert "pages_waiting" not in columns
+    finally:
+        engine.dispose()
