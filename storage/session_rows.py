@@ -87,10 +87,10 @@ _STATE_VALUES = {
 }
 
 
-def _save_update(*, completing: bool) -> Update:
+def _save_update(*, completing: bool, returning: bool = True) -> Update:
     started = bindparam("new_started", type_=UTCDateTime)
     completed = bindparam("new_completed", type_=UTCDateTime)
-    return (
+    statement = (
         update(_SESSION)
         .where(
             _SESSION.c.respondent_id == bindparam("match_respondent"),
@@ -103,12 +103,14 @@ def _save_update(*, completing: bool) -> Update:
                 func.coalesce(completed, _SESSION.c.completed_at, _NOW) if completing else null()
             ),
         )
-        .returning(*_SAVED_COLUMNS)
     )
+    return statement.returning(*_SAVED_COLUMNS) if returning else statement
 
 
 _UPDATE_OPEN = _save_update(completing=False)
 _UPDATE_COMPLETING = _save_update(completing=True)
+# The row as read earlier in this transaction: what RETURNING would say is known.
+_QUEUED_UPDATE = {c: _save_update(completing=c, returning=False) for c in (False, True)}
 _INSERT_SESSION = (
     _SESSION.insert()
     .values(
@@ -129,10 +131,16 @@ def save_session_row(
     state: SessionState,
     now: datetime,
     before: session_counters.BeforeSave | None = None,
+    read: SessionRow | None = None,
 ) -> SessionRow:
     """Insert or update the respondent's row for `state.flow_id` (status/times mirrored);
     the session counters follow (storage.session_counters). `before`: where the row
-    counts now, when the caller knows it (`session_counters.known_before`); else read."""
+    counts now, when the caller knows it (`session_counters.known_before`); else read.
+
+    `read`: this row as read in this transaction under the respondent's lock (the
+    dispatcher's route; every writer of session rows takes that lock first). Its id and
+    times are then known, so the UPDATE's RETURNING is not needed: it is queued with the
+    step's other writes (on PostgreSQL, one wait fewer a push)."""
     conn = connection_of(session)
     if before is None:
         before = session_counters.before_save(
@@ -152,7 +160,16 @@ def save_session_row(
     }
     if completing:
         params["new_completed"] = completed
-    row = precompiled.first(conn, _UPDATE_COMPLETING if completing else _UPDATE_OPEN, params)
+    if read is not None and (read.respondent_id, read.flow_id) == (respondent_id, state.flow_id):
+        precompiled.later(conn, _QUEUED_UPDATE[completing], params)
+        # What the UPDATE writes, from what it would have read (its COALESCEs).
+        saved_started = (started or read.started_at).astimezone(UTC)
+        saved_completed = None
+        if completing:
+            saved_completed = (completed or read.completed_at or now).astimezone(UTC)
+        row: Any = (read.id, saved_started, saved_completed)
+    else:
+        row = precompiled.first(conn, _UPDATE_COMPLETING if completing else _UPDATE_OPEN, params)
     if row is None:
         params["new_started"] = started or now
         params["new_completed"] = (completed or now) if completing else None

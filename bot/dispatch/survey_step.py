@@ -91,6 +91,7 @@ class SurveyStep:
             state=result.state,
             now=now,
             before=known_before(who, at.row, flow_id=result.state.flow_id),
+            read=at.row,  # read under the respondent's lock: the save needs no RETURNING
         )
         contacts = apply_effects(
             session=session,

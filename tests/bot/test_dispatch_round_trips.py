@@ -36,9 +36,10 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # A first answer to a single-choice question (the survey's first, "1"): its statements
 # and waits for the server (docs/benchmarks.md, "What one push sends"). The state says
 # the question had no answer, so no answer rows are deleted first; and no key-value read:
-# nothing waits for "更多 / more" (`respondent.pages_waiting`, read with the lock).
+# nothing waits for "更多 / more" (`respondent.pages_waiting`, read with the lock); and the
+# session row's save waits for nothing (its RETURNING is known from the route's read).
 STEADY_STATEMENTS = 10
-STEADY_ROUND_TRIPS = 7
+STEADY_ROUND_TRIPS = 6
 ANY_ANSWER_ROUND_TRIPS = 12  # an answer that also writes an organisation, a contact …
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from sqlalchemy.engine import Engine
 
 from flows.model import Lang
@@ -93,3 +95,38 @@ def test_the_latest_session_row_is_the_most_recently_updated(engine: Engine) -> 
         latest = latest_session_row(session=session, respondent_id=respondent_id)
         assert latest is not None and latest.flow_id == "c"  # the newer row wins a tie
         assert SessionState.from_json(latest.state_json) == tie
+
+
+def test_a_save_of_the_row_just_read_returns_what_the_database_holds(engine: Engine) -> None:
+    """`read`: the save's RETURNING is worked out from the row read before (the
+    dispatcher's route) and must be exactly what the database then holds: the first
+    start and completion kept, a reopened session's completion cleared, any time zone."""
+    beijing = timezone(timedelta(hours=8), "CST")
+    with transaction(engine) as session:
+        respondent_id = lock_respondent(
+            session=session, channel="console", channel_user_id="me", now=NOW
+        ).id
+        assert respondent_id is not None
+    open_state = SessionState("f", 1, status=Status.ACTIVE)  # no started_at in the state
+    steps = [
+        (open_state, NOW),
+        (open_state.evolve(current="q2"), at(1).astimezone(beijing)),
+        (open_state.evolve(status=Status.COMPLETED), at(5).astimezone(beijing)),  # now
+        (open_state.evolve(status=Status.COMPLETED, current="q3"), at(7)),  # kept
+        (open_state.evolve(status=Status.COMPLETED, completed_at=at(8).isoformat()), at(9)),
+        (open_state.evolve(started_at=at(2).isoformat()), at(12)),  # reopened, restarted
+    ]
+    saved_rows = []
+    for state, now in steps:
+        with transaction(engine) as session:
+            read = load_session_row(session=session, respondent_id=respondent_id, flow_id="f")
+            saved = save_session_row(
+                session=session, respondent_id=respondent_id, state=state, now=now, read=read
+            )
+        with transaction(engine) as session:
+            stored = load_session_row(session=session, respondent_id=respondent_id, flow_id="f")
+        assert saved == stored
+        saved_rows.append(saved)
+    assert [r.completed_at for r in saved_rows] == [None, None, at(5), at(5), at(8), None]
+    assert [r.started_at for r in saved_rows] == [NOW] * 5 + [at(2)]
+    assert all(r.started_at.utcoffset() == timedelta(0) for r in saved_rows)
