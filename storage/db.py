@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
@@ -108,7 +108,16 @@ def _sqlite_engine(url: URL, busy_ms: int) -> Engine:
     def _on_begin(conn: Any) -> None:
         # A read-only transaction (reports, exports) must not hold up the writers.
         readonly = conn.get_execution_options().get(_READONLY, False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        # On the sqlite3 connection itself: SQLAlchemy's execution context around it cost
+        # more than the BEGIN (once per transaction on the writer's path). Its errors
+        # ("database is locked") are SQLAlchemy's, as before, for the retries.
+        try:
+            conn.connection.driver_connection.execute(begin)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(
+                begin, None, error, sqlite3.Error, dialect=conn.dialect
+            ) from error
 
     return engine
 

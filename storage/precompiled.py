@@ -43,6 +43,8 @@ from storage.compiled_statements import (
 
 # PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
 _QUEUED = "surveybot.queued_writes"
+# The DBAPI cursors kept with a connection (`_cursor`).
+_CURSORS = "surveybot.cursors"
 _Queued = list[tuple[Compiled, Sequence[Any] | dict[str, Any]]]
 # psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
 # costs some CPU of its own: it pays from three statements that would each wait.
@@ -97,11 +99,11 @@ def rows(
     try:
         if len(queued) + 1 >= PIPELINE_FROM:
             with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-                _send(conn, dbapi_connection, queued)
-                fetched = _execute(dbapi_connection, compiled, bound)
+                _send(conn, queued)
+                fetched = _execute(conn, compiled, bound)
         else:
-            _send(conn, dbapi_connection, queued)
-            fetched = _execute(dbapi_connection, compiled, bound)
+            _send(conn, queued)
+            fetched = _execute(conn, compiled, bound)
     except Exception as error:
         _raise(conn, compiled, error)
     if not any(compiled.results):
@@ -132,12 +134,12 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
     if len(queued) + then_commit < PIPELINE_FROM:
-        _send(conn, dbapi_connection, queued)  # each waits; SQLAlchemy then commits
+        _send(conn, queued)  # each waits; SQLAlchemy then commits
         return
     last = queued[-1][0]  # a failure is only known at the sync: named after the last
     try:
         with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-            _send(conn, dbapi_connection, queued)
+            _send(conn, queued)
             if then_commit:
                 dbapi_connection.commit()
     except Exception as error:
@@ -165,29 +167,41 @@ def _take_queued(conn: Connection) -> _Queued:
     return queued
 
 
-def _send(conn: Connection, dbapi_connection: Any, queued: _Queued) -> None:
+def _cursor(conn: Connection, role: str) -> Any:
+    """The DBAPI connection's own cursor for `role` ("write": queued writes, "read": a
+    statement whose rows are fetched), made once and kept with the connection (its
+    `info` lives as long as the DBAPI connection). A new psycopg cursor per statement
+    cost about as much again as the statement itself (a new transformer, its dumpers
+    looked up again: 44-53 µs against 23-26 µs of client CPU, docs/benchmarks.md).
+    Two, so that fetching a read's rows in a pipeline never meets a write's results."""
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    key = f"{_CURSORS}.{role}"
+    kept = conn.info.get(key)
+    if kept is not None and kept[0] is dbapi_connection:
+        return kept[1]
+    cursor = dbapi_connection.cursor()
+    conn.info[key] = (dbapi_connection, cursor)
+    return cursor
+
+
+def _send(conn: Connection, queued: _Queued) -> None:
     if not queued:
         return
-    cursor = dbapi_connection.cursor()
-    try:
-        for compiled, bound in queued:
-            try:
-                cursor.execute(compiled.sql, bound)
-            except Exception as error:
-                _raise(conn, compiled, error)
-    finally:
-        cursor.close()
+    cursor = _cursor(conn, "write")
+    for compiled, bound in queued:
+        try:
+            cursor.execute(compiled.sql, bound)
+        except Exception as error:
+            _raise(conn, compiled, error)
 
 
 def _execute(
-    dbapi_connection: Any, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]
+    conn: Connection, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]
 ) -> list[Any]:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(compiled.sql, bound)
-        return list(cursor.fetchall()) if compiled.has_results else []
-    finally:
-        cursor.close()
+    cursor = _cursor(conn, "read")
+    cursor.execute(compiled.sql, bound)
+    return list(cursor.fetchall()) if compiled.has_results else []
 
 
 def first(
