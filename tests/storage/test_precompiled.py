@@ -155,6 +155,8 @@ def test_a_connection_runs_every_statement_on_two_cursors_of_its_own(
         pytest.skip("psycopg's cursors (sqlite3's cost next to nothing)")
     import psycopg
 
+    with transaction(engine):  # the engine's first connection: SQLAlchemy's own queries
+        pass
     made: list[object] = []
     real = psycopg.Connection.cursor
 
