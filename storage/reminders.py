@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, delete, func, or_, update
+from sqlalchemy import Boolean, Column, Table, bindparam, delete, func, literal_column, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from flows.state import Status
@@ -107,8 +108,21 @@ _NOTE_RETURN = (
 )
 
 
+def return_awaited(*, respondent_id: Column[int]) -> ColumnElement[bool]:
+    """Whether a reminder to this respondent still awaits their return, for the RETURNING
+    clause of the statement that locks them: `note_return` then runs only for the few
+    reminded, not on every message. (SQL as text, as `storage.broadcasts.held_waiting`.)"""
+    return literal_column(
+        f"EXISTS (SELECT 1 FROM {_REMINDER.name} AS awaited"
+        f" WHERE awaited.respondent_id = {respondent_id.table.name}.{respondent_id.name}"
+        " AND awaited.returned_at IS NULL)",
+        Boolean,
+    )
+
+
 def note_return(*, session: Session, respondent_id: int, now: datetime) -> None:
-    """A message after a reminder: that respondent came back."""
+    """A message after a reminder: that respondent came back (call it when
+    `return_awaited` said so, as the respondent was locked)."""
     params = {"match_respondent": respondent_id, "now": now}
     precompiled.later(connection_of(session), _NOTE_RETURN, params)
 

@@ -21,6 +21,7 @@ from storage import precompiled
 from storage.broadcasts import held_waiting
 from storage.db import PerDialect, dialect_insert
 from storage.models import Respondent
+from storage.reminders import return_awaited
 from storage.schema_conventions import UTCDateTime
 from storage.session_rows import (  # re-exported: callers know them from here
     SessionRow,
@@ -56,6 +57,8 @@ class RespondentRow:
     pages_waiting: bool
     # Broadcasts wait for them (storage.broadcasts), read with the lock: no extra query.
     has_held_broadcasts: bool = False
+    # A reminder awaits their return (storage.reminders), read with the lock too.
+    return_awaited: bool = False
 
 
 _RESPONDENT_COLUMNS = (
@@ -63,6 +66,7 @@ _RESPONDENT_COLUMNS = (
     held_waiting(channel=_RESPONDENT.c.channel, recipient=_RESPONDENT.c.channel_user_id).label(
         "has_held_broadcasts"  # a name for storage.claim_and_lock's CTE
     ),
+    return_awaited(respondent_id=_RESPONDENT.c.id).label("return_awaited"),
 )
 
 

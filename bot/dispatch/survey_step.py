@@ -116,7 +116,8 @@ class SurveyStep:
                 flow=flow,
                 renderer=self.renderer,
             )
-        if not any(isinstance(e, RemindersDeclined) for e in result.effects):
+        declined = any(isinstance(e, RemindersDeclined) for e in result.effects)
+        if respondent.return_awaited and not declined:
             # Staff see how many reminded respondents came back (/progress).
             reminders.note_return(session=session, respondent_id=respondent.id, now=now)
         enricher = Enricher(

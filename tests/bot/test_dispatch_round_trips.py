@@ -37,8 +37,9 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # and waits for the server (docs/benchmarks.md, "What one push sends"). The state says
 # the question had no answer, so no answer rows are deleted first; and no key-value read:
 # nothing waits for "更多 / more" (`respondent.pages_waiting`, read with the lock); and the
-# session row's save waits for nothing (its RETURNING is known from the route's read).
-STEADY_STATEMENTS = 10
+# session row's save waits for nothing (its RETURNING is known from the route's read); and
+# no reminder awaits this respondent (`return_awaited`, read with the lock): no UPDATE.
+STEADY_STATEMENTS = 9
 STEADY_ROUND_TRIPS = 6
 ANY_ANSWER_ROUND_TRIPS = 12  # an answer that also writes an organisation, a contact …
 

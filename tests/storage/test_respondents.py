@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from flows.state import SessionState, Status
+from storage import reminders
 from storage.broadcasts import hold
-from storage.models import Respondent
+from storage.claim_and_lock import claim_and_lock
+from storage.models import Reminder, Respondent
 from storage.respondents import (
     lock_respondent,
+    save_session_row,
     set_respondent_active,
     subscribed_respondents,
     update_respondent,
@@ -159,3 +163,47 @@ def test_the_lock_tells_whether_broadcasts_are_held(engine: Engine) -> None:
         # Same user id on another channel is someone else.
         other = lock_respondent(session=session, channel="wechat", channel_user_id="o2", now=NOW)
     assert held.has_held_broadcasts is True and other.has_held_broadcasts is False
+
+
+@pytest.mark.parametrize("lock", ["lock_respondent", "claim_and_lock"])
+def test_the_lock_tells_whether_a_reminder_awaits_their_return(engine: Engine, lock: str) -> None:
+    """Read with the lock (PostgreSQL: in the claim's one statement too): a message marks
+    the reminder returned only when one awaits, and then the next lock says none does."""
+
+    def locked(user: str, key: str) -> bool:
+        with transaction(engine) as session:
+            if lock == "lock_respondent":
+                row = lock_respondent(
+                    session=session, channel="wechat", channel_user_id=user, now=NOW
+                )
+            else:
+                claimed = claim_and_lock(
+                    session=session,
+                    channel="wechat",
+                    channel_user_id=user,
+                    dedupe_key=key,
+                    now=NOW,
+                )
+                assert claimed.respondent is not None
+                row = claimed.respondent
+            if row.return_awaited:
+                reminders.note_return(session=session, respondent_id=row.id, now=at(3))
+            return row.return_awaited
+
+    assert locked("o1", "k1") is False and locked("o2", "k2") is False
+    with transaction(engine) as session:
+        for user in ("o1", "o2"):
+            respondent = lock_respondent(
+                session=session, channel="wechat", channel_user_id=user, now=NOW
+            )
+            state = SessionState("f", 1, status=Status.ACTIVE)
+            saved = save_session_row(
+                session=session, respondent_id=respondent.id, state=state, now=NOW
+            )
+            session.add(Reminder(survey_session_id=saved.id, respondent_id=respondent.id,
+                                 flow_id="f", sent_at=at(1)))  # fmt: skip
+    assert locked("o1", "k3") is True  # marked returned in that transaction
+    assert locked("o1", "k4") is False
+    assert locked("o2", "k5") is True  # another respondent's reminder is theirs
+    with transaction(engine) as session:
+        assert reminders.reminder_counts(session=session, flow_ids=["f"]) == (2, 2)
