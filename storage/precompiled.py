@@ -16,12 +16,15 @@ DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
 PostgreSQL: every statement is a round trip to the server, and a survey step used to
 wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
 `execute_many`) wait on the connection instead and go out together with the next
-statement whose answer is needed, or with the COMMIT, in psycopg's pipeline mode: two
-waits for all, however many (the pipeline ends with a Sync of its own; below three
-statements they simply run one after the other). A queued write that fails raises from
-that next statement (or the commit), inside the same transaction, with its own
-SQLSTATE; `storage.db` drains the queue before any statement SQLAlchemy runs and before
-commit, and drops it on rollback. SQLite runs every statement at once, as before.
+statement whose answer is needed, or with the COMMIT, in psycopg's pipeline mode: one
+wait for all, however many. The pipeline's Sync is that wait: the rows of the statement
+that needed an answer are read once it has synced (fetching them inside the pipeline
+would wait for them first, and again for the Sync), and the COMMIT is sent as one more
+statement of the pipeline rather than with `commit()`, which syncs on its own. A queued
+write that fails raises from that next statement (or the commit), inside the same
+transaction, with its own SQLSTATE; `storage.db` drains the queue before any statement
+SQLAlchemy runs and before commit, and drops it on rollback. SQLite runs every statement
+at once, as before.
 """
 
 from __future__ import annotations
@@ -46,9 +49,6 @@ _QUEUED = "surveybot.queued_writes"
 # The DBAPI cursors kept with a connection (`_cursor`).
 _CURSORS = "surveybot.cursors"
 _Queued = list[tuple[Compiled, Sequence[Any] | dict[str, Any]]]
-# psycopg's pipeline waits twice (for the results, then for the Sync that ends it) and
-# costs some CPU of its own: it pays from three statements that would each wait.
-PIPELINE_FROM = 3
 # A step's counter and answer INSERTs write a few rows: one statement for them, compiled
 # once per row count. Larger batches (seed-fake, rebuilds) stay a statement a row, so
 # that neither the compiled forms nor the bound parameters (65,535 at most) grow.
@@ -97,13 +97,13 @@ def rows(
     assert dbapi_connection is not None
     queued = _take_queued(conn)
     try:
-        if len(queued) + 1 >= PIPELINE_FROM:
+        if queued:  # one pipeline, one wait; the rows are read once it has synced
             with dbapi_connection.pipeline():  # type: ignore[attr-defined]
                 _send(conn, queued)
-                fetched = _execute(conn, compiled, bound)
+                cursor = _execute(conn, compiled, bound)
         else:
-            _send(conn, queued)
-            fetched = _execute(conn, compiled, bound)
+            cursor = _execute(conn, compiled, bound)
+        fetched = list(cursor.fetchall()) if compiled.has_results else []
     except Exception as error:
         _raise(conn, compiled, error)
     if not any(compiled.results):
@@ -133,15 +133,16 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
         return
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
-    if len(queued) + then_commit < PIPELINE_FROM:
-        _send(conn, queued)  # each waits; SQLAlchemy then commits
-        return
     last = queued[-1][0]  # a failure is only known at the sync: named after the last
     try:
         with dbapi_connection.pipeline():  # type: ignore[attr-defined]
             _send(conn, queued)
             if then_commit:
-                dbapi_connection.commit()
+                # Not the connection's commit(), which would wait for a sync of its own
+                # inside the pipeline: the COMMIT is one more statement of it. psycopg
+                # reads the transaction's end from libpq (SQLAlchemy's commit that
+                # follows then has nothing to do).
+                _cursor(conn, "write").execute("COMMIT", prepare=False)
     except Exception as error:
         _raise(conn, last, error)
 
@@ -196,12 +197,12 @@ def _send(conn: Connection, queued: _Queued) -> None:
             _raise(conn, compiled, error)
 
 
-def _execute(
-    conn: Connection, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]
-) -> list[Any]:
+def _execute(conn: Connection, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]) -> Any:
+    """Send `compiled` on the connection's read cursor; its rows are fetched from it
+    (in a pipeline: once the pipeline has synced)."""
     cursor = _cursor(conn, "read")
     cursor.execute(compiled.sql, bound)
-    return list(cursor.fetchall()) if compiled.has_results else []
+    return cursor
 
 
 def first(

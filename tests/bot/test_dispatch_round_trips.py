@@ -38,9 +38,11 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 # the question had no answer, so no answer rows are deleted first; and no key-value read:
 # nothing waits for "更多 / more" (`respondent.pages_waiting`, read with the lock); and the
 # session row's save waits for nothing (its RETURNING is known from the route's read); and
-# no reminder awaits this respondent (`return_awaited`, read with the lock): no UPDATE.
+# no reminder awaits this respondent (`return_awaited`, read with the lock): no UPDATE. The
+# queued writes go out with the snapshot's read, and the reply with the COMMIT, one wait
+# each (storage.precompiled).
 STEADY_STATEMENTS = 9
-STEADY_ROUND_TRIPS = 6
+STEADY_ROUND_TRIPS = 5
 ANY_ANSWER_ROUND_TRIPS = 12  # an answer that also writes an organisation, a contact …
 
 

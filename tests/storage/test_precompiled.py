@@ -187,3 +187,33 @@ def test_a_connection_runs_every_statement_on_two_cursors_of_its_own(
             precompiled.execute_many(connection_of(session), _TABLE.insert(), [row])  # unique
             precompiled.first(connection_of(session), _READ, {"user": "c0"})
     assert len(made) == 2
+
+
+def test_a_queued_write_that_fails_at_the_commit_leaves_nothing_committed(
+    engine: Engine,
+) -> None:
+    """PostgreSQL sends the queued writes and the COMMIT as one pipeline: a write that
+    fails there skips the COMMIT, raises with its own error, and the transaction's
+    other writes are rolled back with it (SQLite ran each at once: the same outcome)."""
+    row = {
+        "channel": "wechat",
+        "channel_user_id": "fails",
+        "lang": "both",
+        "active": True,
+        "subscribed_updates": False,
+        "created_at": NOW,
+    }
+    with transaction(engine) as session:
+        precompiled.execute_many(connection_of(session), _TABLE.insert(), [row])
+    deactivate = update(_TABLE).where(_TABLE.c.channel_user_id == bindparam("user"))
+    with pytest.raises(DBAPIError) as raised, transaction(engine) as session:
+        conn = connection_of(session)
+        precompiled.later(conn, deactivate.values(active=False), {"user": "fails"})
+        precompiled.execute_many(conn, _TABLE.insert(), [{**row, "channel_user_id": "new"}])
+        precompiled.execute_many(conn, _TABLE.insert(), [row])  # unique (channel, user id)
+    assert "unique" in str(raised.value).lower()
+    with transaction(engine) as session:
+        found = precompiled.rows(
+            connection_of(session), select(_TABLE.c.channel_user_id, _TABLE.c.active)
+        )
+    assert found == [("fails", True)]  # neither the update nor the other insert stayed
