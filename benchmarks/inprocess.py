@@ -7,7 +7,8 @@ ASGITransport with the signed safe-mode pushes of `benchmarks.wechat_load`, one 
 time. It reports wall and process CPU per push (both include the in-process client,
 about 0.5 ms of it) and the dispatcher's own CPU: the thread time spent in the SQLite
 writer's transactions (PostgreSQL: in `Service.handle_sync`): dedupe, lock, step, save,
-render. CPU time barely depends on what else the machine runs, so two versions of the
+render (on SQLite mostly on the event loop's thread, see bot.dispatch.sqlite_writer).
+CPU time barely depends on what else the machine runs, so two versions of the
 request path compare well even on a busy host. `--profile N` prints the N costliest
 functions of the dispatcher (cProfile, which roughly doubles the time). Needs the
 environment of `surveybot bench serve` (WECHAT_TOKEN, WECHAT_APP_ID,
@@ -86,10 +87,12 @@ async def measure(respondents: int, *, profile: cProfile.Profile | None = None) 
 
             return timed
 
-        # SQLite: the writer thread's batches (one message each here, sent one at a
-        # time); PostgreSQL: the pool thread's write transaction.
+        # SQLite: the writer's batches (one message each here, sent one at a time), on
+        # the loop's thread or, if the lock was taken, the writer thread; PostgreSQL: the
+        # pool thread's write transaction.
         writer = service._writer
         if writer is not None:
+            writer._run_here = counted(writer._run_here)
             writer._run_batch = counted(writer._run_batch)
         else:
             service._write_sync = counted(service._write_sync)

@@ -39,6 +39,9 @@ PG_POOL_SIZE = 16
 PG_MAX_OVERFLOW = 4
 # The execution option that makes SQLite's BEGIN a deferred one (`readonly_engine`).
 _READONLY = "surveybot_readonly"
+# A Connection's execution option: its SQLite BEGIN IMMEDIATE does not wait for the write
+# lock ("database is locked" at once; storage.transactions.transaction(nowait=True)).
+NOWAIT_BEGIN = "surveybot_nowait"
 
 
 def normalize_url(url: str) -> URL:
@@ -107,13 +110,23 @@ def _sqlite_engine(url: URL, busy_ms: int) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A read-only transaction (reports, exports) must not hold up the writers.
-        readonly = conn.get_execution_options().get(_READONLY, False)
+        options = conn.get_execution_options()
+        readonly = options.get(_READONLY, False)
         begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        nowait = not readonly and options.get(NOWAIT_BEGIN, False)
         # On the sqlite3 connection itself: SQLAlchemy's execution context around it cost
         # more than the BEGIN (once per transaction on the writer's path). Its errors
         # ("database is locked") are SQLAlchemy's, as before, for the retries.
+        driver = conn.connection.driver_connection
         try:
-            conn.connection.driver_connection.execute(begin)
+            if nowait:  # the busy handler off for this BEGIN only
+                driver.execute("PRAGMA busy_timeout=0")
+                try:
+                    driver.execute(begin)
+                finally:
+                    driver.execute(f"PRAGMA busy_timeout={busy_ms}")
+            else:
+                driver.execute(begin)
         except sqlite3.Error as error:
             raise DBAPIError.instance(
                 begin, None, error, sqlite3.Error, dialect=conn.dialect

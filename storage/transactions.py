@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from storage.db import SQLITE_BUSY_TIMEOUT_MS, readonly_engine
+from storage.db import NOWAIT_BEGIN, SQLITE_BUSY_TIMEOUT_MS, readonly_engine
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,13 @@ _PG_RETRYABLE = {"40001", "40P01"}
 _SQLITE_RETRYABLE = ("database is locked", "database is busy", "database table is locked")
 
 
+class WriterBusy(Exception):
+    """`transaction(nowait=True)`: another writer has SQLite's write lock right now."""
+
+
 @contextmanager
 def transaction(
-    engine: Engine, *, readonly: bool = False, long_read: bool = False
+    engine: Engine, *, readonly: bool = False, long_read: bool = False, nowait: bool = False
 ) -> Iterator[Session]:
     """A session in one transaction: committed once at the end, rolled back on error.
 
@@ -50,28 +54,35 @@ def transaction(
     the writers (SQLite: a deferred BEGIN instead of taking the write lock; PostgreSQL:
     REPEATABLE READ, READ ONLY). `long_read=True` (read-only staff pages and exports, not
     a chat reply): PostgreSQL statements may run PG_LONG_READ_TIMEOUT_MS instead of the
-    request's PG_STATEMENT_TIMEOUT_MS.
+    request's PG_STATEMENT_TIMEOUT_MS. `nowait=True` (SQLite, a writer on the event loop's
+    thread, which must not sleep): `WriterBusy`, or SQLite's "database is locked", at once
+    instead of waiting for another writer, in this process or another.
     """
     if long_read and not readonly:
         raise ValueError("long_read is for read-only transactions")
+    if nowait and (readonly or engine.dialect.name != "sqlite"):
+        raise ValueError("nowait is for SQLite writers")
     bind = readonly_engine(engine) if readonly else engine
     # The connection's own transaction, with a Session joined to it for the ORM writes
     # (contacts, outbox, audit): the Session's transaction bookkeeping cost ~0.1 ms a
     # message, a third of an empty transaction's SQLAlchemy time.
-    with _writer_turn(engine, readonly=readonly), bind.connect() as conn, conn.begin():
-        if long_read and engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
-            # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and saved less.
-            conn.exec_driver_sql("SET LOCAL jit = off")
-        session = Session(bind=conn, expire_on_commit=False)
-        session.info[_CONNECTION] = conn
-        try:
-            yield session
-            session.flush()  # ORM changes go out before the connection commits
-        finally:
-            session.info.pop(_CONNECTION, None)
-            session.close()
+    with _writer_turn(engine, readonly=readonly, nowait=nowait), bind.connect() as conn:
+        if nowait:  # this connection's BEGIN (storage.db); gone with the Connection object
+            conn.execution_options(**{NOWAIT_BEGIN: True})
+        with conn.begin():
+            if long_read and engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
+                # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and saved less.
+                conn.exec_driver_sql("SET LOCAL jit = off")
+            session = Session(bind=conn, expire_on_commit=False)
+            session.info[_CONNECTION] = conn
+            try:
+                yield session
+                session.flush()  # ORM changes go out before the connection commits
+            finally:
+                session.info.pop(_CONNECTION, None)
+                session.close()
 
 
 _CONNECTION = "surveybot.connection"
@@ -96,13 +107,18 @@ _SQLITE_WRITERS_GUARD = threading.Lock()
 
 
 @contextmanager
-def _writer_turn(engine: Engine, *, readonly: bool) -> Iterator[None]:
+def _writer_turn(engine: Engine, *, readonly: bool, nowait: bool = False) -> Iterator[None]:
     if readonly or engine.dialect.name != "sqlite":
         yield
         return
     with _SQLITE_WRITERS_GUARD:
         lock = _SQLITE_WRITERS.setdefault(engine, threading.Lock())
-    acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    if nowait:
+        if not lock.acquire(blocking=False):
+            raise WriterBusy("another writer of this process has the turn")
+        acquired = True
+    else:
+        acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
         yield
     finally:

@@ -88,8 +88,9 @@ class Service:
         # Channels answering in their HTTP response (WeChat): their delivery plan is
         # applied in the answer's transaction (bot.dispatch.reply_delivery).
         self.planners: Mapping[str, ReplyPlanner] = {p.channel: p for p in planners}
-        # SQLite takes one writer at a time: its messages queue for one thread, which
-        # commits those waiting together (bot.dispatch.sqlite_writer, docs/benchmarks.md).
+        # SQLite takes one writer at a time: its messages queue for one writer, which
+        # commits those waiting together, on the loop's thread when the lock is free
+        # (bot.dispatch.sqlite_writer, docs/benchmarks.md).
         self._writer: SQLiteWriter[tuple[Envelope, StaffWork | None], Outcome] | None = (
             SQLiteWriter(engine, lambda session, job: self.process(session, *job))
             if engine.dialect.name == "sqlite"
@@ -117,7 +118,8 @@ class Service:
             _record_failure(envelope)
             raise
         if self._writer is not None:
-            done = await self._writer.submit((envelope, staff))
+            # Staff commands (a broadcast, an erasure) may be long: never on the loop.
+            done = await self._writer.submit((envelope, staff), inline=staff is None)
             if done.error is not None or done.result is None:
                 _record_failure(envelope)
                 raise done.error or RuntimeError("the dispatcher returned nothing")

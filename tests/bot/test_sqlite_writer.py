@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from bot.dispatch.envelope import Channel, Envelope, Outcome
+from bot.dispatch.envelope import Channel, Envelope
 from bot.dispatch.service import Service
 from bot.dispatch.sqlite_writer import SQLiteWriter
-from bot.dispatch.staff_dispatch import StaffWork
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
@@ -23,25 +22,16 @@ from storage.consistency import verify
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.transactions import transaction
+from tests.bot.writer_tables import commits, table, writer_engine
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE done (job TEXT PRIMARY KEY)")
-        conn.exec_driver_sql("CREATE TABLE runs (n INTEGER NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO runs VALUES (0)")
+    engine = writer_engine(tmp_path / "w.db")
     yield engine
     engine.dispose()
-
-
-def _commits(engine: Engine) -> list[int]:
-    seen: list[int] = []
-    event.listen(engine, "commit", lambda _conn: seen.append(1))
-    return seen
 
 
 class Gate:
@@ -76,17 +66,10 @@ def _recording_process(gate: Gate, failing: set[str]) -> Callable[[Session, str]
     return process
 
 
-def _table(engine: Engine) -> tuple[list[str], int]:
-    with engine.connect() as conn:
-        jobs = [r[0] for r in conn.exec_driver_sql("SELECT job FROM done ORDER BY job")]
-        runs = conn.exec_driver_sql("SELECT n FROM runs").scalar_one()
-    return jobs, runs
-
-
 async def test_messages_waiting_together_commit_in_one_transaction(sqlite_engine: Engine) -> None:
     gate = Gate()
-    commits = _commits(sqlite_engine)
-    writer = SQLiteWriter(sqlite_engine, _recording_process(gate, set()))
+    committed = commits(sqlite_engine)
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
     try:
         jobs = ["a", "b", "c", "d", "e"]
         first = asyncio.ensure_future(writer.submit("first"))
@@ -95,13 +78,13 @@ async def test_messages_waiting_together_commit_in_one_transaction(sqlite_engine
         writer.close()
     assert [d.result for d in done] == ["FIRST", "A", "B", "C", "D", "E"]
     assert all(d.error is None for d in done)
-    assert len(commits) == 2  # "first" alone, then the five queued behind it at once
-    assert _table(sqlite_engine) == (sorted(["first", *jobs]), 6)
+    assert len(committed) == 2  # "first" alone, then the five queued behind it at once
+    assert table(sqlite_engine) == (sorted(["first", *jobs]), 6)
 
 
 async def test_a_failing_message_costs_the_others_nothing(sqlite_engine: Engine) -> None:
     gate = Gate()
-    writer = SQLiteWriter(sqlite_engine, _recording_process(gate, {"c"}))
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, {"c"}))
     try:
         first = asyncio.ensure_future(writer.submit("first"))
         done = await gate.queue_behind(
@@ -112,7 +95,7 @@ async def test_a_failing_message_costs_the_others_nothing(sqlite_engine: Engine)
     assert [d.result for d in done] == ["FIRST", "A", "B", None, "D"]
     assert isinstance(done[3].error, ValueError)
     # The batch was rolled back and re-run one by one: nothing of "c", nothing twice.
-    assert _table(sqlite_engine) == (["a", "b", "d", "first"], 4)
+    assert table(sqlite_engine) == (["a", "b", "d", "first"], 4)
 
 
 async def test_each_message_runs_in_its_caller_s_context(sqlite_engine: Engine) -> None:
@@ -126,7 +109,7 @@ async def test_each_message_runs_in_its_caller_s_context(sqlite_engine: Engine) 
         seen[job] = request_id_var.get()
         return record(session, job)
 
-    writer = SQLiteWriter(sqlite_engine, process)
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
 
     async def submit_as(job: str) -> object:
         request_id_var.set(f"req-{job}")  # a task's own copy of the context
@@ -142,7 +125,7 @@ async def test_each_message_runs_in_its_caller_s_context(sqlite_engine: Engine) 
 
 async def test_close_finishes_what_is_queued_then_refuses(sqlite_engine: Engine) -> None:
     gate = Gate()
-    writer = SQLiteWriter(sqlite_engine, _recording_process(gate, set()))
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
     first = asyncio.ensure_future(writer.submit("first"))
     await asyncio.to_thread(gate.entered.wait, 10)
     queued = asyncio.ensure_future(writer.submit("a"))
@@ -153,26 +136,18 @@ async def test_close_finishes_what_is_queued_then_refuses(sqlite_engine: Engine)
     await closing
     with pytest.raises(RuntimeError, match="closed"):
         await writer.submit("late")
-    assert _table(sqlite_engine) == (["a", "first"], 2)
+    assert table(sqlite_engine) == (["a", "first"], 2)
 
 
 async def test_a_retried_push_in_the_same_batch_gets_the_same_reply(tmp_path: Path) -> None:
-    """WeChat's retries may queue right behind the first copy: the copy sees the first's
-    claim in the same transaction and answers with its stored reply, counted once."""
+    """WeChat's retries may arrive with the first copy: in one batch, the copy sees the
+    first's claim in the same transaction and answers with its stored reply, counted once."""
     url = f"sqlite:///{tmp_path / 's.db'}"
     upgrade(url)
     engine = make_engine(url)
     flow = load_flow(DEFAULT_FLOW)
     service = Service(engine, flow)
-    gate = Gate()
-    process = service.process
-
-    def holding(session: Session, envelope: Envelope, staff: StaffWork | None = None) -> Outcome:
-        if envelope.user_id == "blocker":
-            gate.hold()
-        return process(session, envelope, staff)
-
-    service.process = holding  # type: ignore[method-assign]
+    committed = commits(engine)
 
     def push(user: str, key: str, text: str | None) -> Envelope:
         intent = Intent.START if text is None else None
@@ -182,16 +157,14 @@ async def test_a_retried_push_in_the_same_batch_gets_the_same_reply(tmp_path: Pa
         assert (await service.handle(push("u1", "u1-0", None))).messages
         assert (await service.handle(push("u1", "u1-1", "3"))).messages  # both languages
         answer = push("u1", "u1-2", "2")  # the first question: stored as an answer
-        first = asyncio.ensure_future(service.handle(push("blocker", "b-0", None)))
-        outcomes = await gate.queue_behind(
-            first,
-            lambda: service.handle(answer),
-            lambda: service.handle(answer),
-            lambda: service.handle(push("u2", "u2-0", None)),
+        before = len(committed)
+        outcomes = await asyncio.gather(  # submitted in one turn of the loop: one batch
+            service.handle(answer), service.handle(answer), service.handle(push("u2", "u2-0", None))
         )
     finally:
         service.close()
-    _, original, retried, other = outcomes
+    assert len(committed) == before + 1
+    original, retried, other = outcomes
     assert not original.duplicate and retried.duplicate
     assert retried.messages == original.messages and other.messages
     with transaction(engine) as session:
@@ -207,7 +180,7 @@ async def test_a_writer_thread_going_down_does_not_leave_callers_waiting(
     def process(session: Session, job: str) -> str:
         raise SystemExit("the process is stopping")  # not an Exception: not re-run
 
-    writer = SQLiteWriter(sqlite_engine, process)
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
     done = await asyncio.wait_for(writer.submit("a"), timeout=10)
     assert isinstance(done.error, SystemExit)
     with pytest.raises(RuntimeError, match="closed"):  # refused, not queued forever
@@ -222,7 +195,7 @@ async def test_a_message_failing_on_its_own_runs_once(sqlite_engine: Engine) -> 
         runs.append(job)
         raise ValueError("bad")
 
-    writer = SQLiteWriter(sqlite_engine, process)
+    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
     try:
         done = await writer.submit("a")
     finally:
