@@ -228,4 +228,11 @@ def template_name(reply: Reply) -> str:
 
 def template_params(reply: Reply) -> dict[str, Any]:
     """The template's variables: the reply's fields (shallow: flow objects stay objects)."""
-    return {f.name: getattr(reply, f.name) for f in fields(reply) if f.name != "lang"}
+    kind = type(reply)
+    names = _PARAM_NAMES.get(kind)
+    if names is None:  # a kind's fields never change: looked up once (a reply or more a push)
+        names = _PARAM_NAMES[kind] = tuple(f.name for f in fields(reply) if f.name != "lang")
+    return {name: getattr(reply, name) for name in names}
+
+
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}

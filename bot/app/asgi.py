@@ -29,6 +29,7 @@ from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.config import WeChatConfig
 from bot.channels.wechat.routes import make_wechat_routes
 from bot.channels.wechat.sender import WeChatSender
+from bot.dispatch.render import compile_templates
 from bot.observability.metrics import mark_worker_dead, metrics_endpoint
 from bot.observability.middleware import ObservabilityMiddleware
 from bot.reports.cjk_font_files import cjk_font_available
@@ -141,5 +142,6 @@ def app_from_env() -> Starlette:
     """uvicorn's factory: each worker process builds its own app from the environment."""
     settings = load_settings()
     app = create_app(settings, runtime=build_runtime(settings, migrate=False))
+    compile_templates()  # before the first respondents, and into the settled heap
     settle_heap()  # the worker is built: its long-lived objects leave the collector's way
     return app

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.dispatch.summary import figure_params, summary_params
+from bot.dispatch.summary import figure_params, indexed, summary_params
 from bot.reports.disclosure import QuestionFigures, Thresholds, question_figures
 from flows.completion_replies import Completed, Snapshot, SnapshotRequest, Summary, SummaryRequest
 from flows.contact_form_replies import ContactCreated
@@ -62,7 +62,7 @@ class Enricher:
                 out.append(Summary(**self._summary(), lang=reply.lang))
             elif isinstance(reply, Completed) and reply.summary:
                 # The completion message carries the summary inside it (issue 17 §6).
-                out.append(replace(reply, figures=self._summary()))
+                out.append(replace(reply, figures=indexed(self._summary())))
             elif isinstance(reply, ContactCreated):
                 reference = self.contacts[0].reference if self.contacts else None
                 out.append(replace(reply, reference=reference))

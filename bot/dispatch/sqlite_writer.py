@@ -230,8 +230,10 @@ class SQLiteWriter(Generic[Job, T]):
                 log.critical("the SQLite writer stops: %r", error)
                 self._fail_all(batch, error)
                 return
-            with self._lock:  # committed (or failed): the loop may write again
-                self._threaded -= len(batch)
+            with self._lock:  # committed (or failed): the loop may write again, and a
+                self._threaded -= len(batch)  # caller woken below already finds it so
+            for queued in batch:
+                _deliver(queued)
 
     def _fail_all(self, batch: list[_Queued[Job, T]], error: BaseException) -> None:
         """No caller is left waiting on a writer that stopped; later ones are refused."""
@@ -249,6 +251,7 @@ class SQLiteWriter(Generic[Job, T]):
             _deliver(queued)
 
     def _run_batch(self, batch: list[_Queued[Job, T]]) -> None:
+        """Each message's outcome into its `done` (delivered by the caller)."""
         started = time.perf_counter()
         try:
             results = run_in_transaction(self._engine, lambda s: self._all(s, batch))
@@ -263,8 +266,6 @@ class SQLiteWriter(Generic[Job, T]):
             seconds = time.perf_counter() - started
             for queued, result in zip(batch, results, strict=True):
                 queued.done = Done(result=result, seconds=seconds)
-        for queued in batch:
-            _deliver(queued)
 
     def _all(self, session: Session, batch: list[_Queued[Job, T]]) -> list[T]:
         results = []

@@ -43,6 +43,20 @@ def _row(question: Question, figures: QuestionFigures) -> dict[str, Any]:
     return {"question": question, "base": figures.base, "figures": items}
 
 
+def indexed(params: dict[str, Any]) -> dict[str, Any]:
+    """`summary_params` with each row list also by question id (`row_of`; a question has
+    one row at most): the completion message, walking the answers, finds each one's row
+    at once instead of by a pass over all rows per answer (~1 ms a completion)."""
+    segment = params["segment"]
+    if segment is not None:
+        segment = {**segment, "row_of": _by_question(segment["rows"])}
+    return {**params, "row_of": _by_question(params["rows"]), "segment": segment}
+
+
+def _by_question(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["question"].id: row for row in rows}
+
+
 def summary_params(
     *,
     session: Session,

@@ -17,7 +17,7 @@ import pytest
 
 from bot.channels.wechat.pages import MORE_CONTENT, paginate
 from bot.dispatch.render import Renderer
-from bot.dispatch.summary import figure_params
+from bot.dispatch.summary import figure_params, indexed
 from bot.reports.disclosure import question_figures
 from flows.completion_replies import Completed
 from flows.definition import load_flow
@@ -89,7 +89,7 @@ def test_the_worst_case_fits_one_passive_reply_in_one_language() -> None:
             items = [figure_params(question, f) for f in figures.figures]
             rows.append({"question": question, "base": 40, "figures": items})
     summary = {"rows": rows, "segment": None, "answered": True, "coarse": False, "at_most": 2}
-    reply = replace(done, figures=summary)
+    reply = replace(done, figures=indexed(summary))
     renderer = Renderer()
     sizes = {lang: len(renderer.render(reply, lang, links=True).encode()) for lang in Lang}
     assert sizes[Lang.ZH] <= PASSIVE_BYTES and sizes[Lang.EN] <= PASSIVE_BYTES, sizes
@@ -106,7 +106,7 @@ def test_without_figures_or_follow_up_survey_the_message_says_so() -> None:
     script.answer_all("hi", "中文", *ALL_OPTIONS)
     done = next(r for r in script.last.replies if isinstance(r, Completed))  # type: ignore[union-attr]
     empty = {"rows": [], "segment": None, "answered": True, "coarse": False, "at_most": 2}
-    reply = replace(done, figures=empty, offer_next=False, followup=flow.followup)
+    reply = replace(done, figures=indexed(empty), offer_next=False, followup=flow.followup)
     text = Renderer().render(reply, Lang.ZH)
     assert "\n您的答案：\n1. 供应商\n2. 内饰、外饰" in text and "✓" not in text
     assert "参与人数较少" in text

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import flows
 from bot.dispatch.render import TEMPLATES as TEMPLATES_DIR
-from bot.dispatch.render import Renderer, template_keys
+from bot.dispatch.render import Renderer, compile_templates, template_keys
 from bot.reports import staff_replies as fmt
 from bot.reports.round_changes import change_report
 from flows import (
@@ -299,3 +299,12 @@ def test_no_respondent_notice_names_wechat_features() -> None:
     for lang in Lang:
         text = renderer.render(UnsupportedInput(), lang)
         assert "WeChat" not in text and "微信" not in text
+
+
+def test_every_template_is_compiled_at_start_and_shared_by_all_renderers() -> None:
+    compiled = compile_templates()
+    assert compiled == len(list(TEMPLATES_DIR.rglob("*.j2")))
+    first, second = Renderer(), Renderer()
+    assert first._env is second._env  # compiled once for the dispatcher, staff, workers
+    loaded = set(first._env.cache or {})
+    assert len(loaded) >= compiled  # none waits for its first reply to be compiled
