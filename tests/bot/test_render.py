@@ -31,7 +31,7 @@ from flows.command_replies import UnsupportedInput
 from flows.completion_replies import Snapshot
 from flows.events import Intent
 from flows.model import Flow, Lang, Text
-from flows.replies import AskQuestion, InvalidAnswer, Reply
+from flows.replies import AskQuestion, InvalidAnswer, Recorded, Reply
 from flows.reply_registry import REQUESTS, TEMPLATES
 from flows.staff_replies import StaffContactAlert
 from flows.staff_report_replies import (
@@ -107,6 +107,18 @@ def test_bilingual_question_shows_both_languages(renderer: Renderer, flow: Flow)
     assert "1. 主机厂 OEM" in text and "【1/15】" in text
     assert "Are you" not in renderer.render(reply, Lang.ZH)
     assert "您是" not in renderer.render(reply, Lang.EN)
+
+
+def test_a_bilingual_recorded_answer_names_an_option_once_when_both_labels_are_one(
+    renderer: Renderer, flow: Flow
+) -> None:
+    recorded = Recorded(flow.question("methodology"), Answer(options=("iso14064", "ghg_protocol")))
+    text = renderer.render(recorded, Lang.BOTH)
+    assert text.startswith("✓ 已记录 Recorded：ISO14064、温室气体核算体系 / ISO14064, GHG Protocol")
+    alone = Recorded(flow.question("methodology"), Answer(options=("iso14064",)))
+    assert renderer.render(alone, Lang.BOTH) == "✓ 已记录 Recorded：ISO14064"
+    typed = Recorded(flow.question("reporting_explain"), Answer(text="CDP"))
+    assert renderer.render(typed, Lang.BOTH) == "✓ 已记录 Recorded：CDP"
 
 
 def _item(text: object, shown: str, count: int | None = None, pct: str | None = None) -> dict:  # type: ignore[type-arg]
