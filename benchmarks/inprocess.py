@@ -7,7 +7,7 @@ ASGITransport with the signed safe-mode pushes of `benchmarks.wechat_load`, one 
 time. It reports wall and process CPU per push (both include the in-process client,
 about 0.5 ms of it) and the dispatcher's own CPU: the thread time spent in the SQLite
 writer's transactions (PostgreSQL: in `Service.handle_sync`): dedupe, lock, step, save,
-render (on SQLite mostly on the event loop's thread, see bot.dispatch.sqlite_writer).
+render (on SQLite mostly on the event loop's thread, see bot.dispatch.batch_writer).
 CPU time barely depends on what else the machine runs, so two versions of the
 request path compare well even on a busy host. `--profile N` prints the N costliest
 functions of the dispatcher (cProfile, which roughly doubles the time). Needs the

@@ -58,9 +58,14 @@ class Settings(BaseSettings):
     )
     snapshot_min_cell: int = Field(3, ge=2, validation_alias=_env("SURVEYBOT_SNAPSHOT_MIN_CELL"))
     renotify_hours: float = Field(24.0, gt=0, validation_alias=_env("SURVEYBOT_RENOTIFY_HOURS"))
+    # PostgreSQL: survey answers that arrive together are stored in one transaction, on
+    # the event loop's thread (bot.dispatch.batch_writer). Off: one transaction a message
+    # on `db_threads` threads, for a database far away (docs/runbook.md).
+    pg_batch: bool = Field(True, validation_alias=_env("SURVEYBOT_PG_BATCH"))
     # PostgreSQL: messages one worker process dispatches at once, each on its own thread
-    # (SQLite has one writer thread). More threads only contend for the GIL unless the
-    # database is far away (docs/runbook.md, docs/benchmarks.md).
+    # (staff commands; survey answers too with SURVEYBOT_PG_BATCH off). More threads only
+    # contend for the GIL unless the database is far away (docs/runbook.md,
+    # docs/benchmarks.md).
     db_threads: int = Field(4, ge=1, le=64, validation_alias=_env("SURVEYBOT_DB_THREADS"))
     # Draw completion charts inside each web worker (True), or leave them to the one
     # `surveybot charts` process that `surveybot serve` starts (matplotlib stays out of

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
-from storage import precompiled
+from storage import counter_ledger, precompiled
 from storage.counter_models import AggregateCounter
 from storage.db import PerDialect, dialect_insert
 from storage.filters import NO_FILTER, ReportFilter, answer_condition
@@ -69,22 +69,16 @@ def _bump(dialect: str) -> Insert:
     )
 
 
-def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None:
-    """Add `deltas` to the counters: one upsert statement, executed for each row.
+# Written at commit, after the session counters, before the segment counters.
+LEDGER = counter_ledger.CounterTable(
+    "aggregate_counter", 2, ("flow_id", "question_id", "option_id"), _bump
+)
 
-    Built once (a multi-row VALUES was compiled anew for every answer). Rows go in
-    sorted key order, so concurrent transactions lock the counters in the same order
-    and cannot deadlock each other on PostgreSQL.
-    """
-    rows = [
-        {"flow_id": f, "question_id": q, "option_id": o, "count": d}
-        for (f, q, o), d in sorted(deltas.items())
-        if d
-    ]
-    if not rows:
-        return
-    conn = connection_of(session)
-    precompiled.execute_many(conn, _bump(conn), rows)
+
+def bump_counters(*, session: Session, deltas: Mapping[CounterKey, int]) -> None:
+    """Add `deltas` to the counters when the transaction commits (storage.counter_ledger:
+    every transaction locks the counters in one order, and only for its commit)."""
+    counter_ledger.add(connection_of(session), LEDGER, deltas.items())
 
 
 def percent(part: int, whole: int) -> Decimal:
@@ -131,8 +125,13 @@ def _counters(
     if question_id is not None:
         statement = _QUESTION_COUNTERS
         params["match_question"] = question_id
-    rows = precompiled.rows(connection_of(session), statement, params)
-    return {(question, option): count for question, option, count in rows}
+    conn = connection_of(session)
+    rows = precompiled.rows(conn, statement, params)
+    counts = {(question, option): count for question, option, count in rows}
+    for (flow, question, option), delta in counter_ledger.pending(conn, LEDGER).items():
+        if flow == flow_id and question_id in (None, question):  # this transaction's own
+            counts[(question, option)] = counts.get((question, option), 0) + delta
+    return counts
 
 
 def question_stats(

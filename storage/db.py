@@ -132,6 +132,7 @@ def _sqlite_engine(url: URL, busy_ms: int) -> Engine:
                 begin, None, error, sqlite3.Error, dialect=conn.dialect
             ) from error
 
+    _counters_at_commit(engine)
     return engine
 
 
@@ -155,6 +156,7 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
         max_overflow=PG_MAX_OVERFLOW,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": " ".join(options)},
     )
+    _counters_at_commit(engine)
     _send_queued_writes(engine)
     if prepare != _PSYCOPG_PREPARE_THRESHOLD:
 
@@ -180,6 +182,25 @@ def _prepare_threshold(given: str | tuple[str, ...] | None) -> int | None:
     if not value.isdigit():
         raise ValueError(f"prepare_threshold must be a number or none, not {value!r}")
     return int(value)
+
+
+def _counters_at_commit(engine: Engine) -> None:
+    """Counter changes kept with the transaction (`storage.counter_ledger`) are written
+    just before it commits, in one order; a rollback or a new BEGIN forgets them.
+    Registered before `_send_queued_writes`, whose COMMIT then carries them."""
+    from storage import counter_ledger  # imports nothing from here; keeps db.py first
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        counter_ledger.forget(conn)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        counter_ledger.write_now(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        counter_ledger.forget(conn)
 
 
 def _send_queued_writes(engine: Engine) -> None:

@@ -28,7 +28,7 @@ from flows.model import Flow, Lang, Question, QuestionType
 from flows.peer_segments import SegmentKey, answered_in_state, contributions
 from flows.state import Answer as StateAnswer
 from flows.state import SessionState, Status
-from storage import choice_masks
+from storage import choice_masks, counter_ledger
 from storage.aggregates import RESPONDENTS, CounterKey, bump_counters, option_ids
 from storage.segment_counters import bump_segments
 from storage.session_counters import SessionKey, Who, bump_sessions, session_key
@@ -80,6 +80,9 @@ def seed_fake(
                 bump_counters(session=session, deltas=batch.deltas)
                 bump_segments(session=session, flow_id=flow.id, deltas=batch.segments)
                 bump_sessions(session=session, deltas=batch.session_counts)
+            # Written here, not at the commit: `engine` may be any engine, not only one
+            # of storage.db's, which write the kept changes as they commit.
+            counter_ledger.write_now(conn)
         done += size
         answers += len(batch.answers)
         if progress is not None:

@@ -30,7 +30,7 @@ from flows.peer_segments import (
     contributions,
     segment_id,
 )
-from storage import precompiled
+from storage import counter_ledger, precompiled
 from storage.aggregates import QuestionStats, tally
 from storage.counter_models import SegmentCounter
 from storage.db import PerDialect, dialect_insert
@@ -54,17 +54,17 @@ def _bump(dialect: str) -> Insert:
     )
 
 
+# Written at commit, last of the counter tables (storage.counter_ledger).
+LEDGER = counter_ledger.CounterTable(
+    "segment_counter", 3, ("flow_id", "segment", "question_id", "option_id"), _bump
+)
+
+
 def bump_segments(*, session: Session, flow_id: str, deltas: Mapping[SegmentKey, int]) -> None:
-    """Add `deltas` to the flow's segment counters, in key order (no deadlocks between
-    concurrent transactions on PostgreSQL)."""
-    rows = [
-        {"flow_id": flow_id, "segment": s, "question_id": q, "option_id": o, "count": d}
-        for (s, q, o), d in sorted(deltas.items())
-        if d
-    ]
-    if rows:
-        conn = connection_of(session)
-        precompiled.execute_many(conn, _bump(conn), rows)
+    """Add `deltas` to the flow's segment counters when the transaction commits
+    (storage.counter_ledger: one locking order for every transaction)."""
+    changes = (((flow_id, *key), delta) for key, delta in deltas.items())
+    counter_ledger.add(connection_of(session), LEDGER, changes)
 
 
 def counted_out(
@@ -93,10 +93,17 @@ def segment_counter_stats(*, session: Session, flow: Flow, segment: str) -> Segm
     """The members of segment `segment` (a `segment_id`), from the counters; every choice question
     listed, with the shape of `storage.aggregates.question_stats`."""
     params = {"match_flow": flow.id, "segment": segment}
-    rows = precompiled.rows(connection_of(session), _READ, params)
+    conn = connection_of(session)
+    rows = precompiled.rows(conn, _READ, params)
     by_question: dict[str, dict[str, int]] = {}
     for question_id, option_id, n in rows:
         by_question.setdefault(question_id, {})[option_id] = int(n)
+    for (flow_id, kept, question_id, option_id), delta in counter_ledger.pending(
+        conn, LEDGER
+    ).items():  # this transaction's own changes, written at its commit
+        if flow_id == flow.id and kept == segment:
+            counts = by_question.setdefault(question_id, {})
+            counts[option_id] = counts.get(option_id, 0) + delta
     questions = {}
     for question in flow.questions:
         if question.is_choice:
@@ -157,6 +164,7 @@ def rebuild(*, session: Session, flow_id: str, declared: Declared) -> int:
     """Replace the flow's segment counters by a recount under `declared` (a survey whose
     declaration changed); returns how many counters it keeps."""
     counts = recount(session=session, flow_id=flow_id, declared=declared)
+    counter_ledger.write_now(connection_of(session))  # before the rows it replaces go
     connection_of(session).execute(delete(_COUNTER).where(_COUNTER.c.flow_id == flow_id))
     bump_segments(session=session, flow_id=flow_id, deltas=counts)
     return len(counts)
@@ -164,6 +172,7 @@ def rebuild(*, session: Session, flow_id: str, declared: Declared) -> int:
 
 def verify(*, session: Session, flow_id: str, declared: Declared) -> list[str]:
     """Differences between the segment counters and a recount (empty: consistent)."""
+    counter_ledger.write_now(connection_of(session))
     rows = connection_of(session).execute(
         select(
             _COUNTER.c.segment, _COUNTER.c.question_id, _COUNTER.c.option_id, _COUNTER.c.count

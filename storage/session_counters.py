@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, select
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from storage import precompiled
+from storage import counter_ledger, precompiled
 from storage.counter_models import SessionCounter
 from storage.db import PerDialect, dialect_insert
 from storage.models import Respondent, SurveySession
@@ -82,16 +82,20 @@ def _bump(dialect: str) -> Insert:
     )
 
 
+# Written at commit, first of the counter tables (storage.counter_ledger).
+LEDGER = counter_ledger.CounterTable(
+    "session_counter", 1, tuple(c.name for c in _COUNTER.primary_key.columns), _bump
+)
+
+
 def bump_sessions(*, session: Session, deltas: Mapping[SessionKey, int]) -> None:
-    """Add `deltas` to the session counters, in key order (no deadlocks between concurrent
-    transactions on PostgreSQL)."""
+    """Add `deltas` to the session counters when the transaction commits
+    (storage.counter_ledger: one locking order for every transaction)."""
     bump_on(connection_of(session), deltas)
 
 
 def bump_on(conn: Connection, deltas: Mapping[SessionKey, int]) -> None:
-    rows = [{**key._asdict(), "count": n} for key, n in sorted(deltas.items()) if n]
-    if rows:
-        precompiled.execute_many(conn, _bump(conn), rows)
+    counter_ledger.add(conn, LEDGER, deltas.items())
 
 
 # The hot path: what the session row counted under before a save, one statement.
@@ -244,6 +248,7 @@ def recount(*, session: Session, flow_id: str) -> dict[SessionKey, int]:
 
 
 def stored(*, session: Session, flow_id: str) -> dict[SessionKey, int]:
+    counter_ledger.write_now(connection_of(session))  # this transaction's own changes too
     rows = connection_of(session).execute(
         select(*(c for c in _COUNTER.c if c.name != "count"), _COUNTER.c.count).where(
             _COUNTER.c.flow_id == flow_id, _COUNTER.c.count != 0

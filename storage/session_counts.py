@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlmodel import Session
 
+from storage import counter_ledger
 from storage.counter_models import SessionCounter
 from storage.filters import ReportFilter
 from storage.models import Respondent, SurveySession
@@ -64,6 +65,7 @@ def counted(*, session: Session, flow_id: str, report_filter: ReportFilter) -> l
     channels and languages."""
     n = func.sum(_COUNTER.c.count)
     hour, after = _COUNTER.c.started_hour, _COUNTER.c.completed_after
+    counter_ledger.write_now(connection_of(session))  # this transaction's own changes too
     rows = connection_of(session).execute(
         select(hour, after, n)
         .where(*_kept(flow_id, report_filter))
@@ -79,6 +81,7 @@ def by_channel(
     """channel → (started, completed), for the sessions the filter keeps (`answerable`)."""
     c = _COUNTER.c
     done = case((c.completed_after != NOT_COMPLETED, c.count), else_=0)
+    counter_ledger.write_now(connection_of(session))  # this transaction's own changes too
     rows = connection_of(session).execute(
         select(c.channel, func.sum(c.count), func.sum(done))
         .where(*_kept(flow_id, report_filter))

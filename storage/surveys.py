@@ -16,8 +16,10 @@ from sqlalchemy import case, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from storage import counter_ledger
 from storage.counter_models import SessionCounter
 from storage.models import Survey, SurveySession
+from storage.transactions import connection_of
 
 
 class RegistryError(ValueError):
@@ -129,6 +131,7 @@ def close(*, session: Session, flow_id: str, now: datetime) -> int:
 def version_counts(*, session: Session, flow_id: str) -> dict[int, VersionCounts]:
     """Respondents who started / completed each version of `flow_id` (their session's),
     test respondents included: from the session counters (storage.session_counters)."""
+    counter_ledger.write_now(connection_of(session))  # this transaction's own changes too
     c = col(SessionCounter.count)
     done = case((col(SessionCounter.completed_after) >= 0, c), else_=0)
     rows = session.exec(

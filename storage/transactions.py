@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from storage import precompiled
 from storage.db import NOWAIT_BEGIN, SQLITE_BUSY_TIMEOUT_MS, readonly_engine
 
 log = logging.getLogger(__name__)
@@ -54,35 +56,54 @@ def transaction(
     the writers (SQLite: a deferred BEGIN instead of taking the write lock; PostgreSQL:
     REPEATABLE READ, READ ONLY). `long_read=True` (read-only staff pages and exports, not
     a chat reply): PostgreSQL statements may run PG_LONG_READ_TIMEOUT_MS instead of the
-    request's PG_STATEMENT_TIMEOUT_MS. `nowait=True` (SQLite, a writer on the event loop's
-    thread, which must not sleep): `WriterBusy`, or SQLite's "database is locked", at once
-    instead of waiting for another writer, in this process or another.
+    request's PG_STATEMENT_TIMEOUT_MS. `nowait=True` (a writer on the event loop's thread,
+    which must not sleep on a lock): `WriterBusy` instead of waiting for another writer
+    (SQLite: at once, or SQLite's "database is locked"; PostgreSQL: for a row lock held
+    longer than PG_NOWAIT_LOCK_MS).
     """
     if long_read and not readonly:
         raise ValueError("long_read is for read-only transactions")
-    if nowait and (readonly or engine.dialect.name != "sqlite"):
-        raise ValueError("nowait is for SQLite writers")
+    if nowait and readonly:
+        raise ValueError("nowait is for writers")
     bind = readonly_engine(engine) if readonly else engine
-    # The connection's own transaction, with a Session joined to it for the ORM writes
-    # (contacts, outbox, audit): the Session's transaction bookkeeping cost ~0.1 ms a
-    # message, a third of an empty transaction's SQLAlchemy time.
-    with _writer_turn(engine, readonly=readonly, nowait=nowait), bind.connect() as conn:
-        if nowait:  # this connection's BEGIN (storage.db); gone with the Connection object
-            conn.execution_options(**{NOWAIT_BEGIN: True})
-        with conn.begin():
-            if long_read and engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
-                conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
-                # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and saved less.
-                conn.exec_driver_sql("SET LOCAL jit = off")
-            session = Session(bind=conn, expire_on_commit=False)
-            session.info[_CONNECTION] = conn
-            try:
-                yield session
-                session.flush()  # ORM changes go out before the connection commits
-            finally:
-                session.info.pop(_CONNECTION, None)
-                session.close()
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        # The connection's own transaction, with a Session joined to it for the ORM
+        # writes (contacts, outbox, audit): the Session's transaction bookkeeping cost
+        # ~0.1 ms a message, a third of an empty transaction's SQLAlchemy time.
+        with _writer_turn(engine, readonly=readonly, nowait=nowait), bind.connect() as conn:
+            if nowait:  # this connection's BEGIN (storage.db); gone with the Connection object
+                conn.execution_options(**{NOWAIT_BEGIN: True})
+            with conn.begin():
+                if long_read and postgres:
+                    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PG_LONG_READ_TIMEOUT_MS}")
+                    conn.exec_driver_sql(f"SET LOCAL work_mem = '{PG_LONG_READ_WORK_MEM}'")
+                    # Compiling a plan's expressions cost 1-2 s of a 5-7 s cross-tab, and
+                    # saved less.
+                    conn.exec_driver_sql("SET LOCAL jit = off")
+                if nowait and postgres:  # sent with the first statement, no wait of its own
+                    precompiled.later(conn, _NOWAIT_LOCKS)
+                session = Session(bind=conn, expire_on_commit=False)
+                session.info[_CONNECTION] = conn
+                try:
+                    yield session
+                    session.flush()  # ORM changes go out before the connection commits
+                finally:
+                    session.info.pop(_CONNECTION, None)
+                    session.close()
+    except DBAPIError as error:
+        if nowait and getattr(error.orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+            raise WriterBusy("another transaction holds a row lock this one needs") from error
+        raise
+
+
+# PostgreSQL, `transaction(nowait=True)`: how long a statement on the event loop's thread
+# may wait for a row lock (a WeChat retry's claim while the first copy's batch is open in
+# another worker, counters while another worker commits) before its batch goes to the
+# writer thread, which waits as long as PG_LOCK_TIMEOUT_MS (bot.dispatch.batch_writer).
+PG_NOWAIT_LOCK_MS = 100
+_NOWAIT_LOCKS = text(f"SET LOCAL lock_timeout = {PG_NOWAIT_LOCK_MS}")
+_PG_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout
 
 
 _CONNECTION = "surveybot.connection"

@@ -92,6 +92,7 @@ def _runtime_on(settings: Settings, engine: Engine) -> Runtime:
         snapshot_min_cell=settings.snapshot_min_cell,
         staff=tuple((m.channel.value, m.user_id) for m in settings.staff),
         db_threads=settings.db_threads,
+        pg_batch=settings.pg_batch,
         pseudonyms=Pseudonyms.from_secret(load_signer(engine, settings.secret_key).secret),
         welcome_back_after=timedelta(minutes=settings.welcome_back_minutes),
     )

@@ -25,12 +25,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.dispatch import reply_delivery
+from bot.dispatch.batch_writer import BatchWriter
 from bot.dispatch.delivery_plan import ReplyPlanner
 from bot.dispatch.envelope import ChannelEvent, Envelope, Message, Outcome
 from bot.dispatch.pseudonyms import Pseudonyms
 from bot.dispatch.render import Renderer
 from bot.dispatch.reply_store import decode_reply, encode_reply
-from bot.dispatch.sqlite_writer import SQLiteWriter
 from bot.dispatch.staff_dispatch import StaffHook, StaffReads, StaffWork
 from bot.dispatch.survey_step import SurveyStep
 from bot.observability import metrics
@@ -54,8 +54,12 @@ class ServiceConfig:
     snapshot_min_segment: int = 10  # a peer segment's figures (bot.reports.disclosure)
     snapshot_min_cell: int = 3  # a count or its complement below this is coarsened
     staff: Sequence[tuple[str, str]] = ()  # (channel, user id) pairs notified of contacts
-    # PostgreSQL: messages dispatched at once (threads). 16 cost 7.7-7.8 ms of CPU a push
-    # in GIL hand-offs where 4 cost 6.1 ms, for 25 % more pushes/s (docs/benchmarks.md).
+    # PostgreSQL: survey answers through the batching writer (bot.dispatch.batch_writer):
+    # those that arrive together in one transaction, on the event loop's thread.
+    pg_batch: bool = True
+    # PostgreSQL: messages dispatched at once on threads (staff commands; survey answers
+    # too with `pg_batch` off). 16 cost 7.7-7.8 ms of CPU a push in GIL hand-offs where 4
+    # cost 6.1 ms, for 25 % more pushes/s (docs/benchmarks.md).
     db_threads: int = 4
     # Dedupe keys are keyed hashes of (sender, message key): no user id in clear.
     pseudonyms: Pseudonyms = Pseudonyms()
@@ -88,12 +92,14 @@ class Service:
         # Channels answering in their HTTP response (WeChat): their delivery plan is
         # applied in the answer's transaction (bot.dispatch.reply_delivery).
         self.planners: Mapping[str, ReplyPlanner] = {p.channel: p for p in planners}
-        # SQLite takes one writer at a time: its messages queue for one writer, which
-        # commits those waiting together, on the loop's thread when the lock is free
-        # (bot.dispatch.sqlite_writer, docs/benchmarks.md).
-        self._writer: SQLiteWriter[tuple[Envelope, StaffWork | None], Outcome] | None = (
-            SQLiteWriter(engine, lambda session, job: self.process(session, *job))
-            if engine.dialect.name == "sqlite"
+        # Survey answers queue for one writer, which commits those waiting together, on
+        # the loop's thread when nothing has to be waited for (bot.dispatch.batch_writer,
+        # docs/benchmarks.md): SQLite's one writer, and on PostgreSQL unless `pg_batch`
+        # is off (then a transaction a message, `db_threads` at a time).
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writer: BatchWriter[tuple[Envelope, StaffWork | None], Outcome] | None = (
+            BatchWriter(engine, lambda session, job: self.process(session, *job))
+            if self._sqlite or self.config.pg_batch
             else None
         )
         self._threads = anyio.CapacityLimiter(self.config.db_threads)
@@ -117,8 +123,9 @@ class Service:
         except Exception:
             _record_failure(envelope)
             raise
-        if self._writer is not None:
-            # Staff commands (a broadcast, an erasure) may be long: never on the loop.
+        if self._writer is not None and (staff is None or self._sqlite):
+            # Staff commands (a broadcast, an erasure) may be long: never on the loop, and
+            # on PostgreSQL on a thread of their own, not ahead of the respondents.
             done = await self._writer.submit((envelope, staff), inline=staff is None)
             if done.error is not None or done.result is None:
                 _record_failure(envelope)
@@ -130,7 +137,7 @@ class Service:
         )
 
     def close(self) -> None:
-        """Stop the SQLite writer thread (after the last message)."""
+        """Stop the batch writer's thread (after the last message)."""
         if self._writer is not None:
             self._writer.close()
 

@@ -56,15 +56,13 @@ async def test_concurrent_messages_all_answered_on_the_expected_threads(engine: 
         service.close()
     with transaction(engine) as session:
         assert verify(session=session, flow=flow) == []
-    if engine.dialect.name == "sqlite":  # one writer, on the loop's thread (lock free)
-        assert threads == {threading.current_thread().name}
-    else:  # PostgreSQL takes concurrent writers: the thread pool
-        assert not any(name.startswith("sqlite-writer") for name in threads)
+    # One writer, on the loop's thread (nothing to wait for), on both databases.
+    assert threads == {threading.current_thread().name}
 
 
 def test_close_stops_the_writer_thread(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL messages use the shared thread pool: no writer thread")
+        pytest.skip("SQLite's lock; PostgreSQL's: tests/bot/test_batch_writer_postgres.py")
     service = Service(engine, load_flow(DEFAULT_FLOW))
     envelope = Envelope(Channel.WECHAT, "u1", "k1", Inbound(now=NOW, intent=Intent.START))
     before = set(threading.enumerate())
@@ -82,7 +80,7 @@ def test_close_stops_the_writer_thread(engine: Engine) -> None:
 
     assert asyncio.run(while_another_process_writes()).messages
     writers = [
-        t for t in threading.enumerate() if t not in before and t.name.startswith("sqlite-writer")
+        t for t in threading.enumerate() if t not in before and t.name.startswith("batch-writer")
     ]
     assert len(writers) == 1
     service.close()
@@ -115,12 +113,16 @@ async def test_the_dispatcher_logs_under_the_request_s_id(engine: Engine) -> Non
     assert seen == ["req-42"]
 
 
-async def test_postgres_dispatches_at_most_db_threads_messages_at_once(engine: Engine) -> None:
+@pytest.mark.parametrize("pg_batch", [True, False])
+async def test_postgres_dispatches_at_most_db_threads_messages_at_once(
+    engine: Engine, pg_batch: bool
+) -> None:
     """More threads than this only fight over the GIL (docs/benchmarks.md); SQLite has
-    its one writer whatever the setting."""
-    service = Service(engine, load_flow(DEFAULT_FLOW), config=ServiceConfig(db_threads=2))
+    its one writer whatever the setting, and so has PostgreSQL with `pg_batch`."""
+    config = ServiceConfig(db_threads=2, pg_batch=pg_batch)
+    service = Service(engine, load_flow(DEFAULT_FLOW), config=config)
     running, most = 0, 0
-    limit = 1 if engine.dialect.name == "sqlite" else 2
+    limit = 1 if engine.dialect.name == "sqlite" or pg_batch else 2
     guard = threading.Lock()
     full = threading.Event()  # `limit` messages are running at once
     process = service.process
@@ -162,5 +164,7 @@ def test_db_threads_setting_is_validated() -> None:
     from bot.settings import SettingsError, load_settings
 
     assert load_settings(SURVEYBOT_DB_THREADS=8).db_threads == 8
+    assert load_settings().pg_batch is True
+    assert load_settings(SURVEYBOT_PG_BATCH="false").pg_batch is False
     with pytest.raises(SettingsError, match="DB_THREADS"):
         load_settings(SURVEYBOT_DB_THREADS=0)

@@ -1,4 +1,4 @@
-"""The SQLite writer: messages waiting together are committed together, each exactly once."""
+"""The batch writer on SQLite: messages waiting together are committed together, once each."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from bot.dispatch.batch_writer import BatchWriter
 from bot.dispatch.envelope import Channel, Envelope
 from bot.dispatch.service import Service
-from bot.dispatch.sqlite_writer import SQLiteWriter
 from flows.definition import load_flow
 from flows.events import Inbound, Intent
 from flows.surveys import DEFAULT_FLOW
@@ -69,7 +69,7 @@ def _recording_process(gate: Gate, failing: set[str]) -> Callable[[Session, str]
 async def test_messages_waiting_together_commit_in_one_transaction(sqlite_engine: Engine) -> None:
     gate = Gate()
     committed = commits(sqlite_engine)
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
+    writer = BatchWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
     try:
         jobs = ["a", "b", "c", "d", "e"]
         first = asyncio.ensure_future(writer.submit("first"))
@@ -84,7 +84,7 @@ async def test_messages_waiting_together_commit_in_one_transaction(sqlite_engine
 
 async def test_a_failing_message_costs_the_others_nothing(sqlite_engine: Engine) -> None:
     gate = Gate()
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, {"c"}))
+    writer = BatchWriter(sqlite_engine, inline=False, process=_recording_process(gate, {"c"}))
     try:
         first = asyncio.ensure_future(writer.submit("first"))
         done = await gate.queue_behind(
@@ -109,7 +109,7 @@ async def test_each_message_runs_in_its_caller_s_context(sqlite_engine: Engine) 
         seen[job] = request_id_var.get()
         return record(session, job)
 
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
+    writer = BatchWriter(sqlite_engine, inline=False, process=process)
 
     async def submit_as(job: str) -> object:
         request_id_var.set(f"req-{job}")  # a task's own copy of the context
@@ -125,7 +125,7 @@ async def test_each_message_runs_in_its_caller_s_context(sqlite_engine: Engine) 
 
 async def test_close_finishes_what_is_queued_then_refuses(sqlite_engine: Engine) -> None:
     gate = Gate()
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
+    writer = BatchWriter(sqlite_engine, inline=False, process=_recording_process(gate, set()))
     first = asyncio.ensure_future(writer.submit("first"))
     await asyncio.to_thread(gate.entered.wait, 10)
     queued = asyncio.ensure_future(writer.submit("a"))
@@ -180,7 +180,7 @@ async def test_a_writer_thread_going_down_does_not_leave_callers_waiting(
     def process(session: Session, job: str) -> str:
         raise SystemExit("the process is stopping")  # not an Exception: not re-run
 
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
+    writer = BatchWriter(sqlite_engine, inline=False, process=process)
     done = await asyncio.wait_for(writer.submit("a"), timeout=10)
     assert isinstance(done.error, SystemExit)
     with pytest.raises(RuntimeError, match="closed"):  # refused, not queued forever
@@ -195,7 +195,7 @@ async def test_a_message_failing_on_its_own_runs_once(sqlite_engine: Engine) -> 
         runs.append(job)
         raise ValueError("bad")
 
-    writer = SQLiteWriter(sqlite_engine, inline=False, process=process)
+    writer = BatchWriter(sqlite_engine, inline=False, process=process)
     try:
         done = await writer.submit("a")
     finally:

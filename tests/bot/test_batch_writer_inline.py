@@ -1,4 +1,4 @@
-"""The SQLite writer on the event loop's thread: a batch runs there only when the write
+"""The batch writer on SQLite, on the event loop's thread: a batch runs there only when the write
 lock is free at once; anything that would wait goes to the writer thread, in order."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from bot.dispatch.sqlite_writer import SQLiteWriter
+from bot.dispatch.batch_writer import BatchWriter
 from storage.transactions import transaction
 from tests.bot.writer_tables import commits, table, writer_engine
 
@@ -64,7 +64,7 @@ async def test_messages_submitted_together_run_on_the_loop_in_one_transaction(
 ) -> None:
     work = Recorder()
     committed = commits(sqlite_engine)
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     try:
         done = await asyncio.gather(*(writer.submit(job) for job in "abcde"))
     finally:
@@ -82,7 +82,7 @@ async def test_another_process_writing_sends_the_batch_to_the_thread_not_the_loo
     other = sqlite3.connect(db_file, isolation_level=None)  # as another process would
     other.execute("BEGIN IMMEDIATE")
     work = Recorder()
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     try:
         first = asyncio.ensure_future(writer.submit("a"))
         await asyncio.sleep(0)  # submitted, its batch tried: the lock is taken
@@ -115,7 +115,7 @@ async def test_a_writer_of_this_process_holding_the_turn_is_not_waited_for_on_th
     thread = threading.Thread(target=background_writer)
     thread.start()
     work = Recorder()
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     try:
         await asyncio.to_thread(holding.wait, 10)
         first = asyncio.ensure_future(writer.submit("a"))
@@ -133,7 +133,7 @@ async def test_a_failing_message_costs_the_others_of_its_batch_nothing(
     sqlite_engine: Engine,
 ) -> None:
     work = Recorder(frozenset({"c"}))
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     try:
         done = await asyncio.gather(*(writer.submit(job) for job in "abcd"))
     finally:
@@ -147,7 +147,7 @@ async def test_a_failing_message_costs_the_others_of_its_batch_nothing(
 
 async def test_a_message_failing_alone_runs_once(sqlite_engine: Engine) -> None:
     work = Recorder(frozenset({"a"}))
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     try:
         done = await writer.submit("a")
     finally:
@@ -165,10 +165,10 @@ async def test_a_message_failing_alone_runs_once(sqlite_engine: Engine) -> None:
     ],
 )
 async def test_work_kept_off_the_loop_runs_on_the_thread(
-    sqlite_engine: Engine, make: Callable[[SQLiteWriter[str, str]], object] | None
+    sqlite_engine: Engine, make: Callable[[BatchWriter[str, str]], object] | None
 ) -> None:
     work = Recorder()
-    writer = SQLiteWriter(sqlite_engine, work, inline=make is not None)
+    writer = BatchWriter(sqlite_engine, work, inline=make is not None)
     try:
         done = await (make(writer) if make else writer.submit("a"))  # type: ignore[misc]
     finally:
@@ -186,7 +186,7 @@ async def test_a_stopping_error_on_the_loop_answers_the_callers_and_refuses_the_
     def process(session: Session, job: str) -> str:
         raise Stopping
 
-    writer = SQLiteWriter(sqlite_engine, process)
+    writer = BatchWriter(sqlite_engine, process)
     loop = asyncio.get_running_loop()
     seen: list[BaseException | None] = []
     loop.set_exception_handler(lambda _loop, context: seen.append(context.get("exception")))
@@ -216,7 +216,7 @@ async def test_a_background_writer_still_gets_its_turn_while_the_loop_writes_non
             writes_done.append(1.0)
 
     work = Recorder()
-    writer = SQLiteWriter(sqlite_engine, work)
+    writer = BatchWriter(sqlite_engine, work)
     thread = threading.Thread(target=background_writer)
     loop = asyncio.get_running_loop()
     started = loop.time()

@@ -1,21 +1,28 @@
-"""SQLite's one writer, committing the messages queued behind each other together.
+"""One writer a worker, committing the messages queued behind each other together.
 
-SQLite takes one writer at a time, so messages queue for one writer (instead of parking
-a thread each on the write lock: GIL hand-offs and wake-ups under load). When several
-are waiting, the writer runs them one after the other in **one** transaction and
-commits once (group commit): the BEGIN, the COMMIT with its WAL write, and SQLAlchemy's
-connection and session bookkeeping are paid once per batch instead of once per message
-(docs/benchmarks.md). A lone message is a batch of one, as before.
+When several messages are waiting, the writer runs them one after the other in **one**
+transaction and commits once (group commit): the BEGIN, the COMMIT with its WAL write,
+and SQLAlchemy's connection and session bookkeeping are paid once per batch instead of
+once per message (docs/benchmarks.md). A lone message is a batch of one, as before.
+
+- SQLite takes one writer at a time, so its messages queue here instead of parking a
+  thread each on the write lock (GIL hand-offs and wake-ups under load).
+- PostgreSQL (`SURVEYBOT_PG_BATCH`, on by default): one transaction for the messages that
+  arrived together cost a third less CPU, server and backend, than one each on a pool of
+  threads (docs/benchmarks.md, 2026-12-04, evening). Batches of two workers lock the same
+  counter rows; the counters are written at commit, in one order
+  (`storage.counter_ledger`), so they cannot deadlock each other.
 
 Where the batch runs: the messages submitted while the event loop was busy are run on
-the loop's own thread, right after it, when the write lock is free at that moment
-(`transaction(nowait=True)`: neither SQLite's busy handler nor the in-process writer
-turn is waited for). A chat step is a millisecond of CPU, mostly under the GIL anyway,
-and handing it to another thread and back cost about 15 % of a push's CPU and
+the loop's own thread, right after it, when nothing has to be waited for
+(`transaction(nowait=True)`: SQLite's write lock free at once, neither its busy handler
+nor the in-process writer turn waited for; PostgreSQL: no row lock waited for longer
+than `PG_NOWAIT_LOCK_MS`). A chat step is a millisecond of CPU, mostly under the GIL
+anyway, and handing it to another thread and back cost about 15 % of a push's CPU and
 throughput (docs/benchmarks.md, 2026-12-04, later). A batch that would have to wait
-(another process or thread writing), work that may be long (staff commands:
-`inline=False`), and whatever comes while the thread still has messages (order is
-kept) go to the writer **thread**, as before: the loop never sleeps on a lock.
+(another process or thread writing, a row lock held), work that may be long (staff
+commands: `inline=False`), and whatever comes while the thread still has messages
+(order is kept) go to the writer **thread**: the loop never sleeps on a lock.
 
 Nothing changes for the messages themselves: each runs through the same `process`
 function, in order, and sees the writes of those before it (a retried push finds the
@@ -70,7 +77,7 @@ class _Queued(Generic[Job, T]):
     done: Done[T] = field(default_factory=Done)
 
 
-class SQLiteWriter(Generic[Job, T]):
+class BatchWriter(Generic[Job, T]):
     """One thread running `process(session, job)` for every submitted job, batched."""
 
     def __init__(
@@ -79,7 +86,7 @@ class SQLiteWriter(Generic[Job, T]):
         process: Callable[[Session, Job], T],
         *,
         max_batch: int = MAX_BATCH,
-        name: str = "sqlite-writer",
+        name: str = "batch-writer",
         inline: bool = True,
     ) -> None:
         self._engine = engine
@@ -102,7 +109,7 @@ class SQLiteWriter(Generic[Job, T]):
         queued = _Queued(job, contextvars.copy_context(), loop, future)
         with self._lock:  # no job slips in behind the stop marker
             if self._closed:
-                raise RuntimeError("the SQLite writer is closed")
+                raise RuntimeError("the batch writer is closed")
             if self._inline and inline and not self._threaded:
                 self._pending.append(queued)
                 if len(self._pending) == 1:  # after what the loop is doing now
@@ -132,7 +139,7 @@ class SQLiteWriter(Generic[Job, T]):
                 return
             if self._closed:  # stopped while these waited (close() hands its own over)
                 for queued in batch:
-                    queued.done = Done(error=RuntimeError("the SQLite writer is closed"))
+                    queued.done = Done(error=RuntimeError("the batch writer is closed"))
                     _settle(queued)
                 return
             if self._threaded:  # the thread's messages go first
@@ -159,7 +166,7 @@ class SQLiteWriter(Generic[Job, T]):
                     return  # it and those after it went to the thread
             return
         except BaseException as error:  # not an Exception: the process stops; answer, refuse
-            log.critical("the SQLite writer stops: %r", error)
+            log.critical("the batch writer stops: %r", error)
             with self._lock:
                 self._closed = True
             for queued in batch:
@@ -227,7 +234,7 @@ class SQLiteWriter(Generic[Job, T]):
             try:
                 self._run_batch(batch)
             except BaseException as error:  # noqa: BLE001 - not an Exception: stop, answer all
-                log.critical("the SQLite writer stops: %r", error)
+                log.critical("the batch writer stops: %r", error)
                 self._fail_all(batch, error)
                 return
             with self._lock:  # committed (or failed): the loop may write again, and a
