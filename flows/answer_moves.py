@@ -38,8 +38,12 @@ def new_state(flow: Flow, previous: Mapping[str, Answer] | None = None) -> Sessi
     return SessionState(flow_id=flow.id, flow_version=flow.version, previous=previous or {})
 
 
-def record(sprint: Sprint, question: Question, answer: Answer) -> None:
-    """Store an answer (an empty one = skipped), then drop answers that no longer apply."""
+def record(sprint: Sprint, question: Question, answer: Answer, *, tell: bool = True) -> bool:
+    """Store an answer (an empty one = skipped), then drop answers that no longer apply.
+
+    True when it completed the contact form: a contact request is made, and "your contact
+    request has been created" said here, or by the caller with `tell=False` (after its
+    "✓ Recorded" line, so that the two read in the order they happened)."""
     flow = sprint.flow
     before = dict(sprint.state.answers)
     answers = {**before, question.id: answer}
@@ -59,13 +63,16 @@ def record(sprint: Sprint, question: Question, answer: Answer) -> None:
         now = rules.updates in answers.get(rules.question, Answer()).options
         if was != now:
             sprint.emit(SubscriptionChanged(now))
-    if not form_complete(flow, before) and form_complete(flow, answers):
+    created = not form_complete(flow, before) and form_complete(flow, answers)
+    if created:
         sprint.emit(ContactRequested("survey", form_details(flow, answers)))
-        sprint.say(ContactCreated())
+        if tell:
+            sprint.say(ContactCreated())
     organisation = organisation_step.change(flow, before, answers)
     if organisation is not None:
         sprint.emit(organisation)
     sprint.update(answers=answers, retries=0, revising=None)
+    return created
 
 
 def advance(sprint: Sprint) -> None:

@@ -18,6 +18,7 @@ from flows.answer_parsing import Invalid, normalize, parse_answer
 from flows.command_replies import StaleButton, UnknownCommand
 from flows.commands import Command, parse_command, parse_language
 from flows.completion_replies import CompletedHint, SnapshotRequest
+from flows.contact_form_replies import ContactCreated
 from flows.drafts import parse_draft
 from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
 from flows.model import Flow, Lang, SnapshotMode
@@ -178,9 +179,11 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     result = parse_answer(question, text)
     moved = contact_form.email_instead(sprint.flow, question, text)
     if isinstance(result, Invalid) and moved is not None:
-        answering.record(sprint, question, Answer())  # the phone question, skipped
-        answering.record(sprint, moved[0], Answer(text=moved[1]))
+        skipped = answering.record(sprint, question, Answer(), tell=False)  # the phone
+        created = answering.record(sprint, moved[0], Answer(text=moved[1]), tell=False)
         sprint.say(Recorded(moved[0], Answer(text=moved[1])))
+        if skipped or created:
+            sprint.say(ContactCreated())
         answering.advance(sprint)
         return
     if isinstance(result, Invalid):
@@ -192,9 +195,11 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         prompt(sprint)
         return
     answer = Answer(options=result.options, text=result.text, original=result.original)
-    answering.record(sprint, question, answer)
+    created = answering.record(sprint, question, answer, tell=False)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
     sprint.say(Recorded(question, answer))
+    if created:  # the last detail of the contact form: the request follows its "Recorded"
+        sprint.say(ContactCreated())
     if (
         question.snapshot
         and question.is_choice
