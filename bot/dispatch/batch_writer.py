@@ -8,7 +8,7 @@ once per message (docs/benchmarks.md). A lone message is a batch of one, as befo
 - SQLite takes one writer at a time, so its messages queue here instead of parking a
   thread each on the write lock (GIL hand-offs and wake-ups under load).
 - PostgreSQL (`SURVEYBOT_PG_BATCH`, on by default): one transaction for the messages that
-  arrived together cost a third less CPU, server and backend, than one each on a pool of
+  arrived together cost 29–40 % less CPU, server and backend, than one each on a pool of
   threads (docs/benchmarks.md, 2026-12-04, evening). Batches of two workers lock the same
   counter rows; the counters are written at commit, in one order
   (`storage.counter_ledger`), so they cannot deadlock each other.
@@ -197,7 +197,8 @@ class BatchWriter(Generic[Job, T]):
         return True
 
     def _attempt(self, batch: list[_Queued[Job, T]]) -> list[T]:
-        """The batch in one transaction, only if the write lock is free now."""
+        """The batch in one transaction, only if nothing has to be waited for (SQLite's
+        write lock, a PostgreSQL row lock: `WriterBusy`)."""
         with transaction(self._engine, nowait=True) as session:
             return self._all(session, batch)
 

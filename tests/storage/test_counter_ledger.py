@@ -9,12 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from flows.definition import load_flow
 from flows.peer_segments import segment_id
 from flows.surveys import DEFAULT_FLOW
 from storage import counter_ledger, session_counts
-from storage.aggregates import AggregateCounter, bump_counters, counters
+from storage.aggregates import LEDGER as AGGREGATES
+from storage.aggregates import bump_counters, counters
+from storage.counter_models import AggregateCounter
 from storage.filters import ReportFilter
 from storage.segment_counters import bump_segments, segment_counter_stats
 from storage.session_counters import SessionKey, bump_sessions
@@ -25,17 +28,16 @@ AIAG = load_flow(DEFAULT_FLOW)
 (SUPPLIERS,) = AIAG.segments
 
 
-def _stored(engine: Engine) -> dict[tuple[str, str, str], int]:
+def _stored(session: Session) -> dict[tuple[str, str, str], int]:
+    """The counter rows as written (not what the transaction keeps)."""
+    table = AggregateCounter.__table__  # type: ignore[attr-defined]
+    rows = connection_of(session).execute(select(table)).all()
+    return {(r.flow_id, r.question_id, r.option_id): r.count for r in rows}
+
+
+def _committed(engine: Engine) -> dict[tuple[str, str, str], int]:
     with transaction(engine, readonly=True) as session:
-        rows = session.exec(
-            select(
-                AggregateCounter.flow_id,
-                AggregateCounter.question_id,  # type: ignore[call-overload]
-                AggregateCounter.option_id,
-                AggregateCounter.count,
-            )  # fmt: skip
-        ).all()
-    return {(f, q, o): n for f, q, o, n in rows}
+        return _stored(session)
 
 
 def test_changes_are_summed_seen_by_their_transaction_and_written_at_commit(
@@ -46,13 +48,13 @@ def test_changes_are_summed_seen_by_their_transaction_and_written_at_commit(
         bump_counters(session=session, deltas={("s", "q1", "a"): 1, ("s", "q2", "b"): 1})
         bump_counters(session=session, deltas={("other", "q1", "a"): 5})
         # Nothing written yet: the transaction's own reads add what it keeps.
-        assert _stored_in(session) == {}
+        assert _stored(session) == {}
         assert counters(session=session, flow_id="s", question_id="q1") == {
             ("q1", "a"): 2,
             ("q1", ""): 1,
         }
         assert counters(session=session, flow_id="s")[("q2", "b")] == 1
-    assert _stored(engine) == {
+    assert _committed(engine) == {
         ("s", "q1", "a"): 2,
         ("s", "q1", ""): 1,
         ("s", "q2", "b"): 1,
@@ -61,13 +63,7 @@ def test_changes_are_summed_seen_by_their_transaction_and_written_at_commit(
     with transaction(engine) as session:  # added to what is stored, and read so
         bump_counters(session=session, deltas={("s", "q1", "a"): -1})
         assert counters(session=session, flow_id="s", question_id="q1")[("q1", "a")] == 1
-    assert _stored(engine)[("s", "q1", "a")] == 1
-
-
-def _stored_in(session: object) -> dict[tuple[str, str, str], int]:
-    conn = connection_of(session)  # type: ignore[arg-type]
-    counter_rows = conn.execute(select(AggregateCounter.__table__)).all()  # type: ignore[attr-defined]
-    return {(r.flow_id, r.question_id, r.option_id): r.count for r in counter_rows}
+    assert _committed(engine)[("s", "q1", "a")] == 1
 
 
 def test_a_rollback_forgets_the_changes_and_the_next_transaction_starts_clean(
@@ -77,15 +73,9 @@ def test_a_rollback_forgets_the_changes_and_the_next_transaction_starts_clean(
         bump_counters(session=session, deltas={("s", "q1", "a"): 3})
         raise RuntimeError("the message failed")
     with transaction(engine) as session:
-        assert counter_ledger.pending(connection_of(session), _aggregate_table()) == {}
+        assert counter_ledger.pending(connection_of(session), AGGREGATES) == {}
         assert counters(session=session, flow_id="s") == {}
-    assert _stored(engine) == {}
-
-
-def _aggregate_table() -> counter_ledger.CounterTable:
-    from storage.aggregates import LEDGER
-
-    return LEDGER
+    assert _committed(engine) == {}
 
 
 def test_segment_and_session_counters_are_seen_before_the_commit(engine: Engine) -> None:
@@ -110,9 +100,9 @@ def test_segment_and_session_counters_are_seen_before_the_commit(engine: Engine)
         assert [c.sessions for c in _counted(session)] == [1]
 
 
-def _counted(session: object) -> list[session_counts.Counted]:
+def _counted(session: Session) -> list[session_counts.Counted]:
     return session_counts.counted(
-        session=session,  # type: ignore[arg-type]
+        session=session,
         flow_id=AIAG.id,
         report_filter=ReportFilter(include_test=True),
     )
@@ -152,4 +142,4 @@ def test_two_transactions_of_several_messages_each_do_not_deadlock(engine: Engin
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    assert _stored(engine) == {a: 3, b: 3}
+    assert _committed(engine) == {a: 3, b: 3}
