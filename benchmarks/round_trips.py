@@ -7,7 +7,7 @@ background workers) walks a few synthetic respondents (`benchmarks.respondents`)
 the whole survey on the given, empty PostgreSQL database, one push at a time on this
 thread. Every connection of its engine is traced by libpq (`PGconn.trace`), so what is
 counted is what went over the wire, whichever layer sent it: SQLAlchemy, the precompiled
-statements (`storage.precompiled`), psycopg's own BEGIN, the pool's ping.
+statements (`storage.precompiled`, `storage.libpq_pipeline`), the transaction's BEGIN.
 
 A *round trip* is one wait for the server: a simple-protocol Query, or an extended-
 protocol batch up to its Sync (several Syncs sent before the first answer is read, in
@@ -66,8 +66,8 @@ class Traffic:
 
 def parse_trace(text: str, prepared: dict[str, str] | None = None) -> Traffic:
     """Statements and round trips of a libpq trace (one connection's, in order).
-    `prepared`: the connection's named statements so far (psycopg prepares a statement
-    once it has run 5 times), updated."""
+    `prepared`: the connection's named statements so far (a statement is prepared once
+    it has run 5 times: storage.libpq_pipeline), updated."""
     traffic = Traffic()
     prepared = {} if prepared is None else prepared
     pending_sql = ""

@@ -143,7 +143,9 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     if request_timeouts:
         options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
     options.append(f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}")
-    prepare = _prepare_threshold(url.query.get("prepare_threshold"))
+    from storage.libpq_pipeline import DEFAULT_PREPARE_THRESHOLD, PREPARE_THRESHOLD
+
+    prepare = _prepare_threshold(url.query.get("prepare_threshold"), DEFAULT_PREPARE_THRESHOLD)
     url = url.difference_update_query(["options", "prepare_threshold"])
     engine = create_engine(
         url,
@@ -158,24 +160,23 @@ def _postgres_engine(url: URL, *, request_timeouts: bool) -> Engine:
     )
     _counters_at_commit(engine)
     _send_queued_writes(engine)
-    if prepare != _PSYCOPG_PREPARE_THRESHOLD:
 
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.prepare_threshold = prepare
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        # The hot path's statements are prepared by storage.libpq_pipeline, with the
+        # URL's threshold; psycopg prepares none of its own, because its ROLLBACK then
+        # sends DEALLOCATE ALL, which would take the hot path's statements with them.
+        dbapi_connection.prepare_threshold = None
+        record.info[PREPARE_THRESHOLD] = prepare
 
     return engine
 
 
-# psycopg prepares a statement on the server once it ran this often on a connection.
-_PSYCOPG_PREPARE_THRESHOLD = 5
-
-
-def _prepare_threshold(given: str | tuple[str, ...] | None) -> int | None:
+def _prepare_threshold(given: str | tuple[str, ...] | None, default: int) -> int | None:
     """`?prepare_threshold=N` in the URL (`none`: never prepare, for a PgBouncer before
     1.21 in transaction pooling mode; see docs/runbook.md)."""
     if given is None:
-        return _PSYCOPG_PREPARE_THRESHOLD
+        return default
     value = given if isinstance(given, str) else given[-1]
     if value.lower() == "none":
         return None

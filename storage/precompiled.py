@@ -16,15 +16,12 @@ DBAPI errors are re-raised as SQLAlchemy's `DBAPIError` subclasses, so retries
 PostgreSQL: every statement is a round trip to the server, and a survey step used to
 wait for ~16 of them (docs/benchmarks.md). Writes whose result nobody reads (`later`,
 `execute_many`) wait on the connection instead and go out together with the next
-statement whose answer is needed, or with the COMMIT, in psycopg's pipeline mode: one
-wait for all, however many. The pipeline's Sync is that wait: the rows of the statement
-that needed an answer are read once it has synced (fetching them inside the pipeline
-would wait for them first, and again for the Sync), and the COMMIT is sent as one more
-statement of the pipeline rather than with `commit()`, which syncs on its own. A queued
-write that fails raises from that next statement (or the commit), inside the same
-transaction, with its own SQLSTATE; `storage.db` drains the queue before any statement
-SQLAlchemy runs and before commit, and drops it on rollback. SQLite runs every statement
-at once, as before.
+statement whose answer is needed, or with the COMMIT, in one write and one wait on
+libpq's pipeline (`storage.libpq_pipeline`, which also sends the transaction's BEGIN
+with the first of them). A queued write that fails raises from that next statement (or
+the commit), inside the same transaction, with its own SQLSTATE; `storage.db` drains the
+queue before any statement SQLAlchemy runs and before commit, and drops it on rollback.
+SQLite runs every statement at once, as before.
 """
 
 from __future__ import annotations
@@ -46,8 +43,10 @@ from storage.compiled_statements import (
 
 # PostgreSQL: writes queued on a connection (its `info`), in order, with their bound values.
 _QUEUED = "surveybot.queued_writes"
-# The DBAPI cursors kept with a connection (`_cursor`).
-_CURSORS = "surveybot.cursors"
+# PostgreSQL: the connection's `libpq_pipeline.Wire` (`_run`).
+_WIRE = "surveybot.libpq_pipeline"
+# SQLite: the DBAPI cursor kept with a connection (`_cursor`).
+_CURSOR = "surveybot.cursor"
 _Queued = list[tuple[Compiled, Sequence[Any] | dict[str, Any]]]
 # A step's counter and answer INSERTs write a few rows: one statement for them, compiled
 # once per row count. Larger batches (seed-fake, rebuilds) stay a statement a row, so
@@ -93,19 +92,17 @@ def rows(
     """Run `statement` with `params` (by bind key); its result rows as plain tuples."""
     compiled = compile_once(conn, statement, ())
     bound = bind_values(compiled, params or {})
-    dbapi_connection = conn.connection.dbapi_connection
-    assert dbapi_connection is not None
-    queued = _take_queued(conn)
-    try:
-        if queued:  # one pipeline, one wait; the rows are read once it has synced
-            with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-                _send(conn, queued)
-                cursor = _execute(conn, compiled, bound)
-        else:
-            cursor = _execute(conn, compiled, bound)
-        fetched = list(cursor.fetchall()) if compiled.has_results else []
-    except Exception as error:
-        _raise(conn, compiled, error)
+    if conn.dialect.name == "postgresql":  # with the queued writes: one write, one wait
+        queued = _take_queued(conn)
+        queued.append((compiled, bound))
+        fetched = _run(conn, queued, rows_of_last=compiled.has_results)
+    else:
+        cursor = _cursor(conn)
+        try:
+            cursor.execute(compiled.sql, bound)
+            fetched = list(cursor.fetchall()) if compiled.has_results else []
+        except Exception as error:
+            _raise(conn, compiled, error)
     if not any(compiled.results):
         return [tuple(row) for row in fetched]
     return [result_row(compiled, row) for row in fetched]
@@ -129,22 +126,8 @@ def send_queued(conn: Connection, *, then_commit: bool = False) -> None:
     sends the COMMIT in the same round trip, and SQLAlchemy's own commit that follows
     finds the transaction ended, which psycopg takes as nothing to do)."""
     queued = _take_queued(conn)
-    if not queued:
-        return
-    dbapi_connection = conn.connection.dbapi_connection
-    assert dbapi_connection is not None
-    last = queued[-1][0]  # a failure is only known at the sync: named after the last
-    try:
-        with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-            _send(conn, queued)
-            if then_commit:
-                # Not the connection's commit(), which would wait for a sync of its own
-                # inside the pipeline: the COMMIT is one more statement of it. psycopg
-                # reads the transaction's end from libpq (SQLAlchemy's commit that
-                # follows then has nothing to do).
-                _cursor(conn, "write").execute("COMMIT", prepare=False)
-    except Exception as error:
-        _raise(conn, last, error)
+    if queued:
+        _run(conn, queued, commit=then_commit)
 
 
 def drop_queued(conn: Connection) -> None:
@@ -168,41 +151,46 @@ def _take_queued(conn: Connection) -> _Queued:
     return queued
 
 
-def _cursor(conn: Connection, role: str) -> Any:
-    """The DBAPI connection's own cursor for `role` ("write": queued writes, "read": a
-    statement whose rows are fetched), made once and kept with the connection (its
-    `info` lives as long as the DBAPI connection). A new psycopg cursor per statement
-    cost about as much again as the statement itself (a new transformer, its dumpers
-    looked up again: 44-53 µs against 23-26 µs of client CPU, docs/benchmarks.md).
-    Two, so that fetching a read's rows in a pipeline never meets a write's results."""
+def _cursor(conn: Connection) -> Any:
+    """SQLite: the DBAPI connection's cursor, made once and kept with the connection
+    (its `info` lives as long as the DBAPI connection)."""
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
-    key = f"{_CURSORS}.{role}"
-    kept = conn.info.get(key)
+    kept = conn.info.get(_CURSOR)
     if kept is not None and kept[0] is dbapi_connection:
         return kept[1]
     cursor = dbapi_connection.cursor()
-    conn.info[key] = (dbapi_connection, cursor)
+    conn.info[_CURSOR] = (dbapi_connection, cursor)
     return cursor
 
 
-def _send(conn: Connection, queued: _Queued) -> None:
-    if not queued:
-        return
-    cursor = _cursor(conn, "write")
-    for compiled, bound in queued:
-        try:
-            cursor.execute(compiled.sql, bound)
-        except Exception as error:
-            _raise(conn, compiled, error)
+def _run(
+    conn: Connection, statements: _Queued, *, commit: bool = False, rows_of_last: bool = False
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: `statements` (and the COMMIT) in one write and one wait, on the
+    connection's `libpq_pipeline.Wire`, made once and kept with it (its `info` lives as
+    long as the DBAPI connection)."""
+    from storage.libpq_pipeline import (  # psycopg: imported where PostgreSQL is used
+        DEFAULT_PREPARE_THRESHOLD,
+        PREPARE_THRESHOLD,
+        StatementFailed,
+        Wire,
+    )
 
-
-def _execute(conn: Connection, compiled: Compiled, bound: Sequence[Any] | dict[str, Any]) -> Any:
-    """Send `compiled` on the connection's read cursor; its rows are fetched from it
-    (in a pipeline: once the pipeline has synced)."""
-    cursor = _cursor(conn, "read")
-    cursor.execute(compiled.sql, bound)
-    return cursor
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    kept = conn.info.get(_WIRE)
+    if kept is None or kept.connection is not dbapi_connection:
+        threshold = conn.info.get(PREPARE_THRESHOLD, DEFAULT_PREPARE_THRESHOLD)
+        kept = conn.info[_WIRE] = Wire(dbapi_connection, prepare_threshold=threshold)
+    try:
+        return kept.run(
+            [(compiled.sql, bound) for compiled, bound in statements],
+            commit=commit,
+            rows_of_last=rows_of_last,
+        )
+    except StatementFailed as failed:
+        _raise(conn, statements[failed.index][0], failed.error)
 
 
 def first(

@@ -37,8 +37,10 @@ PG_LONG_READ_TIMEOUT_MS = 60_000
 # … and sort a cross-tab's million joined rows in memory, not in temporary files
 # (PostgreSQL's default 4 MB spilled them: docs/benchmarks.md, 2026-12-03).
 PG_LONG_READ_WORK_MEM = "64MB"
-# serialization_failure, deadlock_detected: the whole transaction may simply be re-run.
-_PG_RETRYABLE = {"40001", "40P01"}
+# serialization_failure, deadlock_detected, and a prepared statement the server lost
+# (storage.libpq_pipeline forgets them all, and the next run prepares them again): the
+# whole transaction may simply be re-run.
+_PG_RETRYABLE = {"40001", "40P01", "26000"}
 _SQLITE_RETRYABLE = ("database is locked", "database is busy", "database table is locked")
 
 

@@ -98,13 +98,17 @@ def test_prepare_threshold_comes_from_the_url(
     db_url: str, given: str, expected: int | None
 ) -> None:
     """Behind a PgBouncer before 1.21 in transaction pooling mode, `?prepare_threshold=none`
-    keeps psycopg from preparing statements on the server (docs/runbook.md)."""
+    keeps the hot path from preparing statements on the server (docs/runbook.md); psycopg
+    itself never prepares (its ROLLBACK would DEALLOCATE ALL: storage.libpq_pipeline)."""
     if not db_url.startswith("postgresql"):
         pytest.skip("psycopg's prepared statements")
+    from storage.libpq_pipeline import PREPARE_THRESHOLD
+
     url = f"{db_url}&prepare_threshold={given}" if given else db_url
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            assert conn.connection.dbapi_connection.prepare_threshold == expected  # type: ignore[union-attr]
+            assert conn.connection.dbapi_connection.prepare_threshold is None  # type: ignore[union-attr]
+            assert conn.info[PREPARE_THRESHOLD] == expected
     finally:
         engine.dispose()

@@ -145,50 +145,6 @@ def test_a_dropped_connection_leaves_no_connection_in_use_elsewhere_unclosed(
     assert beside_raw is not None and beside_raw.closed
 
 
-def test_a_connection_runs_every_statement_on_two_cursors_of_its_own(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A new psycopg cursor a statement cost as much again as the statement: a pooled
-    connection keeps one for its queued writes and one for its reads, across
-    transactions, and a failed statement leaves them usable after the rollback."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("psycopg's cursors (sqlite3's cost next to nothing)")
-    import psycopg
-
-    with transaction(engine):  # the engine's first connection: SQLAlchemy's own queries
-        pass
-    made: list[object] = []
-    real = psycopg.Connection.cursor
-
-    def counted(self: psycopg.Connection, *args: object, **kwargs: object) -> object:
-        cursor = real(self, *args, **kwargs)  # type: ignore[call-overload]
-        made.append(cursor)
-        return cursor
-
-    monkeypatch.setattr(psycopg.Connection, "cursor", counted)
-    deactivate = update(_TABLE).where(_TABLE.c.channel_user_id == bindparam("user"))
-    row = {
-        "channel": "wechat",
-        "channel_user_id": "c0",
-        "lang": "both",
-        "active": True,
-        "subscribed_updates": False,
-        "created_at": NOW,
-    }
-    for attempt in range(3):
-        with transaction(engine) as session:
-            conn = connection_of(session)
-            if attempt == 0:
-                precompiled.execute_many(conn, _TABLE.insert(), [row])
-            for _ in range(3):
-                precompiled.later(conn, deactivate.values(active=False), {"user": "c0"})
-            assert precompiled.first(conn, _READ, {"user": "c0"}) is not None
-        with pytest.raises(DBAPIError), transaction(engine) as session:
-            precompiled.execute_many(connection_of(session), _TABLE.insert(), [row])  # unique
-            precompiled.first(connection_of(session), _READ, {"user": "c0"})
-    assert len(made) == 2
-
-
 def test_a_queued_write_that_fails_at_the_commit_leaves_nothing_committed(
     engine: Engine,
 ) -> None:
