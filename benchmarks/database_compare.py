@@ -11,6 +11,12 @@ language), and measures:
   counted from their CPU before the load (0 for those opened during it);
 - pushes/s, p99, and `surveybot db verify` (it must be exact after every run).
 
+SQLite runs as the product configures it: WAL with `synchronous=NORMAL`, so a commit does
+not wait for the disk (a power cut may lose the last commits, never corrupt the file).
+PostgreSQL's default waits for its WAL flush at every commit. `--synchronous-commit off`
+(or `both`) also measures PostgreSQL at SQLite's durability, `synchronous_commit=off` in
+the URL's options (`pg-async` in the table; docs/runbook.md says when to choose it).
+
 `--before PATH` measures a second checkout of the code (e.g. a `git worktree` of the
 previous commit) in the same run, interleaved, so both versions see the same machine.
 The order reverses every round. The load generator shares the machine's cores with the
@@ -41,7 +47,7 @@ from benchmarks.wechat_load import LoadConfig, run_load
 @dataclass(frozen=True)
 class Setup:
     tree: str  # "this" or "before"
-    database: str  # "sqlite" or "postgresql"
+    database: str  # "sqlite", "postgresql", or "pg-async" (synchronous_commit=off)
     workers: int
 
     @property
@@ -125,9 +131,10 @@ async def measure(
             env["SURVEYBOT_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'surveybot.db'}"
         else:
             _admin(admin, f"CREATE DATABASE {database}")
-            env["SURVEYBOT_DATABASE_URL"] = admin_url.set(database=database).render_as_string(
-                hide_password=False
-            )
+            url = admin_url.set(database=database)
+            if setup.database == ASYNC_COMMIT:
+                url = url.update_query_dict({"options": "-c synchronous_commit=off"})
+            env["SURVEYBOT_DATABASE_URL"] = url.render_as_string(hide_password=False)
         try:
             return await _run(setup, config, env, tree, port, admin, database, Path(tmp))
         finally:
@@ -152,7 +159,7 @@ async def _run(
     process = subprocess.Popen(
         command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    postgres = setup.database == "postgresql"
+    postgres = setup.database != "sqlite"
     try:
         await asyncio.to_thread(_wait_listening, process, port)
         await asyncio.to_thread(wait_idle, process.pid)  # start-up: imports, migrations
@@ -178,24 +185,39 @@ async def _run(
     return Measured(setup, result, server_s, backend_s, verified, load_average)
 
 
-def plan(*, before: bool, workers: tuple[int, ...] = (1, 2)) -> list[Setup]:
+# PostgreSQL with `synchronous_commit=off`: SQLite's durability (see the docstring).
+ASYNC_COMMIT = "pg-async"
+# `--synchronous-commit`: which PostgreSQL setups a round measures.
+SYNCHRONOUS_COMMIT = {
+    "on": ("postgresql",),
+    "off": (ASYNC_COMMIT,),
+    "both": ("postgresql", ASYNC_COMMIT),
+}
+
+
+def plan(
+    *, before: bool, workers: tuple[int, ...] = (1, 2), synchronous_commit: str = "on"
+) -> list[Setup]:
     """One round: this tree's SQLite and PostgreSQL runs, then the earlier tree's."""
     trees = ("this", "before") if before else ("this",)
+    kinds = (("sqlite", (1,)), *((pg, workers) for pg in SYNCHRONOUS_COMMIT[synchronous_commit]))
     return [
-        Setup(tree, database, n)
-        for tree in trees
-        for database, counts in (("sqlite", (1,)), ("postgresql", workers))
-        for n in counts
+        Setup(tree, database, n) for tree in trees for database, counts in kinds for n in counts
     ]
 
 
 async def compare_databases(
-    config: LoadConfig, *, postgres_url: str, before: Path | None = None, rounds: int = 2
+    config: LoadConfig,
+    *,
+    postgres_url: str,
+    before: Path | None = None,
+    rounds: int = 2,
+    synchronous_commit: str = "on",
 ) -> list[Measured]:
     creds = Credentials.made_up()
     config = replace(config, token=creds.token, app_id=creds.app_id, aes_key=creds.aes_key)
     trees = {"this": REPO, "before": before or REPO}
-    setups = plan(before=before is not None)
+    setups = plan(before=before is not None, synchronous_commit=synchronous_commit)
     measured = []
     for number in range(rounds):
         for setup in setups if number % 2 == 0 else list(reversed(setups)):
@@ -215,23 +237,27 @@ def summary(measured: list[Measured]) -> list[str]:
             return m.per_push(m.server_s + m.backend_s)
 
         sqlite = [total(m) for m in runs if m.setup.database == "sqlite"]
-        postgres = [total(m) for m in runs if m.setup.database == "postgresql"]
-        if sqlite and postgres:
-            ratio_low, ratio_high = min(postgres) / max(sqlite), max(postgres) / min(sqlite)
-            lines.append(
-                f"{tree}: PostgreSQL server + backend CPU per push {min(postgres):.2f}-"
-                f"{max(postgres):.2f} ms, SQLite {min(sqlite):.2f}-{max(sqlite):.2f} ms: "
-                f"{ratio_low:.2f}-{ratio_high:.2f} x (target <= 1.5 x)"
-            )
-        for workers in (1, 2):
-            rates = [
-                m.result.throughput
-                for m in runs
-                if m.setup.database == "postgresql" and m.setup.workers == workers
-            ]
-            if rates:
+        for kind in dict.fromkeys(m.setup.database for m in runs if m.setup.database != "sqlite"):
+            postgres = [total(m) for m in runs if m.setup.database == kind]
+            if sqlite and postgres:
+                ratio_low, ratio_high = min(postgres) / max(sqlite), max(postgres) / min(sqlite)
                 lines.append(
-                    f"{tree}: PostgreSQL {workers} worker(s): "
-                    f"{', '.join(f'{r:.1f}' for r in rates)} pushes/s"
+                    f"{tree}: {_LABEL[kind]} server + backend CPU per push {min(postgres):.2f}-"
+                    f"{max(postgres):.2f} ms, SQLite {min(sqlite):.2f}-{max(sqlite):.2f} ms: "
+                    f"{ratio_low:.2f}-{ratio_high:.2f} x (target <= 1.5 x)"
                 )
+            for workers in (1, 2):
+                rates = [
+                    m.result.throughput
+                    for m in runs
+                    if m.setup.database == kind and m.setup.workers == workers
+                ]
+                if rates:
+                    lines.append(
+                        f"{tree}: {_LABEL[kind]} {workers} worker(s): "
+                        f"{', '.join(f'{r:.1f}' for r in rates)} pushes/s"
+                    )
     return lines
+
+
+_LABEL = {"postgresql": "PostgreSQL", ASYNC_COMMIT: "PostgreSQL (synchronous_commit=off)"}

@@ -127,19 +127,32 @@ def compare_databases(
     rounds: int = typer.Option(2, "--rounds", min=1, help="The order reverses each round."),
     language: str = typer.Option("both", "--language", help="both, en or zh."),
     seed: int = typer.Option(1, "--seed"),
+    synchronous_commit: str = typer.Option(
+        "on",
+        "--synchronous-commit",
+        help="PostgreSQL's commits: on (waits for its WAL flush), off (SQLite's durability), "
+        "or both.",
+    ),
 ) -> None:
     from pathlib import Path
 
+    from benchmarks.database_compare import SYNCHRONOUS_COMMIT, summary
     from benchmarks.database_compare import compare_databases as run
-    from benchmarks.database_compare import summary
     from benchmarks.wechat_load import LoadConfig
 
     config = LoadConfig(
         url="", token="", app_id="", respondents=respondents, concurrency=concurrency,
         seed=seed, language=language,
     )  # fmt: skip
+    if synchronous_commit not in SYNCHRONOUS_COMMIT:
+        raise typer.BadParameter("use on, off or both", param_hint="--synchronous-commit")
     tree = Path(before).resolve() if before else None
-    measured = asyncio.run(run(config, postgres_url=postgres_url, before=tree, rounds=rounds))
+    measured = asyncio.run(
+        run(
+            config, postgres_url=postgres_url, before=tree, rounds=rounds,
+            synchronous_commit=synchronous_commit,
+        )
+    )  # fmt: skip
     for line in summary(measured):
         typer.echo(line)
     if not all(m.verified for m in measured):
