@@ -12,8 +12,12 @@ The INSERT still waits for a concurrent copy's transaction and then inserts noth
 retry: the respondent is neither touched nor locked); the UPDATE still holds the row
 lock until commit, and under READ COMMITTED it returns the row as the lock holder left
 it. The session state is loaded by the *next* statement, whose snapshot is taken after
-the lock was granted (aiogram #1317: load after locking). A first message from someone
-new claims here and creates the respondent with `lock_respondent` (its INSERT path).
+the lock was granted (aiogram #1317: load after locking): it goes in the same round trip
+(`precompiled.rows_together`), finding the respondent by channel and user id, and is
+handed on as `Claimed.latest` for the route (bot.surveys.router). A first message from
+someone new claims here and creates the respondent with `lock_respondent` (its INSERT
+path); what was read ahead for them is dropped (another worker's first message may
+create their session while this one waits for the lock), and the route reads it then.
 SQLite keeps the two statements: BEGIN IMMEDIATE has serialised the writers already.
 """
 
@@ -28,6 +32,7 @@ from sqlmodel import Session
 from storage import precompiled
 from storage.inbound import ClaimedMessage, claim_inbound, claim_statement
 from storage.respondents import RespondentRow, _respondent_row, _touch, lock_respondent
+from storage.session_rows import LATEST_SESSION_OF_SENDER, LatestSession, latest_of_sender
 from storage.transactions import connection_of
 
 
@@ -35,6 +40,8 @@ from storage.transactions import connection_of
 class Claimed:
     message: ClaimedMessage | None  # None: an earlier copy was processed (a retry)
     respondent: RespondentRow | None  # locked; None for a retry
+    # Their newest session row, read right after the lock (None: not read ahead).
+    latest: LatestSession | None = None
 
 
 def _statement(*, with_source: bool) -> Select[tuple[object, ...]]:
@@ -77,15 +84,17 @@ def claim_and_lock(
     statement = _CLAIM_AND_TOUCH
     if source:
         statement, params["new_source"] = _CLAIM_AND_TOUCH_WITH_SOURCE, source
-    row = precompiled.first(conn, statement, params)
-    assert row is not None  # one row always: (SELECT 1) left-joined
-    claimed_id, *respondent = row
+    sender = {"sender_channel": channel, "sender_user": channel_user_id}
+    found, latest = precompiled.rows_together(
+        conn, (statement, params), (LATEST_SESSION_OF_SENDER, sender)
+    )
+    claimed_id, *respondent = found[0]  # one row always: (SELECT 1) left-joined
     if claimed_id is None:
         return Claimed(None, None)
     message = ClaimedMessage(id=int(claimed_id), channel=channel, dedupe_key=dedupe_key)
     if respondent[0] is None:  # someone new: created (and locked) the usual way
         return Claimed(message, _lock(session, channel, channel_user_id, now, source))
-    return Claimed(message, _respondent_row(respondent))
+    return Claimed(message, _respondent_row(respondent), latest_of_sender(latest))
 
 
 def _lock(

@@ -100,17 +100,18 @@ class Wire:
         statements: Sequence[tuple[str, Params]],
         *,
         commit: bool = False,
-        rows_of_last: bool = False,
-    ) -> list[tuple[Any, ...]]:
+        rows_of: Sequence[int] = (),
+    ) -> list[list[tuple[Any, ...]]]:
         """Send `statements` (SQL with psycopg's placeholders, and their values) and then
-        the COMMIT if `commit`, in one write; wait once; the last statement's rows if
-        `rows_of_last`. Raises `StatementFailed` with the first statement that failed."""
+        the COMMIT if `commit`, in one write; wait once; the rows of the statements at the
+        indices `rows_of`, in that order. Raises `StatementFailed` with the first
+        statement that failed."""
         with self.connection.lock:
-            return self._run(statements, commit, rows_of_last)
+            return self._run(statements, commit, rows_of)
 
     def _run(
-        self, statements: Sequence[tuple[str, Params]], commit: bool, rows_of_last: bool
-    ) -> list[tuple[Any, ...]]:
+        self, statements: Sequence[tuple[str, Params]], commit: bool, rows_of: Sequence[int]
+    ) -> list[list[tuple[Any, ...]]]:
         pgconn = self.pgconn
         if pgconn.status != pq.ConnStatus.OK:
             raise StatementFailed(0, errors.OperationalError("the connection is closed"))
@@ -132,7 +133,7 @@ class Wire:
             raise StatementFailed(len(statements) - 1, error) from None
         finally:
             _leave_pipeline_mode(pgconn)
-        return self._read(results, meaning, statements, rows_of_last)
+        return self._read(results, meaning, statements, rows_of)
 
     def _send(self, sql: str, params: Params, index: int, meaning: list[_Command]) -> None:
         query = PostgresQuery(self.transformer)
@@ -167,10 +168,10 @@ class Wire:
         results: list[list[pq.abc.PGresult]],
         meaning: list[_Command],
         statements: Sequence[tuple[str, Params]],
-        rows_of_last: bool,
-    ) -> list[tuple[Any, ...]]:
+        rows_of: Sequence[int],
+    ) -> list[list[tuple[Any, ...]]]:
         failed: StatementFailed | None = None
-        last: pq.abc.PGresult | None = None
+        wanted: dict[int, pq.abc.PGresult] = {}
         for what, group in zip(meaning, results, strict=True):
             result = group[-1]
             if result.status not in _OK:
@@ -185,14 +186,15 @@ class Wire:
             if isinstance(what, _Prepare):  # the server took it
                 self.prepared[what.key] = what.name
                 self.runs.pop(what.key, None)
-            elif what == len(statements) - 1:
-                last = result
+            elif what in rows_of:
+                wanted[what] = result
         if failed is not None:
             raise failed
-        if not rows_of_last or last is None:
-            return []
-        self.transformer.set_pgresult(last)
-        return list(self.transformer.load_rows(0, last.ntuples, tuple))
+        return [self._rows(wanted[index]) for index in rows_of]
+
+    def _rows(self, result: pq.abc.PGresult) -> list[tuple[Any, ...]]:
+        self.transformer.set_pgresult(result)
+        return list(self.transformer.load_rows(0, result.ntuples, tuple))
 
 
 def _leave_pipeline_mode(pgconn: pq.abc.PGconn) -> None:

@@ -95,14 +95,40 @@ def rows(
     if conn.dialect.name == "postgresql":  # with the queued writes: one write, one wait
         queued = _take_queued(conn)
         queued.append((compiled, bound))
-        fetched = _run(conn, queued, rows_of_last=compiled.has_results)
-    else:
-        cursor = _cursor(conn)
-        try:
-            cursor.execute(compiled.sql, bound)
-            fetched = list(cursor.fetchall()) if compiled.has_results else []
-        except Exception as error:
-            _raise(conn, compiled, error)
+        wanted = (len(queued) - 1,) if compiled.has_results else ()
+        fetched = _run(conn, queued, rows_of=wanted)
+        return _processed(compiled, fetched[0]) if fetched else []
+    cursor = _cursor(conn)
+    try:
+        cursor.execute(compiled.sql, bound)
+        return _processed(compiled, cursor.fetchall()) if compiled.has_results else []
+    except Exception as error:
+        _raise(conn, compiled, error)
+
+
+def rows_together(
+    conn: Connection, *statements: tuple[ClauseElement, Mapping[str, Any] | None]
+) -> list[list[tuple[Any, ...]]]:
+    """Run each `(statement, params)` in order; the rows of each. On PostgreSQL they go
+    with the queued writes in one write and one wait (each statement still takes its own
+    snapshot, after the one before it finished: a read after a locking statement sees
+    what the lock's previous holders committed). SQLite: as `rows`, one after another."""
+    if conn.dialect.name != "postgresql":
+        return [rows(conn, statement, params) for statement, params in statements]
+    bound: _Queued = []
+    for statement, params in statements:
+        compiled = compile_once(conn, statement, ())
+        bound.append((compiled, bind_values(compiled, params or {})))
+    queued = _take_queued(conn)
+    start = len(queued)
+    queued.extend(bound)
+    wanted = [start + i for i, (compiled, _) in enumerate(bound) if compiled.has_results]
+    fetched = iter(_run(conn, queued, rows_of=wanted))
+    found = [next(fetched) if compiled.has_results else [] for compiled, _ in bound]
+    return [_processed(compiled, rows) for (compiled, _), rows in zip(bound, found, strict=True)]
+
+
+def _processed(compiled: Compiled, fetched: Sequence[Any]) -> list[tuple[Any, ...]]:
     if not any(compiled.results):
         return [tuple(row) for row in fetched]
     return [result_row(compiled, row) for row in fetched]
@@ -165,9 +191,10 @@ def _cursor(conn: Connection) -> Any:
 
 
 def _run(
-    conn: Connection, statements: _Queued, *, commit: bool = False, rows_of_last: bool = False
-) -> list[tuple[Any, ...]]:
-    """PostgreSQL: `statements` (and the COMMIT) in one write and one wait, on the
+    conn: Connection, statements: _Queued, *, commit: bool = False, rows_of: Sequence[int] = ()
+) -> list[list[tuple[Any, ...]]]:
+    """PostgreSQL: `statements` (and the COMMIT) in one write and one wait, the rows of
+    those at the indices `rows_of`, on the
     connection's `libpq_pipeline.Wire`, made once and kept with it (its `info` lives as
     long as the DBAPI connection)."""
     from storage.libpq_pipeline import (  # psycopg: imported where PostgreSQL is used
@@ -187,7 +214,7 @@ def _run(
         return kept.run(
             [(compiled.sql, bound) for compiled, bound in statements],
             commit=commit,
-            rows_of_last=rows_of_last,
+            rows_of=rows_of,
         )
     except StatementFailed as failed:
         _raise(conn, statements[failed.index][0], failed.error)

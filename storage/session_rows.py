@@ -16,11 +16,12 @@ from sqlmodel import Session
 
 from flows.state import SessionState, Status
 from storage import precompiled, session_counters
-from storage.models import SurveySession
+from storage.models import Respondent, SurveySession
 from storage.schema_conventions import UTCDateTime
 from storage.transactions import connection_of
 
 _SESSION: Table = SurveySession.__table__  # type: ignore[attr-defined]
+_RESPONDENT: Table = Respondent.__table__  # type: ignore[attr-defined]
 # Bind names must differ from column names in INSERT/UPDATE statements.
 _NOW = bindparam("now", type_=UTCDateTime)
 
@@ -70,6 +71,36 @@ def latest_session_row(*, session: Session, respondent_id: int) -> SessionRow | 
     """
     params = {"match_respondent": respondent_id}
     return _session_row(precompiled.first(connection_of(session), _LATEST_SESSION, params))
+
+
+@dataclass(frozen=True)
+class LatestSession:
+    """`latest_session_row`, read before it was asked for: with the statement that locked
+    the respondent (storage.claim_and_lock), as the next statement of its round trip."""
+
+    row: SessionRow | None
+
+
+# The same read, the respondent found by their channel and user id (no id known yet).
+LATEST_SESSION_OF_SENDER = (
+    select(*_SESSION_COLUMNS)
+    .where(
+        _SESSION.c.respondent_id
+        == select(_RESPONDENT.c.id)
+        .where(
+            _RESPONDENT.c.channel == bindparam("sender_channel"),
+            _RESPONDENT.c.channel_user_id == bindparam("sender_user"),
+        )
+        .scalar_subquery()
+    )
+    .order_by(_SESSION.c.updated_at.desc(), _SESSION.c.id.desc())
+    .limit(1)
+)
+
+
+def latest_of_sender(found: list[tuple[Any, ...]]) -> LatestSession:
+    """`LATEST_SESSION_OF_SENDER`'s rows, as read ahead."""
+    return LatestSession(_session_row(found[0] if found else None))
 
 
 def load_state(*, session: Session, respondent_id: int, flow_id: str) -> SessionState | None:

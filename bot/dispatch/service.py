@@ -43,6 +43,7 @@ from storage.broadcasts import take_held
 from storage.claim_and_lock import claim_and_lock
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.respondents import RespondentRow, set_respondent_active
+from storage.session_rows import LatestSession
 from storage.transactions import run_in_transaction
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ class Service:
         )
         planner = self.planners.get(envelope.channel.value)
         respondent: RespondentRow | None = None
+        latest: LatestSession | None = None  # their newest session row, if read ahead
         if envelope.event is ChannelEvent.UNSUBSCRIBE:  # the respondent is not touched
             processed = claim_inbound(
                 session=session, channel=channel, dedupe_key=dedupe_key, now=now
@@ -187,7 +189,7 @@ class Service:
                 now=now,
                 source=envelope.source,
             )
-            processed, respondent = claimed.message, claimed.respondent
+            processed, respondent, latest = claimed.message, claimed.respondent, claimed.latest
         if processed is None:
             stored = stored_reply(session=session, channel=channel, dedupe_key=dedupe_key)
             kept = decode_reply(stored or [])
@@ -220,7 +222,8 @@ class Service:
             else:
                 if self.staff_handler is not None:
                     self.staff_handler.note_denied(session, envelope)
-                outcome = self._survey.run(session, envelope, respondent, planner)
+                # Nothing above wrote their sessions: what was read ahead is current.
+                outcome = self._survey.run(session, envelope, respondent, planner, latest)
             if held:
                 messages = (*(Message(text) for text in held), *outcome.messages)
                 outcome = dataclasses.replace(outcome, messages=messages)

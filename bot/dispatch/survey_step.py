@@ -39,7 +39,7 @@ from storage.answers import apply_effects
 from storage.chart_queue import queue_chart
 from storage.respondents import RespondentRow, save_session_row
 from storage.session_counters import Who, known_before
-from storage.session_rows import SessionRow
+from storage.session_rows import LatestSession, SessionRow
 
 
 class SurveyStep:
@@ -64,7 +64,9 @@ class SurveyStep:
         envelope: Envelope,
         respondent: RespondentRow,
         planner: ReplyPlanner | None = None,
+        latest: LatestSession | None = None,
     ) -> Outcome:
+        """`latest`: the respondent's newest session row if read ahead with their lock."""
         now = envelope.inbound.now
         assert respondent.id is not None  # flushed by lock_respondent
         links = planner is not None  # WeChat: options and commands as tap links
@@ -72,7 +74,9 @@ class SurveyStep:
         if planner is not None and planner.is_more(inbound.text):
             # "更多" with no page left: said so, and the question asked again.
             inbound, notes = Inbound(now=now), (NoMorePages(lang=Lang.BOTH),)
-        at = router.route(session=session, catalog=self.catalog, respondent_id=respondent.id)
+        at = router.route(
+            session=session, catalog=self.catalog, respondent_id=respondent.id, latest=latest
+        )
         if at is None:  # nobody may start: the survey was closed
             closed = _closed_reply(self.catalog, session)
             return Outcome((Message(self.renderer.render(closed, Lang.BOTH)),))

@@ -24,7 +24,7 @@ from flows.mapping import MOVABLE, migrate
 from flows.model import Flow
 from flows.state import SessionState
 from storage.respondents import load_session_row
-from storage.session_rows import SessionRow, latest_session_row
+from storage.session_rows import LatestSession, SessionRow, latest_session_row
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,22 @@ class Route:
     row: SessionRow | None = None
 
 
-def route(*, session: Session, catalog: SurveyCatalog, respondent_id: int) -> Route | None:
-    """The survey this respondent is in; None when they have none and none is open."""
+def route(
+    *,
+    session: Session,
+    catalog: SurveyCatalog,
+    respondent_id: int,
+    latest: LatestSession | None = None,
+) -> Route | None:
+    """The survey this respondent is in; None when they have none and none is open.
+
+    `latest`: their newest session row, read ahead with their lock in this transaction
+    (storage.claim_and_lock), when nothing has written their sessions since."""
     catalog.refresh(session)
-    row = latest_session_row(session=session, respondent_id=respondent_id)
+    if latest is not None:
+        row = latest.row
+    else:
+        row = latest_session_row(session=session, respondent_id=respondent_id)
     if row is None:
         flow = catalog.newest_flow(session, catalog.default_flow_id)
         if flow is None or not catalog.is_open(flow.id):
