@@ -12,15 +12,15 @@ import unicodedata
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from flows.model import FieldKind
+from flows.model import FIELD_MAX_LENGTH, FieldKind
 from flows.organisation import clean_uscc, uscc_error
 from flows.parse_results import Invalid, InvalidReason, Parsed, normalize, normalize_text
 
 __all__ = ["validate_field"]
 
-NAME_MAX = 50
+NAME_MAX = FIELD_MAX_LENGTH[FieldKind.NAME]
 COMPANY_MIN = 2
-COMPANY_MAX = 100
+COMPANY_MAX = FIELD_MAX_LENGTH[FieldKind.COMPANY]
 # Longer than any real number with its spaces and dashes; also keeps phonenumbers
 # from chewing on pasted paragraphs.
 _PHONE_MAX_INPUT = 40

@@ -48,6 +48,13 @@ class FieldKind(StrEnum):
     USCC = "uscc"  # 统一社会信用代码, check digit per GB 32100-2015 (flows.organisation)
 
 
+# The longest value a field takes, whatever its question's `max_length` (flows.fields).
+FIELD_MAX_LENGTH: dict[FieldKind, int] = {
+    FieldKind.NAME: 50,
+    FieldKind.COMPANY: 100,
+}
+
+
 @dataclass(frozen=True)
 class Text:
     """A bilingual text. Both languages are mandatory (`surveybot check` enforces it)."""
@@ -117,6 +124,13 @@ class Question:
             if opt.id == option_id:
                 return opt
         return None
+
+    @property
+    def length_limit(self) -> int:
+        """The longest answer taken: `max_length`, within its field's own bound (what the
+        question's hint says: "at most 50 characters" for a name)."""
+        cap = FIELD_MAX_LENGTH.get(self.field) if self.field is not None else None
+        return min(self.max_length, cap) if cap is not None else self.max_length
 
     @property
     def is_choice(self) -> bool:

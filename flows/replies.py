@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows.model import Lang, Question, Text
+from flows.offers import Offer
 from flows.state import Answer
 
 
@@ -63,7 +64,7 @@ class AskQuestion(Reply):
     current: Answer | None
     optional: bool
     selected: tuple[str, ...] | None = None  # a selection being built by taps
-    previous: Answer | None = None  # last round's answer, to keep with one tap
+    offer: Offer | None = None  # an earlier answer to keep with one tap (flows.offers)
 
 
 @dataclass(frozen=True)

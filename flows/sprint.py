@@ -11,6 +11,7 @@ from flows.confirmation_replies import ConfirmDelete, ConfirmRestart, ConfirmReu
 from flows.events import Effect
 from flows.model import Flow, Lang, Question
 from flows.navigation import is_required, relevant_questions
+from flows.offers import offered
 from flows.parse_results import CONSTRAINT_REASONS, Invalid
 from flows.replies import AskQuestion, ChooseLanguage, InvalidAnswer, Reply, SurveyClosed
 from flows.state import Answer, Pending, SessionState, Status
@@ -85,10 +86,8 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
             current=state.answers.get(question.id),
             optional=not is_required(question, state.answers),
             selected=selected,
-            # Last round's answer, to keep with one tap (flows.prefill).
-            previous=None
-            if question.id in state.answers or state.revising == question.id
-            else state.previous.get(question.id),
+            # An earlier answer to keep with one tap (flows.offers, flows.prefill).
+            offer=offered(flow, state, question),
         )
     )
 

@@ -9,6 +9,7 @@ from bot.dispatch.render import Renderer
 from flows.colleague_replies import ColleagueAnswered, ColleagueAnswers
 from flows.confirmation_replies import ConfirmDelete, ConfirmRestart, ConfirmReuse
 from flows.model import Lang, QuestionType, Text
+from flows.offers import Source
 from flows.replies import AskQuestion, ChooseLanguage, Reply
 from flows.state import Pending, SessionState, Status
 
@@ -20,6 +21,12 @@ _DONE = Text("完成", "Done")
 _VIEW = Text("查看同事答案", "View colleague's answers")
 _TAKE_OVER = Text("由我接替", "Take over")
 _KEEP = Text("保持原样", "Keep as is")
+# An earlier answer offered with the question (flows.offers): keep it, or answer anew.
+_KEEP_OFFER = {
+    Source.EARLIER_ROUND: Text("仍然如此", "Still so"),
+    Source.CONTACT_DETAILS: Text("沿用", "Use it"),
+}
+_CHANGE = Text("修改", "Change")
 # The yes/no confirmations, and the pending question each answers ("pending:restart").
 _CONFIRMS: dict[type[Reply], Pending] = {
     ConfirmRestart: Pending.RESTART,
@@ -77,6 +84,10 @@ def choices_for(reply: Reply, state: SessionState) -> tuple[tuple[Choice, ...], 
         Choice(f"{i}. {opt.text.get(lang)}", str(i), exclusive=opt.exclusive)
         for i, opt in enumerate(question.options, 1)
     ]
+    if reply.offer is not None:  # 是 keeps it (on a yes/no question 是 is its own yes)
+        if question.type is not QuestionType.YES_NO:
+            choices.append(Choice(_KEEP_OFFER[reply.offer.source].get(lang), "是", nav=True))
+        choices.append(Choice(_CHANGE.get(lang), "修改", nav=True))
     if reply.optional:
         choices.append(Choice(_SKIP.get(lang), "跳过", nav=True))
     # Numbers are labels ("10a") and skip branches: "back" is offered when there is a way back.

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.dispatch.render import Renderer
-from flows.completion_replies import SnapshotRequest, SummaryRequest
 from flows.definition import load_flow
 from flows.events import OrganisationGiven, SurveyCompleted
 from flows.model import Lang
 from flows.surveys import DEFAULT_FLOW
+from tests.bot.engine_transcripts import rendered
 from tests.flows.script import Script
 
-# Live figures are filled in from the database by bot.dispatch.snapshots: not the engine's words.
-FILLED_BY_THE_DISPATCHER = (SnapshotRequest, SummaryRequest)
 GOLDEN = Path(__file__).parent / "fixtures" / "organisation_step_zh.txt"
 TO_14 = ["你好", "中文", "2", "1", "1", "1", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1"]
 STEP = ["是", "上海某某汽车零部件有限公司", "91350100M000100Y44", "91350100m000100y43", "上海市"]
@@ -26,15 +23,8 @@ STEP = ["是", "上海某某汽车零部件有限公司", "91350100M000100Y44", 
 
 def transcript() -> tuple[str, Script]:
     script = Script(load_flow(DEFAULT_FLOW))
-    renderer = Renderer()
-    lines: list[str] = []
-    for text in [*TO_14, "4", *STEP]:
-        step = script.send(text)
-        if text in ("4", *STEP):  # 14 and the organisation step are what this file keeps
-            lines.append(f">>> {text}")
-            shown = [r for r in step.replies if not isinstance(r, FILLED_BY_THE_DISPATCHER)]
-            lines += renderer.render_all(shown, Lang.ZH)
-    return "\n".join(lines) + "\n", script
+    # 14 and the organisation step are what this file keeps.
+    return rendered(script, [*TO_14, "4", *STEP], Lang.ZH, kept=("4", *STEP)), script
 
 
 def test_the_organisation_step_transcript_is_unchanged() -> None:

@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.answer_parsing import parse_answer
+from flows.definition import load_flow
 from flows.fields import validate_field
 from flows.model import FieldKind
 from flows.parse_results import Invalid, InvalidReason, Parsed
+from flows.surveys import DEFAULT_FLOW
 
 
 def check(kind: FieldKind, raw: str, max_length: int = 500) -> Parsed | Invalid:
@@ -161,3 +164,15 @@ def test_validate_field_never_raises(kind: FieldKind, raw: str) -> None:
     assert isinstance(result, Parsed | Invalid)
     if isinstance(result, Parsed):
         assert result.text and len(result.text) <= 100
+
+
+@pytest.mark.parametrize("question_id", ["contact_name", "contact_company", "org_company"])
+def test_the_hinted_length_is_the_length_taken(question_id: str) -> None:
+    # The question's hint says "at most {length_limit} characters": exactly that many
+    # are taken, one more is refused (a name's 50 and a company's 100 are the fields' own
+    # bounds, below the questions' default max_length of 500).
+    question = load_flow(DEFAULT_FLOW).question(question_id)
+    limit = question.length_limit
+    assert limit < 500 or question.field is None
+    assert not isinstance(parse_answer(question, "A" * limit), Invalid)
+    assert isinstance(parse_answer(question, "A" * (limit + 1)), Invalid)

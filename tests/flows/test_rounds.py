@@ -14,6 +14,7 @@ from flows.errors import FlowFileError, Problem
 from flows.events import AnswerRecorded
 from flows.flow_yaml import read_yaml_file
 from flows.model import Flow, Lang, PreviousRound
+from flows.offers import Offer, Source
 from flows.replies import AskQuestion
 from flows.rounds import Decision, carry_over, decide
 from flows.state import Answer, SessionState, Status
@@ -65,20 +66,22 @@ def test_carry_over_maps_ids_and_drops_what_no_longer_fits(this_round: Flow) -> 
 def test_keep_records_the_earlier_answer_marked_kept(this_round: Flow) -> None:
     script = started(this_round)
     question = script.reply("question")
-    assert question["previous"] == Answer(("some_products",))
+    assert question["offer"] == Offer(Answer(("some_products",)), Source.EARLIER_ROUND)
     script.send("是")
     assert recorded(script) == [
         AnswerRecorded("pcf_status", ("some_products",), None, None, "kept")
     ]
     assert script.current == "pcf_standard"
-    assert script.reply("question")["previous"] == Answer(("iso_14067", "pas_2050"))
+    assert script.reply("question")["offer"] == Offer(
+        Answer(("iso_14067", "pas_2050")), Source.EARLIER_ROUND
+    )
 
 
 def test_change_asks_plainly_then_the_new_answer_is_marked_changed(this_round: Flow) -> None:
     script = started(this_round)
     script.send("修改")
     assert script.effects == [] and script.current == "pcf_status"
-    assert script.reply("question")["previous"] is None  # asked plainly now
+    assert script.reply("question")["offer"] is None  # asked plainly now
     script.send("1")
     assert recorded(script) == [
         AnswerRecorded("pcf_status", ("all_main_products",), None, None, "changed")
@@ -99,17 +102,19 @@ def test_questions_without_an_earlier_answer_are_asked_as_usual(this_round: Flow
     script = started(this_round, "English")
     script.answer_all("yes", "yes", "1,2")  # keep status and standards; scopes 1 and 2
     assert script.current == "scope12_emissions"
-    assert script.reply("question")["previous"] is None
+    assert script.reply("question")["offer"] is None
     script.send("skip")
     assert script.current == "electricity_use"
-    assert script.reply("question")["previous"] == Answer(text="30", original="3万千瓦时")
+    assert script.reply("question")["offer"] == Offer(
+        Answer(text="30", original="3万千瓦时"), Source.EARLIER_ROUND
+    )
     script.send("keep")
     assert recorded(script) == [AnswerRecorded("electricity_use", (), "30", "3万千瓦时", "kept")]
     script.send("skip")
     assert script.current == "emission_factors"
     script.send("1")
     assert script.current == "tools"
-    assert script.reply("question")["previous"] is None  # its earlier answer did not fit
+    assert script.reply("question")["offer"] is None  # its earlier answer did not fit
     assert recorded(script)[0].carried is None
 
 
