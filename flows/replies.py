@@ -65,6 +65,7 @@ class AskQuestion(Reply):
     optional: bool
     selected: tuple[str, ...] | None = None  # a selection being built by taps
     offer: Offer | None = None  # an earlier answer to keep with one tap (flows.offers)
+    contact_details: bool = False  # a question of the contact form, after the count
 
 
 @dataclass(frozen=True)

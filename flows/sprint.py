@@ -10,7 +10,7 @@ from flows.completion_replies import CompletedHint
 from flows.confirmation_replies import ConfirmDelete, ConfirmRestart, ConfirmReuse
 from flows.events import Effect
 from flows.model import Flow, Lang, Question
-from flows.navigation import is_required, relevant_questions
+from flows.navigation import contact_form, is_required, relevant_questions
 from flows.offers import offered
 from flows.parse_results import CONSTRAINT_REASONS, Invalid
 from flows.replies import AskQuestion, ChooseLanguage, InvalidAnswer, Reply, SurveyClosed
@@ -76,13 +76,17 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
         sprint.say(AskQuestion(question, None, None, False, None, optional))
         return
     number = numbering.label(flow, question.id)
+    in_form = any(q.id == question.id for q in contact_form(flow))
     sprint.say(
         AskQuestion(
             question,
             number,
             numbering.total(flow),
-            # The contact form is outside the count: "最后一步（可选）/ Last step (optional)".
-            last_step=number is None,
+            # Outside the count: the contact form ("联系方式 / Contact details"; its
+            # questions are required once consent is given), then the optional steps
+            # ("最后一步（可选）/ Last step (optional)").
+            last_step=number is None and not in_form,
+            contact_details=number is None and in_form,
             current=state.answers.get(question.id),
             optional=not is_required(question, state.answers),
             selected=selected,

@@ -46,7 +46,17 @@ def test_the_contact_form_is_outside_the_count(started: Script) -> None:
     started.answer_all(*SUPPLIER, "1")  # 14: right now
     question = started.reply("question")
     assert started.current == "contact_consent"
-    assert question["number"] is None and question["last_step"] is True
+    assert question["number"] is None
+    # Labelled as the contact details: its questions are required once consent is given,
+    # so not "last step (optional)"; the organisation step after it is.
+    assert question["contact_details"] is True and question["last_step"] is False
+    started.answer_all("1", "李伟", "上海某某汽车零部件有限公司", "13800138000", "跳过")
+    assert started.current == "contact_time"
+    assert started.reply("question")["contact_details"] is True
+    started.send("跳过")
+    assert started.current == "org_share"
+    question = started.reply("question")
+    assert question["last_step"] is True and question["contact_details"] is False
 
 
 def test_change_by_a_follow_up_number(started: Script) -> None:

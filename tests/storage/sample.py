@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -160,3 +161,30 @@ def wait_for_lock_waiter(engine: Engine, timeout: float = 10.0) -> None:
                 return
             time.sleep(0.01)
     raise AssertionError(f"no transaction waited on a lock within {timeout} s")
+
+
+class Waiter:
+    """A second transaction, on a thread, that must wait for a lock the test holds.
+
+    `start()` (with the lock held) returns once it is under way and, on PostgreSQL,
+    waiting on that lock (`wait_for_lock_waiter`); the test then writes and commits, and
+    `join()` (after the commit) waits for it to finish. Events, not a guessed sleep."""
+
+    def __init__(self, engine: Engine, work: Callable[[], None]) -> None:
+        self._engine = engine
+        self._work = work
+        self._under_way = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        self._under_way.set()  # SQLite: its BEGIN IMMEDIATE already waits for the holder
+        self._work()
+
+    def start(self) -> None:
+        self._thread.start()
+        assert self._under_way.wait(10)
+        wait_for_lock_waiter(self._engine)
+
+    def join(self) -> None:
+        self._thread.join(10)
+        assert not self._thread.is_alive(), "the waiting transaction did not finish"

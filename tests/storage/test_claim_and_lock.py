@@ -3,8 +3,6 @@ after the lock: what the lock's previous holder committed is what the route sees
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import Engine
 
@@ -12,7 +10,7 @@ from flows.state import SessionState, Status
 from storage.claim_and_lock import Claimed, claim_and_lock
 from storage.respondents import lock_respondent, save_session_row
 from storage.transactions import transaction
-from tests.storage.sample import NOW, at, wait_for_lock_waiter
+from tests.storage.sample import NOW, Waiter, at
 
 pytestmark = pytest.mark.parametrize(
     "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -61,27 +59,19 @@ def test_what_the_lock_holder_committed_is_read(engine: Engine) -> None:
     session state: the row read ahead with the lock is the one saved (aiogram #1317)."""
     session_id = _with_session(engine, "o1", "f", Status.ACTIVE)
     seen: list[Claimed] = []
-    started = threading.Event()
-
-    def second() -> None:
-        started.set()
-        seen.append(_claim(engine, "o1", "second"))
-
-    thread = threading.Thread(target=second)
+    waiter = Waiter(engine, lambda: seen.append(_claim(engine, "o1", "second")))
     with transaction(engine) as session:
         respondent = lock_respondent(
             session=session, channel="wechat", channel_user_id="o1", now=at(1)
         )
-        thread.start()
-        assert started.wait(10)
-        wait_for_lock_waiter(engine)
+        waiter.start()
         save_session_row(
             session=session,
             respondent_id=respondent.id,
             state=SessionState("f", 1, status=Status.COMPLETED),
             now=at(2),
         )
-    thread.join(10)
+    waiter.join()
     (claimed,) = seen
     assert claimed.latest is not None and claimed.latest.row is not None
     assert claimed.latest.row.id == session_id

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy.engine import Engine
 from storage.inbound import claim_inbound, save_reply, stored_reply
 from storage.retention import prune_processed
 from storage.transactions import transaction
-from tests.storage.sample import NOW, at, wait_for_lock_waiter
+from tests.storage.sample import NOW, Waiter, at
 
 
 def test_a_message_is_claimed_once_and_a_retry_gets_the_stored_reply(engine: Engine) -> None:
@@ -52,30 +51,23 @@ def test_prune_removes_old_dedupe_rows(engine: Engine) -> None:
 def test_a_retry_during_processing_waits_and_then_sees_the_reply(engine: Engine) -> None:
     """Two real concurrent transactions: the retry blocks on the first one's row, then
     finds it claimed and reads the reply the first one stored."""
-    first_claimed = threading.Event()
-    retry_claiming = threading.Event()
     retry_result: list[tuple[object, list[str] | None, float]] = []
 
     def retry() -> None:
-        first_claimed.wait(5)
-        retry_claiming.set()  # SQLite: BEGIN IMMEDIATE below already waits for the first
         with transaction(engine) as session:
             claimed = claim_inbound(session=session, channel="wechat", dedupe_key="m", now=NOW)
             reply = stored_reply(session=session, channel="wechat", dedupe_key="m")
             retry_result.append((claimed, reply, time.monotonic()))
 
-    thread = threading.Thread(target=retry)
-    thread.start()
+    waiter = Waiter(engine, retry)
     with transaction(engine) as session:
         processed = claim_inbound(session=session, channel="wechat", dedupe_key="m", now=NOW)
         assert processed is not None
-        first_claimed.set()
         # Processing; the retry arrives meanwhile (and, on PostgreSQL, waits on our row).
-        assert retry_claiming.wait(10)
-        wait_for_lock_waiter(engine)
+        waiter.start()
         save_reply(session=session, processed=processed, messages=["answer"])
         about_to_commit = time.monotonic()
-    thread.join(10)
+    waiter.join()
     assert len(retry_result) == 1
     claimed, reply, finished_at = retry_result[0]
     assert claimed is None

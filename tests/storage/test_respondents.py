@@ -21,7 +21,7 @@ from storage.respondents import (
     update_respondent,
 )
 from storage.transactions import transaction
-from tests.storage.sample import NOW, at, wait_for_lock_waiter
+from tests.storage.sample import NOW, Waiter, at
 
 
 def test_lock_respondent_creates_once_then_updates_last_inbound(engine: Engine) -> None:
@@ -45,13 +45,9 @@ def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engin
     """The second transaction waits at lock_respondent until the first has committed."""
     with transaction(engine) as session:
         lock_respondent(session=session, channel="wechat", channel_user_id="o1", now=NOW)
-    first_locked = threading.Event()
-    second_locking = threading.Event()
     timeline: list[tuple[str, float]] = []
 
     def second() -> None:
-        first_locked.wait(5)
-        second_locking.set()  # SQLite: BEGIN IMMEDIATE below already waits for the first
         with transaction(engine) as session:
             respondent = lock_respondent(
                 session=session, channel="wechat", channel_user_id="o1", now=at(2)
@@ -60,20 +56,17 @@ def test_lock_respondent_serializes_two_messages_of_one_respondent(engine: Engin
             # It sees what the first one wrote (loaded after the lock, never before).
             timeline.append((f"lang={respondent.lang}", 0))
 
-    thread = threading.Thread(target=second)
-    thread.start()
+    waiter = Waiter(engine, second)
     with transaction(engine) as session:
         respondent = lock_respondent(
             session=session, channel="wechat", channel_user_id="o1", now=at(1)
         )
-        first_locked.set()
         # The second transaction is under way (and, on PostgreSQL, waiting on our row)
-        # before we write and commit: events, not a guessed sleep.
-        assert second_locking.wait(10)
-        wait_for_lock_waiter(engine)
+        # before we write and commit.
+        waiter.start()
         update_respondent(session=session, respondent_id=respondent.id, lang="en")
         timeline.append(("first commits", time.monotonic()))
-    thread.join(10)
+    waiter.join()
     (_, committing), (_, second_locked), (seen, _) = timeline
     assert second_locked >= committing
     assert seen == "lang=en"
