@@ -53,6 +53,7 @@ class StaffOverview(Reply):
     units: object  # storage.organisation_queries.UnitCount, or None
     as_of: str
     filter_line: str
+    narrowed: bool = False  # a filter leaves some answers out: "none match", not "none yet"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +69,7 @@ class StaffStatsQuestion(Reply):
     numbers: object  # bot.reports.number_summary.NumberSummary, or None
     as_of: str
     filter_line: str
+    narrowed: bool = False  # a filter leaves some answers out: "none match", not "none yet"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +82,7 @@ class StaffCrosstab(Reply):
     columns: Rows
     as_of: str
     filter_line: str
+    narrowed: bool = False  # a filter leaves some answers out: "none match", not "none yet"
 
 
 @dataclass(frozen=True, kw_only=True)

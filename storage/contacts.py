@@ -233,6 +233,8 @@ def finish_contact(
     """Open or claimed → done, with an optional note.
 
     Anyone may close an open request; one claimed by someone else only with `force`.
+    The note saved before (the dashboard's "save note") is kept: closing without a note
+    leaves it as it was, a note given here is added after it on a line of its own.
     """
     contact = find_contact(session=session, ref=ref, for_update=True)
     if contact.status == ContactStatus.DONE.value:
@@ -242,9 +244,16 @@ def finish_contact(
     contact.status = ContactStatus.DONE.value
     contact.claimed_by = contact.claimed_by or by
     contact.done_at = now
-    contact.note = note
+    contact.note = _with_note(contact.note, note)
     session.add(contact)
     return contact
+
+
+def _with_note(saved: str | None, note: str | None) -> str | None:
+    added = (note or "").strip()
+    if not added or added == saved:
+        return saved
+    return f"{saved}\n{added}" if saved else added
 
 
 def contacts_due_for_renotify(

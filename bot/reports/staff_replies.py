@@ -72,6 +72,7 @@ def question_reply(
     *,
     as_of: str,
     filter_line: str,
+    narrowed: bool = False,
 ) -> StaffStatsQuestion:
     choice = question.is_choice
     rows = [
@@ -100,6 +101,7 @@ def question_reply(
         numbers=numbers,
         as_of=as_of,
         filter_line=filter_line,
+        narrowed=narrowed,
     )
 
 
@@ -111,6 +113,7 @@ def crosstab_reply(
     *,
     as_of: str,
     filter_line: str,
+    narrowed: bool = False,
 ) -> StaffCrosstab:
     columns = []
     for col_option in option_ids(cols_q):
@@ -138,6 +141,7 @@ def crosstab_reply(
         columns=columns,
         as_of=as_of,
         filter_line=filter_line,
+        narrowed=narrowed,
     )
 
 
@@ -148,6 +152,7 @@ def overview_reply(
     as_of: str,
     filter_line: str,
     units: UnitCount | None = None,
+    narrowed: bool = False,
 ) -> StaffOverview:
     """`/stats` alone: one short message (started, completed, rate, today, the counting
     rule with its unit counts when it is not per respondent), then where the full report is."""
@@ -161,6 +166,7 @@ def overview_reply(
         units=units,
         as_of=as_of,
         filter_line=filter_line,
+        narrowed=narrowed,
     )
 
 

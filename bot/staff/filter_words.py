@@ -70,6 +70,7 @@ class FilterProblem(StrEnum):
     UNKNOWN_OPTION = "unknown_option"
     BAD_CONDITION = "bad_condition"
     BAD_DATE = "bad_date"
+    REVERSED_DATES = "reversed_dates"  # since after until
     UNKNOWN_CHANNEL = "unknown_channel"
     UNKNOWN_LANG = "unknown_lang"
     EMPTY = "empty"
@@ -144,9 +145,12 @@ def parse_filters(
         if since_day is None:
             return FilterError(FilterProblem.BAD_DATE, words[Key.SINCE])
     if Key.UNTIL in words:
-        until_day = parse_day(words[Key.UNTIL], now)
+        until_day = parse_day(words[Key.UNTIL], now, end=True)
         if until_day is None:
             return FilterError(FilterProblem.BAD_DATE, words[Key.UNTIL])
+    if since_day and until_day and since_day > until_day:  # nothing could match
+        shown = f"{since_day.isoformat()} > {until_day.isoformat()}"
+        return FilterError(FilterProblem.REVERSED_DATES, shown)
     channel = lang = None
     if Key.CHANNEL in words:
         channel = CHANNELS.get(words[Key.CHANNEL].casefold())
@@ -204,9 +208,11 @@ def find_option(question: Question, value: str) -> str | None:
     return None
 
 
-def parse_day(text: str, now: datetime) -> date | None:
-    """ "12-01", "2026-12-01", "12/1", "12月1日", "today"/"今天", "yesterday"/"昨天"; a
-    month-day later than today is last year's (China calendar)."""
+def parse_day(text: str, now: datetime, *, end: bool = False) -> date | None:
+    """ "12-01", "2026-12-01", "12/1", "12月1日", "today"/"今天", "yesterday"/"昨天" (China
+    calendar). A month-day without a year: a start (`since`) later than today is last
+    year's; an end (`until`, `end`) is the nearer of this year's and last year's (on
+    5 December "until 12-31" is this year's end, on 5 January last year's)."""
     today = now.astimezone(CHINA).date()
     word = text.strip().casefold()
     if word in ("today", "今天"):
@@ -221,9 +227,15 @@ def parse_day(text: str, now: datetime) -> date | None:
         day = date(year, int(match[2]), int(match[3]))
     except ValueError:
         return None
-    if match[1] is None and day > today:
-        day = day.replace(year=year - 1)
-    return day
+    if match[1] is not None or day <= today:
+        return day
+    try:
+        last_year = day.replace(year=year - 1)
+    except ValueError:  # 2-29 of a leap year: last year's February ended on the 28th
+        last_year = date(year - 1, 2, 28)
+    if end and day - today < today - last_year:
+        return day
+    return last_year
 
 
 def china_midnight(day: date) -> datetime:

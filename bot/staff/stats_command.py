@@ -87,7 +87,8 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         return parsed
     session, report_filter = call.session, parsed.report_filter
     when, shown = as_of(call.now), filter_line(parsed, line)  # every reply's n and filter
-    detail: dict[str, object] = {"survey": flow.id, "filtered": report_filter.narrows}
+    narrows = report_filter.narrows  # nothing found: "none match this filter"
+    detail: dict[str, object] = {"survey": flow.id, "filtered": narrows}
     if not parsed.rest or parsed.rest.casefold() in FULL_REPORT:
         progress = survey_progress(
             session=session,
@@ -99,7 +100,7 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         if not parsed.rest or not progress.started:
             units = unit_count(session=session, flow_id=flow.id, unit=flow.counting)
             overview = fmt.overview_reply(
-                flow, progress, units=units, as_of=when, filter_line=shown
+                flow, progress, units=units, as_of=when, filter_line=shown, narrowed=narrows
             )
             return Result(say(overview), "stats_overview", detail)
         # The newest texts only: every one of them was 3.8 s and 8 MB at 1M respondents.
@@ -137,7 +138,13 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
             )
             figures = summarise(values)
         reply = fmt.question_reply(
-            flow, question, all_stats[question.id], figures, as_of=when, filter_line=shown
+            flow,
+            question,
+            all_stats[question.id],
+            figures,
+            as_of=when,
+            filter_line=shown,
+            narrowed=narrows,
         )
         return Result(say(reply), "stats_question", {**detail, "question": question.id})
     by = find_reportable(flow, second)
@@ -156,7 +163,9 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
         col_question=by.id,
         report_filter=report_filter,
     )
-    table_reply = fmt.crosstab_reply(flow, question, by, table, as_of=when, filter_line=shown)
+    table_reply = fmt.crosstab_reply(
+        flow, question, by, table, as_of=when, filter_line=shown, narrowed=narrows
+    )
     detail.update(question=question.id, by=by.id)
     return Result(say(table_reply), "stats_crosstab", detail)
 

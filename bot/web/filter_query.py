@@ -47,7 +47,8 @@ def choice_options(flow: Flow) -> list[tuple[str, str]]:
 
 
 def parse_web_filter(query: QueryParams, flow: Flow) -> WebFilter:
-    """Raises `BadFilter` for a parameter that names no answer, day, channel or language."""
+    """Raises `BadFilter` for a parameter that names no answer, day, channel or language,
+    and for a start day after the end day."""
     options = dict(choice_options(flow))
     answers, labels, params = [], [], []
     for value in query.getlist("where"):
@@ -61,6 +62,8 @@ def parse_web_filter(query: QueryParams, flow: Flow) -> WebFilter:
         params.append(("where", value))
     since = _day(query, "since", params, labels, "自 since")
     until = _day(query, "until", params, labels, "至 until")
+    if since and until and since > until:  # nothing could match: said, not shown as 0
+        raise BadFilter(f"since={since} 晚于 is after until={until}")
     channel = _word(query, "channel", CHANNELS, params, labels, "渠道 channel")
     lang = _word(query, "lang", LANGS, params, labels, "语言 language")
     include_test = query.get("test") == "1"

@@ -146,7 +146,7 @@ class _StaffWeb:
                     self.env, 404, "404", "没有此调查 No such survey", base=base_path(request)
                 )
             except BadFilter as exc:
-                message = f"无法识别的筛选 Unknown filter: {exc}"
+                message = f"筛选无效 Invalid filter: {exc}"
                 return error_page(self.env, 400, "400", message, base=base_path(request))
 
         return run

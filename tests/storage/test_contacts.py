@@ -16,6 +16,7 @@ from storage.contacts import (
     finish_contact,
     mark_contact_notified,
     open_contacts,
+    set_contact_note,
 )
 from storage.models import SurveySession
 from storage.transactions import transaction
@@ -53,6 +54,25 @@ def test_claim_then_finish(engine: Engine) -> None:
             claim_contact(session=session, ref=ref, by="staff:li", now=at(4))
         assert open_contacts(session=session) == []
         assert contact_details(done) == {"name": "u1"}
+
+
+@pytest.mark.parametrize(
+    ("closing_note", "kept"),
+    [
+        (None, "e-mailed on Monday"),
+        ("", "e-mailed on Monday"),
+        ("  ", "e-mailed on Monday"),
+        ("e-mailed on Monday", "e-mailed on Monday"),  # the dashboard sends the saved one
+        ("called, meeting booked", "e-mailed on Monday\ncalled, meeting booked"),
+    ],
+)
+def test_closing_keeps_the_saved_note(engine: Engine, closing_note: str | None, kept: str) -> None:
+    ref = _request(engine, "u1")
+    with transaction(engine) as session:
+        set_contact_note(session=session, ref=ref, note="e-mailed on Monday")
+    with transaction(engine) as session:
+        done = finish_contact(session=session, ref=ref, by="staff:li", note=closing_note, now=at(1))
+        assert (done.status, done.note) == ("done", kept)
 
 
 def test_references_as_staff_type_them(engine: Engine) -> None:

@@ -75,9 +75,30 @@ def test_date_channel_and_language_filters(chat: Chat) -> None:
     assert "开始 Started 1｜" in chat.staff("/stats until 03-03").text
     assert "开始 Started 2｜" in chat.staff("/stats since 03-01 until 03-04").text
     assert "开始 Started 2｜" in chat.staff("统计 渠道 微信").text
-    assert "还没有答卷 No answers yet" in chat.staff("/stats channel telegram").text
+    # Nothing matches the filter: said so, not "no answers yet".
+    nothing = chat.staff("/stats channel telegram").text
+    assert "没有符合筛选条件的答卷 No answers match this filter" in nothing
+    assert "No answers yet" not in nothing
+    one = chat.staff("/stats 6 channel telegram").text
+    assert "没有符合筛选条件的回答 No answers to this question match this filter" in one
+    cross = chat.staff("/stats 6 by 1 channel telegram").text
+    assert "No respondent matching this filter has answered both" in cross
     english = chat.staff("/stats lang en").text
     assert "开始 Started 1｜" in english and "语言 language en" in english
+
+
+def test_a_date_without_a_year_reads_as_staff_mean_it(chat: Chat) -> None:
+    # On 2 March 2026: "until 03-31" is this month's end, not last year's (which, after
+    # "since 03-01", left no day between them and showed an empty report).
+    chat.survey("s1", SUPPLIER)
+    text = chat.staff("/stats since 03-01 until 03-31").text
+    assert "开始 Started 1｜" in text
+    assert "2026-03-01 起 since；至 until 2026-03-31" in text
+    # A start after the end is refused with the reason, not answered with zeros.
+    refused = chat.staff("/stats since 03-02 until 03-01").text
+    assert "开始日期晚于结束日期（2026-03-02 > 2026-03-01）" in refused
+    assert "The start date is after the end date (2026-03-02 > 2026-03-01)" in refused
+    assert "开始 Started" not in refused
 
 
 def test_bad_filters_and_a_question_crossed_with_itself_are_refused(chat: Chat) -> None:

@@ -87,7 +87,10 @@ async def test_a_bad_filter_or_a_question_crossed_with_itself_is_refused(
     for query in ("where=role:bus", "where=contact_name:x", "since=12-01", "channel=fax"):
         response = await staff.get(f"/dashboard?{query}")
         assert response.status_code == 400, query
-        assert "无法识别的筛选 Unknown filter" in response.text
+        assert f"筛选无效 Invalid filter: {query}" in response.text
+    reversed_days = await staff.get("/dashboard?since=2026-12-06&until=2026-12-01")
+    assert reversed_days.status_code == 400
+    assert "since=2026-12-06 晚于 is after until=2026-12-01" in reversed_days.text
     same = await staff.get("/dashboard/crosstab?q=role&by=role")
     assert same.status_code == 400 and "不能把一道题和它自己交叉" in same.text
 
