@@ -26,7 +26,7 @@ from typing import TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.reports.labels import is_personal, option_text
+from bot.reports.labels import is_contact_detail, option_text
 from bot.reports.text_report import option_label
 from flows.model import CountingUnit, Flow, Question, QuestionType
 from flows.state import Answer as StateAnswer
@@ -184,7 +184,7 @@ def _row(
         if question.is_note:
             continue
         given = answers.get(question.id, [])
-        if not personal and is_personal(flow, question):
+        if not personal and is_contact_detail(flow, question):
             given = []
         chosen = [a.option_id for a in given if a.option_id is not None]
         texts = [a.text for a in given if a.text is not None]

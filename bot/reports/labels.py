@@ -52,13 +52,27 @@ def option_text(question: Question, option_id: str) -> Text:
 
 
 def is_personal(flow: Flow, question: Question) -> bool:
-    """Contact-form fields: personal information, never in statistics. The organisation
-    step too: who answers for which company is no finding, and the link is personal."""
+    """Never in statistics: the contact details (`is_contact_detail`), and the
+    organisation step, since who answers for which company is no finding."""
+    return is_contact_detail(flow, question) or _in_organisation_step(flow, question)
+
+
+def is_contact_detail(flow: Flow, question: Question) -> bool:
+    """Personal information given for being contacted: the contact form's questions and
+    any other form field outside the organisation step. Kept only while a contact request
+    needs them: an export leaves them out once the person's request is handled, and
+    retention forgets them (bot.workers.retention). The organisation step is not among
+    them: its notice says the company is no personal information and is kept until the
+    person deletes their data."""
+    if _in_organisation_step(flow, question):
+        return False
     if question.type is QuestionType.FIELD:
         return True
-    if flow.organisation is not None and question.id in flow.organisation.question_ids:
-        return True
     return flow.contact is not None and question.id in flow.contact.detail_questions
+
+
+def _in_organisation_step(flow: Flow, question: Question) -> bool:
+    return flow.organisation is not None and question.id in flow.organisation.question_ids
 
 
 def detail_label(flow: Flow, question_id: str) -> str:

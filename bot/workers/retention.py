@@ -25,7 +25,7 @@ import anyio
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.reports.labels import is_personal
+from bot.reports.labels import is_contact_detail
 from bot.settings import Settings
 from bot.surveys.catalog import SurveyCatalog
 from flows.events import AnswerRecorded
@@ -104,7 +104,7 @@ def forget_personal_answers(
             for qid, answer in state.answers.items()
             if (answer.text or answer.options)
             and flow.has_question(qid)
-            and is_personal(flow, flow.question(qid))
+            and is_contact_detail(flow, flow.question(qid))
         ]
         if not personal:
             continue

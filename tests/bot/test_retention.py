@@ -203,6 +203,31 @@ def test_exports_leave_out_the_details_of_handled_requests(chat: Chat) -> None:
     assert handled["reporting_explain"] == "GRI Standards"
 
 
+def test_the_organisation_step_outlives_the_contact_details(chat: Chat) -> None:
+    # Its notice: the company is no personal information, kept until the person deletes
+    # their data. Closing the request, then the retention period, leave it in place.
+    # 是 to the step, 是 to the company offered from the contact form, no code, a city.
+    chat.survey("r1", [*RIGHT_NOW[:-1], "是", "是", "跳过", "上海市"])
+    chat.staff("/claim C-000001")
+    chat.staff("/done C-000001")
+    done_at = chat.now
+    handled = exported(chat)
+    assert handled["contact_company"] == ""
+    assert (handled["org_share"], handled["org_company"], handled["org_plant"]) == (
+        "yes",
+        "上海汽车零部件有限公司",
+        "上海市",
+    )
+    assert job(chat, done_at + timedelta(days=30, seconds=1)).run_once().contacts == 1
+    with Session(chat.runtime.engine) as session:
+        (row,) = session.exec(select(SurveySession)).all()
+        assert verify(session=session, flow=chat.runtime.flow) == []
+    state = SessionState.from_json(row.state_json)
+    assert state.answers["contact_company"].text is None
+    assert state.answers["org_company"].text == "上海汽车零部件有限公司"
+    assert exported(chat)["org_company"] == "上海汽车零部件有限公司"
+
+
 @pytest.mark.parametrize("name", ["aiag_carbon.yaml", "aiag_pcf_followup.yaml"])
 def test_the_consent_notice_promises_what_the_job_does(name: str) -> None:
     days = f"{Settings.model_fields['contact_retention_days'].default:g}"  # 30
