@@ -229,12 +229,14 @@ def finish_contact(
     note: str | None,
     now: datetime,
     force: bool = False,
+    add_note: bool = False,
 ) -> ContactRequest:
     """Open or claimed → done, with an optional note.
 
     Anyone may close an open request; one claimed by someone else only with `force`.
-    The note saved before (the dashboard's "save note") is kept: closing without a note
-    leaves it as it was, a note given here is added after it on a line of its own.
+    `note` replaces the saved one (the dashboard sends its note box, which shows it);
+    with `add_note` (chat's `/done C-… note`, which does not show it) the saved note is
+    kept: closing without a note leaves it as it was, a note given is added after it.
     """
     contact = find_contact(session=session, ref=ref, for_update=True)
     if contact.status == ContactStatus.DONE.value:
@@ -244,7 +246,7 @@ def finish_contact(
     contact.status = ContactStatus.DONE.value
     contact.claimed_by = contact.claimed_by or by
     contact.done_at = now
-    contact.note = _with_note(contact.note, note)
+    contact.note = _with_note(contact.note, note) if add_note else note
     session.add(contact)
     return contact
 

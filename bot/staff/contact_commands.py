@@ -116,7 +116,9 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
             case StaffCommand.ASSIGN:
                 contact = assign_contact(session=session, ref=ref, to=str(assignee), now=now)
             case _:
-                contact = finish_contact(session=session, ref=ref, by=actor, note=rest, now=now)
+                contact = finish_contact(
+                    session=session, ref=ref, by=actor, note=rest, now=now, add_note=True
+                )
     except ContactNotFound:
         missing = replace(error, reason="not_found")
         return Result(say(missing), f"{audit}_failed", {"reason": "not_found"})

@@ -1,9 +1,11 @@
-"""Export download links: bound to one survey, valid for minutes, good for one download.
+"""Export download links: bound to one survey, valid for minutes, good for one download
+of each kind (an XLSX by codes and one by option labels: the page offers both).
 
-Opening the link (GET) shows a page with a download button; the download itself is a
-POST that spends the link. Chat apps fetch links for their previews (Telegram does, from
-its servers): a GET that spent the link would leave staff a dead one.
-The spent ids are kept in the database, so every worker and host refuses a second use.
+Opening the link (GET) shows a page with a button for each download not yet made; the
+download itself is a POST that spends the link for that kind. Chat apps fetch links for
+their previews (Telegram does, from its servers): a GET that spent the link would leave
+staff a dead one. The spent ids are kept in the database, so every worker and host
+refuses a second use.
 """
 
 from __future__ import annotations
@@ -58,22 +60,42 @@ def check_survey(request: Request, grant: ExportGrant) -> None:
         raise Forbidden("export link is for another survey")
 
 
-async def check_unspent(engine: Engine, grant: ExportGrant, now: datetime) -> None:
-    def read() -> str | None:
+def kinds(fmt: ExportFormat) -> tuple[str, ...]:
+    """The downloads one link gives: "codes", and for XLSX also "labels"."""
+    return ("codes", "labels") if fmt is ExportFormat.XLSX else ("codes",)
+
+
+def _spent_key(grant: ExportGrant, kind: str) -> str:
+    # "codes" keeps the key links had before there were two kinds.
+    return _SPENT + grant.link_id + ("" if kind == "codes" else f":{kind}")
+
+
+async def unspent_kinds(
+    engine: Engine, grant: ExportGrant, fmt: ExportFormat, now: datetime
+) -> tuple[str, ...]:
+    """The downloads still open on this link; Forbidden when none is."""
+
+    def read() -> tuple[str, ...]:
         with transaction(engine, readonly=True) as session:
-            return kv_get(session=session, key=_SPENT + grant.link_id, now=now)
+            return tuple(
+                kind
+                for kind in kinds(fmt)
+                if kv_get(session=session, key=_spent_key(grant, kind), now=now) is None
+            )
 
-    if await anyio.to_thread.run_sync(read) is not None:
+    left = await anyio.to_thread.run_sync(read)
+    if not left:
         raise Forbidden("export link already used")
+    return left
 
 
-async def spend(engine: Engine, grant: ExportGrant, now: datetime) -> None:
-    """Record the link as used; Forbidden if it was used before (here or elsewhere)."""
+async def spend(engine: Engine, grant: ExportGrant, kind: str, now: datetime) -> None:
+    """Record the link as used for `kind`; Forbidden if it was before (here or elsewhere)."""
     # Kept as long as the token could still verify (with a minute of clock skew).
     expires = now + timedelta(seconds=EXPORT_TTL_S + 60)
 
     def write(session: Session) -> bool:
-        key = _SPENT + grant.link_id
+        key = _spent_key(grant, kind)
         return kv_add(session=session, key=key, value=grant.survey_id, expires_at=expires)
 
     if not await anyio.to_thread.run_sync(run_in_transaction, engine, write):
@@ -81,13 +103,20 @@ async def spend(engine: Engine, grant: ExportGrant, now: datetime) -> None:
 
 
 def confirm_page(
-    env: Environment, request: Request, base: str, fmt: ExportFormat, grant: ExportGrant, token: str
+    env: Environment,
+    request: Request,
+    base: str,
+    fmt: ExportFormat,
+    grant: ExportGrant,
+    token: str,
+    left: tuple[str, ...],
 ) -> Response:
-    """The page a link opens: one button that POSTs the token (kept out of the URL)."""
+    """The page a link opens: a button for each download still open (`left`), each a
+    POST of the token (kept out of the URL)."""
     action = f"{base}{request.url.path}?{urlencode({'survey': grant.survey_id})}"
     return page(
         env, "export_confirm.html", base=base, fmt=fmt.value, survey=grant.survey_id,
-        token=token, action=action, minutes=EXPORT_TTL_S // 60,
+        token=token, action=action, minutes=EXPORT_TTL_S // 60, left=left,
     )  # fmt: skip
 
 

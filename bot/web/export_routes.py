@@ -40,17 +40,20 @@ async def export(web: _StaffWeb, request: Request) -> Response:
         # Opening the link only shows the button (link previews must not spend it).
         grant = export_links.read_grant(await web.gate(), token)
         export_links.check_survey(request, grant)
-        await export_links.check_unspent(web.engine, grant, web.clock())
-        return export_links.confirm_page(web.env, request, base_path(request), fmt, grant, token)
+        left = await export_links.unspent_kinds(web.engine, grant, fmt, web.clock())
+        return export_links.confirm_page(
+            web.env, request, base_path(request), fmt, grant, token, left
+        )
     else:
         member, via = await web.member(request), "dashboard"
     survey = await web.survey(request)
     flow = survey.flow
+    labels = request.query_params.get("values") == "labels"
     if grant is not None:
         if flow.id != grant.survey_id:
             raise Forbidden("export link is for another survey")
-        await export_links.spend(web.engine, grant, web.clock())
-    labels = request.query_params.get("values") == "labels"
+        kind = "labels" if labels and "labels" in export_links.kinds(fmt) else "codes"
+        await export_links.spend(web.engine, grant, kind, web.clock())
     now = web.clock()
     exported = await anyio.to_thread.run_sync(
         lambda: write_export_file(web.engine, flow, fmt, survey.report_filter, labels, now=now)

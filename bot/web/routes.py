@@ -132,13 +132,15 @@ class _StaffWeb:
                 if exc.member is not None:
                     detail = {"path": request.url.path, "reason": exc.reason}
                     await self.audit(exc.member, "staff_web_denied", detail)
+                # The command that gives a new link of the kind opened.
+                again = "/export" if "/export/" in request.url.path else "/dashboard"
                 return error_page(
                     self.env,
                     403,
                     "403 禁止访问 Forbidden",
-                    "此链接无效或已过期。请在机器人中发送 /dashboard 获取新链接。"
-                    " This link is invalid or has expired: send /dashboard to the bot for a "
-                    "new one.",
+                    f"此链接无效、已用过或已过期。请在机器人中发送 {again} 获取新链接。"
+                    " This link is invalid, used or expired: send "
+                    f"{again} to the bot for a new one.",
                     base=base_path(request),
                 )
             except UnknownSurvey:

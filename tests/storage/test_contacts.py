@@ -66,13 +66,26 @@ def test_claim_then_finish(engine: Engine) -> None:
         ("called, meeting booked", "e-mailed on Monday\ncalled, meeting booked"),
     ],
 )
-def test_closing_keeps_the_saved_note(engine: Engine, closing_note: str | None, kept: str) -> None:
+def test_closing_in_chat_keeps_the_saved_note(
+    engine: Engine, closing_note: str | None, kept: str
+) -> None:
     ref = _request(engine, "u1")
     with transaction(engine) as session:
         set_contact_note(session=session, ref=ref, note="e-mailed on Monday")
     with transaction(engine) as session:
-        done = finish_contact(session=session, ref=ref, by="staff:li", note=closing_note, now=at(1))
+        done = finish_contact(
+            session=session, ref=ref, by="staff:li", note=closing_note, now=at(1), add_note=True
+        )
         assert (done.status, done.note) == ("done", kept)
+
+
+def test_the_dashboards_note_box_replaces_the_note(engine: Engine) -> None:
+    # The box shows the saved note: what it sends is the whole note.
+    ref = _request(engine, "u1")
+    with transaction(engine) as session:
+        set_contact_note(session=session, ref=ref, note="e-mailed on Monday")
+        done = finish_contact(session=session, ref=ref, by="staff:li", note="called", now=at(1))
+        assert done.note == "called"
 
 
 def test_references_as_staff_type_them(engine: Engine) -> None:

@@ -11,8 +11,9 @@ from sqlmodel import Session
 from bot.app.asgi import create_app
 from bot.dispatch.envelope import Channel
 from bot.workers.renotify import Renotifier
-from storage.contacts import find_contact
+from storage.contacts import find_contact, set_contact_note
 from storage.models import ContactStatus, OutboxStatus
+from storage.transactions import transaction
 from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
 
 RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000", "跳过",
@@ -70,6 +71,18 @@ def test_a_request_is_listed_claimed_and_closed(chat: Chat) -> None:
     assert contact.status == ContactStatus.DONE.value
     assert contact.note == "called back, wants a webinar"
     assert contact.claimed_by == "wechat:o_staff"
+
+
+def test_done_in_chat_keeps_the_note_saved_on_the_dashboard(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    chat.staff("/claim C-000001")
+    with transaction(chat.runtime.engine) as session:
+        set_contact_note(session=session, ref="C-000001", note="已发邮件 e-mailed")
+    chat.staff("/done C-000001")
+    everything = chat.staff("/contacts all").text
+    assert "备注 Note：已发邮件 e-mailed" in everything
+    with Session(chat.runtime.engine) as session:
+        assert find_contact(session=session, ref="C-000001").note == "已发邮件 e-mailed"
 
 
 def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:

@@ -192,6 +192,36 @@ async def test_an_export_link_downloads_once(sqlite_site: SeededSite) -> None:
     assert len(exports_audited(sqlite_site)) == audited + 1
 
 
+async def test_an_xlsx_link_downloads_by_codes_and_by_labels_once_each(
+    sqlite_site: SeededSite,
+) -> None:
+    # The page offers both files: the second button works after the first, and each
+    # button is gone from the page (and refused) once used.
+    path = export_path(sqlite_site, ExportFormat.XLSX)
+    async with sqlite_site.client() as client:
+        page = (await client.get(path)).text
+        assert "Download (codes)" in page and "Download (labels)" in page
+        assert "downloads each file once" in page
+        actions = [html.unescape(a) for a, _ in _FORM.findall(page)]
+        token = _FORM.findall(page)[0][1]
+        codes, labels = (a.removeprefix(PUBLIC_URL) for a in actions)
+        assert labels.endswith("&values=labels")
+        first = await client.post(codes, data={"token": token})
+        assert first.status_code == 200
+        page = (await client.get(path)).text
+        assert "Download (codes)" not in page and "Download (labels)" in page
+        assert (await client.post(codes, data={"token": token})).status_code == 403
+        second = await client.post(labels, data={"token": token})
+        assert second.status_code == 200
+        sheet = load_workbook(io.BytesIO(second.content)).active
+        assert sheet is not None
+        assert "主机厂 (OEM)" in {c.value for row in sheet.iter_rows() for c in row}
+        assert (await client.post(labels, data={"token": token})).status_code == 403
+        spent = await client.get(path)
+        assert spent.status_code == 403 and "/export" in spent.text
+    assert [a.get("values") for a in exports_audited(sqlite_site)[-2:]] == [None, "labels"]
+
+
 async def test_opening_an_export_link_does_not_spend_it(sqlite_site: SeededSite) -> None:
     # Chat apps fetch a link for its preview: only the button's POST downloads.
     path = export_path(sqlite_site, ExportFormat.CSV)
