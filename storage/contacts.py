@@ -198,6 +198,20 @@ def set_contact_note(*, session: Session, ref: int | str, note: str | None) -> C
     return contact
 
 
+def unfinished_contacts_of(*, session: Session, respondent_id: int) -> list[tuple[str, str | None]]:
+    """(reference, claimed by) of the respondent's requests staff have not closed, oldest
+    first: read before their data is deleted, to tell the staff who would follow them up."""
+    rows = session.exec(
+        select(ContactRequest)
+        .where(
+            ContactRequest.respondent_id == respondent_id,
+            ContactRequest.status != ContactStatus.DONE.value,
+        )
+        .order_by(col(ContactRequest.id))
+    ).all()
+    return [(c.reference or f"#{c.id}", c.claimed_by) for c in rows]
+
+
 def count_open_contacts(*, session: Session) -> int:
     return session.exec(
         select(func.count())

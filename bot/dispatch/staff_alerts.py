@@ -1,4 +1,5 @@
-"""Tell every staff member about a new contact request, through the outbox.
+"""Tell every staff member about a new contact request, through the outbox; and tell
+the staff who would follow up a request that the respondent deleted it with their data.
 
 The notification is enqueued in the same transaction as the request, so it is
 delivered (with retries) even if the process dies right after the commit. It carries
@@ -19,7 +20,7 @@ from bot.reports.labels import reason_text
 from bot.reports.local_time import as_of
 from bot.reports.staff_replies import contact_lines, number
 from flows.model import Flow, Lang
-from flows.staff_replies import StaffContactAlert
+from flows.staff_replies import StaffContactAlert, StaffContactNotice
 from storage.models import ContactRequest
 from storage.outbox import enqueue
 
@@ -49,6 +50,27 @@ def alert_staff(
     )
     text = renderer.render(alert, Lang.BOTH).strip()
     tell_staff(session=session, staff=staff, text=text, now=now)
+
+
+def tell_erased(
+    *,
+    session: Session,
+    erased: Sequence[tuple[str, str | None]],
+    staff: Sequence[tuple[str, str]],
+    now: datetime,
+    renderer: Renderer,
+) -> None:
+    """Requests deleted with their respondent's data ("删除我的数据"), not yet closed:
+    a claimed one is told to its claimer (to every staff member if they are no longer
+    staff), an open one to every staff member, as its alert was. No details: they are
+    gone, and the notice must not bring them back."""
+    for reference, claimed_by in erased:
+        claimer = [(c, u) for c, u in staff if f"{c}:{u}" == claimed_by]
+        notice = StaffContactNotice(
+            action="erased", reference=reference, actor="", to_you=False, assignee=None, details=[]
+        )
+        text = renderer.render(notice, Lang.BOTH).strip()
+        tell_staff(session=session, staff=claimer or staff, text=text, now=now)
 
 
 def tell_staff(

@@ -18,11 +18,12 @@ from bot.dispatch.envelope import Envelope, Message, Outcome
 from bot.dispatch.messages import to_messages
 from bot.dispatch.render import Renderer
 from bot.dispatch.snapshots import Enricher
-from bot.dispatch.staff_alerts import alert_staff
+from bot.dispatch.staff_alerts import alert_staff, tell_erased
 from bot.reports.disclosure import Thresholds
 from bot.surveys import router
 from bot.surveys.catalog import SurveyCatalog
 from flows.events import (
+    DataDeleted,
     Inbound,
     NextSurveyChosen,
     RemindersDeclined,
@@ -37,6 +38,7 @@ from flows.state import Answer as StateAnswer
 from storage import reminders
 from storage.answers import apply_effects
 from storage.chart_queue import queue_chart
+from storage.contacts import unfinished_contacts_of
 from storage.respondents import RespondentRow, save_session_row
 from storage.session_counters import Who, known_before
 from storage.session_rows import LatestSession, SessionRow
@@ -97,6 +99,12 @@ class SurveyStep:
             before=known_before(who, at.row, flow_id=result.state.flow_id),
             read=at.row,  # read under the respondent's lock: the save needs no RETURNING
         )
+        # Requests still to follow up, read before "delete my data" removes them.
+        erased = (
+            unfinished_contacts_of(session=session, respondent_id=respondent.id)
+            if any(isinstance(e, DataDeleted) for e in result.effects)
+            else []
+        )
         contacts = apply_effects(
             session=session,
             respondent=respondent,
@@ -110,6 +118,9 @@ class SurveyStep:
             answers=(at.state.answers if at.state is not None else {}, result.state.answers),
             segments=self.catalog.declared_segments(session),
             stored=_stored_answers(at, saved),
+        )
+        tell_erased(
+            session=session, erased=erased, staff=self.staff, now=now, renderer=self.renderer
         )
         for contact in contacts:
             alert_staff(

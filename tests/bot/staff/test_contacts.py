@@ -14,7 +14,14 @@ from bot.workers.renotify import Renotifier
 from storage.contacts import find_contact, set_contact_note
 from storage.models import ContactStatus, OutboxStatus
 from storage.transactions import transaction
-from tests.bot.staff.conftest import START, SUPPLIER, Chat, make_runtime
+from tests.bot.staff.conftest import (
+    STAFF_TELEGRAM,
+    STAFF_WECHAT,
+    START,
+    SUPPLIER,
+    Chat,
+    make_runtime,
+)
 
 RIGHT_NOW = [*SUPPLIER[:-2], "1", "是", "张三", "上海汽车零部件有限公司", "13800138000", "跳过",
              "工作日下午"]  # fmt: skip
@@ -83,6 +90,45 @@ def test_done_in_chat_keeps_the_note_saved_on_the_dashboard(chat: Chat) -> None:
     assert "备注 Note：已发邮件 e-mailed" in everything
     with Session(chat.runtime.engine) as session:
         assert find_contact(session=session, ref="C-000001").note == "已发邮件 e-mailed"
+
+
+def _notices(chat: Chat, since: int) -> list[tuple[str, str]]:
+    return [(o.recipient, json.loads(o.payload_json)["text"]) for o in chat.outbox()[since:]]
+
+
+def test_the_claimer_is_told_when_the_respondent_deletes_the_request(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)  # C-000001, claimed below
+    chat.survey("r2", RIGHT_NOW)  # C-000002, left open
+    chat.staff("/claim C-000001", channel=Channel.TELEGRAM)
+    before = len(chat.outbox())
+    chat.send("r1", "删除我的数据")
+    chat.send("r1", "是")
+    told = _notices(chat, before)
+    assert told == [
+        (
+            STAFF_TELEGRAM,
+            "联系请求 C-000001 已按受访者要求删除（受访者删除了自己的数据），无需再跟进。\n\n"
+            "Contact request C-000001 was deleted at the respondent's request (they deleted "
+            "their data): nothing to follow up.",
+        )
+    ]
+    assert "张三" not in told[0][1]
+    gone = chat.staff("/done 1", channel=Channel.TELEGRAM).text
+    assert "a request goes when its respondent deletes their data" in gone
+    # An open request was alerted to every staff member: every one is told.
+    before = len(chat.outbox())
+    chat.send("r2", "删除我的数据")
+    chat.send("r2", "是")
+    assert sorted(r for r, text in _notices(chat, before) if "C-000002" in text) == sorted(
+        [STAFF_WECHAT, STAFF_TELEGRAM]
+    )
+    # A closed request is nobody's work any more: nobody is told.
+    chat.survey("r3", RIGHT_NOW)
+    chat.staff("/done C-000003")
+    before = len(chat.outbox())
+    chat.send("r3", "删除我的数据")
+    chat.send("r3", "是")
+    assert not [t for _, t in _notices(chat, before) if "C-000003" in t]
 
 
 def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:
