@@ -56,6 +56,7 @@ class StaffContactError(Reply):
     reason: str
     staff: str | None = None  # the unknown name given to /assign
     staff_names: Sequence[str] = ()
+    view: str | None = None  # the unknown list asked of /contacts
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,9 +67,13 @@ def contact_item(flow: Flow, contact: ContactRequest, names: StaffNames) -> dict
 
 
 def list_requests(call: Call, flow: Flow, say: Say, names: StaffNames) -> Result:
-    view = VIEWS.get(normalize(call.request.argument).casefold())
-    if view is None:
-        view = ContactView.CURRENT
+    asked = normalize(call.request.argument).casefold()
+    view = VIEWS.get(asked)
+    if view is None:  # said, not answered with another list
+        unknown = StaffContactError(
+            command="contacts", reference=None, claimed_by=None, reason="unknown_view", view=asked
+        )
+        return Result(say(unknown), "contacts_viewed_failed", {"reason": "unknown_view"})
     found = list_contacts(
         session=call.session, view=view, actor=call.actor, limit=CONTACTS_SHOWN + 1
     )
@@ -96,8 +100,12 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
     audit = f"contact_{action}"
     ref, rest = split_reference(call.request.argument)
     error = StaffContactError(command=command.value, reference=ref, claimed_by=None, reason="usage")
-    if not ref or (command is StaffCommand.ASSIGN and not rest):
+    if not ref:
         return Result(say(error), f"{audit}_failed", {"reason": "usage"})
+    if command is StaffCommand.ASSIGN and not rest:  # the request named, not the person
+        listed = [names.name(str(m)) for m in names.members]
+        nobody = replace(error, reason="assign_to_whom", staff_names=listed)
+        return Result(say(nobody), f"{audit}_failed", {"reason": "usage"})
     assignee = None
     if command is StaffCommand.ASSIGN:
         assert rest is not None

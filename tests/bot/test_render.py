@@ -249,6 +249,24 @@ def test_errors_are_bilingual(renderer: Renderer, flow: Flow) -> None:
     assert "没有这个编号" in text and "There is no such number" in text
 
 
+def test_a_refused_name_says_what_a_name_may_hold(renderer: Renderer, flow: Flow) -> None:
+    # "Jane <b>Doe</b>" has no digit: the reason must not say "no digits" alone.
+    from flows.answer_parsing import parse_answer
+    from flows.parse_results import Invalid
+
+    question = flow.question("contact_name")
+    refused = parse_answer(question, "Jane <b>Doe</b>")
+    assert isinstance(refused, Invalid)
+    reply = InvalidAnswer(refused.reason.value, dict(refused.params), question, 0)
+    text = renderer.render(reply, Lang.EN)
+    assert "letters, with spaces, hyphens, dots or apostrophes" in text
+    assert "no digits or other signs), at most 50 characters" in text
+    assert (
+        "使用文字，可含空格、连字符、点或撇号（不含数字和其他符号），最多 50 字"
+        in renderer.render(reply, Lang.ZH)
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

@@ -169,9 +169,23 @@ def test_others_are_told_and_requests_can_be_given_back_or_assigned(chat: Chat) 
     assert "王芳 把联系请求 C-000001 指派给了您" in notice[2] and "张三" in notice[2]
     assert "已认领 claimed：员工 Staff 2" in chat.staff("/contacts").text
     assert "没有员工“老李”" in chat.staff("指派 1 老李").text
-    assert "/assign C-000012 Li Lei" in chat.staff("/assign 1").text
+    assert "Name the staff member too, e.g. /assign 1 王芳" in chat.staff("/assign 1").text
     with Session(chat.runtime.engine) as session:
         assert find_contact(session=session, ref=1).claimed_by == "telegram:900"
+
+
+def test_assign_without_a_name_and_an_unknown_list_are_told_what_to_write(chat: Chat) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    whom = chat.staff("/assign 1").text
+    assert "请同时写上员工，例如：/assign 1 王芳" in whom
+    assert "Name the staff member too, e.g. /assign 1 王芳. Staff: 王芳, 员工 Staff 2" in whom
+    unknown = chat.staff("/contacts foo").text
+    assert 'No list "foo": /contacts (unclaimed first), /contacts mine' in unknown
+    assert "C-000001" not in unknown  # no list shown for a word it does not know
+    assert [e.action for e in chat.audit()][-2:] == [
+        "contact_assigned_failed",
+        "contacts_viewed_failed",
+    ]
 
 
 def test_claim_and_done_errors(chat: Chat) -> None:
