@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session
 
 from bot.reports import staff_replies as fmt
@@ -87,7 +89,9 @@ def test_one_question_shows_n_counts_and_both_shares(chat: Chat) -> None:
 def test_a_free_text_question_lists_the_answers(chat: Chat) -> None:
     chat.survey("s1", SUPPLIER)
     text = chat.staff("/stats reporting_explain").text
-    assert "受访者 Respondents n = 1" in text and "GRI Standards" in text
+    assert "受访者 Respondents n = 1" in text
+    # Each text with whose it is, labelled (a bare "1 GRI Standards" read as a count).
+    assert re.search(r"\n受访者 Respondent #\d+：GRI Standards\n", text), text
 
 
 def test_cross_tab_methodology_by_role(chat: Chat) -> None:
