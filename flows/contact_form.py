@@ -20,6 +20,7 @@ from flows.contact_form_replies import (
 from flows.events import ContactRequested
 from flows.model import YES, FieldKind, Flow, Question
 from flows.navigation import contact_form, is_required, next_unanswered
+from flows.replies import Recorded
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, Status
 
@@ -109,6 +110,9 @@ def _store(sprint: Sprint, question: Question, value: str) -> None:
     ids = [q.id for q in form]
     values = {**sprint.state.form, question.id: value}
     sprint.update(form=values, retries=0)
+    if value:  # "✓ 已记录：…", as the survey's own contact form says it
+        kept = Answer(options=(YES,)) if question.id == ids[0] else Answer(text=value)
+        sprint.say(Recorded(question, kept))
     index = ids.index(question.id)
     if index + 1 < len(ids):
         sprint.update(current=ids[index + 1])

@@ -22,7 +22,7 @@ from flows.events import (
 from flows.model import Lang
 from flows.replies import InvalidAnswer
 from flows.reply_registry import template_name
-from flows.state import SessionState, Status
+from flows.state import Answer, SessionState, Status
 from tests.flows.script import Script
 
 SUPPLIER_PATH = [
@@ -325,7 +325,13 @@ def test_contact_me_later_opens_the_form(started: Script) -> None:
     assert started.state.status is Status.CONTACT
     assert started.keys == ["contact_form_intro", "question"]
     started.send("是")
-    started.answer_all("Li Lei", "ACME Parts", "skip", "li@example.com", "skip")
+    assert started.keys == ["recorded", "question"]  # "✓ 已记录：是", as in the survey
+    started.send("Li Lei")
+    assert started.keys == ["recorded", "question"]
+    assert started.reply("recorded")["answer"] == Answer(text="Li Lei")
+    started.answer_all("ACME Parts", "skip")
+    assert started.keys == ["question"]  # a skip records nothing to confirm
+    started.answer_all("li@example.com", "skip")
     assert started.effects == [
         ContactRequested(
             "contact_me",
