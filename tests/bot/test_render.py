@@ -267,6 +267,20 @@ def test_a_refused_name_says_what_a_name_may_hold(renderer: Renderer, flow: Flow
     )
 
 
+def test_a_text_too_long_says_by_how_much(renderer: Renderer, flow: Flow) -> None:
+    from flows.answer_parsing import parse_answer
+    from flows.parse_results import Invalid
+
+    question = flow.question("reporting_explain")
+    refused = parse_answer(question, "我们" * 325)
+    assert isinstance(refused, Invalid)
+    reply = InvalidAnswer(refused.reason.value, dict(refused.params), question, 0)
+    assert "您写了 650 字，最多 500 字，请删减后再发送。答案未记录。" in renderer.render(
+        reply, Lang.ZH
+    )
+    assert "650 characters, at most 500. Please shorten it" in renderer.render(reply, Lang.EN)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
