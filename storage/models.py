@@ -188,6 +188,9 @@ class ProcessedMessage(SQLModel, table=True):
 
 class ContactRequest(SQLModel, table=True):
     __tablename__ = "contact_request"
+    # SQLite: ids (and so references) never given twice, even after the newest request
+    # was deleted with its respondent's data (migration 0020).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     # "C-000123", set from the id right after insert (see storage.contacts).

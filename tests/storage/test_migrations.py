@@ -252,3 +252,38 @@ def test_revision_0019_flags_the_followers_whose_pages_wait(db_url: str) -> None
         assert "pages_waiting" not in columns
     finally:
         engine.dispose()
+
+
+def test_revision_0020_never_gives_a_contact_reference_twice(db_url: str) -> None:
+    """After the newest request is deleted (its respondent erased their data), the next
+    one gets a new id and reference, on both databases; rows already there are kept."""
+    upgrade(db_url)
+    downgrade(db_url, "0019")
+    engine = make_engine(db_url)
+    insert = (
+        "INSERT INTO contact_request (reference, respondent_id, reason, details_json, status,"
+        " created_at) VALUES ('{ref}', 1, 'survey', '{{}}', 'open', '2026-12-01 00:00:00')"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO respondent (channel, channel_user_id, lang, active,"
+                " subscribed_updates, created_at) VALUES ('wechat', 'u1', 'zh', true,"
+                " false, '2026-12-01 00:00:00')"
+            )
+            conn.exec_driver_sql(insert.format(ref="C-000001"))
+            conn.exec_driver_sql(insert.format(ref="C-000002"))
+        upgrade(db_url)
+        with engine.begin() as conn:
+            kept = [r for (r,) in conn.exec_driver_sql("SELECT reference FROM contact_request")]
+            assert sorted(kept) == ["C-000001", "C-000002"]
+            conn.exec_driver_sql("DELETE FROM contact_request WHERE reference = 'C-000002'")
+            conn.exec_driver_sql(insert.format(ref="next"))
+            (new_id,) = conn.exec_driver_sql(
+                "SELECT id FROM contact_request WHERE reference = 'next'"
+            ).one()
+        assert new_id == 3  # not 2 again
+        downgrade(db_url, "0019")
+        upgrade(db_url)
+    finally:
+        engine.dispose()
