@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from flows import numbering, organisation_step
 from flows.command_replies import BackAtStart, CannotSkip, ChangeUnknown, NotNow
 from flows.completion_replies import Completed
-from flows.contact_form_replies import ContactCreated
+from flows.contact_form_replies import ContactCreated, ContactWithdrawnNotice
 from flows.events import (
     AnswerCleared,
     AnswerRecorded,
     ContactRequested,
+    ContactWithdrawn,
     SubscriptionChanged,
     SurveyCompleted,
 )
 from flows.model import YES, Flow, Lang, Question, SnapshotMode
 from flows.navigation import (
+    Answers,
     contact_form,
     form_complete,
     form_details,
@@ -68,11 +70,24 @@ def record(sprint: Sprint, question: Question, answer: Answer, *, tell: bool = T
         sprint.emit(ContactRequested("survey", form_details(flow, answers)))
         if tell:
             sprint.say(ContactCreated())
+    if withdrawn(flow, before, answers):
+        sprint.emit(ContactWithdrawn("survey"))
+        if tell:
+            sprint.say(ContactWithdrawnNotice())
     organisation = organisation_step.change(flow, before, answers)
     if organisation is not None:
         sprint.emit(organisation)
     sprint.update(answers=answers, retries=0, revising=None)
     return created
+
+
+def withdrawn(flow: Flow, before: Answers, after: Answers) -> bool:
+    """The contact form was complete (a request made) and the contact question no longer
+    asks for it: 立即联系 changed to something else."""
+    rules = flow.contact
+    if rules is None or rules.right_now is None or not form_complete(flow, before):
+        return False
+    return rules.right_now not in after.get(rules.question, Answer()).options
 
 
 def advance(sprint: Sprint) -> None:

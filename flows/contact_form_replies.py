@@ -28,5 +28,10 @@ class ContactDeclined(Reply):
 
 
 @dataclass(frozen=True)
+class ContactWithdrawnNotice(Reply):
+    """The contact request made by 立即联系 is withdrawn: the answer no longer asks for it."""
+
+
+@dataclass(frozen=True)
 class ContactCreated(Reply):
     reference: str | None = None  # the dispatcher fills in the stored request's

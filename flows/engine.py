@@ -18,7 +18,7 @@ from flows.answer_parsing import Invalid, normalize, parse_answer
 from flows.command_replies import StaleButton, UnknownCommand
 from flows.commands import Command, parse_command, parse_language
 from flows.completion_replies import CompletedHint, SnapshotRequest
-from flows.contact_form_replies import ContactCreated
+from flows.contact_form_replies import ContactCreated, ContactWithdrawnNotice
 from flows.drafts import parse_draft
 from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
 from flows.model import Flow, Lang, SnapshotMode
@@ -195,11 +195,14 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         prompt(sprint)
         return
     answer = Answer(options=result.options, text=result.text, original=result.original)
+    before = dict(state.answers)
     created = answering.record(sprint, question, answer, tell=False)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
     sprint.say(Recorded(question, answer))
     if created:  # the last detail of the contact form: the request follows its "Recorded"
         sprint.say(ContactCreated())
+    if answering.withdrawn(sprint.flow, before, sprint.state.answers):  # after it too
+        sprint.say(ContactWithdrawnNotice())
     if (
         question.snapshot
         and question.is_choice

@@ -78,6 +78,15 @@ class ContactRequested:
 
 
 @dataclass(frozen=True)
+class ContactWithdrawn:
+    """The respondent took back the answer that made a contact request (立即联系 Right now
+    changed to something else after the form was filled): nobody should call them for it.
+    Storage closes their open request of that reason; the dispatcher tells the staff."""
+
+    reason: str  # "survey"
+
+
+@dataclass(frozen=True)
 class SubscriptionChanged:
     """Asked (or no longer asks) for updates: the /broadcast audience."""
 
@@ -140,6 +149,7 @@ Effect = (
     | SurveyCompleted
     | LanguageChosen
     | ContactRequested
+    | ContactWithdrawn
     | SubscriptionChanged
     | DataDeleted
     | RemindersDeclined

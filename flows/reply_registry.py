@@ -59,6 +59,7 @@ from flows.contact_form_replies import (
     ContactDeclined,
     ContactFormIntro,
     ContactUnavailable,
+    ContactWithdrawnNotice,
 )
 from flows.outside_step_replies import NextUnavailable, NoMorePages, Reminder, ReplyNotKept
 from flows.replies import (
@@ -156,6 +157,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     ContactUnavailable: "contact_unavailable",
     ContactDeclined: "contact_declined",
     ContactCreated: "contact_created",
+    ContactWithdrawnNotice: "contact_withdrawn",
     # The end, results and the next survey (flows.completion_replies).
     Completed: "completed",
     CompletedHint: "completed_hint",

@@ -19,6 +19,7 @@ from flows.events import (
     AnswerCleared,
     AnswerRecorded,
     ContactRequested,
+    ContactWithdrawn,
     DataDeleted,
     Effect,
     LanguageChosen,
@@ -35,7 +36,7 @@ from flows.state import Answer as StateAnswer
 from storage import precompiled, reminders
 from storage.aggregates import RESPONDENTS, TEST_SUFFIX, CounterKey, bump_counters
 from storage.audit import audit
-from storage.contacts import request_contact
+from storage.contacts import request_contact, withdraw_contacts
 from storage.erasure import erase_identity
 from storage.models import Answer, ContactRequest, Respondent, SurveySession
 from storage.organisations import recognise
@@ -125,6 +126,10 @@ def apply_effects(
                 )
                 if created is not None:  # an open one was updated: staff know it already
                     contacts.append(created)
+            case ContactWithdrawn(reason=reason):
+                withdraw_contacts(
+                    session=session, respondent_id=_id(respondent), reason=reason, now=now
+                )
             case RemindersDeclined():
                 reminders.opt_out(session=session, respondent_id=_id(respondent), now=now)
             case DataDeleted():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import case, func
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from storage.models import ContactRequest, ContactStatus
 
@@ -198,18 +198,38 @@ def set_contact_note(*, session: Session, ref: int | str, note: str | None) -> C
     return contact
 
 
-def unfinished_contacts_of(*, session: Session, respondent_id: int) -> list[tuple[str, str | None]]:
-    """(reference, claimed by) of the respondent's requests staff have not closed, oldest
-    first: read before their data is deleted, to tell the staff who would follow them up."""
-    rows = session.exec(
-        select(ContactRequest)
-        .where(
-            ContactRequest.respondent_id == respondent_id,
-            ContactRequest.status != ContactStatus.DONE.value,
-        )
-        .order_by(col(ContactRequest.id))
-    ).all()
+WITHDRAWN_NOTE = "受访者已撤回 Withdrawn by the respondent"
+
+
+def _unfinished(session: Session, respondent_id: int, reason: str | None) -> list[ContactRequest]:
+    query = select(ContactRequest).where(
+        ContactRequest.respondent_id == respondent_id,
+        ContactRequest.status != ContactStatus.DONE.value,
+    )
+    if reason is not None:
+        query = query.where(ContactRequest.reason == reason)
+    return list(session.exec(query.order_by(col(ContactRequest.id))).all())
+
+
+def unfinished_contacts_of(
+    *, session: Session, respondent_id: int, reason: str | None = None
+) -> list[tuple[str, str | None]]:
+    """(reference, claimed by) of the respondent's requests staff have not closed (of
+    `reason` only, if given), oldest first: read before their data is deleted or the
+    request withdrawn, to tell the staff who would follow them up."""
+    rows = _unfinished(session, respondent_id, reason)
     return [(c.reference or f"#{c.id}", c.claimed_by) for c in rows]
+
+
+def withdraw_contacts(*, session: Session, respondent_id: int, reason: str, now: datetime) -> None:
+    """The respondent took back the answer that made their requests of `reason`: closed
+    (done, with a note saying why), so nobody calls; the details go as a done request's
+    do (bot.workers.retention)."""
+    for contact in _unfinished(session, respondent_id, reason):
+        contact.status = ContactStatus.DONE.value
+        contact.done_at = now
+        contact.note = _with_note(contact.note, WITHDRAWN_NOTE)
+        session.add(contact)
 
 
 def count_open_contacts(*, session: Session) -> int:
@@ -270,26 +290,3 @@ def _with_note(saved: str | None, note: str | None) -> str | None:
     if not added or added == saved:
         return saved
     return f"{saved}\n{added}" if saved else added
-
-
-def contacts_due_for_renotify(
-    *, session: Session, now: datetime, after_hours: float
-) -> Sequence[ContactRequest]:
-    """Open (unclaimed) requests whose last staff notification is older than `after_hours`."""
-    cutoff = now - timedelta(hours=after_hours)
-    return session.exec(
-        select(ContactRequest)
-        .where(
-            ContactRequest.status == ContactStatus.OPEN.value,
-            or_(
-                col(ContactRequest.last_notified_at).is_(None),
-                col(ContactRequest.last_notified_at) <= cutoff,
-            ),
-        )
-        .order_by(col(ContactRequest.id))
-    ).all()
-
-
-def mark_contact_notified(*, session: Session, contact: ContactRequest, now: datetime) -> None:
-    contact.last_notified_at = now
-    session.add(contact)

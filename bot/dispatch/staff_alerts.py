@@ -52,22 +52,24 @@ def alert_staff(
     tell_staff(session=session, staff=staff, text=text, now=now)
 
 
-def tell_erased(
+def tell_gone(
     *,
     session: Session,
-    erased: Sequence[tuple[str, str | None]],
+    action: str,
+    requests: Sequence[tuple[str, str | None]],
     staff: Sequence[tuple[str, str]],
     now: datetime,
     renderer: Renderer,
 ) -> None:
-    """Requests deleted with their respondent's data ("删除我的数据"), not yet closed:
-    a claimed one is told to its claimer (to every staff member if they are no longer
-    staff), an open one to every staff member, as its alert was. No details: they are
-    gone, and the notice must not bring them back."""
-    for reference, claimed_by in erased:
+    """Requests nobody should follow up any more, not yet closed by staff: deleted with
+    their respondent's data ("erased", "删除我的数据") or withdrawn by a changed answer
+    ("withdrawn"). A claimed one is told to its claimer (to every staff member if they are
+    no longer staff), an open one to every staff member, as its alert was. No details:
+    the notice must not bring back what was deleted."""
+    for reference, claimed_by in requests:
         claimer = [(c, u) for c, u in staff if f"{c}:{u}" == claimed_by]
         notice = StaffContactNotice(
-            action="erased", reference=reference, actor="", to_you=False, assignee=None, details=[]
+            action=action, reference=reference, actor="", to_you=False, assignee=None, details=[]
         )
         text = renderer.render(notice, Lang.BOTH).strip()
         tell_staff(session=session, staff=claimer or staff, text=text, now=now)

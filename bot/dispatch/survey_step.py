@@ -18,12 +18,14 @@ from bot.dispatch.envelope import Envelope, Message, Outcome
 from bot.dispatch.messages import to_messages
 from bot.dispatch.render import Renderer
 from bot.dispatch.snapshots import Enricher
-from bot.dispatch.staff_alerts import alert_staff, tell_erased
+from bot.dispatch.staff_alerts import alert_staff, tell_gone
 from bot.reports.disclosure import Thresholds
 from bot.surveys import router
 from bot.surveys.catalog import SurveyCatalog
 from flows.events import (
+    ContactWithdrawn,
     DataDeleted,
+    Effect,
     Inbound,
     NextSurveyChosen,
     RemindersDeclined,
@@ -99,12 +101,9 @@ class SurveyStep:
             before=known_before(who, at.row, flow_id=result.state.flow_id),
             read=at.row,  # read under the respondent's lock: the save needs no RETURNING
         )
-        # Requests still to follow up, read before "delete my data" removes them.
-        erased = (
-            unfinished_contacts_of(session=session, respondent_id=respondent.id)
-            if any(isinstance(e, DataDeleted) for e in result.effects)
-            else []
-        )
+        # Requests still to follow up, read before "delete my data" removes them or a
+        # changed answer withdraws them: their staff are told below.
+        gone = _requests_gone(session, respondent.id, result.effects)
         contacts = apply_effects(
             session=session,
             respondent=respondent,
@@ -119,9 +118,15 @@ class SurveyStep:
             segments=self.catalog.declared_segments(session),
             stored=_stored_answers(at, saved),
         )
-        tell_erased(
-            session=session, erased=erased, staff=self.staff, now=now, renderer=self.renderer
-        )
+        if gone is not None:
+            tell_gone(
+                session=session,
+                action=gone[0],
+                requests=gone[1],
+                staff=self.staff,
+                now=now,
+                renderer=self.renderer,
+            )
         for contact in contacts:
             alert_staff(
                 session=session,
@@ -227,3 +232,19 @@ def _closed_reply(catalog: SurveyCatalog, session: Session) -> SurveyClosed:
     flow = catalog.newest_flow(session, catalog.default_flow_id)
     title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
     return SurveyClosed(title, lang=Lang.BOTH)
+
+
+def _requests_gone(
+    session: Session, respondent_id: int, effects: Sequence[Effect]
+) -> tuple[str, list[tuple[str, str | None]]] | None:
+    """("erased" | "withdrawn", the requests' references and claimers) when the step
+    deletes the respondent's data or withdraws their request; None otherwise."""
+    if any(isinstance(e, DataDeleted) for e in effects):
+        return "erased", unfinished_contacts_of(session=session, respondent_id=respondent_id)
+    for effect in effects:
+        if isinstance(effect, ContactWithdrawn):
+            found = unfinished_contacts_of(
+                session=session, respondent_id=respondent_id, reason=effect.reason
+            )
+            return "withdrawn", found
+    return None

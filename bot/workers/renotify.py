@@ -22,7 +22,8 @@ from bot.dispatch.staff_alerts import tell_staff
 from bot.reports.local_time import local_time
 from flows.model import Lang
 from flows.staff_replies import StaffContactReminder
-from storage.contacts import contacts_due_for_renotify, find_contact, mark_contact_notified
+from storage.contact_renotify import contacts_due_for_renotify, mark_contact_notified
+from storage.contacts import find_contact
 from storage.models import ContactStatus
 from storage.transactions import run_in_transaction
 

@@ -12,6 +12,7 @@ from flows.events import (
     AnswerCleared,
     AnswerRecorded,
     ContactRequested,
+    ContactWithdrawn,
     DataDeleted,
     Intent,
     LanguageChosen,
@@ -291,6 +292,45 @@ def complete_as_supplier(started: Script) -> None:
     started.send("3")  # request when need
     started.send("跳过")  # the optional organisation step
     assert started.state.status is Status.COMPLETED
+
+
+def _with_contact_request(started: Script, contact: str = "1,2") -> None:
+    walk(started, SUPPLIER_PATH)
+    started.send(contact)  # right now (+ when updated information)
+    started.answer_all("是", "张三", "某某汽车零部件有限公司", "+86 138-0013-8000", "跳过", "跳过")
+    assert any(isinstance(e, ContactRequested) for e in started.effects)
+    started.send("跳过")  # the optional organisation step
+    assert started.state.status is Status.COMPLETED
+
+
+def test_changing_right_now_away_withdraws_the_request(started: Script) -> None:
+    _with_contact_request(started)
+    started.send("修改 14")
+    started.send("2")  # when updated information only: nobody should call now
+    assert ContactWithdrawn("survey") in started.effects
+    assert started.keys[:2] == ["recorded", "contact_withdrawn"]
+    assert "contact_name" not in started.state.answers  # the form went with it
+
+
+def test_keeping_right_now_keeps_the_request(started: Script) -> None:
+    _with_contact_request(started)
+    started.send("修改 14")
+    started.send("1")  # right now alone: still asks to be called
+    assert not any(isinstance(e, ContactWithdrawn) for e in started.effects)
+    assert "contact_withdrawn" not in started.keys
+
+
+def test_a_form_never_finished_withdraws_nothing(started: Script) -> None:
+    walk(started, SUPPLIER_PATH)
+    started.send("1")
+    started.answer_all("是", "张三")
+    started.send("返回")
+    started.send("返回")
+    started.send("返回")  # back at 14, the form unfinished: no request was made
+    assert started.current == "contact"
+    started.send("4")
+    assert started.state.answers["contact"].options == ("no_need",)
+    assert not any(isinstance(e, ContactWithdrawn) for e in started.effects)
 
 
 def test_after_completion_answers_can_be_listed_and_changed(started: Script) -> None:

@@ -5,16 +5,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from flows.events import ContactRequested
+from storage.contact_renotify import contacts_due_for_renotify, mark_contact_notified
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,
     claim_contact,
     contact_details,
-    contacts_due_for_renotify,
     count_open_contacts,
     find_contact,
     finish_contact,
-    mark_contact_notified,
     open_contacts,
     set_contact_note,
 )

@@ -131,6 +131,29 @@ def test_the_claimer_is_told_when_the_respondent_deletes_the_request(chat: Chat)
     assert not [t for _, t in _notices(chat, before) if "C-000003" in t]
 
 
+def test_a_request_withdrawn_by_a_changed_answer_is_closed_and_its_claimer_told(
+    chat: Chat,
+) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    chat.staff("/claim C-000001", channel=Channel.TELEGRAM)
+    before = len(chat.outbox())
+    chat.send("r1", "修改 14")
+    changed = chat.send("r1", "4").text  # 暂不需要 No need currently
+    assert "您的联系请求已取消，AIAG 不会因此联系您" in changed
+    assert _notices(chat, before) == [
+        (
+            STAFF_TELEGRAM,
+            "联系请求 C-000001 已由受访者撤回（其答案改为不再要求联系），已关闭，无需再跟进。\n\n"
+            "Contact request C-000001 was withdrawn by the respondent (they changed their "
+            "answer and no longer ask to be contacted): closed, nothing to follow up.",
+        )
+    ]
+    with Session(chat.runtime.engine) as session:
+        contact = find_contact(session=session, ref="C-000001")
+    assert (contact.status, contact.note) == ("done", "受访者已撤回 Withdrawn by the respondent")
+    assert "C-000001" not in chat.staff("/contacts").text
+
+
 def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:
     for user in ("r1", "r2", "r3"):
         chat.survey(user, RIGHT_NOW)
