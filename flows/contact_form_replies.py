@@ -35,3 +35,5 @@ class ContactWithdrawnNotice(Reply):
 @dataclass(frozen=True)
 class ContactCreated(Reply):
     reference: str | None = None  # the dispatcher fills in the stored request's
+    # An open request of theirs took the new details instead of a second request.
+    updated: bool = False

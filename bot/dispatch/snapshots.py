@@ -24,6 +24,7 @@ from flows.model import Flow, Question
 from flows.replies import Reply
 from flows.state import SessionState
 from storage.aggregates import RESPONDENTS
+from storage.contacts import unfinished_contacts_of
 from storage.live_counts import live_counts
 from storage.models import ContactRequest
 
@@ -38,8 +39,10 @@ class Enricher:
         thresholds: Thresholds,
         contacts: Sequence[ContactRequest],
         viewer: int | None = None,
+        respondent_id: int | None = None,
     ) -> None:
         self.session = session
+        self.respondent_id = respondent_id
         # The respondent's survey session: under unit counting it speaks for their unit.
         self.viewer = viewer
         self.flow = flow
@@ -64,11 +67,21 @@ class Enricher:
                 # The completion message carries the summary inside it (issue 17 §6).
                 out.append(replace(reply, figures=indexed(self._summary())))
             elif isinstance(reply, ContactCreated):
-                reference = self.contacts[0].reference if self.contacts else None
-                out.append(replace(reply, reference=reference))
+                out.append(self._contact(reply))
             else:
                 out.append(reply)
         return out
+
+    def _contact(self, reply: ContactCreated) -> ContactCreated:
+        """The request's reference; none was made when an open one of theirs took the
+        details (storage.contacts.request_contact): that one's, said as updated."""
+        if self.contacts:
+            return replace(reply, reference=self.contacts[0].reference)
+        if self.respondent_id is not None:
+            found = unfinished_contacts_of(session=self.session, respondent_id=self.respondent_id)
+            if found:
+                return replace(reply, reference=found[0][0], updated=True)
+        return reply
 
     def _summary(self) -> dict[str, Any]:
         return summary_params(

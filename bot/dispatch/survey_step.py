@@ -147,6 +147,7 @@ class SurveyStep:
             thresholds=self.thresholds,
             contacts=contacts,
             viewer=saved.id,
+            respondent_id=respondent.id,
         )
         chose: tuple[Reply, ...] = ()
         notice: Reply | None = None

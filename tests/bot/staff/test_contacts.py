@@ -154,6 +154,24 @@ def test_a_request_withdrawn_by_a_changed_answer_is_closed_and_its_claimer_told(
     assert "C-000001" not in chat.staff("/contacts").text
 
 
+def test_contact_me_with_a_request_open_names_it(chat: Chat) -> None:
+    # One request a respondent: 联系我 with one open adds to it. "Created", with no
+    # reference, promised a second request that does not exist.
+    chat.survey("r1", RIGHT_NOW)
+    chat.send("r1", "否")  # no organisation step: the survey is complete
+    before = len(chat.outbox())
+    said = chat.send("r1", "联系我").text
+    assert "您的联系请求 C-000001 已在处理中，并已记下您最新的联系方式" in said
+    assert "Your contact request C-000001 is already with AIAG staff" in said
+    assert "已为您创建联系请求" not in said
+    assert chat.outbox()[before:] == []  # staff have it already: no second alert
+    assert "C-000002" not in chat.staff("/contacts all").text
+    # Once staff closed it, 联系我 is a new request, with its own reference.
+    chat.staff("/done C-000001")
+    again = chat.send("r1", "联系我").text
+    assert "已为您创建联系请求，编号 C-000002" in again
+
+
 def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:
     for user in ("r1", "r2", "r3"):
         chat.survey(user, RIGHT_NOW)
