@@ -16,7 +16,7 @@ from functools import lru_cache
 from flows.fields import validate_field, validate_text
 from flows.integers import validate_integer
 from flows.model import NO, YES, FieldKind, Option, Question, QuestionType, Text
-from flows.natural import mentioned, rewrite
+from flows.natural import mentioned, pieces, rewrite
 from flows.parse_results import (
     Invalid,
     InvalidReason,
@@ -131,10 +131,36 @@ def _choices(question: Question, raw: str) -> Parsed | Invalid:
         again = _strict_choices(question, rewritten)
         if isinstance(again, Parsed) or again.reason in _SELECTION_RULES:
             return again
-    found = mentioned(
-        whole, ((opt.id, _labels(opt)[2] + _labels(opt)[3]) for opt in question.options)
-    )
-    return _check(question, found) if found else strict
+    labels = [(opt.id, _labels(opt)[2] + _labels(opt)[3]) for opt in question.options]
+    found = mentioned(whole, labels)
+    if not found:
+        return strict
+    # A list whose every item names an option; one that names none is not dropped in
+    # silence ("内饰和座椅": 内饰, and 座椅 is no option): said, and nothing recorded.
+    unknown = _unnamed_items(whole, labels, found)
+    if unknown:
+        given = unknown[0].strip()[:_MAX_ECHO]
+        return Invalid(InvalidReason.PARTLY_UNKNOWN, {"found": tuple(found), "given": given})
+    return _check(question, found)
+
+
+_FOUND = "\ue000"  # a private-use character: where an option's own words stood
+
+
+def _unnamed_items(
+    whole: str, labels: list[tuple[str, tuple[str, ...]]], found: list[str]
+) -> list[str]:
+    """The items of a list (flows.natural.pieces) that name no option. The options found
+    are taken out first, so that an option's own words split at a conjunction ("碳足迹与
+    报告") stay one item; a message that is no list has none."""
+    key = whole.casefold()
+    chosen = [form for option_id, forms in labels if option_id in found for form in forms]
+    for form in sorted((f for f in chosen if len(f) >= 2), key=len, reverse=True):
+        key = key.replace(form, f" {_FOUND} ")
+    items = pieces(key)
+    if len(items) < 2:
+        return []
+    return [p for p in items if _FOUND not in p and not mentioned(p, labels)]
 
 
 # Refusals that explain a well-read answer (better than "unknown option").

@@ -3,7 +3,8 @@
 - Chinese numerals: "一、三", "一三", "第一个", "第三项" → "1, 3".
 - Conjunctions as separators: "1和3", "1 及 3", "1与3", "1 and 3", "1 & 3".
 - Voice transcripts: "一，三。" (NFKC has already made the punctuation ASCII).
-- Option texts inside a sentence: "chassis and interior", "我们做内饰和车身的".
+- Option texts inside a sentence: "chassis and interior", "我们做内饰和车身的"; in a list
+  every item must name an option (`pieces`): "内饰和座椅" is not taken as 内饰 alone.
 
 Pure; `flows.answer_parsing` calls `rewrite` and `mentioned` only after its strict parse failed,
 so nothing that was accepted before reads differently now.
@@ -53,6 +54,13 @@ def rewrite(line: str) -> str | None:
             out.extend(str(n) for n in numbers)
     result = ",".join(out)
     return result if result and result != line else None
+
+
+def pieces(line: str) -> list[str]:
+    """The items of a list as people write one: split at commas, 、, ; and conjunctions
+    ("内饰和座椅" → ["内饰", "座椅"]; "carbon training, audit" → two)."""
+    text = _CONJUNCTIONS.sub(",", line.strip().rstrip(_END).strip())
+    return [p for p in _PIECES.split(text) if p.strip()]
 
 
 def mentioned(text: str, labels: Iterable[tuple[str, Iterable[str]]]) -> list[str]:

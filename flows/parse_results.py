@@ -43,6 +43,8 @@ class InvalidReason(StrEnum):
     NOT_AN_OPTION = "not_an_option"  # {"count": options, "given": int}
     UNKNOWN_OPTION = "unknown_option"  # {"count": options, "given": str}
     AMBIGUOUS = "ambiguous"  # {"candidates": tuple of option ids, "given": str}
+    # A list named some options and something that is none: {"found": option ids, "given": str}
+    PARTLY_UNKNOWN = "partly_unknown"
     SINGLE_ONLY = "single_only"  # {"count": how many were given}
     EXCLUSIVE_COMBINED = "exclusive_combined"  # {"option": the exclusive option id}
     TOO_FEW = "too_few"  # {"min": int}

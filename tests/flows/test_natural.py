@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from flows.answer_parsing import Invalid, InvalidReason, Parsed, parse_answer
@@ -34,6 +36,34 @@ def test_option_texts_inside_a_sentence(flow: Flow, typed: str) -> None:
 def test_option_texts_with_spaces_and_a_conjunction(flow: Flow) -> None:
     parsed = parse_answer(flow.question("commodity"), "Climate System and Body")
     assert parsed == Parsed(options=("body", "climate_system"))
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "found", "given"),
+    [
+        ("commodity", "内饰和座椅", ("interior",), "座椅"),
+        ("info_needs", "carbon training, audit", ("carbon_training",), "audit"),
+        ("info_needs", "webinar, carbon audit", ("carbon_audit",), "webinar"),
+        ("info_needs", "碳培训和碳审核", ("carbon_audit",), "碳培训"),
+    ],
+)
+def test_a_list_item_that_names_no_option_is_said_not_dropped(
+    flow: Flow, question: str, typed: str, found: tuple[str, ...], given: str
+) -> None:
+    # The items that matched were recorded before and the rest lost in silence.
+    refused = parse_answer(flow.question(question), typed)
+    assert refused == Invalid(InvalidReason.PARTLY_UNKNOWN, {"found": found, "given": given})
+
+
+def test_an_option_text_with_a_conjunction_of_its_own_is_one_item(flow: Flow) -> None:
+    # "Carbon Footprint / Reporting" and the like: an option's own words split at a
+    # conjunction are still that option, not an unknown item.
+    question = flow.question("info_needs")
+    option = question.options[-1]
+    joined = replace(option, text=replace(option.text, en="Footprint and Reporting"))
+    renamed = replace(question, options=(*question.options[:-1], joined))
+    parsed = parse_answer(renamed, "we need footprint and reporting")
+    assert parsed == Parsed(options=(option.id,))
 
 
 @pytest.mark.parametrize("typed", ["不需要", "暂时不需要", "不用了", "no need", "Not now"])

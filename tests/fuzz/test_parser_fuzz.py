@@ -35,6 +35,7 @@ PARAMS: dict[str, set[str]] = {
     "empty": set(),
     "not_an_option": {"count", "given"},
     "unknown_option": {"count", "given"},
+    "partly_unknown": {"found", "given"},
     "ambiguous": {"candidates", "given"},
     "single_only": {"count"},
     "exclusive_combined": {"option"},
@@ -50,7 +51,8 @@ PARAMS: dict[str, set[str]] = {
     "not_integer": set(),
     "out_of_range": {"min", "max", "given"},
 }
-CHOICE_REASONS = {"not_an_option", "unknown_option", "ambiguous", "single_only"} | {
+CHOICE_REASONS = {"not_an_option", "unknown_option", "partly_unknown", "ambiguous"} | {
+    "single_only",
     "exclusive_combined",
     "too_few",
     "too_many",
