@@ -27,6 +27,7 @@ from flows.parse_results import (
 )
 from flows.quantities import parse_quantity
 from flows.units import declared_unit
+from flows.yes_no import NO_WORDS, YES_WORDS, parse_yes_no, yes_no_leading, yes_no_word
 
 __all__ = [
     "Invalid",
@@ -55,15 +56,6 @@ _MAX_ECHO = 40  # characters of the respondent's input echoed back in an error
 
 # Kept short and unambiguous on purpose: a yes/no answer records a fact. WeChat sends
 # its thumbs-up/down faces as the text codes [强] / [弱].
-_YES_WORDS = frozenset(
-    {"是", "是的", "对", "对的", "有", "有的", "好", "好的", "可以", "要", "需要", "同意"}
-    | {"确认", "确定", "yes", "y", "yeah", "yep", "yes please", "ok", "okay", "sure", "true"}
-    | {"👍", "[强]"}
-)
-_NO_WORDS = frozenset(
-    {"否", "不是", "不", "不对", "没有", "没", "无", "不要", "不用", "不需要", "不同意"}
-    | {"no", "n", "nope", "no thanks", "no thank you", "false", "👎", "[弱]"}
-)
 _DEFAULT_YES_NO = (Option(YES, Text("是", "Yes")), Option(NO, Text("否", "No")))
 
 
@@ -88,35 +80,28 @@ def parse_answer(question: Question, raw: str) -> Parsed | Invalid:
     return _choices(question, raw)
 
 
-def parse_yes_no(raw: str) -> bool | None:
-    """A yes/no word (是/否/yes/no/…) or 1 / 2; None when it is neither."""
-    line = normalize(raw)
-    word = _yes_no_word(line)
-    return word if word is not None else {"1": True, "2": False}.get(line.rstrip(".)"))
-
-
-def _yes_no_word(line: str) -> bool | None:
-    key = line.casefold().rstrip(_END_PUNCTUATION)
-    if key in _YES_WORDS:
-        return True
-    if key in _NO_WORDS:
-        return False
-    return None
-
-
 def _yes_no(question: Question, raw: str) -> Parsed | Invalid:
     line = normalize(raw)
     if not line:
         return Invalid(InvalidReason.EMPTY)
     options = question.options or _DEFAULT_YES_NO
     ids = [opt.id for opt in options]
-    word = _yes_no_word(line)
+    word = yes_no_word(line)
     if word is not None and (YES if word else NO) in ids:
         return Parsed(options=(YES if word else NO,))
     # The options' own wording (or their number), in case a flow labels them differently.
     found = _match_token(line, options)
     if isinstance(found, str):
         return Parsed(options=(found,))
+    # As people answer: "Yes, we have…", "No we haven't", "还没有", "第二个" (flows.natural).
+    said = yes_no_leading(line)
+    if said is not None and (YES if said else NO) in ids:
+        return Parsed(options=(YES if said else NO,))
+    numbered = rewrite(line)
+    if numbered is not None and numbered in ("1", "2"):
+        found = _match_token(numbered, options)
+        if isinstance(found, str):
+            return Parsed(options=(found,))
     return Invalid(InvalidReason.NOT_YES_NO)
 
 
@@ -238,7 +223,7 @@ def _by_text(key: str, options: tuple[Option, ...]) -> str | Invalid:
     if len(exact) > 1:
         return _ambiguous(exact, key)
     stem = key.rstrip(_END_PUNCTUATION).rstrip()
-    if stem in _YES_WORDS or stem in _NO_WORDS:
+    if stem in YES_WORDS or stem in NO_WORDS:
         # "no" is not "No need currently", nor "有" "有需要时": ask, never pick silently.
         prefixed = [opt.id for opt in options if any(x.startswith(stem) for x in _labels(opt)[2])]
         if prefixed:

@@ -66,6 +66,31 @@ def test_an_option_text_with_a_conjunction_of_its_own_is_one_item(flow: Flow) ->
     assert parsed == Parsed(options=(option.id,))
 
 
+@pytest.mark.parametrize(
+    ("typed", "option"),
+    [
+        ("Yes we have quite a lot actually, the boss wants carbon neutral by 2035", "yes"),
+        ("No, we don't", "no"),
+        ("No we haven't", "no"),
+        ("not yet", "no"),
+        ("还没有", "no"),
+        ("是的，我们有", "yes"),
+        ("没有。还在规划", "no"),
+        ("第二个", "no"),
+        ("二", "no"),
+        ("第一个", "yes"),
+    ],
+)
+def test_yes_or_no_as_people_say_it(flow: Flow, typed: str, option: str) -> None:
+    assert parse_answer(flow.question("reporting_standard"), typed) == Parsed(options=(option,))
+
+
+@pytest.mark.parametrize("typed", ["no idea", "yes and no", "yes, no", "有待确定", "yess"])
+def test_what_is_not_one_yes_or_no_is_asked_again(flow: Flow, typed: str) -> None:
+    refused = parse_answer(flow.question("reporting_standard"), typed)
+    assert refused == Invalid(InvalidReason.NOT_YES_NO)
+
+
 @pytest.mark.parametrize("typed", ["不需要", "暂时不需要", "不用了", "no need", "Not now"])
 def test_near_forms_declared_in_the_flow_file(flow: Flow, typed: str) -> None:
     assert parse_answer(flow.question("contact"), typed) == Parsed(options=("no_need",))

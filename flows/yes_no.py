@@ -1,0 +1,70 @@
+"""Yes and no as people type them: 是 / 否 / yes / no / 👍, and said first then explained.
+
+`parse_yes_no` reads a confirmation (restart, delete my data): the words, or 1 / 2, and
+nothing looser. A yes/no *question* also takes `yes_no_leading` ("No, we don't", "还没有")
+(flows.answer_parsing), since an answer recorded there can be changed; a confirmation
+cannot be undone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flows.parse_results import normalize
+
+_END_PUNCTUATION = ".。!?~"
+YES_WORDS = frozenset(
+    {"是", "是的", "对", "对的", "有", "有的", "好", "好的", "可以", "要", "需要", "同意"}
+    | {"确认", "确定", "yes", "y", "yeah", "yep", "yes please", "ok", "okay", "sure", "true"}
+    | {"👍", "[强]"}
+)
+NO_WORDS = frozenset(
+    {"否", "不是", "不", "不对", "没有", "没", "无", "不要", "不用", "不需要", "不同意"}
+    | {"no", "n", "nope", "no thanks", "no thank you", "false", "👎", "[弱]"}
+)
+
+
+def parse_yes_no(raw: str) -> bool | None:
+    """A yes/no word (是/否/yes/no/…) or 1 / 2; None when it is neither."""
+    line = normalize(raw)
+    word = yes_no_word(line)
+    return word if word is not None else {"1": True, "2": False}.get(line.rstrip(".)"))
+
+
+def yes_no_word(line: str) -> bool | None:
+    key = line.casefold().rstrip(_END_PUNCTUATION)
+    if key in YES_WORDS:
+        return True
+    if key in NO_WORDS:
+        return False
+    return None
+
+
+_NOT_YET = frozenset(
+    {"not yet", "not really", "not at the moment", "not currently", "none yet", "no, not yet"}
+    | {"还没有", "还没", "暂时没有", "暂无", "尚未", "目前没有", "还没有设定", "尚无"}
+)
+# After a leading yes/no word, what shows the rest explains it ("Yes we have…"), rather
+# than changes it ("no idea", "yes and no").
+_CLAUSE_STARTS = frozenset({"we", "i", "our", "they", "it", "there", "not", "thanks", "thank"})
+_LEADING = re.compile(r"([^\s,，.。!！:：;；]+)([\s,，.。!！:：;；]+)(.*)", re.DOTALL)
+
+
+def yes_no_leading(line: str) -> bool | None:
+    """Yes or no said first and explained after: "No, we don't", "Yes we have quite a
+    lot", "是的，我们有", "没有。还在规划". Only after punctuation, or in English before a
+    clause ("yes we…"); "no idea" and "有待确定" are neither."""
+    key = line.casefold().strip().rstrip(_END_PUNCTUATION)
+    if key in _NOT_YET:
+        return False
+    match = _LEADING.fullmatch(key)
+    if match is None:
+        return None
+    word, gap, rest = match.groups()
+    said = yes_no_word(word)
+    if said is None or not rest:
+        return None
+    explained = gap.strip() != "" or rest.split()[0].strip("'’") in _CLAUSE_STARTS
+    if not explained or yes_no_word(rest.split()[0].strip(",.，。")) not in (None, said):
+        return None  # "yes no", "no, yes": not one answer
+    return said
