@@ -190,7 +190,7 @@ def change(sprint: Sprint, number: str) -> None:
         return
     target = numbering.find(sprint.flow, number)
     if target is None or not is_relevant(sprint.flow, target.id, state.answers):
-        sprint.say(ChangeUnknown(number))
+        sprint.say(ChangeUnknown(number, not_asked=target is not None))
         prompt(sprint)
         return
     history = state.history

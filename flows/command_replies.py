@@ -31,6 +31,8 @@ class NotNow(Reply):
 @dataclass(frozen=True)
 class ChangeUnknown(Reply):
     number: str
+    # The question exists but is not asked after the respondent's answers (an OEM's 8).
+    not_asked: bool = False
 
 
 @dataclass(frozen=True)

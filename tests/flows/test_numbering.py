@@ -71,6 +71,10 @@ def test_change_to_a_number_that_does_not_apply_is_refused(started: Script) -> N
     started.send("修改 2")
     assert started.keys == ["change_unknown", "question"]
     assert started.current == "function"
+    # Said as a question that depends on an earlier answer, not as one that does not exist.
+    assert started.reply("change_unknown")["not_asked"] is True
+    started.send("修改 99")
+    assert started.reply("change_unknown")["not_asked"] is False
 
 
 def test_my_answers_use_the_same_numbers(started: Script) -> None:
