@@ -281,6 +281,23 @@ def test_a_text_too_long_says_by_how_much(renderer: Renderer, flow: Flow) -> Non
     assert "650 characters, at most 500. Please shorten it" in renderer.render(reply, Lang.EN)
 
 
+def test_a_partly_read_list_and_its_question_fit_one_passive_reply(
+    renderer: Renderer, flow: Flow
+) -> None:
+    # The worst case: every option found, the longest echo, bilingual, with tap links.
+    # Naming the found options by number keeps the refusal and the question again within
+    # WeChat's 2048 bytes (their full bilingual texts took 2,291).
+    from flows import numbering
+
+    for question in (q for q in flow.questions if q.is_choice and q.options):
+        found = tuple(o.id for o in question.options)
+        refused = InvalidAnswer("partly_unknown", {"found": found, "given": "座" * 40}, question, 1)
+        number, total = numbering.label(flow, question.id), numbering.total(flow)
+        again = AskQuestion(question, number, total, False, None, False)
+        text = "\n\n".join(renderer.render_all([refused, again], Lang.BOTH, links=True))
+        assert len(text.encode("utf-8")) <= 2048, question.id
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
