@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
-from storage import counter_ledger, precompiled
+from storage import counter_ledger, counter_read_ahead, precompiled
 from storage.counter_models import AggregateCounter
+from storage.counter_read_ahead import QuestionCounts
 from storage.db import PerDialect, dialect_insert
 from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import Answer
@@ -104,30 +105,43 @@ _QUESTION_COUNTERS = _COUNTERS.where(_COUNTER.c.question_id == bindparam("match_
 
 
 def counters(
-    *, session: Session, flow_id: str, question_id: str | None = None, include_test: bool = False
+    *,
+    session: Session,
+    flow_id: str,
+    question_id: str | None = None,
+    include_test: bool = False,
+    ahead: QuestionCounts | None = None,
 ) -> dict[tuple[str, str], int]:
     """{(question id, option id): count} of a flow, or of one of its questions; test
-    respondents' answers only with `include_test`."""
-    counts = _counters(session, flow_id, question_id)
+    respondents' answers only with `include_test`. `ahead`: that question's counters as
+    read with the respondent's lock (storage.counter_read_ahead), used if still current."""
+    counts = _counters(session, flow_id, question_id, ahead)
     if include_test:
-        for key, n in _counters(session, flow_id + TEST_SUFFIX, question_id).items():
+        for key, n in _counters(session, flow_id + TEST_SUFFIX, question_id, None).items():
             counts[key] = counts.get(key, 0) + n
     return counts
 
 
 def _counters(
-    session: Session, flow_id: str, question_id: str | None
+    session: Session, flow_id: str, question_id: str | None, ahead: QuestionCounts | None
 ) -> dict[tuple[str, str], int]:
     # Plain tuples from a statement built once, not ORM objects: read after every answer
-    # (the live snapshot).
-    params = {"match_flow": flow_id}
-    statement = _COUNTERS
-    if question_id is not None:
-        statement = _QUESTION_COUNTERS
-        params["match_question"] = question_id
+    # (the live snapshot), unless it was read ahead.
     conn = connection_of(session)
-    rows = precompiled.rows(conn, statement, params)
-    counts = {(question, option): count for question, option, count in rows}
+    read = None
+    if question_id is not None:
+        read = counter_read_ahead.usable(conn, ahead, flow_id, question_id)
+    counts: dict[tuple[str, str], int]
+    if question_id is not None and read is not None:
+        counts = {(question_id, option): count for option, count in read.items()}
+    else:
+        params = {"match_flow": flow_id}
+        statement = _COUNTERS
+        if question_id is not None:
+            statement = _QUESTION_COUNTERS
+            params["match_question"] = question_id
+        rows = precompiled.rows(conn, statement, params)
+        counts = {(question, option): count for question, option, count in rows}
     for (flow, question, option), delta in counter_ledger.pending(conn, LEDGER).items():
         if flow == flow_id and question_id in (None, question):  # this transaction's own
             counts[(question, option)] = counts.get((question, option), 0) + delta

@@ -94,7 +94,7 @@ def claim_and_lock(
     message = ClaimedMessage(id=int(claimed_id), channel=channel, dedupe_key=dedupe_key)
     if respondent[0] is None:  # someone new: created (and locked) the usual way
         return Claimed(message, _lock(session, channel, channel_user_id, now, source))
-    return Claimed(message, _respondent_row(respondent), latest_of_sender(latest))
+    return Claimed(message, _respondent_row(respondent), latest_of_sender(conn, latest))
 
 
 def _lock(

@@ -36,6 +36,7 @@ from sqlalchemy.sql.dml import Insert
 from storage import precompiled
 
 _LEDGER = "surveybot.counter_ledger"
+_WRITES = "surveybot.counter_ledger.writes"
 
 Key = tuple[Any, ...]
 
@@ -82,6 +83,7 @@ def write_now(conn: Connection) -> None:
     kept: _Pending | None = conn.info.pop(_LEDGER, None)
     if not kept:
         return
+    conn.info[_WRITES] = writes(conn) + 1
     for table in sorted(kept, key=lambda t: t.rank):
         rows = [
             {**dict(zip(table.columns, key, strict=True)), "count": delta}
@@ -90,6 +92,13 @@ def write_now(conn: Connection) -> None:
         ]
         if rows:
             precompiled.execute_many(conn, table.bump(conn), rows)
+
+
+def writes(conn: Connection) -> int:
+    """How many times `write_now` wrote kept changes on `conn`: a counter read taken
+    before it differs from the table now by more than `pending` (storage.counter_read_ahead)."""
+    count: int = conn.info.get(_WRITES, 0)
+    return count
 
 
 def forget(conn: Connection) -> None:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from flows.model import CountingUnit, Flow, Segment
 from flows.peer_segments import segment_id
 from storage.aggregates import RESPONDENTS, counters, tally
+from storage.counter_read_ahead import QuestionCounts
 from storage.models import Answer
 from storage.segment_counters import SegmentStats, segment_counter_stats
 from storage.unit_sessions import set_aside
@@ -29,11 +30,17 @@ Counts = dict[tuple[str, str], int]
 
 
 def live_counts(
-    *, session: Session, flow: Flow, viewer: int | None, question_id: str | None = None
+    *,
+    session: Session,
+    flow: Flow,
+    viewer: int | None,
+    question_id: str | None = None,
+    ahead: QuestionCounts | None = None,
 ) -> Counts:
     """{(question id, option id): count}, option "" the question's respondents (as
-    `storage.aggregates.counters`), of one question or of all."""
-    counts = counters(session=session, flow_id=flow.id, question_id=question_id)
+    `storage.aggregates.counters`), of one question or of all. `ahead`: the counters
+    read with the respondent's lock (storage.counter_read_ahead)."""
+    counts = counters(session=session, flow_id=flow.id, question_id=question_id, ahead=ahead)
     if flow.counting is CountingUnit.RESPONDENT:
         return counts
     aside = _aside_counts(session, flow, viewer, question_id=question_id)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, null, select, update
+from sqlalchemy import Connection, Table, bindparam, func, null, select, update
 from sqlalchemy.sql.dml import Update
 from sqlmodel import Session
 
 from flows.state import SessionState, Status
-from storage import precompiled, session_counters
+from storage import counter_read_ahead, precompiled, session_counters
+from storage.counter_read_ahead import QuestionCounts
 from storage.models import Respondent, SurveySession
 from storage.schema_conventions import UTCDateTime
 from storage.transactions import connection_of
@@ -76,14 +77,18 @@ def latest_session_row(*, session: Session, respondent_id: int) -> SessionRow | 
 @dataclass(frozen=True)
 class LatestSession:
     """`latest_session_row`, read before it was asked for: with the statement that locked
-    the respondent (storage.claim_and_lock), as the next statement of its round trip."""
+    the respondent (storage.claim_and_lock), as the next statement of its round trip;
+    with the counters of the question that row is at, for the snapshot
+    (storage.counter_read_ahead)."""
 
     row: SessionRow | None
+    counts: QuestionCounts | None = None
 
 
-# The same read, the respondent found by their channel and user id (no id known yet).
+# The same read, the respondent found by their channel and user id (no id known yet),
+# and the counters of the question the row is at (PostgreSQL only).
 LATEST_SESSION_OF_SENDER = (
-    select(*_SESSION_COLUMNS)
+    select(*_SESSION_COLUMNS, *counter_read_ahead.columns(_SESSION))
     .where(
         _SESSION.c.respondent_id
         == select(_RESPONDENT.c.id)
@@ -98,9 +103,14 @@ LATEST_SESSION_OF_SENDER = (
 )
 
 
-def latest_of_sender(found: list[tuple[Any, ...]]) -> LatestSession:
+def latest_of_sender(conn: Connection, found: list[tuple[Any, ...]]) -> LatestSession:
     """`LATEST_SESSION_OF_SENDER`'s rows, as read ahead."""
-    return LatestSession(_session_row(found[0] if found else None))
+    if not found:
+        return LatestSession(None)
+    *columns, current, packed = found[0]
+    row = _session_row(tuple(columns))
+    assert row is not None
+    return LatestSession(row, counter_read_ahead.read(conn, row.flow_id, current, packed))
 
 
 def load_state(*, session: Session, respondent_id: int, flow_id: str) -> SessionState | None:

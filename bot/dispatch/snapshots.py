@@ -25,6 +25,7 @@ from flows.replies import Reply
 from flows.state import SessionState
 from storage.aggregates import RESPONDENTS
 from storage.contacts import unfinished_contacts_of
+from storage.counter_read_ahead import QuestionCounts
 from storage.live_counts import live_counts
 from storage.models import ContactRequest
 
@@ -40,8 +41,12 @@ class Enricher:
         contacts: Sequence[ContactRequest],
         viewer: int | None = None,
         respondent_id: int | None = None,
+        ahead: QuestionCounts | None = None,
     ) -> None:
         self.session = session
+        # The counters of the question the session was at, read with the respondent's
+        # lock (storage.counter_read_ahead): the snapshot's read, when it is that question.
+        self.ahead = ahead
         self.respondent_id = respondent_id
         # The respondent's survey session: under unit counting it speaks for their unit.
         self.viewer = viewer
@@ -100,7 +105,11 @@ class Enricher:
             return None
         # After nearly every answer: the one question's counters, not the whole survey's.
         counts = live_counts(
-            session=self.session, flow=self.flow, viewer=self.viewer, question_id=question.id
+            session=self.session,
+            flow=self.flow,
+            viewer=self.viewer,
+            question_id=question.id,
+            ahead=self.ahead,
         )
         figures = snapshot_figures(
             question,

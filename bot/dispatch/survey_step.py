@@ -148,6 +148,7 @@ class SurveyStep:
             contacts=contacts,
             viewer=saved.id,
             respondent_id=respondent.id,
+            ahead=latest.counts if latest is not None else None,
         )
         chose: tuple[Reply, ...] = ()
         notice: Reply | None = None
