@@ -29,7 +29,7 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows.replies import AnswerUpdated, LanguageSet, Note
+from flows.replies import AnswerUpdated, LanguageSet, Note, Recorded
 from flows.rounds import carried
 from flows.sprint import Sprint, answer_items, prompt
 from flows.state import Answer, Pending, SessionState, Status
@@ -178,7 +178,13 @@ def skip(sprint: Sprint) -> None:
         sprint.say(CannotSkip())
         prompt(sprint)
         return
-    record(sprint, question, Answer())
+    before = dict(state.answers)
+    created = record(sprint, question, Answer(), tell=False)
+    sprint.say(Recorded(question, Answer()))  # "✓ 已跳过", before what it led to
+    if created:  # the contact form's last detail skipped: the request is made
+        sprint.say(ContactCreated())
+    if withdrawn(sprint.flow, before, sprint.state.answers):
+        sprint.say(ContactWithdrawnNotice())
     advance(sprint)
 
 

@@ -110,9 +110,9 @@ def _store(sprint: Sprint, question: Question, value: str) -> None:
     ids = [q.id for q in form]
     values = {**sprint.state.form, question.id: value}
     sprint.update(form=values, retries=0)
-    if value:  # "✓ 已记录：…", as the survey's own contact form says it
-        kept = Answer(options=(YES,)) if question.id == ids[0] else Answer(text=value)
-        sprint.say(Recorded(question, kept))
+    # "✓ 已记录：…" or "✓ 已跳过", as the survey's own contact form says it.
+    kept = Answer(options=(YES,)) if question.id == ids[0] else Answer(text=value or None)
+    sprint.say(Recorded(question, kept))
     index = ids.index(question.id)
     if index + 1 < len(ids):
         sprint.update(current=ids[index + 1])

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flows import answer_moves as answering
-from flows import colleagues, command_moves, confirmations, contact_form, numbering, prefill
+from flows import (
+    colleagues,
+    command_moves,
+    confirmations,
+    contact_form,
+    numbering,
+    organisation_step,
+    prefill,
+)
 from flows.answer_moves import new_state
 from flows.answer_parsing import Invalid, normalize, parse_answer
 from flows.command_replies import StaleButton, UnknownCommand
@@ -21,7 +29,7 @@ from flows.completion_replies import CompletedHint, SnapshotRequest
 from flows.contact_form_replies import ContactCreated, ContactWithdrawnNotice
 from flows.drafts import parse_draft
 from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
-from flows.model import Flow, Lang, SnapshotMode
+from flows.model import YES, Flow, Lang, SnapshotMode
 from flows.replies import InvalidLanguage, Preface, Recorded, SurveyClosed, Welcome
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, SessionState, Status
@@ -184,6 +192,13 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         sprint.say(Recorded(moved[0], Answer(text=moved[1])))
         if skipped or created:
             sprint.say(ContactCreated())
+        answering.advance(sprint)
+        return
+    named = organisation_step.name_instead(sprint.flow, question, text)
+    if isinstance(result, Invalid) and named is not None:  # the name, not yes: both kept
+        answering.record(sprint, question, Answer(options=(YES,)), tell=False)
+        answering.record(sprint, named[0], named[1], tell=False)
+        sprint.say(Recorded(named[0], named[1]))
         answering.advance(sprint)
         return
     if isinstance(result, Invalid):

@@ -100,6 +100,31 @@ _NOT_A_LETTER = re.compile(r"[\W_]+")
 _BRACKETS = re.compile(r"[()\[\]（）【】]")
 
 
+_ASKING = ("什么", "哪", "吗", "为何", "为什么")
+_TRAILING_BRACKETS = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]\s*$")
+_ENDS_IN_LEGAL_FORM_EN = re.compile(_LEGAL_FORMS_EN.pattern + r"\W*$")
+
+
+def ends_in_legal_form(text: str) -> bool:
+    """Whether `text` reads as a company's name: something, then a legal form at its end
+    (a city or plant in brackets after it aside): "上海某某汽车零部件有限公司",
+    "乙公司（苏州）", "ACME Co., Ltd.". "公司不同意" or "what company?" do not."""
+    plain = _plain(text).strip()
+    if plain.endswith("?") or any(word in plain for word in _ASKING):
+        return False  # asked back: "what company?", "什么公司？"
+    while True:
+        shorter = _TRAILING_BRACKETS.sub("", plain)
+        if shorter == plain or not shorter:
+            break
+        plain = shorter
+    zh = plain.rstrip("。.，,! ")
+    form = next((f for f in _LEGAL_FORMS_ZH if zh.endswith(f)), None)  # the longest
+    if form is not None:
+        return bool(_NOT_A_LETTER.sub("", zh[: -len(form)]))
+    english = _ENDS_IN_LEGAL_FORM_EN.search(plain)
+    return english is not None and bool(_NOT_A_LETTER.sub("", plain[: english.start()]))
+
+
 def _plain(text: str) -> str:
     """NFKC (full width → half width: （上海） → (上海), ＡＢＣ → ABC) and case folded."""
     return unicodedata.normalize("NFKC", text).casefold()

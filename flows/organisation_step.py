@@ -8,9 +8,12 @@ withdraws it (`OrganisationGiven(name=None)`): storage then drops the link.
 
 from __future__ import annotations
 
+from flows.answer_parsing import Invalid, parse_answer
 from flows.events import OrganisationGiven
-from flows.model import Flow
+from flows.model import Flow, Question
 from flows.navigation import Answers, is_relevant
+from flows.organisation import ends_in_legal_form
+from flows.state import Answer
 
 
 def given(flow: Flow, answers: Answers) -> OrganisationGiven | None:
@@ -31,6 +34,22 @@ def given(flow: Flow, answers: Answers) -> OrganisationGiven | None:
         code=code.text if code is not None else None,
         plant=plant.text if plant is not None else None,
     )
+
+
+def name_instead(flow: Flow, question: Question, text: str) -> tuple[Question, Answer] | None:
+    """A company name typed at the step's opening yes/no question ("是否告诉我们贵公司名称？
+    上海某某汽车零部件有限公司"): (the company question, its answer), a yes understood.
+
+    Only a text that ends in a legal form (flows.organisation.ends_in_legal_form) and is a
+    valid company answer: "公司不同意" or a question back is not taken for a name."""
+    rules = flow.organisation
+    if rules is None or rules.ask != question.id or not ends_in_legal_form(text):
+        return None
+    company = flow.question(rules.question)
+    parsed = parse_answer(company, text)
+    if isinstance(parsed, Invalid) or not parsed.text:
+        return None
+    return company, Answer(text=parsed.text)
 
 
 def change(flow: Flow, before: Answers, after: Answers) -> OrganisationGiven | None:

@@ -93,6 +93,9 @@ class SurveyClosed(Reply):
 # Answers.
 @dataclass(frozen=True)
 class Recorded(Reply):
+    """ "✓ 已记录：…" for an answer; "✓ 已跳过" for an optional question skipped (an empty
+    answer)."""
+
     question: Question
     answer: Answer
 

@@ -187,6 +187,21 @@ def test_optional_free_text_can_be_skipped(started: Script) -> None:
     started.send("skip")
     assert started.current == "lifecycle_process"
     assert recorded(started) == []
+    # "✓ 已跳过" before the next question: the skip is confirmed, as an answer is.
+    assert started.keys == ["recorded", "question"]
+    assert started.reply("recorded")["answer"] == Answer()
+
+
+def test_skipping_the_last_contact_detail_confirms_it_before_the_request(
+    started: Script,
+) -> None:
+    walk(started, SUPPLIER_PATH)
+    started.send("1")  # 14: right now
+    started.answer_all("是", "张三", "某某汽车零部件有限公司", "+86 138-0013-8000", "跳过")
+    assert started.current == "contact_time"
+    started.send("跳过")
+    assert started.keys[:2] == ["recorded", "contact_created"]
+    assert started.reply("recorded")["answer"] == Answer()
 
 
 def test_required_question_cannot_be_skipped(started: Script) -> None:
@@ -370,7 +385,8 @@ def test_contact_me_later_opens_the_form(started: Script) -> None:
     assert started.keys == ["recorded", "question"]
     assert started.reply("recorded")["answer"] == Answer(text="Li Lei")
     started.answer_all("ACME Parts", "skip")
-    assert started.keys == ["question"]  # a skip records nothing to confirm
+    assert started.keys == ["recorded", "question"]  # "✓ 已跳过": the skip is confirmed
+    assert started.reply("recorded")["answer"] == Answer()
     started.answer_all("li@example.com", "skip")
     assert started.effects == [
         ContactRequested(

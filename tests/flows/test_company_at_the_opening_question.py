@@ -1,0 +1,106 @@
+"""A company name typed at the organisation step's yes/no question is the answer to both.
+
+"是否告诉我们贵公司名称？" answered with "上海某某汽车零部件有限公司" was refused as not
+yes or no, and the respondent had to say yes and type the name again. Now a text that
+reads as a company's name (a legal form at its end) is a yes and the company name; a
+question back or a refusal that merely mentions a company is still asked again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.definition import load_flow
+from flows.events import AnswerRecorded
+from flows.model import YES
+from flows.organisation import ends_in_legal_form
+from flows.state import Answer
+from flows.surveys import DEFAULT_FLOW
+from tests.flows.script import Script
+
+# Hello, 中文, questions 1-13 (a supplier), 14: no contact wanted; then the step's question.
+TO_THE_STEP = [
+    "hello",
+    "中文",
+    "2",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "2",
+    "1",
+    "1",
+    "1",
+    "4",
+]
+
+
+def _at_the_step() -> Script:
+    script = Script(load_flow(DEFAULT_FLOW))
+    script.answer_all(*TO_THE_STEP)
+    assert script.current == "org_share"
+    return script
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "上海某某汽车零部件有限公司",
+        "乙公司（苏州）",
+        "Shanghai Brake Systems Co., Ltd.",
+        "某某集团",
+    ],
+)
+def test_a_company_name_is_a_yes_and_the_name(name: str) -> None:
+    script = _at_the_step()
+    script.send(name)
+    assert script.keys == ["recorded", "question"]
+    assert script.reply("recorded")["question"].id == "org_company"  # type: ignore[attr-defined]
+    assert script.state is not None
+    assert script.state.answers["org_share"] == Answer(options=(YES,))
+    assert script.state.answers["org_company"].text
+    assert AnswerRecorded("org_share", (YES,)) in script.effects
+    assert script.current == "org_code"  # the step goes on with its next question
+
+
+@pytest.mark.parametrize("text", ["公司不同意", "什么公司？", "what company?", "有限公司", "Bosch"])
+def test_other_texts_are_asked_again(text: str) -> None:
+    script = _at_the_step()
+    script.send(text)
+    assert script.keys == ["invalid_answer", "question"]
+    assert script.state is not None and "org_share" not in script.state.answers
+    assert script.current == "org_share"
+
+
+def test_at_other_questions_a_company_name_is_no_answer_to_a_yes_no_question() -> None:
+    script = Script(load_flow(DEFAULT_FLOW))
+    script.answer_all(*TO_THE_STEP[:11])  # at question 9, a yes/no question
+    asked = script.current
+    script.send("上海某某汽车零部件有限公司")
+    assert script.keys == ["invalid_answer", "question"]
+    assert script.current == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "reads_as_a_name"),
+    [
+        ("上海某某汽车零部件有限公司", True),
+        ("博世（中国）投资有限公司 ", True),
+        ("乙公司（苏州）", True),
+        ("ACME Co., Ltd.", True),
+        ("Magna International Inc.", True),
+        ("公司", False),
+        ("有限公司", False),
+        ("公司不同意", False),
+        ("需要写全称吗？", False),
+        ("what company?", False),
+        ("Bosch", False),
+        ("好的", False),
+    ],
+)
+def test_what_reads_as_a_company_name(text: str, reads_as_a_name: bool) -> None:
+    assert ends_in_legal_form(text) is reads_as_a_name
