@@ -179,8 +179,9 @@ def skip(sprint: Sprint) -> None:
         prompt(sprint)
         return
     before = dict(state.answers)
+    cleared = question.id in before and not is_empty(before[question.id])
     created = record(sprint, question, Answer(), tell=False)
-    sprint.say(Recorded(question, Answer()))  # "✓ 已跳过", before what it led to
+    sprint.say(Recorded(question, Answer(), cleared=cleared))  # "✓ 已跳过", first
     if created:  # the contact form's last detail skipped: the request is made
         sprint.say(ContactCreated())
     if withdrawn(sprint.flow, before, sprint.state.answers):

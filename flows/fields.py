@@ -27,6 +27,10 @@ _PHONE_MAX_INPUT = 40
 
 # Name punctuation: O'Brien (with the iOS curly ’ too), Jean-Luc, J. Smith and the
 # middle dots of transliterated names (阿卜杜拉·买买提, katakana ・, hyphenation ‧).
+# normalize() (NFKC) makes full-width brackets half-width; a Chinese company name
+# written with them has them back.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_FULL_WIDTH_BRACKETS = str.maketrans({"(": "（", ")": "）"})
 _NAME_PUNCTUATION = frozenset(".-'’·・‧ ")
 # Mainland mobiles: 11 digits, 1[3-9]… Accepted by shape so a newly allocated
 # prefix works before the phonenumbers metadata knows it.
@@ -85,6 +89,8 @@ def _company(value: str, max_length: int) -> Parsed | Invalid:
     has_alnum = any(ch.isalnum() for ch in value)
     if not (COMPANY_MIN <= len(value) <= max_length and has_alnum and value.isprintable()):
         return Invalid(InvalidReason.INVALID_COMPANY, {"min": COMPANY_MIN, "max": max_length})
+    if _CJK.search(value):  # as on a Chinese business licence: 乙公司（苏州）, not (苏州)
+        value = value.translate(_FULL_WIDTH_BRACKETS)
     return Parsed(text=value)
 
 

@@ -98,6 +98,7 @@ class Recorded(Reply):
 
     question: Question
     answer: Answer
+    cleared: bool = False  # skipped, and the answer it had before is gone
 
 
 @dataclass(frozen=True)

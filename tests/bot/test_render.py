@@ -121,6 +121,21 @@ def test_a_bilingual_recorded_answer_names_an_option_once_when_both_labels_are_o
     assert renderer.render(typed, Lang.BOTH) == "✓ 已记录 Recorded：CDP"
 
 
+def test_a_skip_is_confirmed_and_says_when_it_removed_an_answer(
+    renderer: Renderer, flow: Flow
+) -> None:
+    question = flow.question("reporting_explain")
+    skipped = Recorded(question, Answer())
+    assert renderer.render(skipped, Lang.ZH) == "✓ 已跳过"
+    assert renderer.render(skipped, Lang.EN) == "✓ Skipped"
+    assert renderer.render(skipped, Lang.BOTH) == "✓ 已跳过 Skipped"
+    cleared = Recorded(question, Answer(), cleared=True)
+    assert renderer.render(cleared, Lang.ZH) == "✓ 已跳过，原答案已删除"
+    assert renderer.render(cleared, Lang.EN) == "✓ Skipped; the earlier answer was removed"
+    both = "✓ 已跳过 Skipped：原答案已删除 / the earlier answer was removed"
+    assert renderer.render(cleared, Lang.BOTH) == both
+
+
 def _item(text: object, shown: str, count: int | None = None, pct: str | None = None) -> dict:  # type: ignore[type-arg]
     others = None if count is None else count - 1
     return {

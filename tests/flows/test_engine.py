@@ -192,6 +192,17 @@ def test_optional_free_text_can_be_skipped(started: Script) -> None:
     assert started.reply("recorded")["answer"] == Answer()
 
 
+def test_skipping_an_answered_question_says_its_answer_is_removed(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:10])
+    started.send("CDP, since 2021")
+    started.send("修改 10a")
+    assert started.current == "reporting_explain"
+    started.send("skip")
+    assert started.keys[0] == "recorded"
+    assert started.reply("recorded")["cleared"] is True
+    assert AnswerCleared("reporting_explain") in started.effects
+
+
 def test_skipping_the_last_contact_detail_confirms_it_before_the_request(
     started: Script,
 ) -> None:

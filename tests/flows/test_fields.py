@@ -57,8 +57,14 @@ def test_name_limit_follows_a_smaller_question_max_length() -> None:
 
 
 def test_company_is_normalised() -> None:
+    # A Chinese name keeps the full-width brackets of its business licence, typed either
+    # way; a name in Latin letters gets half-width letters and brackets.
     assert check(FieldKind.COMPANY, " 上海某汽车零部件有限公司（上海） ") == Parsed(
-        text="上海某汽车零部件有限公司(上海)"
+        text="上海某汽车零部件有限公司（上海）"
+    )
+    assert check(FieldKind.COMPANY, "乙公司(苏州)") == Parsed(text="乙公司（苏州）")
+    assert check(FieldKind.COMPANY, "ＡＣＭＥ（Suzhou）Co., Ltd.") == Parsed(
+        text="ACME(Suzhou)Co., Ltd."
     )
 
 
