@@ -29,7 +29,7 @@ from flows.navigation import (
     next_unanswered,
     notes_before,
 )
-from flows.replies import AnswerUpdated, LanguageSet, Note, Recorded
+from flows.replies import AnswersDropped, AnswerUpdated, LanguageSet, Note, Recorded
 from flows.rounds import carried
 from flows.sprint import Sprint, answer_items, prompt
 from flows.state import Answer, Pending, SessionState, Status
@@ -79,6 +79,15 @@ def record(sprint: Sprint, question: Question, answer: Answer, *, tell: bool = T
         sprint.emit(organisation)
     sprint.update(answers=answers, retries=0, revising=None)
     return created
+
+
+def dropped(flow: Flow, before: Answers, after: Answers, changed: str) -> tuple[str, ...]:
+    """The numbers of the other questions whose answers an answer to `changed` removed
+    (they no longer apply: "供应商" changed to "主机厂" drops 2 and 8), in survey order.
+    Unnumbered questions (the contact form, the organisation step) have their own words."""
+    gone = {q for q, a in before.items() if q != changed and q not in after and not is_empty(a)}
+    labels = (numbering.label(flow, q.id) for q in flow.questions if q.id in gone)
+    return tuple(label for label in labels if label is not None)
 
 
 def withdrawn(flow: Flow, before: Answers, after: Answers) -> bool:
@@ -182,6 +191,9 @@ def skip(sprint: Sprint) -> None:
     cleared = question.id in before and not is_empty(before[question.id])
     created = record(sprint, question, Answer(), tell=False)
     sprint.say(Recorded(question, Answer(), cleared=cleared))  # "✓ 已跳过", first
+    gone = dropped(sprint.flow, before, sprint.state.answers, question.id)
+    if gone:
+        sprint.say(AnswersDropped(gone))
     if created:  # the contact form's last detail skipped: the request is made
         sprint.say(ContactCreated())
     if withdrawn(sprint.flow, before, sprint.state.answers):

@@ -30,7 +30,10 @@ class Completed(Reply):
 
 @dataclass(frozen=True)
 class CompletedHint(Reply):
-    pass
+    """A message after the survey was completed: what can still be done, the follow-up
+    survey first when the flow has one (`next:`)."""
+
+    offer_next: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,14 @@ from flows.contact_form_replies import ContactCreated, ContactWithdrawnNotice
 from flows.drafts import parse_draft
 from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
 from flows.model import YES, Flow, Lang, SnapshotMode
-from flows.replies import InvalidLanguage, Preface, Recorded, SurveyClosed, Welcome
+from flows.replies import (
+    AnswersDropped,
+    InvalidLanguage,
+    Preface,
+    Recorded,
+    SurveyClosed,
+    Welcome,
+)
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, SessionState, Status
 from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
@@ -138,7 +145,7 @@ def _dispatch(sprint: Sprint, event: Inbound) -> None:
     elif status is Status.CONTACT:
         contact_form.on_answer(sprint, raw)
     else:
-        sprint.say(CompletedHint())
+        sprint.say(CompletedHint(offer_next=sprint.flow.next is not None))
 
 
 def _is_number_answer(state: SessionState, flow: Flow, text: str) -> bool:
@@ -214,6 +221,9 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
     created = answering.record(sprint, question, answer, tell=False)
     # One short line before what comes next: "✓ 已记录：内饰、车身 / Recorded: Interior, Body".
     sprint.say(Recorded(question, answer))
+    gone = answering.dropped(sprint.flow, before, sprint.state.answers, question.id)
+    if gone:  # "第 2、8 题的回答已不适用，已删除", right after what removed them
+        sprint.say(AnswersDropped(gone))
     if created:  # the last detail of the contact form: the request follows its "Recorded"
         sprint.say(ContactCreated())
     if answering.withdrawn(sprint.flow, before, sprint.state.answers):  # after it too

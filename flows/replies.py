@@ -111,6 +111,14 @@ class InvalidAnswer(Reply):
 
 
 @dataclass(frozen=True)
+class AnswersDropped(Reply):
+    """A changed answer made other questions' answers no longer apply: they were removed
+    ("第 2、8 题的回答已不适用，已删除"). `numbers`: their labels, in survey order."""
+
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AnswerUpdated(Reply):
     pass
 

@@ -63,6 +63,7 @@ from flows.contact_form_replies import (
 )
 from flows.outside_step_replies import NextUnavailable, NoMorePages, Reminder, ReplyNotKept
 from flows.replies import (
+    AnswersDropped,
     AnswerUpdated,
     AskQuestion,
     ChooseLanguage,
@@ -132,6 +133,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     Recorded: "recorded",
     InvalidAnswer: "invalid_answer",
     AnswerUpdated: "answer_updated",
+    AnswersDropped: "answers_dropped",
     MyAnswers: "my_answers",
     NoAnswers: "no_answers",
     # Navigation and commands (flows.command_replies).

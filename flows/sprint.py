@@ -65,7 +65,7 @@ def prompt(sprint: Sprint, *, selected: tuple[str, ...] | None = None) -> None:
         sprint.say(ChooseLanguage(lang=Lang.BOTH))
         return
     if state.status is Status.COMPLETED:
-        sprint.say(CompletedHint())
+        sprint.say(CompletedHint(offer_next=sprint.flow.next is not None))
         return
     if state.current is None:
         return

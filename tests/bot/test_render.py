@@ -28,10 +28,10 @@ from flows import (
     staff_report_replies,
 )
 from flows.command_replies import UnsupportedInput
-from flows.completion_replies import Snapshot
+from flows.completion_replies import CompletedHint, Snapshot
 from flows.events import Intent
 from flows.model import Flow, Lang, Text
-from flows.replies import AskQuestion, InvalidAnswer, Recorded, Reply
+from flows.replies import AnswersDropped, AskQuestion, InvalidAnswer, Recorded, Reply
 from flows.reply_registry import REQUESTS, TEMPLATES
 from flows.staff_replies import StaffContactAlert
 from flows.staff_report_replies import (
@@ -134,6 +134,27 @@ def test_a_skip_is_confirmed_and_says_when_it_removed_an_answer(
     assert renderer.render(cleared, Lang.EN) == "✓ Skipped; the earlier answer was removed"
     both = "✓ 已跳过 Skipped：原答案已删除 / the earlier answer was removed"
     assert renderer.render(cleared, Lang.BOTH) == both
+
+
+def test_removed_answers_are_named_by_number(renderer: Renderer) -> None:
+    two = AnswersDropped(("2", "8"))
+    assert renderer.render(two, Lang.ZH) == "第 2、8 题的回答已不适用，已删除。"
+    english = "Your answers to questions 2 and 8 no longer apply and were removed."
+    assert renderer.render(two, Lang.EN) == english
+    assert renderer.render(two, Lang.BOTH) == "第 2、8 题的回答已不适用，已删除。\n" + english
+    one = renderer.render(AnswersDropped(("10a",)), Lang.EN)
+    assert one == "Your answer to question 10a no longer applies and was removed."
+    three = renderer.render(AnswersDropped(("2", "8", "10a")), Lang.EN)
+    assert three.startswith("Your answers to questions 2, 8 and 10a no longer")
+
+
+def test_after_completion_the_hint_names_the_follow_up_survey(renderer: Renderer) -> None:
+    hint = renderer.render(CompletedHint(offer_next=True), Lang.ZH)
+    assert hint.startswith("您已完成本次调查，感谢参与！后续调查就在这里，回复“后续调查”即可开始")
+    english = renderer.render(CompletedHint(offer_next=True), Lang.EN)
+    assert 'The follow-up survey is right here: reply "next" to start it.' in english
+    assert "后续调查" not in renderer.render(CompletedHint(), Lang.ZH)
+    assert "follow-up" not in renderer.render(CompletedHint(), Lang.EN)
 
 
 def _item(text: object, shown: str, count: int | None = None, pct: str | None = None) -> dict:  # type: ignore[type-arg]

@@ -359,6 +359,25 @@ def test_a_form_never_finished_withdraws_nothing(started: Script) -> None:
     assert not any(isinstance(e, ContactWithdrawn) for e in started.effects)
 
 
+def test_a_change_that_removes_other_answers_names_them(started: Script) -> None:
+    complete_as_supplier(started)
+    started.send("修改 1")
+    started.send("1")  # a supplier becomes an OEM: 2 and 8 are for suppliers only
+    # Right after "✓ 已记录", before the figures and "答案已更新".
+    assert started.keys[:2] == ["recorded", "answers_dropped"]
+    assert started.keys[-1] == "answer_updated"
+    assert started.reply("answers_dropped")["numbers"] == ("2", "8")
+    assert {AnswerCleared("commodity"), AnswerCleared("customer_goal")} <= set(started.effects)
+    started.send("修改 10")
+    started.send("否")  # 10a follows a yes only
+    assert started.keys[:2] == ["recorded", "answers_dropped"]
+    assert started.reply("answers_dropped")["numbers"] == ("10a",)
+    started.send("修改 10")
+    started.send("是")  # nothing to remove: 10a is asked again
+    assert "answers_dropped" not in started.keys
+    assert started.current == "reporting_explain"
+
+
 def test_after_completion_answers_can_be_listed_and_changed(started: Script) -> None:
     complete_as_supplier(started)
     started.send("我的答案")

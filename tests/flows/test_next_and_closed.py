@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flows.commands import Command, parse_command
-from flows.completion_replies import Completed
+from flows.completion_replies import Completed, CompletedHint
 from flows.definition import load_flow_text
 from flows.engine import start_in_language, step
 from flows.events import AnswerRecorded, Inbound, Intent, NextSurveyChosen, SurveyStarted
@@ -40,6 +40,16 @@ def test_completion_offers_the_next_survey() -> None:
     assert completed and completed[0].offer_next is True
     # The flow's own follow-up text (a web link) only when there is no in-chat one.
     assert completed[0].followup is None
+
+
+def test_a_message_after_completion_points_to_the_next_survey() -> None:
+    done = _run("hi", "2", "1", "3", "skip", "40")
+    later = step(v1(), done.state, Inbound(NOW, "你好"))
+    assert [template_name(r) for r in later.replies] == ["completed_hint"]
+    assert later.replies[0] == CompletedHint(offer_next=True)
+    web = load_flow_text(V1.replace("next: mini_next", ""))
+    alone = step(web, done.state, Inbound(NOW, "hello"))
+    assert alone.replies[0] == CompletedHint(offer_next=False)
 
 
 def test_without_an_in_chat_follow_up_the_flows_own_follow_up_text_is_the_next_step() -> None:
