@@ -27,6 +27,7 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from bot.reports.labels import is_contact_detail, option_text
+from bot.reports.local_time import CHINA
 from bot.reports.text_report import option_label
 from flows.model import CountingUnit, Flow, Question, QuestionType
 from flows.state import Answer as StateAnswer
@@ -235,7 +236,9 @@ def _label(question: Question, option_id: str) -> str:
 
 
 def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
+    """China time with its offset, to the second ("2026-12-04T18:05:09+08:00"): the time
+    staff read everywhere else (chat, XLSX, SPSS), and still unambiguous."""
+    return value.astimezone(CHINA).isoformat(timespec="seconds") if value is not None else ""
 
 
 def _csv_safe(value: str) -> str:

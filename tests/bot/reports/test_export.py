@@ -62,7 +62,8 @@ def test_one_row_per_respondent(engine: Engine) -> None:
     first = dict(zip(header, table[0], strict=True))
     assert first["channel"] == "telegram" and first["status"] == "active"
     assert first["version"] == "1"  # the survey version this respondent answered
-    assert first["started_at"].startswith("2025-01-27T08:00:00")
+    # 08:00 UTC in China time, with its offset, as chat, XLSX and SPSS show it.
+    assert first["started_at"] == "2025-01-27T16:00:00+08:00"
     assert (first["role"], first["tools:excel"], first["tools:sap"], first["tools:none"]) == (
         "supplier",
         "1",
