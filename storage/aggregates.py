@@ -11,21 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Table, and_, bindparam, distinct, func
+from sqlalchemy import Table, bindparam
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from flows.model import NO, YES, Flow, Question, QuestionType
 from storage import counter_ledger, counter_read_ahead, precompiled
-from storage.counter_models import AggregateCounter
+from storage.answer_recount import recount
+from storage.counter_models import RESPONDENTS, AggregateCounter
 from storage.counter_read_ahead import QuestionCounts
 from storage.db import PerDialect, dialect_insert
 from storage.filters import NO_FILTER, ReportFilter, answer_condition
 from storage.models import Answer
 from storage.transactions import connection_of
 
-RESPONDENTS = ""  # the option_id of a question's respondent counter
 # Test respondents' answers are counted under the flow id plus this (storage.test_data).
 TEST_SUFFIX = "~test"
 CounterKey = tuple[str, str, str]  # flow_id, question_id, option_id
@@ -275,46 +275,3 @@ def free_texts_query(
     if limit is not None:
         query = query.limit(limit)
     return query
-
-
-def recount(
-    *,
-    session: Session,
-    flow_id: str,
-    report_filter: ReportFilter = NO_FILTER,
-    question_id: str | None = None,
-) -> dict[tuple[str, str], int]:
-    """The counters as they should be, computed from the answer rows (slow, exact); with
-    a filter, the counts of the sessions it keeps; of one question, or of all."""
-    real = answer_condition(
-        col(Answer.respondent_id), col(Answer.session_id), flow_id, report_filter
-    )
-    if question_id is not None:
-        real = and_(real, col(Answer.question_id) == question_id)
-    options = session.exec(
-        select(Answer.question_id, Answer.option_id, func.count())
-        .where(Answer.flow_id == flow_id, col(Answer.option_id).is_not(None), real)
-        .group_by(col(Answer.question_id), col(Answer.option_id))
-    ).all()
-    respondents = session.exec(
-        select(Answer.question_id, func.count(distinct(col(Answer.session_id))))
-        .where(Answer.flow_id == flow_id, real)
-        .group_by(col(Answer.question_id))
-    ).all()
-    result = {(q, o or RESPONDENTS): int(n) for q, o, n in options}
-    result.update({(q, RESPONDENTS): int(n) for q, n in respondents})
-    return result
-
-
-def verify(*, session: Session, flow_id: str) -> list[str]:
-    """Differences between the counters and a recount (empty: consistent)."""
-    stored = counters(session=session, flow_id=flow_id)
-    actual = recount(session=session, flow_id=flow_id)
-    problems = []
-    for question_id, option_id in sorted(stored.keys() | actual.keys()):
-        have = stored.get((question_id, option_id), 0)
-        want = actual.get((question_id, option_id), 0)
-        if have != want:
-            label = f"{question_id}:{option_id or '(respondents)'}"
-            problems.append(f"{flow_id} {label}: counter {have}, answers {want}")
-    return problems

@@ -15,6 +15,8 @@ from sqlmodel import Field, SQLModel
 
 from storage.schema_conventions import UTCDateTime
 
+RESPONDENTS = ""  # the option_id of a question's respondent counter
+
 
 class AggregateCounter(SQLModel, table=True):
     """Exact live counts, kept in the answer's transaction. option_id "" = respondents."""
