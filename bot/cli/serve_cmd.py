@@ -66,6 +66,12 @@ def _stopping_unwinds() -> Iterator[None]:
         signal.raise_signal(stopped)
 
 
+def local_url(host: str, port: int) -> str:
+    """This server's address on this machine ("http://127.0.0.1:8741")."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
@@ -107,8 +113,12 @@ def serve(
         typer.echo("No WECHAT_TOKEN set: development mode with generated credentials")
         typer.echo(f"  token {dev.token}   app id {dev.app_id}")
         typer.echo(f"  EncodingAESKey {dev.aes_key}")
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        url = local_url(host, port)
         typer.echo(f"  chat as a WeChat user: uv run surveybot simulate --url {url}/wechat")
+    if "public_url" not in settings.model_fields_set:
+        # Links the bot sends (dashboard, exports) point where this server listens, not
+        # at the default port: SURVEYBOT_PUBLIC_URL names the address behind a proxy.
+        os.environ["SURVEYBOT_PUBLIC_URL"] = local_url(host, port)
     # The workers share WECHAT_SEND_RATE (bot.app.background).
     os.environ["SURVEYBOT_WORKER_PROCESSES"] = str(workers)
     # Several workers: Prometheus values go to per-process files in a shared directory.

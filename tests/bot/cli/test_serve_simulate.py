@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -33,10 +34,15 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
+STAFF = "o_dev_staff"
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_"))}
+    env.pop("SURVEYBOT_PUBLIC_URL", None)
     env["SURVEYBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'quickstart.db'}"
+    env["SURVEYBOT_STAFF"] = f"wechat:{STAFF}"
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(port)],
@@ -101,6 +107,18 @@ def test_the_dev_server_refuses_plaintext_pushes(server: Server) -> None:
     # Development mode has an EncodingAESKey, so safe mode: unsigned bodies are refused.
     out = simulate(server, "--plain", "--user", "o_dev_plain", lines=["3"])
     assert "HTTP 403" in out and "欢迎" not in out
+
+
+def test_links_the_bot_sends_point_at_the_port_it_serves(server: Server) -> None:
+    """Without SURVEYBOT_PUBLIC_URL the dashboard link names this server's own port, not
+    the default 8000 (where nothing listened), and it opens."""
+    out = simulate(server, "--user", STAFF, lines=["/dashboard"])
+    found = re.search(r"http://[^\s：]+/dashboard/login\?token=[\w.-]+", out)
+    assert found is not None, out
+    link = found.group(0)
+    assert link.startswith(f"{server.url}/dashboard/login?token="), out
+    opened = httpx.get(link, follow_redirects=False, timeout=10)
+    assert opened.status_code < 400, opened.text
 
 
 def test_serve_prints_the_dev_credentials_and_simulator_command(server: Server) -> None:
