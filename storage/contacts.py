@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.models import ContactRequest, ContactStatus
+from storage.models import CLEARED, ContactRequest, ContactStatus
 
 _REFERENCE = re.compile(r"^\s*(?:C-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
@@ -223,12 +223,16 @@ def unfinished_contacts_of(
 
 def withdraw_contacts(*, session: Session, respondent_id: int, reason: str, now: datetime) -> None:
     """The respondent took back the answer that made their requests of `reason`: closed
-    (done, with a note saying why), so nobody calls; the details go as a done request's
-    do (bot.workers.retention)."""
+    (done, with a note saying why), so nobody calls. Their contact details go at once:
+    nobody is to use them any more (a handled request's wait 30 days, bot.workers.
+    retention). Nobody handled it either: no staff member is named as having closed it
+    (its claimer was told, bot.dispatch.staff_alerts)."""
     for contact in _unfinished(session, respondent_id, reason):
         contact.status = ContactStatus.DONE.value
         contact.done_at = now
         contact.note = _with_note(contact.note, WITHDRAWN_NOTE)
+        contact.details_json = CLEARED
+        contact.claimed_by = None
         session.add(contact)
 
 

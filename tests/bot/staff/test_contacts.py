@@ -107,7 +107,7 @@ def test_the_claimer_is_told_when_the_respondent_deletes_the_request(chat: Chat)
     assert told == [
         (
             STAFF_TELEGRAM,
-            "联系请求 C-000001 已按受访者要求删除（受访者删除了自己的数据），无需再跟进。\n\n"
+            "联系请求 C-000001 已按受访者要求删除（受访者删除了自己的数据），无需再跟进。\n"
             "Contact request C-000001 was deleted at the respondent's request (they deleted "
             "their data): nothing to follow up.",
         )
@@ -143,7 +143,7 @@ def test_a_request_withdrawn_by_a_changed_answer_is_closed_and_its_claimer_told(
     assert _notices(chat, before) == [
         (
             STAFF_TELEGRAM,
-            "联系请求 C-000001 已由受访者撤回（其答案改为不再要求联系），已关闭，无需再跟进。\n\n"
+            "联系请求 C-000001 已由受访者撤回（其答案改为不再要求联系），已关闭，无需再跟进。\n"
             "Contact request C-000001 was withdrawn by the respondent (they changed their "
             "answer and no longer ask to be contacted): closed, nothing to follow up.",
         )
@@ -152,6 +152,10 @@ def test_a_request_withdrawn_by_a_changed_answer_is_closed_and_its_claimer_told(
         contact = find_contact(session=session, ref="C-000001")
     assert (contact.status, contact.note) == ("done", "受访者已撤回 Withdrawn by the respondent")
     assert "C-000001" not in chat.staff("/contacts").text
+    # Nobody is to call: the details are gone at once, and nobody is named as its closer.
+    assert (contact.details_json, contact.claimed_by) == ("{}", None)
+    listed = chat.staff("/contacts all").text
+    assert "C-000001｜已完成 done｜" in listed and "13800138000" not in listed
 
 
 def test_contact_me_with_a_request_open_names_it(chat: Chat) -> None:

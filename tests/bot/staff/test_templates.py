@@ -101,3 +101,21 @@ def test_staff_replies_render_in_every_language(chat: Chat) -> None:
     for reply in recorder.replies:
         for lang in Lang:
             assert plain.render(reply, lang).strip(), (reply, lang)
+
+
+def test_a_bilingual_notice_lists_the_contact_details_once() -> None:
+    """An assignment tells both headlines, then the details (labelled in both languages)
+    once: not the personal data twice in one message."""
+    details = [("姓名 Name", "张三"), ("电话 Phone", "+8613800138000")]
+    notice = StaffContactNotice(
+        action="assigned", reference="C-000003", actor="李明", to_you=True, assignee=None,
+        details=details,
+    )  # fmt: skip
+    text = Renderer().render(notice, Lang.BOTH)
+    assert text == (
+        "李明 把联系请求 C-000003 指派给了您。\n"
+        "李明 assigned contact request C-000003 to you.\n"
+        "  姓名 Name：张三\n"
+        "  电话 Phone：+8613800138000"
+    )
+    assert Renderer().render(notice, Lang.EN).count("+8613800138000") == 1
