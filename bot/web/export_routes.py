@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from bot.reports.local_time import CHINA
 from bot.staff.web_links import ExportFormat
 from bot.web import export_links
 from bot.web.auth import Forbidden
@@ -73,7 +74,9 @@ async def export(web: _StaffWeb, request: Request) -> Response:
     except BaseException:
         exported.path.unlink(missing_ok=True)
         raise
-    filename = f"{flow.id}-{web.clock():%Y%m%d-%H%M}.{fmt.value}"
+    # China time, as in the file; by codes and by labels named apart in one's downloads.
+    values = "-labels" if labels else ("-codes" if "labels" in export_links.kinds(fmt) else "")
+    filename = f"{flow.id}{values}-{now.astimezone(CHINA):%Y%m%d-%H%M}.{fmt.value}"
     return FileResponse(
         exported.path,
         media_type=exported.media_type,

@@ -9,6 +9,7 @@ import json
 import re
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 
 from bot.dispatch.envelope import Channel
 from bot.reports.export import export_columns
+from bot.reports.local_time import CHINA
 from bot.settings import StaffMember
 from bot.staff.signing import EXPORT_TTL_S
 from bot.staff.web_links import ExportFormat, export_url
@@ -52,6 +54,12 @@ async def download(client: httpx.AsyncClient, path: str) -> httpx.Response:
     assert match is not None, opened.text
     action, token = (html.unescape(g) for g in match.groups())
     return await client.post(action.removeprefix(PUBLIC_URL), data={"token": token})
+
+
+def _filename(response: httpx.Response) -> str:
+    found = re.search(r'filename="([^"]+)"', response.headers["content-disposition"])
+    assert found is not None, response.headers
+    return found.group(1)
 
 
 def leftover_exports() -> set[Path]:
@@ -213,6 +221,12 @@ async def test_an_xlsx_link_downloads_by_codes_and_by_labels_once_each(
         assert (await client.post(codes, data={"token": token})).status_code == 403
         second = await client.post(labels, data={"token": token})
         assert second.status_code == 200
+        # Named apart in one's downloads, stamped in China time like the file's own times.
+        names = [_filename(r) for r in (first, second)]
+        assert [n.split("-")[1] for n in names] == ["codes", "labels"]
+        assert all(re.fullmatch(r"aiag_carbon-\w+-\d{8}-\d{4}\.xlsx", n) for n in names)
+        stamp = datetime.strptime(names[1][-18:-5], "%Y%m%d-%H%M").replace(tzinfo=CHINA)
+        assert abs(datetime.now(CHINA) - stamp) < timedelta(minutes=3)
         sheet = load_workbook(io.BytesIO(second.content)).active
         assert sheet is not None
         assert "主机厂 (OEM)" in {c.value for row in sheet.iter_rows() for c in row}
