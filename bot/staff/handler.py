@@ -115,10 +115,13 @@ class StaffHandler:
         if text is not None and envelope.inbound.expect is None:
             request = parse_staff_command(text)
             if request is None:
-                # 确认 / 取消 alone are staff words only while a broadcast awaits confirmation.
+                # 确认 / 取消 alone: the broadcast's confirmation; with none waiting, said so
+                # (as /confirm does), unless in a /test run, where they are survey input.
                 request = parse_staff_command(text, confirming=True)
-                if request is not None and not broadcast.is_pending(
-                    session=session, actor=str(member), now=now
+                if (
+                    request is not None
+                    and not broadcast.is_pending(session=session, actor=str(member), now=now)
+                    and test_runs.in_test_run(session=session, member=member, now=now)
                 ):
                     request = None
         if request is None:

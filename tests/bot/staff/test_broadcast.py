@@ -111,11 +111,12 @@ def test_cancel_expiry_and_confirm_words(chat: Chat) -> None:
     chat.now += timedelta(minutes=11)  # the pending broadcast lasts 10 minutes
     assert "没有待确认的群发" in chat.staff("/confirm").text
     assert not [o for o in chat.outbox() if NEWS in o.payload_json]
-    # Nothing pending: "确认" is no staff command; staff are never walked into the
-    # survey, so it gets the staff help and nothing is sent.
+    # Nothing pending (it expired): "确认" says so, as /confirm does, not the whole help;
+    # nothing is sent.
     reply = chat.staff("确认").text
-    assert "员工命令" in reply and "已群发" not in reply
-    assert chat.audit()[-1].action == "help"
+    assert "没有待确认的群发" in reply and "已群发" not in reply
+    assert "没有待确认的群发" in chat.staff("取消").text
+    assert '"command": "cancel"' in chat.audit()[-1].detail
     assert not [o for o in chat.outbox() if NEWS in o.payload_json]
 
 
