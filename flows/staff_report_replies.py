@@ -128,6 +128,7 @@ class StaffUnknownQuestion(Reply):
     ref: str
     not_choice: bool
     questions: Rows
+    after_by: str | None = None  # "/stats 6 by": the question given before the missing one
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -100,6 +100,7 @@ _SLASH_HEAD = re.compile(r"/([a-z]+)(?:@\w+)?")
 _GLUED = re.compile(r"(\D+?)(\d.*)")
 _REFERENCE = re.compile(r"(?:C-?)?\d{1,12}", re.IGNORECASE)
 _BY = re.compile(r"\s+by\s+|\s*按\s*|\s*×\s*", re.IGNORECASE)
+_BY_AT_END = re.compile(r"(?:\s+by|\s*按|\s*×)\s*$", re.IGNORECASE)
 _QUESTION_NUMBER = re.compile(r"(?:q|#|第)?\s*(\d{1,3}[a-z]?)\s*题?", re.IGNORECASE)
 _END_PUNCTUATION = "。.!"
 
@@ -147,10 +148,14 @@ def chinese_word(command: StaffCommand) -> str | None:
 
 
 def split_by(argument: str) -> tuple[str, str | None]:
-    """ "methodology by role" → ("methodology", "role"); "6" → ("6", None)."""
+    """ "methodology by role" → ("methodology", "role"); "6" → ("6", None); "6 by" (the
+    second question left out) → ("6", "")."""
     parts = _BY.split(argument.strip(), maxsplit=1)
     if len(parts) == 2 and parts[0].strip() and parts[1].strip():
         return parts[0].strip(), parts[1].strip()
+    trailing = _BY_AT_END.search(argument.strip())
+    if trailing is not None and argument.strip()[: trailing.start()].strip():
+        return argument.strip()[: trailing.start()].strip(), ""
     return argument.strip(), None
 
 

@@ -147,6 +147,11 @@ def stats(call: Call, flow: Flow, say: Say, line: Line) -> Result:
             narrowed=narrows,
         )
         return Result(say(reply), "stats_question", {**detail, "question": question.id})
+    if not second:  # "/stats 6 by": the question to break it down by is missing
+        missing = StaffUnknownQuestion(
+            ref="", not_choice=False, questions=fmt.question_list(flow), after_by=first
+        )
+        return Result(say(missing), "stats_crosstab")
     by = find_reportable(flow, second)
     if isinstance(by, Reply):
         return Result(say(by), "stats_crosstab")

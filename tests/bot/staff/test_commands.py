@@ -79,6 +79,11 @@ def test_arguments() -> None:
     assert split_by("6 × 1") == ("6", "1")
     assert split_by("6") == ("6", None)
     assert split_by("by role") == ("by role", None)
+    # The second question left out: said, not read as a question called "6 by".
+    assert split_by("6 by") == ("6", "")
+    assert split_by("6按") == ("6", "")
+    assert split_by("methodology BY ") == ("methodology", "")
+    assert split_by("nearby") == ("nearby", None)
     assert split_reference("C-000012 called back, ok") == ("C-000012", "called back, ok")
     assert split_reference("12") == ("12", None)
     assert split_reference("") == ("", None)

@@ -117,6 +117,9 @@ def test_unknown_private_and_unsuitable_questions_are_explained(chat: Chat) -> N
     assert "个人信息" in private and "personal contact-form data" in private
     not_choice = chat.staff("/stats reporting_explain by role").text
     assert "A cross-tab needs choice questions" in not_choice
+    missing = chat.staff("/stats 6 by").text
+    assert missing.startswith('“按 by”之后请写上第二个题号 Name the second question after "by"')
+    assert "/stats 6 by 1" in missing and "No question" not in missing
 
 
 def test_every_staff_action_is_audited(chat: Chat) -> None:
