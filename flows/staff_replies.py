@@ -78,6 +78,7 @@ class StaffContactNotice(Reply):
     to_you: bool
     assignee: str | None
     details: Details
+    was_yours: bool = False  # assigned to someone else while this staff member had it
 
 
 @dataclass(frozen=True, kw_only=True)

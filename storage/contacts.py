@@ -179,16 +179,20 @@ def unclaim_contact(*, session: Session, ref: int | str, by: str) -> ContactRequ
     return contact
 
 
-def assign_contact(*, session: Session, ref: int | str, to: str, now: datetime) -> ContactRequest:
-    """Open or claimed (by anyone) → claimed by `to`: staff hand requests to each other."""
+def assign_contact(
+    *, session: Session, ref: int | str, to: str, now: datetime
+) -> tuple[ContactRequest, str | None]:
+    """Open or claimed (by anyone) → claimed by `to`: staff hand requests to each other.
+    Also who had claimed it before (None: nobody), to be told it was taken over."""
     contact = find_contact(session=session, ref=ref, for_update=True)
     if contact.status == ContactStatus.DONE.value:
         raise ContactStateError(contact, "already done")
+    before = contact.claimed_by if contact.status == ContactStatus.CLAIMED.value else None
     contact.status = ContactStatus.CLAIMED.value
     contact.claimed_by = to
     contact.claimed_at = now
     session.add(contact)
-    return contact
+    return contact, before
 
 
 def set_contact_note(*, session: Session, ref: int | str, note: str | None) -> ContactRequest:

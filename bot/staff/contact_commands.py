@@ -9,6 +9,7 @@ told through the outbox, so two people do not call the same person.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -36,11 +37,13 @@ from storage.contacts import (
     claim_contact,
     finish_contact,
     list_contacts,
+    reference_for,
     unclaim_contact,
 )
 from storage.models import ContactRequest, ContactStatus
 
 CONTACTS_SHOWN = 20
+_NUMBER = re.compile(r"(?:C-?)?\d{1,12}", re.IGNORECASE)  # "2", "C-000002"
 Line = Callable[[Reply], str]
 VIEWS = {
     "": ContactView.CURRENT,
@@ -115,6 +118,7 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
             unknown = replace(error, reason="unknown_staff", staff=rest, staff_names=listed)
             return Result(say(unknown), f"{audit}_failed")
     session, actor, now = call.session, call.actor, call.now
+    previous: str | None = None  # /assign: who had claimed it
     try:
         match command:
             case StaffCommand.CLAIM:
@@ -122,13 +126,17 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
             case StaffCommand.UNCLAIM:
                 contact = unclaim_contact(session=session, ref=ref, by=actor)
             case StaffCommand.ASSIGN:
-                contact = assign_contact(session=session, ref=ref, to=str(assignee), now=now)
+                contact, previous = assign_contact(
+                    session=session, ref=ref, to=str(assignee), now=now
+                )
             case _:
                 contact = finish_contact(
                     session=session, ref=ref, by=actor, note=rest, now=now, add_note=True
                 )
     except ContactNotFound:
-        missing = replace(error, reason="not_found")
+        number = ref.upper().removeprefix("C").removeprefix("-")
+        shown = reference_for(int(number)) if _NUMBER.fullmatch(ref) else ref
+        missing = replace(error, reference=shown, reason="not_found")
         return Result(say(missing), f"{audit}_failed", {"reason": "not_found"})
     except ContactStateError as exc:
         if exc.contact.status == ContactStatus.DONE.value:
@@ -148,7 +156,15 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
         assignee=names.name(str(assignee)) if assignee else None,
         details=details if command in (StaffCommand.CLAIM, StaffCommand.ASSIGN) else [],
     )
-    _tell_others(call, names, line, updated, assignee=str(assignee) if assignee else None)
+    taken_from = previous if previous not in (None, actor, str(assignee)) else None
+    _tell_others(
+        call,
+        names,
+        line,
+        updated,
+        assignee=str(assignee) if assignee else None,
+        taken_from=taken_from,
+    )
     detail: dict[str, object] = {"reference": contact.reference}
     if assignee is not None:
         detail["to"] = str(assignee)
@@ -157,9 +173,16 @@ def move(call: Call, flow: Flow, say: Say, names: StaffNames, line: Line) -> Res
 
 
 def _tell_others(
-    call: Call, names: StaffNames, line: Line, updated: StaffContactUpdated, *, assignee: str | None
+    call: Call,
+    names: StaffNames,
+    line: Line,
+    updated: StaffContactUpdated,
+    *,
+    assignee: str | None,
+    taken_from: str | None = None,
 ) -> None:
-    """Every other staff member hears of the move; an assignee also gets the details."""
+    """Every other staff member hears of the move; an assignee also gets the details, and
+    whoever had claimed a request assigned to someone else hears it was theirs."""
     for member in names.others(call.actor):
         to_you = str(member) == assignee
         notice = StaffContactNotice(
@@ -169,6 +192,7 @@ def _tell_others(
             to_you=to_you,
             assignee=updated.assignee,
             details=updated.details if to_you else [],
+            was_yours=str(member) == taken_from,
         )
         text = line(notice)
         tell_staff(

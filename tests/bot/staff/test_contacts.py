@@ -219,6 +219,20 @@ def test_others_are_told_and_requests_can_be_given_back_or_assigned(chat: Chat) 
         assert find_contact(session=session, ref=1).claimed_by == "telegram:900"
 
 
+def test_whoever_had_a_request_assigned_to_someone_else_is_told_it_was_theirs(
+    chat: Chat,
+) -> None:
+    chat.survey("r1", RIGHT_NOW)
+    chat.staff("/claim 1")  # 王芳
+    before = len(alerts(chat))
+    chat.staff("/assign 1 staff 2", channel=Channel.TELEGRAM)  # taken over
+    told = [t for c, r, t in alerts(chat)[before:] if (c, r) == ("wechat", "o_staff")]
+    assert len(told) == 1
+    assert "员工 Staff 2 把联系请求 C-000001 指派给了 员工 Staff 2。此请求原由您认领" in told[0]
+    assert "It was yours: it is theirs to follow up now." in told[0]
+    assert "13800138000" not in told[0]
+
+
 def test_assign_without_a_name_and_an_unknown_list_are_told_what_to_write(chat: Chat) -> None:
     chat.survey("r1", RIGHT_NOW)
     whom = chat.staff("/assign 1").text
@@ -235,12 +249,13 @@ def test_assign_without_a_name_and_an_unknown_list_are_told_what_to_write(chat: 
 
 def test_claim_and_done_errors(chat: Chat) -> None:
     chat.survey("r1", RIGHT_NOW)
-    assert "没有编号为 C-999 的联系请求" in chat.staff("/claim C-999").text
-    assert "There is no contact request" in chat.staff("/done 42").text
+    assert "没有编号为 C-000999 的联系请求" in chat.staff("/claim C-999").text
+    assert "There is no contact request C-000042" in chat.staff("/done 42").text
     assert "/claim C-000012" in chat.staff("/claim").text  # usage
     chat.staff("/claim 1")
     other = chat.staff("/claim 1", channel=Channel.TELEGRAM).text
-    assert "C-000001 is claimed by 王芳" in other
+    assert "C-000001 is claimed by 王芳: nothing was changed" in other
+    assert "已被 王芳 认领，未做更改。如需接手，请先与 王芳 商量，再用 /assign C-000001" in other
     assert "is claimed by 王芳" in chat.staff("/done 1", channel=Channel.TELEGRAM).text
     chat.staff("完成 1")
     assert "C-000001 is done already" in chat.staff("/done 1").text
