@@ -29,6 +29,7 @@ from flows import (
 )
 from flows.command_replies import UnsupportedInput
 from flows.completion_replies import CompletedHint, Snapshot
+from flows.definition import load_flow
 from flows.events import Intent
 from flows.model import Flow, Lang, Text
 from flows.replies import AnswersDropped, AskQuestion, InvalidAnswer, Recorded, Reply
@@ -48,6 +49,7 @@ from flows.staff_report_replies import (
     StaffUnknownQuestion,
 )
 from flows.state import Answer
+from flows.surveys import DEFAULT_FLOW
 from tests.flows.script import Script
 
 # The modules that define reply kinds: the engine's, by job, and the staff side's.
@@ -175,8 +177,8 @@ def test_a_snapshot_counted_per_unit_names_the_rule_on_its_base(
     yes = flow.question("carbon_policy").option("yes")
     per_organisation = Snapshot(8, [_item(yes.text, "exact", 4, "50")], 2, counting="organisation")
     assert renderer.render(per_organisation, Lang.ZH) == (
-        "8 家机构中（按机构计，每家一次；你的答案代表你的机构），"
-        "你和另外 3 家选择了“是”（4/8，50%）。"
+        "8 家机构中（按机构计，每家一次；您的答案代表您的机构），"
+        "您和另外 3 家选择了“是”（4/8，50%）。"
     )
     assert renderer.render(per_organisation, Lang.EN) == (
         "Of 8 organisations (counted per organisation, each once; your answers stand for your"
@@ -184,8 +186,8 @@ def test_a_snapshot_counted_per_unit_names_the_rule_on_its_base(
     )
     per_plant = Snapshot(9, [_item(yes.text, "few")], 2, counting="plant")
     assert renderer.render(per_plant, Lang.ZH) == (
-        "9 个工厂中（按工厂计，每个工厂一次；你的答案代表你的工厂），"
-        "你和少数其他单位（最多 2 个）选择了“是”。"
+        "9 个工厂中（按工厂计，每个工厂一次；您的答案代表您的工厂），"
+        "您和少数其他单位（最多 2 个）选择了“是”。"
     )
     both = renderer.render(per_plant, Lang.BOTH)
     assert "按工厂计" in both and "counted per plant, each once" in both
@@ -195,31 +197,31 @@ def test_snapshot_reads_like_the_issue(renderer: Renderer, flow: Flow) -> None:
     """ "you and 3 others (4 of 8)": "also" only about others, on a named base."""
     yes = flow.question("carbon_policy").option("yes")
     exact = Snapshot(8, [_item(yes.text, "exact", 4, "50")], 2)
-    assert renderer.render(exact, Lang.ZH) == "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。"
+    assert renderer.render(exact, Lang.ZH) == "8 位受访者中，您和另外 3 人选择了“是”（4/8，50%）。"
     assert (
         renderer.render(exact, Lang.EN)
         == "Of 8 respondents, you and 3 others chose Yes (4 of 8, 50%)."
     )
     assert renderer.render(exact, Lang.BOTH) == (
-        "8 位受访者中，你和另外 3 人选择了“是”（4/8，50%）。 / "
+        "8 位受访者中，您和另外 3 人选择了“是”（4/8，50%）。 / "
         "Of 8 respondents, you and 3 others chose Yes (4 of 8, 50%)."
     )
     alone = Snapshot(316, [_item(yes.text, "alone")], 2)
     assert renderer.render(alone, Lang.EN) == "Of 316 respondents, so far only you chose Yes."
-    assert renderer.render(alone, Lang.ZH) == "316 位受访者中，目前只有你选择了“是”。"
+    assert renderer.render(alone, Lang.ZH) == "316 位受访者中，目前只有您选择了“是”。"
     few = Snapshot(9, [_item(yes.text, "few")], 2)
     assert (
         renderer.render(few, Lang.EN)
         == "Of 9 respondents, you and a few others (at most 2) chose Yes."
     )
-    assert renderer.render(few, Lang.ZH) == "9 位受访者中，你和少数其他人（最多 2 人）选择了“是”。"
+    assert renderer.render(few, Lang.ZH) == "9 位受访者中，您和少数其他人（最多 2 人）选择了“是”。"
     most = Snapshot(9, [_item(yes.text, "most")], 2)
     assert renderer.render(most, Lang.EN) == (
         "Of 9 respondents, you and most others (all but at most 2) chose Yes."
     )
     assert (
         renderer.render(most, Lang.ZH)
-        == "9 位受访者中，你和大多数其他人（最多 2 人例外）选择了“是”。"
+        == "9 位受访者中，您和大多数其他人（最多 2 人例外）选择了“是”。"
     )
 
 
@@ -405,3 +407,17 @@ def test_every_template_is_compiled_at_start_and_shared_by_all_renderers() -> No
     assert first._env is second._env  # compiled once for the dispatcher, staff, workers
     loaded = set(first._env.cache or {})
     assert len(loaded) >= compiled  # none waits for its first reply to be compiled
+
+
+def test_a_number_refusal_gives_an_example_the_question_takes(renderer: Renderer) -> None:
+    followup = load_flow(DEFAULT_FLOW.with_name("aiag_pcf_followup.yaml"))
+    share = followup.question("renewable_share")  # 0-100 %
+    refused = InvalidAnswer("not_number", {}, share, 0)
+    assert "例如 50（单位 %）" in renderer.render(refused, Lang.ZH)
+    assert "e.g. 50 (in %)" in renderer.render(refused, Lang.EN)
+
+
+def test_a_phone_refusal_names_landlines_too(renderer: Renderer, flow: Flow) -> None:
+    refused = InvalidAnswer("invalid_phone", {}, flow.question("contact_phone"), 0)
+    text = renderer.render(refused, Lang.ZH)
+    assert text.startswith("电话号码格式不正确：手机如 138 0013 8000，座机如 021-5888 1234")

@@ -36,7 +36,7 @@ async def test_nobody_else_is_said_without_a_percentage_over_wechat(live: Harnes
     text = await answer(sim, "o_s4", "hi", "中文", "2", "1,4")
     assert text.splitlines()[0] == "✓ 已记录：内饰、底盘"  # the confirmation first
     assert text.splitlines()[2] == (
-        "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。"
+        "5 位受访者中，您和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有您选择了“底盘”。"
     )
 
 

@@ -64,13 +64,13 @@ def test_no_snapshot_below_five_respondents_then_one_line_in_the_reply(live: Cha
     fifth = after_role(live, "s5")
     # Five suppliers: the four others all chose it too, so "most", never "100%".
     assert fifth.splitlines()[0] == (
-        "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“供应商”。 / "
+        "5 位受访者中，您和大多数其他人（最多 2 人例外）选择了“供应商”。 / "
         "Of 5 respondents, you and most others (all but at most 2) chose Supplier."
     )
     assert "【2/" in fifth  # the snapshot opens the message that asks the next question
 
 
-_ALONE_ZH = "5 位受访者中，你和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有你选择了“底盘”。"
+_ALONE_ZH = "5 位受访者中，您和大多数其他人（最多 2 人例外）选择了“内饰”；目前只有您选择了“底盘”。"
 _ALONE_EN = (
     "Of 5 respondents, you and most others (all but at most 2) chose Interior; "
     "so far only you chose Chassis."
@@ -96,11 +96,11 @@ def test_seen_nobody_else_chose_it_is_said_without_a_percentage(
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("中文", "8 位受访者中，你和另外 3 人选择了“内饰”（4/8，50%）。"),
+        ("中文", "8 位受访者中，您和另外 3 人选择了“内饰”（4/8，50%）。"),
         ("English", "Of 8 respondents, you and 3 others chose Interior (4 of 8, 50%)."),
         (
             "3",
-            "8 位受访者中，你和另外 3 人选择了“内饰”（4/8，50%）。 / "
+            "8 位受访者中，您和另外 3 人选择了“内饰”（4/8，50%）。 / "
             "Of 8 respondents, you and 3 others chose Interior (4 of 8, 50%).",
         ),
     ],
@@ -235,7 +235,7 @@ def test_seen_a_segment_of_five_is_not_compared(live: Chat) -> None:
 @pytest.mark.parametrize(
     ("language", "base", "legend", "unanimous"),
     [
-        ("中文", "（同组 10 人）", "（“同组”：与你同为供应商·内饰的受访者）", "✓ISO14064 大多数"),
+        ("中文", "（同组 10 人）", "（“同组”：与您同为供应商·内饰的受访者）", "✓ISO14064 大多数"),
         (
             "English",
             "(of 10 peers)",
@@ -245,7 +245,7 @@ def test_seen_a_segment_of_five_is_not_compared(live: Chat) -> None:
         (
             "3",
             "（同组 10 人 of 10 peers）",
-            "（“同组 peers”：与你同为供应商·内饰的受访者 respondents who, like you, are "
+            "（“同组 peers”：与您同为供应商·内饰的受访者 respondents who, like you, are "
             "Supplier · Interior）",
             "✓ISO14064 大多数 most",
         ),

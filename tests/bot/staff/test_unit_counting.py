@@ -68,7 +68,7 @@ def test_each_colleague_sees_their_own_answers_stand_for_the_company(
         chat.survey(user, ALONE)
     first = chat.survey("wx1", [*TO_14, *COMPANY]).text
     second = chat.survey("tg1", COLLEAGUE, channel=Channel.TELEGRAM).text
-    note = "按机构计，每家一次；你的答案代表你的机构"
+    note = "按机构计，每家一次；您的答案代表您的机构"
     assert note in first and note in second
     # Five units whichever colleague looks: 4 on their own and 甲公司 once, through the
     # colleague looking: tg1 chose Chassis only, so Interior is not theirs.
