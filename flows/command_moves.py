@@ -43,6 +43,7 @@ _INTENT_COMMANDS = {
     Intent.MY_ANSWERS: Command.MY_ANSWERS,
     Intent.CONTACT_ME: Command.CONTACT_ME,
     Intent.RESTART: Command.RESTART,
+    Intent.RESULTS: Command.RESULTS,
 }
 
 
@@ -51,9 +52,6 @@ def on_intent(sprint: Sprint, event: Inbound) -> None:
     intent = event.intent
     if intent in _INTENT_COMMANDS:
         on_command(sprint, ParsedCommand(_INTENT_COMMANDS[intent]))
-    elif intent is Intent.RESULTS:
-        _results(sprint)
-        prompt(sprint)
     else:  # Intent.UNSUPPORTED: an image, a location, a sticker …
         sprint.say(UnsupportedInput())
         prompt(sprint)
@@ -84,6 +82,9 @@ def on_command(sprint: Sprint, parsed: ParsedCommand) -> None:
         prompt(sprint)
     elif command is Command.RESUME:
         welcome_back(sprint)
+    elif command is Command.RESULTS:
+        _results(sprint)
+        prompt(sprint)
     elif command is Command.NO_REMINDERS:
         sprint.emit(RemindersDeclined())
         sprint.say(RemindersOff())

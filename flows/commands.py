@@ -33,6 +33,7 @@ class Command(StrEnum):
     INTRO = "intro"  # the survey's preface (引言), shown on request
     RESUME = "resume"  # "继续" (the reminder's tap link): where was I?
     NO_REMINDERS = "no_reminders"  # "不再提醒": no reminder, ever
+    RESULTS = "results"  # "结果": the figures so far, as the menu's Results
     # A colleague of the same organisation / plant answered (flows.colleagues): only in
     # surveys that count per organisation or plant; elsewhere these words are answers.
     VIEW_COLLEAGUE = "view_colleague"
@@ -93,6 +94,12 @@ _WORDS: dict[str, Command] = {
     "删除我的数据": Command.DELETE_DATA,
     "delete my data": Command.DELETE_DATA,
     "/delete": Command.DELETE_DATA,
+    "结果": Command.RESULTS,
+    "查看结果": Command.RESULTS,
+    "调查结果": Command.RESULTS,
+    "results": Command.RESULTS,
+    "show results": Command.RESULTS,
+    "/results": Command.RESULTS,
     "后续调查": Command.NEXT_SURVEY,
     "下一个调查": Command.NEXT_SURVEY,
     "开始后续调查": Command.NEXT_SURVEY,

@@ -117,6 +117,17 @@ def summary_of(chat: Chat, user: str) -> str:
     return chat.send(user, intent=Intent.RESULTS).text
 
 
+def test_typed_results_give_what_the_menu_gives(live: Chat) -> None:
+    """ "结果" / "results" typed, as people do who have no menu at hand: the same figures."""
+    for user, commodity in zip(("s1", "s2", "s3", "s4", "s5", "s6"), "111222", strict=True):
+        after_commodity(live, user, commodity)
+    after_commodity(live, "s7", "1", "English")
+    tapped = summary_of(live, "s7")
+    assert "Results so far" in tapped
+    for word in ("results", "结果", "show results"):
+        assert live.send("s7", word).text == tapped, word
+
+
 def test_seen_every_row_states_its_own_base(live: Chat) -> None:
     """Seen: a header "Results so far (8 respondents)" above rows computed on 7."""
     for user, commodity in zip(("s1", "s2", "s3", "s4", "s5", "s6"), "111222", strict=True):
