@@ -29,7 +29,8 @@ from flows.completion_replies import CompletedHint, SnapshotRequest
 from flows.contact_form_replies import ContactCreated, ContactWithdrawnNotice
 from flows.drafts import parse_draft
 from flows.events import Inbound, Intent, LanguageChosen, Step, SurveyStarted
-from flows.model import YES, Flow, Lang, SnapshotMode
+from flows.model import YES, Flow, Lang, Question, QuestionType, SnapshotMode
+from flows.navigation import next_unanswered
 from flows.replies import (
     AnswersDropped,
     InvalidLanguage,
@@ -41,6 +42,7 @@ from flows.replies import (
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, SessionState, Status
 from flows.welcome_back import WELCOME_BACK_AFTER, returning_after_gap, welcome_back
+from flows.yes_no import explanation
 
 # What a closed survey refuses: anything that would ask or change an answer.
 _NOT_WHEN_CLOSED = {Command.BACK, Command.SKIP, Command.RESTART, Command.CHANGE, Command.TAKE_OVER}
@@ -202,7 +204,8 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         answering.advance(sprint)
         return
     named = organisation_step.name_instead(sprint.flow, question, text)
-    if isinstance(result, Invalid) and named is not None:  # the name, not yes: both kept
+    if named is not None and (isinstance(result, Invalid) or YES in result.options):
+        # The name instead of yes, or after it: both kept.
         answering.record(sprint, question, Answer(options=(YES,)), tell=False)
         answering.record(sprint, named[0], named[1], tell=False)
         sprint.say(Recorded(named[0], named[1]))
@@ -234,4 +237,30 @@ def _on_answer(sprint: Sprint, event: Inbound, text: str) -> None:
         and sprint.flow.snapshots is SnapshotMode.AFTER_EACH
     ):
         sprint.say(SnapshotRequest(question, result.options))
+    explained = _explained_follow_up(sprint, question, text)
+    if explained is not None:  # "Yes, we report under CDP": 10a answered with it
+        answering.record(sprint, explained[0], explained[1], tell=False)
+        sprint.say(Recorded(explained[0], explained[1]))
     answering.advance(sprint)
+
+
+def _explained_follow_up(
+    sprint: Sprint, question: Question, text: str
+) -> tuple[Question, Answer] | None:
+    """A yes or no said with its explanation, when the question asked next is the free-text
+    follow-up that asks for it (its `when:` names this question): (that question, the
+    explanation as its answer)."""
+    if question.type is not QuestionType.YES_NO:
+        return None
+    said = explanation(text)
+    if said is None:
+        return None
+    following = next_unanswered(sprint.flow, sprint.state.answers)
+    if following is None or following.type is not QuestionType.TEXT:
+        return None
+    if not any(clause.question == question.id for clause in following.when):
+        return None
+    parsed = parse_answer(following, said)
+    if isinstance(parsed, Invalid) or not parsed.text:
+        return None
+    return following, Answer(text=parsed.text)

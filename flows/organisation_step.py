@@ -8,12 +8,23 @@ withdraws it (`OrganisationGiven(name=None)`): storage then drops the link.
 
 from __future__ import annotations
 
+import re
+
 from flows.answer_parsing import Invalid, parse_answer
 from flows.events import OrganisationGiven
 from flows.model import Flow, Question
 from flows.navigation import Answers, is_relevant
 from flows.organisation import ends_in_legal_form
+from flows.parse_results import normalize
 from flows.state import Answer
+from flows.yes_no import explanation, yes_no_leading
+
+# Words before a name given after the yes: "it's …", "公司名称是…".
+_LEAD_IN = re.compile(
+    r"^(?:it'?s|it is|we are|we're|the company is|company(?: name)?(?: is)?:?|"
+    r"公司(?:名称|全称)?(?:是|叫|为)?[:：]?|我们是|我们公司是|是|叫)\s*",
+    re.IGNORECASE,
+)
 
 
 def given(flow: Flow, answers: Answers) -> OrganisationGiven | None:
@@ -38,15 +49,24 @@ def given(flow: Flow, answers: Answers) -> OrganisationGiven | None:
 
 def name_instead(flow: Flow, question: Question, text: str) -> tuple[Question, Answer] | None:
     """A company name typed at the step's opening yes/no question ("是否告诉我们贵公司名称？
-    上海某某汽车零部件有限公司"): (the company question, its answer), a yes understood.
+    上海某某汽车零部件有限公司", or "Yes, it's Bosch … Co., Ltd."): (the company question,
+    its answer), a yes understood.
 
     Only a text that ends in a legal form (flows.organisation.ends_in_legal_form) and is a
     valid company answer: "公司不同意" or a question back is not taken for a name."""
     rules = flow.organisation
-    if rules is None or rules.ask != question.id or not ends_in_legal_form(text):
+    if rules is None or rules.ask != question.id:
+        return None
+    name = text
+    said = explanation(text)
+    if said is not None:  # a yes said first, then the name
+        if yes_no_leading(normalize(text)) is not True:
+            return None
+        name = _LEAD_IN.sub("", said)
+    if not ends_in_legal_form(name):
         return None
     company = flow.question(rules.question)
-    parsed = parse_answer(company, text)
+    parsed = parse_answer(company, name)
     if isinstance(parsed, Invalid) or not parsed.text:
         return None
     return company, Answer(text=parsed.text)

@@ -68,3 +68,15 @@ def yes_no_leading(line: str) -> bool | None:
     if not explained or yes_no_word(rest.split()[0].strip(",.，。")) not in (None, said):
         return None  # "yes no", "no, yes": not one answer
     return said
+
+
+def explanation(line: str) -> str | None:
+    """What follows a yes or no said first ("Yes, we report under CDP" → "we report under
+    CDP"), as typed; None when `line` is not such an answer (yes_no_leading)."""
+    if yes_no_leading(normalize(line)) is None:
+        return None
+    match = _LEADING.fullmatch(line.strip())
+    if match is None:
+        return None
+    rest = match.group(3).strip()
+    return rest or None

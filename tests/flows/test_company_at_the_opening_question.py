@@ -104,3 +104,24 @@ def test_at_other_questions_a_company_name_is_no_answer_to_a_yes_no_question() -
 )
 def test_what_reads_as_a_company_name(text: str, reads_as_a_name: bool) -> None:
     assert ends_in_legal_form(text) is reads_as_a_name
+
+
+def test_a_yes_followed_by_the_name_keeps_the_name() -> None:
+    script = _at_the_step()
+    script.send("Yes, it's Bosch Automotive Products (Suzhou) Co., Ltd.")
+    assert script.state is not None
+    assert script.state.answers["org_share"] == Answer(options=(YES,))
+    assert script.state.answers["org_company"].text == (
+        "Bosch Automotive Products (Suzhou) Co., Ltd."
+    )
+    assert script.current == "org_code"
+    other = _at_the_step()
+    other.send("是的，公司名称是上海某某汽车零部件有限公司")
+    assert other.state is not None
+    assert other.state.answers["org_company"].text == "上海某某汽车零部件有限公司"
+    plain = _at_the_step()
+    plain.send("yes, sure")  # no name after the yes: the name is asked for
+    assert plain.current == "org_company"
+    refused = _at_the_step()
+    refused.send("No, ACME Co., Ltd. prefers not")  # a no is a no
+    assert refused.state is not None and "org_company" not in refused.state.answers

@@ -215,6 +215,19 @@ def test_skipping_the_last_contact_detail_confirms_it_before_the_request(
     assert started.reply("recorded")["answer"] == Answer()
 
 
+def test_a_yes_with_its_explanation_answers_the_follow_up_too(started: Script) -> None:
+    walk(started, SUPPLIER_PATH[:9])
+    assert started.current == "reporting_standard"
+    started.send("yes, we report under CDP")
+    assert started.state.answers["reporting_standard"] == Answer(options=("yes",))
+    assert started.state.answers["reporting_explain"] == Answer(text="we report under CDP")
+    assert [k for k in started.keys if k == "recorded"] == ["recorded", "recorded"]
+    assert started.current == "lifecycle_process"  # 10a is not asked again
+    started.send("修改 10")
+    started.send("No, we don't")  # a no has no follow-up: 10a goes
+    assert "reporting_explain" not in started.state.answers
+
+
 def test_required_question_cannot_be_skipped(started: Script) -> None:
     before = started.state
     started.send("跳过")
