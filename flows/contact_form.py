@@ -7,6 +7,8 @@ It reuses the flow's consent and detail questions, keeps what is typed in
 
 from __future__ import annotations
 
+import re
+
 from flows.answer_parsing import Invalid, parse_answer
 from flows.command_replies import CannotSkip, NotNow
 from flows.commands import Command
@@ -20,6 +22,7 @@ from flows.contact_form_replies import (
 from flows.events import ContactRequested
 from flows.model import YES, FieldKind, Flow, Question
 from flows.navigation import contact_form, is_required, next_unanswered
+from flows.parse_results import normalize_text
 from flows.replies import Recorded
 from flows.sprint import Sprint, prompt, refuse
 from flows.state import Answer, Status
@@ -66,8 +69,20 @@ def on_command(sprint: Sprint, command: Command) -> None:
         prompt(sprint)
 
 
+# "联系我" taken back while its form is open: the form is left, nothing kept.
+_LEAVE = re.compile(
+    r"(取消|算了|不用了|不要了|不需要了|不要联系我了?|cancel|stop|never ?mind|forget it)"
+    r"(?:[\s,，.。!！].*)?",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def on_answer(sprint: Sprint, text: str) -> None:
     form = contact_form(sprint.flow)
+    if _LEAVE.fullmatch(normalize_text(text).strip()):
+        sprint.say(ContactDeclined())
+        _leave(sprint)
+        return
     question = sprint.flow.question(sprint.state.current or form[0].id)
     result = parse_answer(question, text)
     moved = email_instead(sprint.flow, question, text)

@@ -89,6 +89,8 @@ def _company(value: str, max_length: int) -> Parsed | Invalid:
     has_alnum = any(ch.isalnum() for ch in value)
     if not (COMPANY_MIN <= len(value) <= max_length and has_alnum and value.isprintable()):
         return Invalid(InvalidReason.INVALID_COMPANY, {"min": COMPANY_MIN, "max": max_length})
+    if uscc_error(clean_uscc(value)) is None:  # the credit code, not the name
+        return Invalid(InvalidReason.COMPANY_IS_CODE)
     if _CJK.search(value):  # as on a Chinese business licence: 乙公司（苏州）, not (苏州)
         value = value.translate(_FULL_WIDTH_BRACKETS)
     return Parsed(text=value)

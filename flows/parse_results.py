@@ -53,6 +53,7 @@ class InvalidReason(StrEnum):
     TOO_LONG = "too_long"  # {"max": int, "length": int}
     INVALID_NAME = "invalid_name"  # {"max": int}
     INVALID_COMPANY = "invalid_company"  # {"min": int, "max": int}
+    COMPANY_IS_CODE = "company_is_code"  # a 统一社会信用代码 typed for the company's name
     INVALID_PHONE = "invalid_phone"  # {}
     INVALID_EMAIL = "invalid_email"  # {}
     INVALID_USCC = "invalid_uscc"  # {"problem": flows.organisation.UsccError value}

@@ -417,6 +417,27 @@ def test_switching_to_supplier_after_completion_asks_the_new_questions(started: 
     assert started.keys[-1] == "answer_updated"
 
 
+@pytest.mark.parametrize("word", ["取消", "算了，不要联系我了", "cancel", "never mind"])
+def test_contact_me_can_be_taken_back_while_its_form_is_open(started: Script, word: str) -> None:
+    complete_as_supplier(started)
+    started.send("联系我")
+    started.answer_all("是", "Li Lei")
+    started.send(word)
+    assert started.keys[0] == "contact_declined"
+    assert started.state.status is Status.COMPLETED
+    assert not [e for e in started.effects if isinstance(e, ContactRequested)]
+    started.send("hello")  # back where they were: nothing of the form is pending
+    assert started.keys == ["completed_hint"]
+
+
+def test_a_name_that_starts_like_cancel_is_still_a_name(started: Script) -> None:
+    complete_as_supplier(started)
+    started.send("联系我")
+    started.answer_all("是")
+    started.send("Stopford Li")  # not "stop"
+    assert started.keys[0] == "recorded"
+
+
 def test_contact_me_later_opens_the_form(started: Script) -> None:
     complete_as_supplier(started)
     started.send("联系我")

@@ -68,6 +68,15 @@ def test_company_is_normalised() -> None:
     )
 
 
+def test_a_credit_code_is_not_a_company_name() -> None:
+    # Typed at the company question by someone with the licence at hand: said so.
+    refused = check(FieldKind.COMPANY, "91350100M000100Y43")
+    assert isinstance(refused, Invalid) and refused.reason is InvalidReason.COMPANY_IS_CODE
+    assert check(FieldKind.COMPANY, "91350100 ACME Co., Ltd.") == Parsed(
+        text="91350100 ACME Co., Ltd."
+    )
+
+
 @pytest.mark.parametrize("raw", ["A", "……", "x" * 101])
 def test_invalid_companies(raw: str) -> None:
     assert reason(check(FieldKind.COMPANY, raw)) is InvalidReason.INVALID_COMPANY
