@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, update
+from sqlalchemy import ColumnElement, case, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -128,15 +128,21 @@ def close(*, session: Session, flow_id: str, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def version_counts(*, session: Session, flow_id: str) -> dict[int, VersionCounts]:
+def version_counts(
+    *, session: Session, flow_id: str, include_test: bool = True
+) -> dict[int, VersionCounts]:
     """Respondents who started / completed each version of `flow_id` (their session's),
-    test respondents included: from the session counters (storage.session_counters)."""
+    test respondents included unless `include_test` is False (as /stats counts): from the
+    session counters (storage.session_counters)."""
     counter_ledger.write_now(connection_of(session))  # this transaction's own changes too
     c = col(SessionCounter.count)
     done = case((col(SessionCounter.completed_after) >= 0, c), else_=0)
+    kept: list[ColumnElement[bool]] = [col(SessionCounter.flow_id) == flow_id]
+    if not include_test:
+        kept.append(col(SessionCounter.is_test).is_(False))
     rows = session.exec(
         select(SessionCounter.flow_version, func.sum(c), func.sum(done))
-        .where(SessionCounter.flow_id == flow_id)
+        .where(*kept)
         .group_by(col(SessionCounter.flow_version))
         .having(func.sum(c) != 0)
     ).all()

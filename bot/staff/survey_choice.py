@@ -54,7 +54,8 @@ def survey_command(call: Call, catalog: SurveyCatalog, say: Say) -> Planned:
     for number, survey_id in enumerate(ids, 1):
         flow = catalog.newest_flow(session, survey_id)
         assert flow is not None
-        counts = registry.version_counts(session=session, flow_id=survey_id)
+        # Real respondents only, as /stats, /progress and the dashboard count them.
+        counts = registry.version_counts(session=session, flow_id=survey_id, include_test=False)
         rows.append(
             {
                 "number": number,

@@ -61,10 +61,13 @@ def test_marking_a_respondent_as_test_data_and_back(chat: Chat) -> None:
     with Session(chat.runtime.engine) as session:
         oem = session.exec(select(Respondent).where(Respondent.channel_user_id == "o1")).one()
     both = chat.staff("/stats 1").text
+    assert "开始 2，完成 2" in chat.staff("/survey").text
     marked = chat.staff(f"/test mark {oem.id}").text
-    assert f"答题者 {oem.id}已标记为测试数据" in marked
+    assert f"答题者 {oem.id} 已标记为测试数据" in marked
     alone = chat.staff("/stats 1").text
     assert timeless(alone) != timeless(both) and "n = 1" in alone.replace("n=", "n = ")
+    # /survey counts as /stats does: test data left out.
+    assert "开始 1，完成 1" in chat.staff("/survey").text
     assert "本来就是测试数据" in chat.staff(f"标记 {oem.id}".join(["试答 ", ""])).text
     assert "没有编号为 999 的答题者" in chat.staff("/test mark 999").text
     chat.staff(f"/test unmark {oem.id}")
