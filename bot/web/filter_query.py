@@ -55,7 +55,7 @@ def parse_web_filter(query: QueryParams, flow: Flow) -> WebFilter:
         if not value:
             continue
         if value not in options:
-            raise BadFilter(f"where={value}")
+            raise BadFilter(f"没有这个答案选项 No such answer: {value}")
         question_id, option_id = value.split(":", 1)
         answers.append(AnswerIs(question_id, option_id))
         labels.append(options[value])
@@ -63,7 +63,10 @@ def parse_web_filter(query: QueryParams, flow: Flow) -> WebFilter:
     since = _day(query, "since", params, labels, "自 since")
     until = _day(query, "until", params, labels, "至 until")
     if since and until and since > until:  # nothing could match: said, not shown as 0
-        raise BadFilter(f"since={since} 晚于 is after until={until}")
+        raise BadFilter(
+            f"开始日期 {since} 晚于结束日期 {until}。"
+            f"The start day {since} is after the end day {until}."
+        )
     channel = _word(query, "channel", CHANNELS, params, labels, "渠道 channel")
     lang = _word(query, "lang", LANGS, params, labels, "语言 language")
     include_test = query.get("test") == "1"
@@ -91,7 +94,9 @@ def _day(
     try:
         day = date.fromisoformat(value)
     except ValueError as error:
-        raise BadFilter(f"{name}={value}") from error
+        raise BadFilter(
+            f"“{value}”不是日期（格式如 2026-12-01）。“{value}” is not a day (e.g. 2026-12-01)."
+        ) from error
     params.append((name, value))
     labels.append(f"{label} {day.isoformat()}")
     return day
@@ -110,7 +115,11 @@ def _word(
         return None
     known = words.get(value.casefold())
     if known is None:
-        raise BadFilter(f"{name}={value}")
+        choices = "、".join(sorted(set(words.values())))
+        raise BadFilter(
+            f"没有“{value}”这个{label.split()[0]}（可选：{choices}）。"
+            f"No {name} “{value}” ({choices})."
+        )
     params.append((name, known))
     labels.append(f"{label} {known}")
     return known

@@ -77,9 +77,24 @@ def page(env: Environment, template: str, *, status_code: int = 200, **context: 
 
 
 def error_page(
-    env: Environment, status_code: int, title: str, message: str, *, base: str = ""
+    env: Environment,
+    status_code: int,
+    title: str,
+    message: str,
+    *,
+    base: str = "",
+    back: str | None = None,
 ) -> Response:
-    return page(env, "error.html", status_code=status_code, title=title, message=message, base=base)
+    """`back`: a link out of the error (e.g. the page without its filter)."""
+    return page(
+        env,
+        "error.html",
+        status_code=status_code,
+        title=title,
+        message=message,
+        base=base,
+        back=back,
+    )
 
 
 def base_path(request: Request) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from jinja2 import Environment
@@ -148,8 +149,18 @@ class _StaffWeb:
                     self.env, 404, "404", "没有此调查 No such survey", base=base_path(request)
                 )
             except BadFilter as exc:
-                message = f"筛选无效 Invalid filter: {exc}"
-                return error_page(self.env, 400, "400", message, base=base_path(request))
+                survey = request.query_params.get("survey")
+                back = base_path(request) + request.url.path
+                if survey:
+                    back += "?" + urlencode({"survey": survey})
+                return error_page(
+                    self.env,
+                    400,
+                    "筛选无效 Invalid filter",
+                    str(exc),
+                    base=base_path(request),
+                    back=back,
+                )
 
         return run
 
