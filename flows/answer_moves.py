@@ -184,7 +184,9 @@ def skip(sprint: Sprint) -> None:
     assert state.current is not None
     question = sprint.flow.question(state.current)
     if is_required(question, state.answers):
-        sprint.say(CannotSkip())
+        flow = sprint.flow
+        opened = any(not flow.question(c.question).required for c in question.when)
+        sprint.say(CannotSkip(opened_by_yes=opened))
         prompt(sprint)
         return
     before = dict(state.answers)

@@ -20,7 +20,11 @@ class BackAtStart(Reply):
 
 @dataclass(frozen=True)
 class CannotSkip(Reply):
-    pass
+    """A required question: not skipped. `opened_by_yes`: it is asked only because of an
+    answer to an optional question before it (the organisation step's "是否告诉我们…"),
+    which can be changed instead."""
+
+    opened_by_yes: bool = False
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,15 @@ def test_a_yes_followed_by_the_name_keeps_the_name() -> None:
     refused = _at_the_step()
     refused.send("No, ACME Co., Ltd. prefers not")  # a no is a no
     assert refused.state is not None and "org_company" not in refused.state.answers
+
+
+def test_skip_after_yes_says_how_to_say_no_instead() -> None:
+    script = _at_the_step()
+    script.send("是")
+    assert script.current == "org_company"
+    script.send("跳过")
+    assert script.keys == ["cannot_skip", "question"]
+    assert script.reply("cannot_skip")["opened_by_yes"] is True
+    script.send("返回")
+    script.send("否")
+    assert script.state is not None and script.state.answers["org_share"].options == ("no",)
