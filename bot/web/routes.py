@@ -195,6 +195,10 @@ class _StaffWeb:
             versions = answered_versions(session=session, flow_id=wanted)
             explicit = wanted != self.catalog.default_flow_id
             chosen = parse_web_filter(request.query_params, flow)
+            newest = [self.catalog.newest_flow(session, i) for i in ids]
+            titles = tuple(
+                f.title.zh if f is not None else i for f, i in zip(newest, ids, strict=True)
+            )
             return Survey(
                 flow,
                 tuple(ids),
@@ -203,6 +207,7 @@ class _StaffWeb:
                 chosen.params,
                 chosen.report_filter,
                 chosen.labels,
+                titles,
             )
 
         return await anyio.to_thread.run_sync(self.long_read(read))

@@ -23,6 +23,13 @@ class Survey:
     filters: tuple[tuple[str, str], ...] = field(default=())
     report_filter: ReportFilter = NO_FILTER
     filter_labels: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()  # each of `ids`' title, for the switcher
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(id, title) of every published survey, the title where known."""
+        titles = self.titles if len(self.titles) == len(self.ids) else self.ids
+        return list(zip(self.ids, titles, strict=True))
 
     @property
     def query(self) -> str:

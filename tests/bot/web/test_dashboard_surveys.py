@@ -31,8 +31,10 @@ async def test_the_default_survey_names_its_versions_and_the_others(
 ) -> None:
     html = (await staff.get("/dashboard")).text
     assert "问卷版本 Versions: 3</p>" in html
-    assert 'href="/dashboard?survey=aiag_pcf_followup">aiag_pcf_followup</a>' in html
-    assert 'href="/dashboard?survey=aiag_carbon" aria-current="page">aiag_carbon</a>' in html
+    # The switcher names the surveys by title; choosing one opens its page.
+    assert '<option value="aiag_pcf_followup">AIAG 产品碳足迹（PCF）后续调查</option>' in html
+    assert '<option value="aiag_carbon" selected>' in html
+    assert '<form class="surveys" method="get" action="/dashboard">' in html
     assert 'href="/export/csv"' in html  # the default survey's links carry nothing
 
 
