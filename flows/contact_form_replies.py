@@ -33,6 +33,15 @@ class ContactWithdrawnNotice(Reply):
 
 
 @dataclass(frozen=True)
+class ContactStillOpen(Reply):
+    """Question 14 answered without 立即联系 while a request made through "联系我" is still
+    open: it stands (the dispatcher fills in its reference), so the answer is not taken for
+    "do not contact me"."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
 class ContactCreated(Reply):
     reference: str | None = None  # the dispatcher fills in the stored request's
     # An open request of theirs took the new details instead of a second request.

@@ -58,6 +58,7 @@ from flows.contact_form_replies import (
     ContactCreated,
     ContactDeclined,
     ContactFormIntro,
+    ContactStillOpen,
     ContactUnavailable,
     ContactWithdrawnNotice,
 )
@@ -160,6 +161,7 @@ TEMPLATES: Mapping[type[Reply], str] = {
     ContactDeclined: "contact_declined",
     ContactCreated: "contact_created",
     ContactWithdrawnNotice: "contact_withdrawn",
+    ContactStillOpen: "contact_still_open",
     # The end, results and the next survey (flows.completion_replies).
     Completed: "completed",
     CompletedHint: "completed_hint",

@@ -22,7 +22,9 @@ from bot.dispatch.staff_alerts import alert_staff, tell_gone
 from bot.reports.disclosure import Thresholds
 from bot.surveys import router
 from bot.surveys.catalog import SurveyCatalog
+from flows.contact_form_replies import ContactStillOpen
 from flows.events import (
+    AnswerRecorded,
     ContactWithdrawn,
     DataDeleted,
     Effect,
@@ -33,9 +35,9 @@ from flows.events import (
     SurveyCompleted,
     UnitChoiceMade,
 )
-from flows.model import CountingUnit, Lang, SnapshotMode, Text
+from flows.model import CountingUnit, Flow, Lang, SnapshotMode, Text
 from flows.outside_step_replies import NextUnavailable, NoMorePages
-from flows.replies import Reply, SurveyClosed
+from flows.replies import Recorded, Reply, SurveyClosed
 from flows.state import Answer as StateAnswer
 from storage import reminders
 from storage.answers import apply_effects
@@ -159,7 +161,10 @@ class SurveyStep:
             actions = [e.action for e in result.effects if isinstance(e, UnitChoiceMade)]
             chose = tuple(colleagues.answer(action) for action in actions)
             notice = colleagues.notice(result.effects)
-        replies = (*notes, *chose, *enricher.enrich(result.replies))
+        enriched = _with_open_request(
+            session, flow, respondent.id, result.effects, enricher.enrich(result.replies)
+        )
+        replies = (*notes, *chose, *enriched)
         completed = any(isinstance(e, SurveyCompleted) for e in result.effects)
         if completed and flow.snapshots is not SnapshotMode.OFF:
             # The completion chart takes ~0.5 s of CPU to draw: neither inside this
@@ -250,3 +255,42 @@ def _requests_gone(
             )
             return "withdrawn", found
     return None
+
+
+def _with_open_request(
+    session: Session,
+    flow: Flow,
+    respondent_id: int,
+    effects: Sequence[Effect],
+    replies: Sequence[Reply],
+) -> list[Reply]:
+    """Question 14 answered without 立即联系 while their "联系我" request is still open: said,
+    right after the answer's "✓ 已记录", so "暂不需要" is not taken for "do not call"."""
+    rules = flow.contact
+    out = list(replies)
+    if rules is None or rules.right_now is None:
+        return out
+    answered = [
+        e
+        for e in effects
+        if isinstance(e, AnswerRecorded)
+        and e.question_id == rules.question
+        and rules.right_now not in e.options
+    ]
+    if not answered:
+        return out
+    found = unfinished_contacts_of(
+        session=session, respondent_id=respondent_id, reason="contact_me"
+    )
+    if not found:
+        return out
+    at = next(
+        (
+            i + 1
+            for i, r in enumerate(out)
+            if isinstance(r, Recorded) and r.question.id == rules.question
+        ),
+        0,
+    )
+    out.insert(at, ContactStillOpen(found[0][0]))
+    return out

@@ -176,6 +176,23 @@ def test_contact_me_with_a_request_open_names_it(chat: Chat) -> None:
     assert "已为您创建联系请求，编号 C-000002" in again
 
 
+def test_no_need_at_14_says_a_contact_me_request_still_stands(chat: Chat) -> None:
+    """"暂不需要" at 14 after a "联系我" request: the request stays, and the respondent is
+    told so, not left to think nobody will call."""
+    chat.survey("r1", SUPPLIER[:-2])  # up to question 14
+    chat.send("r1", "联系我")
+    for text in ("是", "张三", "ACME", "13800138000", "跳过", "跳过"):
+        chat.send("r1", text)
+    said = chat.send("r1", "4").text  # 暂不需要 No need currently
+    stands = "您之前通过“联系我”提交的联系请求 C-000001 仍然有效，AIAG 工作人员仍会与您联系。"
+    assert said.startswith("✓ 已记录") and stands in said
+    assert said.index(stands) < said.index("是否告诉我们贵公司名称")  # before what comes next
+    assert "C-000001" in chat.staff("/contacts").text  # still there for staff
+    # Without an open request, nothing is said.
+    chat.survey("r2", SUPPLIER[:-2])
+    assert "仍然有效" not in chat.send("r2", "4").text
+
+
 def test_unclaimed_first_and_the_mine_open_all_views(chat: Chat) -> None:
     for user in ("r1", "r2", "r3"):
         chat.survey(user, RIGHT_NOW)
