@@ -19,15 +19,11 @@ from bot.dispatch.messages import to_messages
 from bot.dispatch.render import Renderer
 from bot.dispatch.snapshots import Enricher
 from bot.dispatch.staff_alerts import alert_staff, tell_gone
+from bot.dispatch.step_contacts import requests_gone, with_open_request
 from bot.reports.disclosure import Thresholds
 from bot.surveys import router
 from bot.surveys.catalog import SurveyCatalog
-from flows.contact_form_replies import ContactStillOpen
 from flows.events import (
-    AnswerRecorded,
-    ContactWithdrawn,
-    DataDeleted,
-    Effect,
     Inbound,
     NextSurveyChosen,
     RemindersDeclined,
@@ -35,14 +31,13 @@ from flows.events import (
     SurveyCompleted,
     UnitChoiceMade,
 )
-from flows.model import CountingUnit, Flow, Lang, SnapshotMode, Text
+from flows.model import CountingUnit, Lang, SnapshotMode, Text
 from flows.outside_step_replies import NextUnavailable, NoMorePages
-from flows.replies import Recorded, Reply, SurveyClosed
+from flows.replies import Reply, SurveyClosed
 from flows.state import Answer as StateAnswer
 from storage import reminders
 from storage.answers import apply_effects
 from storage.chart_queue import queue_chart
-from storage.contacts import unfinished_contacts_of
 from storage.respondents import RespondentRow, save_session_row
 from storage.session_counters import Who, known_before
 from storage.session_rows import LatestSession, SessionRow
@@ -105,7 +100,7 @@ class SurveyStep:
         )
         # Requests still to follow up, read before "delete my data" removes them or a
         # changed answer withdraws them: their staff are told below.
-        gone = _requests_gone(session, respondent.id, result.effects)
+        gone = requests_gone(session, respondent.id, result.effects)
         contacts = apply_effects(
             session=session,
             respondent=respondent,
@@ -161,7 +156,7 @@ class SurveyStep:
             actions = [e.action for e in result.effects if isinstance(e, UnitChoiceMade)]
             chose = tuple(colleagues.answer(action) for action in actions)
             notice = colleagues.notice(result.effects)
-        enriched = _with_open_request(
+        enriched = with_open_request(
             session, flow, respondent.id, result.effects, enricher.enrich(result.replies)
         )
         replies = (*notes, *chose, *enriched)
@@ -239,58 +234,3 @@ def _closed_reply(catalog: SurveyCatalog, session: Session) -> SurveyClosed:
     flow = catalog.newest_flow(session, catalog.default_flow_id)
     title = flow.title if flow is not None else Text("AIAG 调查", "AIAG survey")
     return SurveyClosed(title, lang=Lang.BOTH)
-
-
-def _requests_gone(
-    session: Session, respondent_id: int, effects: Sequence[Effect]
-) -> tuple[str, list[tuple[str, str | None]]] | None:
-    """("erased" | "withdrawn", the requests' references and claimers) when the step
-    deletes the respondent's data or withdraws their request; None otherwise."""
-    if any(isinstance(e, DataDeleted) for e in effects):
-        return "erased", unfinished_contacts_of(session=session, respondent_id=respondent_id)
-    for effect in effects:
-        if isinstance(effect, ContactWithdrawn):
-            found = unfinished_contacts_of(
-                session=session, respondent_id=respondent_id, reason=effect.reason
-            )
-            return "withdrawn", found
-    return None
-
-
-def _with_open_request(
-    session: Session,
-    flow: Flow,
-    respondent_id: int,
-    effects: Sequence[Effect],
-    replies: Sequence[Reply],
-) -> list[Reply]:
-    """Question 14 answered without 立即联系 while their "联系我" request is still open: said,
-    right after the answer's "✓ 已记录", so "暂不需要" is not taken for "do not call"."""
-    rules = flow.contact
-    out = list(replies)
-    if rules is None or rules.right_now is None:
-        return out
-    answered = [
-        e
-        for e in effects
-        if isinstance(e, AnswerRecorded)
-        and e.question_id == rules.question
-        and rules.right_now not in e.options
-    ]
-    if not answered:
-        return out
-    found = unfinished_contacts_of(
-        session=session, respondent_id=respondent_id, reason="contact_me"
-    )
-    if not found:
-        return out
-    at = next(
-        (
-            i + 1
-            for i, r in enumerate(out)
-            if isinstance(r, Recorded) and r.question.id == rules.question
-        ),
-        0,
-    )
-    out.insert(at, ContactStillOpen(found[0][0]))
-    return out

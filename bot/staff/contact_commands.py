@@ -29,16 +29,13 @@ from flows.staff_replies import (
     StaffContacts,
     StaffContactUpdated,
 )
+from storage.contact_moves import assign_contact, claim_contact, finish_contact, unclaim_contact
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,
     ContactView,
-    assign_contact,
-    claim_contact,
-    finish_contact,
     list_contacts,
     reference_for,
-    unclaim_contact,
 )
 from storage.models import ContactRequest, ContactStatus
 

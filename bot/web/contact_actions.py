@@ -24,14 +24,8 @@ from bot.staff.names import StaffNames
 from bot.staff.signing import InvalidLink, Signer
 from flows.model import Flow, Lang
 from flows.staff_replies import StaffContactNotice
-from storage.contacts import (
-    ContactNotFound,
-    ContactStateError,
-    claim_contact,
-    finish_contact,
-    set_contact_note,
-    unclaim_contact,
-)
+from storage.contact_moves import claim_contact, finish_contact, set_contact_note, unclaim_contact
+from storage.contacts import ContactNotFound, ContactStateError
 from storage.models import ContactStatus
 
 CSRF_PURPOSE = "csrf"

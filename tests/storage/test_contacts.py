@@ -5,17 +5,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from flows.events import ContactRequested
+from storage.contact_moves import claim_contact, finish_contact, set_contact_note
 from storage.contact_renotify import contacts_due_for_renotify, mark_contact_notified
 from storage.contacts import (
     ContactNotFound,
     ContactStateError,
-    claim_contact,
     contact_details,
     count_open_contacts,
     find_contact,
-    finish_contact,
     open_contacts,
-    set_contact_note,
 )
 from storage.models import SurveySession
 from storage.transactions import transaction

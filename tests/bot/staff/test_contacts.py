@@ -11,7 +11,8 @@ from sqlmodel import Session
 from bot.app.asgi import create_app
 from bot.dispatch.envelope import Channel
 from bot.workers.renotify import Renotifier
-from storage.contacts import find_contact, set_contact_note
+from storage.contact_moves import set_contact_note
+from storage.contacts import find_contact
 from storage.models import ContactStatus, OutboxStatus
 from storage.transactions import transaction
 from tests.bot.staff.conftest import (
@@ -177,7 +178,7 @@ def test_contact_me_with_a_request_open_names_it(chat: Chat) -> None:
 
 
 def test_no_need_at_14_says_a_contact_me_request_still_stands(chat: Chat) -> None:
-    """"暂不需要" at 14 after a "联系我" request: the request stays, and the respondent is
+    """ "暂不需要" at 14 after a "联系我" request: the request stays, and the respondent is
     told so, not left to think nobody will call."""
     chat.survey("r1", SUPPLIER[:-2])  # up to question 14
     chat.send("r1", "联系我")

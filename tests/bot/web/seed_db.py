@@ -16,7 +16,7 @@ from flows.events import AnswerRecorded, ContactRequested, Effect, SurveyComplet
 from flows.model import Flow
 from flows.state import SessionState, Status
 from storage.answers import apply_effects
-from storage.contacts import claim_contact
+from storage.contact_moves import claim_contact
 from storage.respondents import lock_respondent, save_session_row
 from storage.transactions import transaction
 from tests.bot.reports.seed_population import RESPONDENTS, build_population
