@@ -24,6 +24,8 @@ Details = Sequence[tuple[str, str]]  # (label, value) of a follow-up request's d
 @dataclass(frozen=True, kw_only=True)
 class StaffHelp(Reply):
     commands: Rows
+    unknown: str | None = None  # a "/word" that is no staff command
+    guess: str | None = None  # the command it is closest to ("stats" for "/stat")
 
 
 @dataclass(frozen=True, kw_only=True)

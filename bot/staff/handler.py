@@ -13,6 +13,7 @@ nothing; the attempt is written to the audit log (`note_denied`).
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from bot.staff.signing import Signer, load_signer
 from bot.staff.survey_choice import chosen_flow, survey_command
 from bot.surveys.catalog import SurveyCatalog
 from flows.model import Flow, Lang, Question
+from flows.parse_results import normalize
 from flows.replies import Reply
 from flows.staff_replies import StaffHelp
 from storage.audit import audit
@@ -127,8 +129,11 @@ class StaffHandler:
         if request is None:
             if test_runs.in_test_run(session=session, member=member, now=now):
                 return None  # a /test run: survey input (counted as test data)
-            # Staff are never respondents: anything else gets the staff help.
-            request = StaffRequest(StaffCommand.HELP)
+            # Staff are never respondents: anything else gets the staff help, naming a
+            # command it does not know ("/stat": did you mean /stats?).
+            word = (text or "").strip().split(maxsplit=1)[0] if (text or "").strip() else ""
+            unknown = word if normalize(word).startswith("/") else ""
+            request = StaffRequest(StaffCommand.HELP, unknown)
         planned = self._commands[request.command](Call(session, request, member, now))
         return StaffWork(self, request, member, now, planned)
 
@@ -179,7 +184,14 @@ class StaffHandler:
             {"name": name, "text": text, "word": chinese_word(StaffCommand(name))}
             for name, text in STAFF_COMMANDS
         ]
-        return Result(self._say(StaffHelp(commands=commands)), "help")
+        unknown = call.request.argument if call.request.argument.startswith("/") else None
+        guess = None
+        if unknown:
+            head = normalize(unknown).casefold().lstrip("/")
+            close = difflib.get_close_matches(head, [n for n, _ in STAFF_COMMANDS], n=1)
+            guess = close[0] if close else None
+        reply = StaffHelp(commands=commands, unknown=unknown, guess=guess)
+        return Result(self._say(reply), "help")
 
     def _flow(self, call: Call) -> Flow:
         return chosen_flow(
