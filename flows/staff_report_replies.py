@@ -31,6 +31,7 @@ class StaffFilterLine(Reply):
     # The flow's counting rule ("respondent", "organisation", "plant"): named when it is
     # not per respondent, so every figure says what it counted once.
     counting: str = "respondent"
+    since_last_year: bool = False  # a month-day without a year taken as last year's
 
 
 @dataclass(frozen=True, kw_only=True)

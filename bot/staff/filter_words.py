@@ -61,6 +61,7 @@ LANGS = {"zh": "zh", "中文": "zh", "cn": "zh", "en": "en", "英文": "en", "en
          "both": "both", "双语": "both"}  # fmt: skip
 _CONDITION_SPLIT = re.compile(r"\s+and\s+|\s*[且,;]\s*", re.IGNORECASE)
 _EQUALS = re.compile(r"\s*[=:]\s*")
+_YEAR = re.compile(r"\d{4}")
 _DATE = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
 
 
@@ -100,6 +101,9 @@ class ParsedFilter:
     since_day: date | None = None
     until_day: date | None = None  # inclusive
     words: dict[Key, str] = field(default_factory=dict)
+    # "since 12-06" on 5 December: no year given, and this year's is still to come, so
+    # last year's was taken (parse_day); said in the filter line.
+    since_last_year: bool = False
 
 
 def parse_filters(
@@ -169,8 +173,13 @@ def parse_filters(
         include_test=Key.TEST in words,
         counting=flow.counting,  # every figure of the reply counts by the flow's rule
     )
+    last_year = (
+        since_day is not None
+        and _YEAR.search(words[Key.SINCE]) is None
+        and since_day.year < now.astimezone(CHINA).year
+    )
     return ParsedFilter(
-        " ".join(rest), report_filter, tuple(conditions), since_day, until_day, words
+        " ".join(rest), report_filter, tuple(conditions), since_day, until_day, words, last_year
     )
 
 

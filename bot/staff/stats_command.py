@@ -77,6 +77,7 @@ def filter_line(parsed: ParsedFilter, line: Line) -> str:
         language=f.lang,
         test=f.include_test,
         counting=f.counting.value,
+        since_last_year=parsed.since_last_year,
     )
     return line(reply)
 

@@ -99,6 +99,11 @@ def test_a_date_without_a_year_reads_as_staff_mean_it(chat: Chat) -> None:
     assert "开始日期晚于结束日期（2026-03-02 > 2026-03-01）" in refused
     assert "The start date is after the end date (2026-03-02 > 2026-03-01)" in refused
     assert "开始 Started" not in refused
+    # A start a few days ahead (a typo for today?) is last year's, and the line says why.
+    ahead = chat.staff("/stats since 03-05").text
+    assert "2025-03-05 起 since（未写年份，今年的这一天还没到，按去年计 no year given" in ahead
+    assert "按去年计" not in chat.staff("/stats since 2025-03-05").text  # a year given
+    assert "按去年计" not in chat.staff("/stats since 03-01").text
 
 
 def test_bad_filters_and_a_question_crossed_with_itself_are_refused(chat: Chat) -> None:
