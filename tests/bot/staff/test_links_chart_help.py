@@ -118,7 +118,8 @@ def test_staff_help_lists_the_commands(chat: Chat) -> None:
         assert "没有命令" not in chat.staff(word).text, word
     # A mistyped command is named, with the one it is closest to, above the help.
     typo = chat.staff("/stat 1").text
-    assert typo.startswith("没有命令 /stat，您是要 /stats 吗？No command /stat: did you mean /stats?")
+    said = "没有命令 /stat，您是要 /stats 吗？No command /stat: did you mean /stats?"
+    assert typo.startswith(said)
     assert "/progress" in typo
     unknown = chat.staff("/xyzzy").text
     assert unknown.startswith("没有命令 /xyzzy。No command /xyzzy.\n")
