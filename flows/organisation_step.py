@@ -19,10 +19,11 @@ from flows.parse_results import normalize
 from flows.state import Answer
 from flows.yes_no import explanation, yes_no_leading
 
-# Words before a name given after the yes: "it's …", "公司名称是…".
+# Words before a name given after the yes: "it's …", "公司名称是…" (not a bare 是:
+# 是德科技 is a company's name).
 _LEAD_IN = re.compile(
     r"^(?:it'?s|it is|we are|we're|the company is|company(?: name)?(?: is)?:?|"
-    r"公司(?:名称|全称)?(?:是|叫|为)?[:：]?|我们是|我们公司是|是|叫)\s*",
+    r"公司(?:名称|全称)?(?:是|叫|为)?[:：]?|我们是|我们公司是|叫)\s*",
     re.IGNORECASE,
 )
 

@@ -119,6 +119,10 @@ def test_a_yes_followed_by_the_name_keeps_the_name() -> None:
     other.send("是的，公司名称是上海某某汽车零部件有限公司")
     assert other.state is not None
     assert other.state.answers["org_company"].text == "上海某某汽车零部件有限公司"
+    keysight = _at_the_step()
+    keysight.send("是的，是德科技（中国）有限公司")  # a name that starts with 是
+    assert keysight.state is not None
+    assert keysight.state.answers["org_company"].text == "是德科技（中国）有限公司"
     plain = _at_the_step()
     plain.send("yes, sure")  # no name after the yes: the name is asked for
     assert plain.current == "org_company"
