@@ -23,10 +23,7 @@ def unclaim_contact(*, session: Session, ref: int | str, by: str) -> ContactRequ
         raise ContactStateError(contact, "not claimed")
     if contact.claimed_by != by:
         raise ContactStateError(contact, f"claimed by {contact.claimed_by}")
-    contact.status = ContactStatus.OPEN.value
-    contact.claimed_by = None
-    contact.claimed_at = None
-    session.add(contact)
+    _hold(session, contact, None, None)
     return contact
 
 
@@ -39,10 +36,7 @@ def assign_contact(
     if contact.status == ContactStatus.DONE.value:
         raise ContactStateError(contact, "already done")
     before = contact.claimed_by if contact.status == ContactStatus.CLAIMED.value else None
-    contact.status = ContactStatus.CLAIMED.value
-    contact.claimed_by = to
-    contact.claimed_at = now
-    session.add(contact)
+    _hold(session, contact, to, now)
     return contact, before
 
 
@@ -61,10 +55,7 @@ def claim_contact(*, session: Session, ref: int | str, by: str, now: datetime) -
     if contact.status == ContactStatus.CLAIMED.value and contact.claimed_by != by:
         raise ContactStateError(contact, f"already claimed by {contact.claimed_by}")
     if contact.status == ContactStatus.OPEN.value:
-        contact.status = ContactStatus.CLAIMED.value
-        contact.claimed_by = by
-        contact.claimed_at = now
-        session.add(contact)
+        _hold(session, contact, by, now)
     return contact
 
 
@@ -96,3 +87,11 @@ def finish_contact(
     contact.note = with_note(contact.note, note) if add_note else note
     session.add(contact)
     return contact
+
+
+def _hold(session: Session, contact: ContactRequest, by: str | None, at: datetime | None) -> None:
+    """Claimed by `by` since `at`, or open again (None: nobody holds it)."""
+    contact.status = (ContactStatus.CLAIMED if by is not None else ContactStatus.OPEN).value
+    contact.claimed_by = by
+    contact.claimed_at = at
+    session.add(contact)
