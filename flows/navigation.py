@@ -24,12 +24,15 @@ def is_relevant(
 
     `memo`: relevance already worked out for these same answers; a walk over many
     questions passes one, so a condition's chain is followed once, not per question."""
+    when = flow.question(question_id).when
+    if not when:
+        return True
     if memo is not None:
         known = memo.get(question_id)
         if known is not None:
             return known
     relevant = True
-    for clause in flow.question(question_id).when:
+    for clause in when:
         answer = answers.get(clause.question)
         if (
             answer is None
@@ -86,11 +89,17 @@ def notes_before(flow: Flow, question_id: str | None, answers: Answers) -> list[
 def irrelevant_answered(flow: Flow, answers: Answers) -> list[str]:
     """Answers whose question no longer applies (e.g. OEM after answering as a supplier)."""
     memo: dict[str, bool] = {}
+    conditional = _conditional(flow)  # a question without conditions always applies
     return [
-        qid
-        for qid in answers
-        if flow.has_question(qid) and not is_relevant(flow, qid, answers, memo)
+        qid for qid in answers if qid in conditional and not is_relevant(flow, qid, answers, memo)
     ]
+
+
+def _conditional(flow: Flow) -> frozenset[str]:
+    """The ids of the questions that have conditions (`when`)."""
+    return flow.derived(
+        "navigation.conditional", lambda: frozenset(q.id for q in flow.questions if q.when)
+    )
 
 
 def is_required(question: Question, answers: Answers) -> bool:
@@ -129,11 +138,16 @@ def form_complete(flow: Flow, answers: Answers) -> bool:
     rules = flow.contact
     if rules is None or not rules.detail_questions:
         return False
+    if not any(qid in answers for qid in rules.detail_questions):
+        return False  # (most messages: the form not reached)
     memo: dict[str, bool] = {}
-    relevant = [qid for qid in rules.detail_questions if is_relevant(flow, qid, answers, memo)]
-    if not relevant:
-        return False
-    return all(qid in answers for qid in relevant)
+    complete = False  # until a relevant detail question is found answered
+    for qid in rules.detail_questions:
+        if qid in answers:
+            complete = complete or is_relevant(flow, qid, answers, memo)
+        elif is_relevant(flow, qid, answers, memo):
+            return False
+    return complete
 
 
 def form_details(flow: Flow, answers: Answers) -> dict[str, str]:

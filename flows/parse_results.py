@@ -98,6 +98,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def _strip_controls(raw: str, *, keep: frozenset[str] = frozenset()) -> str:
     # Tabs and newlines are whitespace, not noise: "1\t3" must stay two numbers.
+    if raw.isprintable():  # no Cc, Cf or Cs character (nor a tab or newline): as is
+        return raw
     s = _NEWLINES.sub("\n", raw).replace("\t", " ")
     # Cc: control characters, Cf: format characters, Cs: lone surrogates (a str from a
     # broken decoder may carry them and they cannot be encoded for the database).

@@ -6,8 +6,9 @@ as JSON (`to_json` / `from_json`). A respondent finishes on the flow version the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -82,7 +83,16 @@ class SessionState:
     revising: str | None = None
 
     def evolve(self, **changes: Any) -> SessionState:
-        return replace(self, **changes)
+        """A copy with `changes`, as `dataclasses.replace` makes it, without its per-field
+        getattr and `__init__` (a message evolves its state several times; no field has
+        a default that depends on another, and there is no `__post_init__`)."""
+        if not _FIELD_NAMES.issuperset(changes):
+            return replace(self, **changes)  # raises TypeError naming the unknown field
+        new = object.__new__(type(self))
+        fields = new.__dict__  # frozen: filled through the instance dict, as __init__ does
+        fields.update(self.__dict__)
+        fields.update(changes)
+        return new
 
     def to_json(self) -> str:
         return orjson.dumps(
@@ -138,3 +148,31 @@ class SessionState:
             previous={k: Answer.from_json(v) for k, v in data.get("previous", {}).items()},
             revising=data.get("revising"),
         )
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(SessionState))
+
+# States parsed from their JSON text, newest last. A respondent's next message reads back
+# the text their last one saved (`remember`), so it is not parsed again; the text is the
+# key, so a state found here is exactly what parsing it would give.
+PARSED_KEPT = 1024
+_parsed: dict[str, SessionState] = {}
+_parsed_lock = threading.Lock()
+
+
+def parse_state(raw: str) -> SessionState:
+    """`SessionState.from_json(raw)`, parsed once while it stays among the last
+    PARSED_KEPT texts parsed or saved. States are never changed in place."""
+    state = _parsed.get(raw)
+    if state is None:
+        state = SessionState.from_json(raw)
+        remember(raw, state)
+    return state
+
+
+def remember(raw: str, state: SessionState) -> None:
+    """`raw` is `state.to_json()`: a later `parse_state(raw)` returns `state`."""
+    with _parsed_lock:
+        if len(_parsed) >= PARSED_KEPT:
+            del _parsed[next(iter(_parsed))]  # the oldest
+        _parsed[raw] = state

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import TypeEngine
+
+from storage.schema_conventions import UTCDateTime, sqlite_utc_text, utc_from_sqlite_text
 
 Processor = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class _Param:
+class _Param(NamedTuple):  # a tuple: `bind_values` unpacks it, once per value bound
     key: str  # the name callers pass
     name: str  # the name in the compiled SQL
     default: Any  # a value bound in the statement itself (None: the caller gives it)
@@ -54,15 +56,13 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...
     for bind, name in compiled.bind_names.items():
         if bind.expanding:
             raise NotImplementedError(f"expanding IN parameter {bind.key!r} is not supported")
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        process = _bind_processor(bind.type, dialect)
         value = bind.effective_value if not bind.required else None
         by_name[name] = _Param(bind.key, name, value, bind.required, process)
     positional = bool(compiled.positional)
     order = compiled.positiontup if positional else list(by_name)
     exported = getattr(statement, "exported_columns", ())
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported
-    )
+    results = tuple(_result_processor(column.type, dialect) for column in exported)
     return Compiled(
         sql=compiled.string,
         positional=positional,
@@ -70,6 +70,26 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: tuple[str, ...
         results=results,
         has_results=bool(exported),
     )
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
+        return sqlite_utc_text  # the decorator's and the dialect's processing as one call
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    general = type_.dialect_impl(dialect).result_processor(dialect, None)
+    if dialect.name != "sqlite" or not isinstance(type_, UTCDateTime) or general is None:
+        return general
+
+    def process(value: Any) -> Any:
+        try:
+            return utc_from_sqlite_text(value)
+        except (TypeError, ValueError):  # not the text this layer writes: SQLAlchemy's way
+            return general(value)
+
+    return process
 
 
 def compile_once(conn: Connection, statement: ClauseElement, columns: tuple[str, ...]) -> Compiled:
@@ -107,15 +127,15 @@ def bind_values(compiled: Compiled, given: Mapping[str, Any]) -> Sequence[Any] |
     """The values `given` by bind key, processed and in the order (or by the names) the
     compiled SQL's placeholders want."""
     values = []
-    for param in compiled.params:
-        if param.key in given:
-            value = given[param.key]
-        elif param.required:
-            raise KeyError(f"missing value for bound parameter {param.key!r}")
+    for key, _name, default, required, process in compiled.params:
+        if key in given:
+            value = given[key]
+        elif required:
+            raise KeyError(f"missing value for bound parameter {key!r}")
         else:
-            value = param.default
-        if param.process is not None:
-            value = param.process(value)
+            value = default
+        if process is not None:
+            value = process(value)
         values.append(value)
     if compiled.positional:
         return values

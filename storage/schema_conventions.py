@@ -49,6 +49,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """What `UTCDateTime` then SQLAlchemy's SQLite DATETIME bind (UTC wall time, six
+    digits of microseconds always) make of `value`, in one step: `storage.precompiled`
+    binds every timestamp of a message through this."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def utc_from_sqlite_text(value: str) -> datetime:
+    """The aware UTC datetime `UTCDateTime` reads back from SQLite's text, in one step;
+    ValueError for a text `datetime.fromisoformat` does not read."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     """A table's timestamp column, stored as `UTCDateTime`."""
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)

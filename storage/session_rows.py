@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, bindparam, func, null, select, update
 from sqlalchemy.sql.dml import Update
 from sqlmodel import Session
 
-from flows.state import SessionState, Status
+from flows.state import SessionState, Status, remember
 from storage import counter_read_ahead, precompiled, session_counters
 from storage.counter_read_ahead import QuestionCounts
 from storage.models import Respondent, SurveySession
@@ -190,6 +190,7 @@ def save_session_row(
     completing = state.status is Status.COMPLETED or bool(state.completed_at)
     started, completed = _parse(state.started_at), _parse(state.completed_at)
     state_json = state.to_json()
+    remember(state_json, state)  # the respondent's next message reads this text back
     params: dict[str, object] = {
         "match_respondent": respondent_id,
         "match_flow": state.flow_id,

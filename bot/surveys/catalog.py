@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlmodel import Session
 
@@ -52,6 +53,12 @@ class SurveyCatalog:
         self._flows: dict[tuple[str, int], Flow] = {}
         self._mappings: dict[tuple[str, int], SurveyMapping | None] = {}
         self._listing: dict[tuple[str, int], Published] = {}
+        # Views of `_listing`, worked out when it is read (each message asks for them
+        # several times): each survey's newest version, the survey ids in order, and
+        # the peer segments their newest versions declare (filled on first use).
+        self._newest: dict[str, Published] = {}
+        self._survey_ids: tuple[str, ...] = ()
+        self._segments: Mapping[str, tuple[Segment, ...]] | None = None
         self._read_at: float | None = None
         self._fixed = False
 
@@ -62,8 +69,22 @@ class SurveyCatalog:
         catalog._fixed = True
         catalog._flows[(flow.id, flow.version)] = flow
         catalog._mappings[(flow.id, flow.version)] = None
-        catalog._listing = {(flow.id, flow.version): Published(flow.id, flow.version, False, False)}
+        catalog._set_listing(
+            {(flow.id, flow.version): Published(flow.id, flow.version, False, False)}
+        )
         return catalog
+
+    def _set_listing(self, listing: dict[tuple[str, int], Published]) -> None:
+        newest: dict[str, Published] = {}
+        for published in listing.values():
+            known = newest.get(published.flow_id)
+            if known is None or published.version > known.version:
+                newest[published.flow_id] = published
+        with self._lock:
+            self._listing = listing
+            self._newest = newest
+            self._survey_ids = tuple(sorted(newest))
+            self._segments = None
 
     # --- the registry listing -------------------------------------------------------
     def refresh(self, session: Session, *, force: bool = False) -> None:
@@ -79,8 +100,8 @@ class SurveyCatalog:
             )
             for v in versions
         }
+        self._set_listing(listing)
         with self._lock:
-            self._listing = listing
             self._read_at = now
 
     def published(self) -> list[Published]:
@@ -88,16 +109,14 @@ class SurveyCatalog:
             return sorted(self._listing.values(), key=lambda p: (p.flow_id, p.version))
 
     def newest(self, flow_id: str) -> Published | None:
-        with self._lock:
-            versions = [p for p in self._listing.values() if p.flow_id == flow_id]
-        return max(versions, key=lambda p: p.version) if versions else None
+        return self._newest.get(flow_id)
 
     def is_open(self, flow_id: str) -> bool:
         newest = self.newest(flow_id)
         return newest is not None and not newest.closed
 
     def survey_ids(self) -> list[str]:
-        return sorted({p.flow_id for p in self.published()})
+        return list(self._survey_ids)
 
     # --- versions ---------------------------------------------------------------------
     def flow(self, session: Session, flow_id: str, version: int) -> Flow:
@@ -123,16 +142,20 @@ class SurveyCatalog:
         newest = self.newest(flow_id)
         return self.flow(session, flow_id, newest.version) if newest is not None else None
 
-    def declared_segments(self, session: Session) -> dict[str, tuple[Segment, ...]]:
+    def declared_segments(self, session: Session) -> Mapping[str, tuple[Segment, ...]]:
         """Each survey's peer segments as its newest version declares them: what the
         segment counters follow (`bot.segment_rebuild` recounts on a change)."""
         self.refresh(session)  # a cached listing within its interval: no query
+        known = self._segments
+        if known is not None:
+            return known
         out: dict[str, tuple[Segment, ...]] = {}
-        for flow_id in self.survey_ids():
+        for flow_id in self._survey_ids:
             flow = self.newest_flow(session, flow_id)
             if flow is not None and flow.segments:
                 out[flow_id] = flow.segments
-        return out
+        self._segments = MappingProxyType(out)  # until the listing is read again
+        return self._segments
 
     def mapping_to(
         self, session: Session, flow_id: str, from_version: int

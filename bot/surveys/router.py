@@ -22,7 +22,7 @@ from flows.answer_moves import new_state
 from flows.events import Inbound, Intent, Step
 from flows.mapping import MOVABLE, migrate
 from flows.model import Flow
-from flows.state import SessionState
+from flows.state import SessionState, parse_state
 from storage.respondents import load_session_row
 from storage.session_rows import LatestSession, SessionRow, latest_session_row
 
@@ -64,7 +64,7 @@ def route(
             return Route(flow, new_state(flow, previous), closed=False)
         return Route(flow, None, closed=False)
     flow = catalog.flow(session, row.flow_id, row.flow_version)
-    state = SessionState.from_json(row.state_json)
+    state = parse_state(row.state_json)
     return Route(flow, state, closed=not catalog.is_open(flow.id), row=row)
 
 

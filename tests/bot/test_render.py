@@ -421,3 +421,13 @@ def test_a_phone_refusal_names_landlines_too(renderer: Renderer, flow: Flow) -> 
     refused = InvalidAnswer("invalid_phone", {}, flow.question("contact_phone"), 0)
     text = renderer.render(refused, Lang.ZH)
     assert text.startswith("电话号码格式不正确：手机如 138 0013 8000，座机如 021-5888 1234")
+
+
+def test_chat_templates_get_their_globals_as_a_plain_dict() -> None:
+    """jinja2's ChainMap of globals made every render copy them key by key in Python
+    (bot.dispatch.render._ChatEnvironment): a plain dict, with jinja2's own globals."""
+    from bot.dispatch.render import TEMPLATES, _environment
+
+    template = _environment(TEMPLATES).get_template("zh/snapshot.j2")
+    assert type(template.globals) is dict
+    assert {"range", "dict", "namespace"} <= template.globals.keys()

@@ -334,3 +334,25 @@ def test_parse_answer_is_total_and_respects_the_rules(question: Question, raw: s
     else:
         assert len(result.options) >= question.min_selected
         assert question.max_selected is None or len(result.options) <= question.max_selected
+
+
+@settings(max_examples=400)
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8")
+        | st.sampled_from("\t\n\r\x85\u2028\u200b\u200d\ufeff")
+    )
+)
+def test_printable_texts_skip_the_control_filter_with_the_same_result(raw: str) -> None:
+    """`_strip_controls` returns a printable text as is: the filter would keep all of it."""
+    import unicodedata
+
+    from flows.parse_results import _NEWLINES, _strip_controls
+
+    for keep in (frozenset(), frozenset("\u200c\u200d")):
+        filtered = "".join(
+            ch
+            for ch in _NEWLINES.sub("\n", raw).replace("\t", " ")
+            if ch in keep or ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        )
+        assert _strip_controls(raw, keep=keep) == filtered
