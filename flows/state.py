@@ -7,6 +7,7 @@ as JSON (`to_json` / `from_json`). A respondent finishes on the flow version the
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -156,7 +157,9 @@ _FIELD_NAMES = frozenset(f.name for f in fields(SessionState))
 # the text their last one saved (`remember`), so it is not parsed again; the text is the
 # key, so a state found here is exactly what parsing it would give.
 PARSED_KEPT = 1024
-_parsed: dict[str, SessionState] = {}
+# An OrderedDict: a plain dict's oldest entry is found by skipping the slots of the
+# entries deleted before it, a scan that grows with the churn.
+_parsed: OrderedDict[str, SessionState] = OrderedDict()
 _parsed_lock = threading.Lock()
 
 
@@ -174,5 +177,5 @@ def remember(raw: str, state: SessionState) -> None:
     """`raw` is `state.to_json()`: a later `parse_state(raw)` returns `state`."""
     with _parsed_lock:
         if len(_parsed) >= PARSED_KEPT:
-            del _parsed[next(iter(_parsed))]  # the oldest
+            _parsed.popitem(last=False)  # the oldest
         _parsed[raw] = state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import fields, replace
 
 import pytest
@@ -65,7 +66,7 @@ def test_a_saved_text_is_not_parsed_again() -> None:
 
 def test_the_parsed_texts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(state_module, "PARSED_KEPT", 3)
-    monkeypatch.setattr(state_module, "_parsed", {})
+    monkeypatch.setattr(state_module, "_parsed", OrderedDict())
     texts = [_state(retries=n).to_json() for n in range(5)]
     first = parse_state(texts[0])
     for text in texts[1:]:
