@@ -28,6 +28,7 @@ from flows.navigation import (
     is_required,
     next_unanswered,
     notes_before,
+    required_instead,
 )
 from flows.replies import AnswersDropped, AnswerUpdated, LanguageSet, Note, Recorded
 from flows.rounds import carried
@@ -186,7 +187,7 @@ def skip(sprint: Sprint) -> None:
     if is_required(question, state.answers):
         flow = sprint.flow
         opened = any(not flow.question(c.question).required for c in question.when)
-        sprint.say(CannotSkip(opened_by_yes=opened))
+        sprint.say(CannotSkip(opened_by_yes=opened, instead=required_instead(flow, question)))
         prompt(sprint)
         return
     before = dict(state.answers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.model import Question
 from flows.replies import Reply
 
 
@@ -25,6 +26,9 @@ class CannotSkip(Reply):
     which can be changed instead."""
 
     opened_by_yes: bool = False
+    # The question whose answer would have made this one optional (`required_unless`):
+    # the phone number left out, the e-mail is needed; "返回" reaches the phone again.
+    instead: Question | None = None
 
 
 @dataclass(frozen=True)

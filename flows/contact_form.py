@@ -21,7 +21,7 @@ from flows.contact_form_replies import (
 )
 from flows.events import ContactRequested
 from flows.model import YES, FieldKind, Flow, Question
-from flows.navigation import contact_form, is_required, next_unanswered
+from flows.navigation import contact_form, is_required, next_unanswered, required_instead
 from flows.parse_results import normalize_text
 from flows.replies import Recorded
 from flows.sprint import Sprint, prompt, refuse
@@ -60,7 +60,7 @@ def on_command(sprint: Sprint, command: Command) -> None:
     elif command is Command.SKIP:
         question = sprint.flow.question(current or ids[0])
         if is_required(question, _answers(sprint)):
-            sprint.say(CannotSkip())
+            sprint.say(CannotSkip(instead=required_instead(sprint.flow, question)))
             prompt(sprint)
             return
         _store(sprint, question, "")

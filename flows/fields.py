@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flows.model import FIELD_MAX_LENGTH, FieldKind
 from flows.organisation import clean_uscc, uscc_error
 from flows.parse_results import Invalid, InvalidReason, Parsed, normalize, normalize_text
+from flows.yes_no import NO_WORDS, YES_WORDS
 
 __all__ = ["validate_field"]
 
@@ -70,7 +71,30 @@ def validate_text(raw: str, *, max_length: int) -> Parsed | Invalid:
     return Parsed(text=text)
 
 
+# What people send when a chat asks for a name and they have not read it yet, or were
+# brought back to the question ("返回"): a greeting, thanks, a yes or no, "I don't know".
+# Recorded, it would stand in staff's contact list as someone's name or company.
+_NOT_A_NAME = (
+    frozenset({"你好", "您好", "hi", "hello", "hey", "在吗", "在不在", "谢谢", "多谢", "感谢"})
+    | frozenset({"thanks", "thank you", "不知道", "不清楚", "不确定", "don't know", "not sure"})
+    | frozenset({"test", "测试", "哈哈", "嗯", "嗯嗯", "哦"})
+    | YES_WORDS
+    | NO_WORDS
+)
+_TRAILING = "。.!！~～?？ "
+
+
+def _not_a_name(value: str) -> Invalid | None:
+    """A greeting, a yes or no… typed where a name is asked for (`given`: as typed)."""
+    if value.casefold().rstrip(_TRAILING) in _NOT_A_NAME:
+        return Invalid(InvalidReason.NOT_A_NAME, {"given": value})
+    return None
+
+
 def _name(value: str, max_length: int) -> Parsed | Invalid:
+    not_a_name = _not_a_name(value)
+    if not_a_name is not None:
+        return not_a_name
     letters = 0
     for ch in value:
         category = unicodedata.category(ch)
@@ -85,6 +109,9 @@ def _name(value: str, max_length: int) -> Parsed | Invalid:
 
 
 def _company(value: str, max_length: int) -> Parsed | Invalid:
+    not_a_name = _not_a_name(value)
+    if not_a_name is not None:
+        return not_a_name
     # A company needs at least one letter or digit: "…" or "😀😀" is not a name.
     has_alnum = any(ch.isalnum() for ch in value)
     if not (COMPANY_MIN <= len(value) <= max_length and has_alnum and value.isprintable()):

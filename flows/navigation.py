@@ -109,6 +109,13 @@ def is_required(question: Question, answers: Answers) -> bool:
     return question.required
 
 
+def required_instead(flow: Flow, question: Question) -> Question | None:
+    """The question whose answer would make `question` optional (its `required_unless`,
+    e.g. the phone number for the e-mail), if the flow has it."""
+    other = question.required_unless
+    return flow.question(other) if other is not None and flow.has_question(other) else None
+
+
 def is_empty(answer: Answer) -> bool:
     """A skipped optional question is stored as an empty answer."""
     return not answer.options and answer.text is None

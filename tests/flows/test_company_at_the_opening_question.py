@@ -141,3 +141,19 @@ def test_skip_after_yes_says_how_to_say_no_instead() -> None:
     script.send("返回")
     script.send("否")
     assert script.state is not None and script.state.answers["org_share"].options == ("no",)
+
+
+def test_a_greeting_at_the_company_question_is_not_recorded_as_the_company() -> None:
+    # Brought back to the company question ("返回"), people greet the bot or say yes
+    # again: neither stands as the company's name in staff's lists.
+    script = _at_the_step()
+    script.send("是")
+    assert script.current == "org_company"
+    for typed in ("你好", "是的"):
+        script.send(typed)
+        assert script.keys == ["invalid_answer", "question"]
+        assert script.reply("invalid_answer")["reason"] == "not_a_name"
+        assert script.current == "org_company"
+        assert "org_company" not in script.state.answers
+    script.send("上海某某汽车零部件有限公司")
+    assert script.state.answers["org_company"].text == "上海某某汽车零部件有限公司"

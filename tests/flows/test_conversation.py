@@ -87,6 +87,18 @@ def test_details_given_through_contact_me_are_offered_again(started: Script) -> 
     assert len(requested) == 1  # storage merges it into the one open request
 
 
+def test_contact_me_without_phone_or_email_says_the_phone_would_do(started: Script) -> None:
+    started.send("联系我")
+    started.answer_all("是", "王伟", "上海汽配有限公司", "跳过")  # no phone number
+    started.send("跳过")  # nor an e-mail: one of the two is needed
+    assert started.keys == ["cannot_skip", "question"]
+    refused = started.last.replies[0]
+    assert refused.instead is not None and refused.instead.id == "contact_phone"  # type: ignore[attr-defined]
+    started.send("返回")
+    started.send("13800138000")
+    assert started.state.form["contact_phone"] == "+8613800138000"
+
+
 def test_no_to_reuse_asks_the_form_as_usual(started: Script) -> None:
     started.send("联系我")
     started.answer_all("是", "王伟", "上海汽配有限公司", "13800138000", "跳过", "跳过")

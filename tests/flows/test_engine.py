@@ -123,6 +123,20 @@ def test_invalid_language_choice_reprompts_bilingually(script: Script) -> None:
     assert script.state.status is Status.LANGUAGE
 
 
+def test_the_email_left_out_after_the_phone_says_the_phone_would_do(started: Script) -> None:
+    walk(started, SUPPLIER_PATH)
+    started.send("1")  # right now
+    started.send("是")
+    started.answer_all("张三", "某某汽车零部件有限公司", "跳过")  # no phone number
+    assert started.current == "contact_email"
+    started.send("跳过")
+    assert started.keys == ["cannot_skip", "question"]
+    refused = started.last.replies[0]
+    assert refused.instead is not None and refused.instead.id == "contact_phone"  # type: ignore[attr-defined]
+    started.send("返回")  # the phone number after all
+    assert started.current == "contact_phone"
+
+
 def test_supplier_completes_whole_survey_with_contact_request(started: Script) -> None:
     walk(started, SUPPLIER_PATH)
     assert started.current == "contact"

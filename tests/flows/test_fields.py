@@ -10,7 +10,7 @@ from flows.answer_parsing import parse_answer
 from flows.definition import load_flow
 from flows.fields import validate_field
 from flows.model import FieldKind
-from flows.parse_results import Invalid, InvalidReason, Parsed
+from flows.parse_results import Invalid, InvalidReason, Parsed, normalize
 from flows.surveys import DEFAULT_FLOW
 
 
@@ -191,3 +191,27 @@ def test_the_hinted_length_is_the_length_taken(question_id: str) -> None:
     assert limit < 500 or question.field is None
     assert not isinstance(parse_answer(question, "A" * limit), Invalid)
     assert isinstance(parse_answer(question, "A" * (limit + 1)), Invalid)
+
+
+@pytest.mark.parametrize("kind", [FieldKind.NAME, FieldKind.COMPANY])
+@pytest.mark.parametrize(
+    "raw", ["你好", "您好！", "Hello", "hi", "谢谢", "好的", "是的", "不知道", "No"]
+)
+def test_a_greeting_or_a_yes_is_not_a_name(kind: FieldKind, raw: str) -> None:
+    # What people send before reading the question, or when "返回" brought them back to
+    # it: refused with what they typed, so it never stands in staff's list as a name.
+    refused = check(kind, raw)
+    assert refused == Invalid(InvalidReason.NOT_A_NAME, {"given": normalize(raw)})
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        (FieldKind.NAME, "王好"),
+        (FieldKind.NAME, "Hope Li"),
+        (FieldKind.COMPANY, "你好科技有限公司"),
+        (FieldKind.COMPANY, "Hello Auto Parts Co., Ltd."),
+    ],
+)
+def test_names_with_such_words_in_them_are_names(kind: FieldKind, raw: str) -> None:
+    assert check(kind, raw) == Parsed(text=raw)

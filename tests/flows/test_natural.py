@@ -75,6 +75,16 @@ def test_an_option_text_with_a_conjunction_of_its_own_is_one_item(flow: Flow) ->
         ("not yet", "no"),
         ("还没有", "no"),
         ("是的，我们有", "yes"),
+        # Chinese runs the words together: no comma, or no yes word at all.
+        ("是的我们有", "yes"),
+        ("是 我们有", "yes"),
+        ("我们有", "yes"),
+        ("我司已经有了", "yes"),
+        ("是的我们有一个2030年的目标", "yes"),
+        ("我们没有", "no"),
+        ("我们还没有", "no"),
+        ("我们公司暂时没有", "no"),
+        ("没有我们还在规划", "no"),
         ("没有。还在规划", "no"),
         ("第二个", "no"),
         ("二", "no"),
@@ -85,7 +95,13 @@ def test_yes_or_no_as_people_say_it(flow: Flow, typed: str, option: str) -> None
     assert parse_answer(flow.question("reporting_standard"), typed) == Parsed(options=(option,))
 
 
-@pytest.mark.parametrize("typed", ["no idea", "yes and no", "yes, no", "有待确定", "yess"])
+@pytest.mark.parametrize(
+    "typed",
+    ["no idea", "yes and no", "yes, no", "有待确定", "yess"]
+    # A yes whose own words say no, or the other way round; whose job it is; a plan.
+    + ["是的我们没有", "是，我们没有", "没有，我们有", "有的我们有有的没有", "不是我们负责"]
+    + ["我们有待确定", "我们正在制定"],
+)
 def test_what_is_not_one_yes_or_no_is_asked_again(flow: Flow, typed: str) -> None:
     refused = parse_answer(flow.question("reporting_standard"), typed)
     assert refused == Invalid(InvalidReason.NOT_YES_NO)
