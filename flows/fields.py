@@ -72,27 +72,30 @@ def validate_text(raw: str, *, max_length: int) -> Parsed | Invalid:
 
 
 # What people send when a chat asks for a name and they have not read it yet, or were
-# brought back to the question ("返回"): a greeting, thanks, a yes or no, "I don't know".
-# Recorded, it would stand in staff's contact list as someone's name or company.
+# brought back to the question ("返回"): a greeting, thanks, a yes. Recorded, it would
+# stand in staff's contact list as someone's name or company.
 _NOT_A_NAME = (
     frozenset({"你好", "您好", "hi", "hello", "hey", "在吗", "在不在", "谢谢", "多谢", "感谢"})
-    | frozenset({"thanks", "thank you", "不知道", "不清楚", "不确定", "don't know", "not sure"})
-    | frozenset({"test", "测试", "哈哈", "嗯", "嗯嗯", "哦"})
+    | frozenset({"thanks", "thank you", "test", "测试", "哈哈", "嗯", "嗯嗯", "哦"})
     | YES_WORDS
-    | NO_WORDS
+)
+# A person's name: a no or "I don't know" is no name either. A company may be none
+# ("无", "没有": someone answering for themselves), as they said.
+_NOT_A_PERSON = (
+    _NOT_A_NAME | NO_WORDS | frozenset({"不知道", "不清楚", "不确定", "don't know", "not sure"})
 )
 _TRAILING = "。.!！~～?？ "
 
 
-def _not_a_name(value: str) -> Invalid | None:
-    """A greeting, a yes or no… typed where a name is asked for (`given`: as typed)."""
-    if value.casefold().rstrip(_TRAILING) in _NOT_A_NAME:
+def _not_a_name(value: str, words: frozenset[str] = _NOT_A_NAME) -> Invalid | None:
+    """A greeting, a yes… typed where a name is asked for (`given`: as typed)."""
+    if value.casefold().rstrip(_TRAILING) in words:
         return Invalid(InvalidReason.NOT_A_NAME, {"given": value})
     return None
 
 
 def _name(value: str, max_length: int) -> Parsed | Invalid:
-    not_a_name = _not_a_name(value)
+    not_a_name = _not_a_name(value, _NOT_A_PERSON)
     if not_a_name is not None:
         return not_a_name
     letters = 0

@@ -194,14 +194,19 @@ def test_the_hinted_length_is_the_length_taken(question_id: str) -> None:
 
 
 @pytest.mark.parametrize("kind", [FieldKind.NAME, FieldKind.COMPANY])
-@pytest.mark.parametrize(
-    "raw", ["你好", "您好！", "Hello", "hi", "谢谢", "好的", "是的", "不知道", "No"]
-)
+@pytest.mark.parametrize("raw", ["你好", "您好！", "Hello", "hi", "谢谢", "好的", "是的", "OK"])
 def test_a_greeting_or_a_yes_is_not_a_name(kind: FieldKind, raw: str) -> None:
     # What people send before reading the question, or when "返回" brought them back to
     # it: refused with what they typed, so it never stands in staff's list as a name.
     refused = check(kind, raw)
     assert refused == Invalid(InvalidReason.NOT_A_NAME, {"given": normalize(raw)})
+
+
+@pytest.mark.parametrize("raw", ["没有", "不知道", "No"])
+def test_a_no_is_no_person_but_may_be_no_company(raw: str) -> None:
+    # Someone answering for themselves has no company to name, and says so.
+    assert check(FieldKind.NAME, raw) == Invalid(InvalidReason.NOT_A_NAME, {"given": raw})
+    assert check(FieldKind.COMPANY, raw) == Parsed(text=raw)
 
 
 @pytest.mark.parametrize(
