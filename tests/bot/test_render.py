@@ -431,3 +431,34 @@ def test_chat_templates_get_their_globals_as_a_plain_dict() -> None:
     template = _environment(TEMPLATES).get_template("zh/snapshot.j2")
     assert type(template.globals) is dict
     assert {"range", "dict", "namespace"} <= template.globals.keys()
+
+
+def test_the_email_refused_as_skipped_names_the_phone_as_the_other_way() -> None:
+    from flows.command_replies import CannotSkip
+    from flows.surveys import DEFAULT_FLOW
+
+    flow = load_flow(DEFAULT_FLOW)
+    refused = CannotSkip(instead=flow.question("contact_phone"))
+    assert Renderer().render(refused, Lang.BOTH) == (
+        "此题为必答题，不能跳过。没有留电话时此项必填；如想改留电话，请回复“返回”。\n"
+        "This question is required and cannot be skipped. It is needed because a phone "
+        'number was not given; to give a phone number instead, reply "back".'
+    )
+
+
+def test_a_greeting_typed_as_a_name_is_quoted_back() -> None:
+    from flows.surveys import DEFAULT_FLOW
+
+    flow = load_flow(DEFAULT_FLOW)
+    company = InvalidAnswer("not_a_name", {"given": "你好"}, flow.question("org_company"), 1)
+    person = InvalidAnswer("not_a_name", {"given": "hello"}, flow.question("contact_name"), 1)
+    assert (
+        Renderer()
+        .render(company, Lang.ZH)
+        .startswith("“你好”不是公司名称，请输入公司名称（如“上海某某汽车零部件有限公司”）。")
+    )
+    assert (
+        Renderer()
+        .render(person, Lang.EN)
+        .startswith('"hello" is not a name: please enter your name.')
+    )
