@@ -45,6 +45,8 @@ PARAMS: dict[str, set[str]] = {
     "too_long": {"max", "length"},
     "invalid_name": {"max"},
     "invalid_company": {"min", "max"},
+    "company_is_code": set(),
+    "not_a_name": {"given"},
     "invalid_phone": set(),
     "invalid_email": set(),
     "invalid_uscc": {"problem"},
