@@ -72,6 +72,7 @@ async def crosstab(web: _StaffWeb, request: Request) -> Response:
     if q == by:
         context.update(view=None, error="不能把一道题和它自己交叉 Pick two different questions")
         return page(web.env, "crosstab.html", status_code=400, **context)
+    context["as_of"] = web.clock()  # read right after: the figures are at least this new
     view = await anyio.to_thread.run_sync(
         web.long_read(
             lambda s: gather_crosstab(

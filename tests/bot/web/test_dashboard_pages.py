@@ -71,6 +71,8 @@ async def test_the_crosstab_breaks_a_question_down(staff: httpx.AsyncClient) -> 
     assert response.status_code == 200
     html = response.text
     assert "n = 4" in html and "n = 312" in html
+    # When the figures were read, in China time, as the dashboard says it.
+    assert re.search(r"截至 As of \d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
     oem = re.search(r'<tr data-option="not_determined">.*?</tr>', html, re.S)
     assert oem is not None and '<td class="num" data-column="oem">4 ' in oem.group(0)
     iso = re.search(r'<tr data-option="iso14064">.*?</tr>', html, re.S)
