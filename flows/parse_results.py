@@ -54,8 +54,8 @@ class InvalidReason(StrEnum):
     INVALID_NAME = "invalid_name"  # {"max": int}
     INVALID_COMPANY = "invalid_company"  # {"min": int, "max": int}
     COMPANY_IS_CODE = "company_is_code"  # a 统一社会信用代码 typed for the company's name
-    # A greeting, a yes or no, "不知道"… typed where a person's or company's name is asked
-    # for: {"given": str}
+    # A greeting or a yes typed where a person's or company's name is asked for (for a
+    # person, a no or "不知道" too; flows.fields): {"given": str}
     NOT_A_NAME = "not_a_name"
     INVALID_PHONE = "invalid_phone"  # {}
     INVALID_EMAIL = "invalid_email"  # {}

@@ -90,9 +90,9 @@ class SessionState:
         if not _FIELD_NAMES.issuperset(changes):
             return replace(self, **changes)  # raises TypeError naming the unknown field
         new = object.__new__(type(self))
-        fields = new.__dict__  # frozen: filled through the instance dict, as __init__ does
-        fields.update(self.__dict__)
-        fields.update(changes)
+        values = new.__dict__  # frozen: filled through the instance dict, as __init__ does
+        values.update(self.__dict__)
+        values.update(changes)
         return new
 
     def to_json(self) -> str:
